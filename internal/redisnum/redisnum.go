@@ -1,0 +1,228 @@
+// Package redisnum parses and formats numbers exactly as Redis does, so that
+// replies and stored values match a stock server byte for byte.
+//
+// Integers follow Redis's string2ll: an optional '-', then digits with no
+// leading zero (except "0" itself), nothing else; "+1", " 1", "01" and "-0"
+// are not integers.
+//
+// Floating point increments (INCRBYFLOAT, HINCRBYFLOAT) are computed by Redis
+// in C long double, 80-bit extended precision with a 64-bit mantissa on the
+// x86-64 servers it ships for, and printed with "%.17Lf" minus trailing
+// zeros. Go has no such type; LongDouble emulates it with a big.Float of 64
+// bits of precision and the same exponent limits, which rounds exactly as the
+// hardware does. This is why INCRBYFLOAT by 0.1 three times gives "0.3" here
+// as on Redis, where float64 arithmetic would give "0.30000000000000004".
+package redisnum
+
+import (
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+)
+
+// ParseInt parses b with Redis's string2ll rules.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	d := b
+	if neg {
+		d = b[1:]
+	}
+	if len(d) == 0 || d[0] < '1' || d[0] > '9' {
+		return 0, false
+	}
+	var u uint64
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if u > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		u = u*10 + uint64(c-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return int64(-u), true
+	}
+	if u > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(u), true
+}
+
+// AppendInt appends n in decimal.
+func AppendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10) }
+
+// precision and exponent limits of the x87 80-bit extended format.
+const (
+	ldPrec   = 64
+	ldMaxExp = 16384  // |x| < 2^16384
+	ldMinExp = -16445 // smallest denormal is 2^-16445
+)
+
+// LongDouble is an 80-bit extended-precision value. The zero value is 0.
+type LongDouble struct{ f big.Float }
+
+// maxLongDoubleChars is Redis's MAX_LONG_DOUBLE_CHARS: longer inputs are not
+// numbers.
+const maxLongDoubleChars = 5 * 1024
+
+// ParseLongDouble parses b with Redis's string2ld rules (strtold, whole
+// input, no leading space, no NaN, no overflow or underflow to zero). It
+// accepts what strtold does: decimal and hexadecimal floats, exponents, a
+// sign, "inf" and "infinity" in any case.
+func ParseLongDouble(b []byte) (LongDouble, bool) {
+	var x LongDouble
+	x.f.SetPrec(ldPrec).SetMode(big.ToNearestEven)
+	if len(b) == 0 || len(b) >= maxLongDoubleChars || isSpace(b[0]) {
+		return x, false
+	}
+	s := string(b)
+	body := strings.TrimLeft(s, "+-")
+	if len(s)-len(body) > 1 {
+		return x, false
+	}
+	neg := s[0] == '-'
+	switch strings.ToLower(body) {
+	case "inf", "infinity":
+		x.f.SetInf(neg)
+		return x, true
+	}
+	base := 10
+	if len(body) > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
+		base = 0 // big.Float's base 0 reads the 0x prefix and a 'p' exponent
+		if strings.ContainsRune(body, '_') {
+			return x, false
+		}
+	}
+	if base == 10 && !plainDecimal(body) {
+		return x, false
+	}
+	if _, _, err := x.f.Parse(s, base); err != nil {
+		return x, false
+	}
+	if x.f.IsInf() {
+		return x, false
+	}
+	if exp := x.f.MantExp(nil); x.f.Sign() != 0 && (exp > ldMaxExp || exp <= ldMinExp) {
+		return x, false // strtold would report ERANGE
+	}
+	return x, true
+}
+
+// plainDecimal reports whether s is digits with at most one '.', and an
+// optional exponent; big.Float would also take forms strtold does not.
+func plainDecimal(s string) bool {
+	digits, dot, i := 0, false, 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '.' && !dot:
+			dot = true
+		default:
+			goto exp
+		}
+	}
+exp:
+	if digits == 0 {
+		return false
+	}
+	if i == len(s) {
+		return true
+	}
+	if s[i] != 'e' && s[i] != 'E' {
+		return false
+	}
+	i++
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i == len(s) {
+		return false
+	}
+	for ; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// LongDoubleFromFloat64 converts f exactly.
+func LongDoubleFromFloat64(f float64) LongDouble {
+	var x LongDouble
+	x.f.SetPrec(ldPrec).SetMode(big.ToNearestEven).SetFloat64(f)
+	return x
+}
+
+// LongDoubleFromInt converts n exactly.
+func LongDoubleFromInt(n int64) LongDouble {
+	var x LongDouble
+	x.f.SetPrec(ldPrec).SetMode(big.ToNearestEven).SetInt64(n)
+	return x
+}
+
+// IsInf reports whether x is infinite.
+func (x *LongDouble) IsInf() bool { return x.f.IsInf() }
+
+// Add returns x+y rounded to extended precision, and false when the result
+// would be NaN or infinite (Redis's "increment would produce NaN or
+// Infinity").
+func Add(x, y LongDouble) (LongDouble, bool) {
+	var z LongDouble
+	z.f.SetPrec(ldPrec).SetMode(big.ToNearestEven)
+	if x.f.IsInf() || y.f.IsInf() {
+		return z, false
+	}
+	z.f.Add(&x.f, &y.f)
+	if z.f.Sign() != 0 && z.f.MantExp(nil) > ldMaxExp {
+		return z, false
+	}
+	return z, true
+}
+
+// Float64 returns x rounded to the nearest float64.
+func (x *LongDouble) Float64() float64 {
+	f, _ := x.f.Float64()
+	return f
+}
+
+// AppendHuman appends x as Redis's ld2string in LD_STR_HUMAN mode prints it:
+// "%.17Lf" with trailing zeros (and a trailing '.') removed, "-0" as "0".
+func (x *LongDouble) AppendHuman(dst []byte) []byte {
+	if x.f.IsInf() {
+		if x.f.Sign() > 0 {
+			return append(dst, "inf"...)
+		}
+		return append(dst, "-inf"...)
+	}
+	start := len(dst)
+	dst = x.f.Append(dst, 'f', 17)
+	if i := strings.IndexByte(string(dst[start:]), '.'); i >= 0 {
+		for dst[len(dst)-1] == '0' {
+			dst = dst[:len(dst)-1]
+		}
+		if dst[len(dst)-1] == '.' {
+			dst = dst[:len(dst)-1]
+		}
+	}
+	if string(dst[start:]) == "-0" {
+		dst = append(dst[:start], '0')
+	}
+	return dst
+}

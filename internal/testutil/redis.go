@@ -1,0 +1,148 @@
+// Package testutil holds helpers for Shingle's tests: a stock redis-server
+// to compare against, a RESP client that keeps every detail of a reply, and
+// the rule for tools that may be missing.
+package testutil
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
+)
+
+// RequireTool returns the path of an external program a test needs. When it
+// is missing the test is skipped with a message, except in CI (CI=true),
+// where the test suite script installs it and its absence is a failure.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s is required in CI but not installed (scripts/test.sh installs it)", name)
+	}
+	t.Skipf("%s not installed; skipping (scripts/test.sh installs it)", name)
+	return ""
+}
+
+// Redis is a stock redis-server started for a test, listening on a unix
+// socket only, with persistence off. It is stopped by t.Cleanup.
+type Redis struct {
+	Socket string
+}
+
+// StartRedis starts redis-server with extra directives appended to the
+// command line, and returns once it is ready to accept connections.
+func StartRedis(t testing.TB, extra ...string) *Redis {
+	t.Helper()
+	bin := RequireTool(t, "redis-server")
+	// Unix socket paths are limited to about 100 bytes: keep it short.
+	dir, err := os.MkdirTemp("", "rs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "s")
+	args := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
+		"--dir", dir, "--daemonize", "no", "--loglevel", "notice", "--logfile", ""}, extra...)
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	ready := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		var log []string
+		for sc.Scan() {
+			log = append(log, sc.Text())
+			if strings.Contains(strings.ToLower(sc.Text()), "ready to accept connections") {
+				ready <- nil
+				for sc.Scan() {
+				}
+				return
+			}
+		}
+		ready <- fmt.Errorf("redis-server exited before it was ready:\n%s", strings.Join(log, "\n"))
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("redis-server did not become ready within 30s")
+	}
+	return &Redis{Socket: sock}
+}
+
+// Dial connects a client to the server.
+func (r *Redis) Dial(t testing.TB) *Client {
+	t.Helper()
+	c, err := Dial("unix", r.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Client is a minimal RESP client that returns replies with their exact
+// type, for comparing servers reply by reply.
+type Client struct {
+	conn net.Conn
+	r    *bufio.Reader
+}
+
+// Dial connects to a RESP server.
+func Dial(network, addr string) (*Client, error) {
+	conn, err := net.DialTimeout(network, addr, 10*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	return NewClient(conn), nil
+}
+
+// NewClient wraps a connection.
+func NewClient(conn net.Conn) *Client {
+	return &Client{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
+}
+
+// Do sends one command and reads its reply.
+func (c *Client) Do(args ...string) (command.Reply, error) {
+	b := make([][]byte, len(args))
+	for i, a := range args {
+		b[i] = []byte(a)
+	}
+	return c.DoBytes(b...)
+}
+
+// DoBytes is Do with byte-slice arguments.
+func (c *Client) DoBytes(args ...[]byte) (command.Reply, error) {
+	if err := c.conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
+		return command.Reply{}, err
+	}
+	if _, err := c.conn.Write(resp.AppendCommand(nil, args...)); err != nil {
+		return command.Reply{}, err
+	}
+	return resp.ReadReply(c.r)
+}
+
+// Close closes the connection.
+func (c *Client) Close() error { return c.conn.Close() }

@@ -1,0 +1,387 @@
+package store
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// DB is an open Shingle database: a persistent key space with Redis
+// semantics. It is safe for concurrent use by any number of goroutines.
+//
+// DB embeds Ops, which holds the typed commands (db.Set, db.HGet, ...). Every
+// write is applied atomically, gets the next replication offset and is
+// published on the change feed before the call returns.
+type DB struct {
+	Ops
+
+	pdb  *pebble.DB
+	opts Options
+	log  *slog.Logger
+
+	// mu orders writes. A writer holds it exclusively from its first read to
+	// the moment its batch is applied and visible, so that Pebble's commit
+	// order, the replication offsets and the order of the change feed are one
+	// and the same. Readers hold it shared, so that a read of several keys
+	// never sees half of a write. It is the only lock in the package besides
+	// Pebble's own; feed callbacks run under it.
+	mu      sync.RWMutex
+	closed  bool
+	w       writer // the one writer, reused; guarded by mu
+	replID  string
+	offset  uint64
+	nextID  uint64 // next collection id to hand out
+	idLimit uint64 // ids below this are reserved on disk (sysNextID)
+	counts  *keyCounts
+	subs    []*subscriber
+
+	dirty atomic.Bool // a write since the last fsync (everysec)
+	stop  chan struct{}
+	bg    sync.WaitGroup
+}
+
+// keyCounts are the key totals DBSIZE and INFO keyspace report. They are
+// computed by a scan the first time they are asked for and kept current by
+// every write after that, so a process that never asks pays nothing.
+type keyCounts struct{ keys, expires int64 }
+
+// idBlock is how many collection ids are reserved on disk at a time.
+const idBlock = 1024
+
+// Open opens (creating if needed) the database in directory dir. A nil o
+// means default Options. With Options.InMemory, dir is ignored.
+func Open(dir string, o *Options) (*DB, error) {
+	opts, err := o.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	popts := opts.pebbleOptions()
+	defer popts.Cache.Unref()
+	if opts.InMemory {
+		dir = "shingle"
+	}
+	pdb, err := pebble.Open(dir, popts)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dir, err)
+	}
+	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{})}
+	db.Ops = Ops{db: db}
+	if err := db.loadState(); err != nil {
+		pdb.Close()
+		return nil, err
+	}
+	if opts.AppendFsync == FsyncEverySec {
+		db.background(db.syncEverySecond)
+	}
+	if opts.ActiveExpireInterval > 0 {
+		db.background(db.activeExpire)
+	}
+	return db, nil
+}
+
+// loadState reads the engine's own records, writing them on first open.
+func (db *DB) loadState() error {
+	get := func(k []byte) ([]byte, error) {
+		v, c, err := db.pdb.Get(k)
+		if errors.Is(err, pebble.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		return append([]byte(nil), v...), nil
+	}
+	b := db.pdb.NewBatch()
+	defer b.Close()
+	format, err := get(sysFormat)
+	if err != nil {
+		return err
+	}
+	switch {
+	case format == nil:
+		b.Set(sysFormat, []byte(formatVersion), nil)
+	case string(format) != formatVersion:
+		return fmt.Errorf("store: on-disk format %q, this version reads %q", format, formatVersion)
+	}
+	id, err := get(sysReplID)
+	if err != nil {
+		return err
+	}
+	if len(id) == 40 {
+		db.replID = string(id)
+	} else {
+		db.replID = newReplID()
+		b.Set(sysReplID, []byte(db.replID), nil)
+	}
+	for _, u := range []struct {
+		key []byte
+		dst *uint64
+	}{{sysOffset, &db.offset}, {sysNextID, &db.idLimit}} {
+		v, err := get(u.key)
+		if err != nil {
+			return err
+		}
+		if len(v) == 8 {
+			*u.dst = binary.BigEndian.Uint64(v)
+		}
+	}
+	// Ids are handed out from the reserved block's end: ids below idLimit may
+	// be in use by collections committed before a crash.
+	db.nextID = db.idLimit
+	if b.Empty() {
+		return nil
+	}
+	return db.pdb.Apply(b, pebble.Sync)
+}
+
+func newReplID() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (db *DB) background(f func()) {
+	db.bg.Add(1)
+	go func() {
+		defer db.bg.Done()
+		f()
+	}()
+}
+
+// Close flushes what is pending and closes the database. It waits for calls
+// in progress; calls made after it return ErrClosed. Closing twice is safe:
+// the second call does nothing and returns nil.
+func (db *DB) Close() error {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil
+	}
+	db.closed = true
+	subs := db.subs
+	db.subs = nil
+	db.mu.Unlock()
+	for _, s := range subs {
+		s.cancelled.Store(true)
+	}
+	close(db.stop)
+	db.bg.Wait()
+	var err error
+	if !db.opts.InMemory {
+		err = db.pdb.LogData(nil, pebble.Sync)
+	}
+	return errors.Join(err, db.pdb.Close())
+}
+
+// syncEverySecond is the everysec policy: one fsync a second, when there was
+// a write since the last one.
+func (db *DB) syncEverySecond() {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-db.stop:
+			return
+		case <-t.C:
+		}
+		if db.dirty.Swap(false) {
+			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
+				db.log.Error("store: background fsync failed", "err", err)
+			}
+		}
+	}
+}
+
+// now is the current time in unix milliseconds on the store's clock.
+func (db *DB) now() int64 { return db.opts.Now().UnixMilli() }
+
+// ReplicationID returns the replication id, 40 hex characters, created with
+// the database and kept across restarts.
+func (db *DB) ReplicationID() string {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.replID
+}
+
+// Offset returns the replication offset of the last committed write: the
+// number of bytes of the RESP-encoded change feed so far.
+func (db *DB) Offset() uint64 {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return db.offset
+}
+
+// beginWrite takes the write lock and readies the writer. Every successful
+// call is paired with endWrite.
+func (db *DB) beginWrite() (*writer, error) {
+	db.mu.Lock()
+	if db.closed {
+		db.mu.Unlock()
+		return nil, ErrClosed
+	}
+	w := &db.w
+	*w = writer{
+		view:     view{r: db.pdb, now: db.now()},
+		db:       db,
+		b:        db.pdb.NewBatch(),
+		cmds:     w.cmds[:0],
+		savedID:  db.nextID,
+		savedLim: db.idLimit,
+	}
+	return w, nil
+}
+
+// endWrite commits what w wrote (unless err is set or nothing was written),
+// publishes it, and releases the write lock. Under FsyncAlways it returns
+// only after the commit is durable; the fsync is waited for outside the lock,
+// so that concurrent writers share it.
+func (db *DB) endWrite(w *writer, err error) error {
+	b := w.b
+	if err != nil || b.Empty() {
+		db.nextID, db.idLimit = w.savedID, w.savedLim
+		db.mu.Unlock()
+		b.Close()
+		return err
+	}
+	offset := db.offset
+	for _, c := range w.cmds {
+		offset += respLen(c)
+	}
+	if offset != db.offset {
+		b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
+	}
+	sync := db.opts.AppendFsync == FsyncAlways
+	if sync {
+		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
+	} else {
+		err = db.pdb.Apply(b, pebble.NoSync)
+	}
+	if err != nil {
+		db.nextID, db.idLimit = w.savedID, w.savedLim
+		db.mu.Unlock()
+		b.Close()
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	db.offset = offset
+	if w.flushed {
+		db.counts = &keyCounts{}
+	}
+	if db.counts != nil {
+		db.counts.keys += w.keys
+		db.counts.expires += w.expires
+	}
+	if len(w.cmds) > 0 && len(db.subs) > 0 {
+		db.publish(Change{Offset: offset, Commands: w.cmds})
+	}
+	db.mu.Unlock()
+	if sync {
+		err = b.SyncWait()
+	} else {
+		db.dirty.Store(true)
+	}
+	b.Close()
+	return err
+}
+
+// allocID hands out a collection id, reserving a new block on disk (in w's
+// batch) when the current one is used up.
+func (db *DB) allocID(w *writer) uint64 {
+	if db.nextID >= db.idLimit {
+		db.idLimit = db.nextID + idBlock
+		w.b.Set(sysNextID, binary.BigEndian.AppendUint64(nil, db.idLimit), nil)
+	}
+	id := db.nextID
+	db.nextID++
+	return id
+}
+
+// beginRead takes the read lock and returns a view of the committed state.
+func (db *DB) beginRead() (view, error) {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return view{}, ErrClosed
+	}
+	return view{r: db.pdb, now: db.now()}, nil
+}
+
+func (db *DB) endRead() { db.mu.RUnlock() }
+
+func (db *DB) keyCounts() (keyCounts, error) {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return keyCounts{}, ErrClosed
+	}
+	if c := db.counts; c != nil {
+		defer db.mu.RUnlock()
+		return *c, nil
+	}
+	db.mu.RUnlock()
+	// Count under the write lock so that no write slips between the scan and
+	// the moment writers start keeping the counts.
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.closed {
+		return keyCounts{}, ErrClosed
+	}
+	return db.countsLocked()
+}
+
+// countsLocked returns the key counts, scanning for them the first time.
+// Called with mu held exclusively.
+func (db *DB) countsLocked() (keyCounts, error) {
+	if db.counts == nil {
+		keys, err := countRange(db.pdb, []byte{nsKey}, []byte{nsKey + 1})
+		if err != nil {
+			return keyCounts{}, err
+		}
+		expires, err := countRange(db.pdb, []byte{nsExpire}, []byte{nsExpire + 1})
+		if err != nil {
+			return keyCounts{}, err
+		}
+		db.counts = &keyCounts{keys: keys, expires: expires}
+	}
+	return *db.counts, nil
+}
+
+func countRange(r pebble.Reader, lo, hi []byte) (int64, error) {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for it.First(); it.Valid(); it.Next() {
+		n++
+	}
+	return n, it.Close()
+}
+
+// pebbleLogger sends Pebble's messages to the store's logger: routine ones at
+// debug level, errors as errors.
+type pebbleLogger struct{ l *slog.Logger }
+
+func (p pebbleLogger) Infof(format string, args ...any) {
+	p.l.Debug("pebble: " + fmt.Sprintf(format, args...))
+}
+
+func (p pebbleLogger) Errorf(format string, args ...any) {
+	p.l.Error("pebble: " + fmt.Sprintf(format, args...))
+}
+
+// Fatalf is called by Pebble for errors it cannot continue from; Pebble
+// requires that it not return.
+func (p pebbleLogger) Fatalf(format string, args ...any) {
+	msg := "pebble: " + fmt.Sprintf(format, args...)
+	p.l.Error(msg)
+	panic(msg)
+}

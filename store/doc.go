@@ -1,0 +1,91 @@
+// Package store is Shingle's embedded engine: a persistent key space with
+// Redis semantics (strings, hashes, expiry) on Pebble, for Go programs that
+// want a database inside their process.
+//
+// It knows nothing of sockets. The network server, the replication client
+// applying a primary's stream, and a Go program all reach the same typed
+// methods; the command package turns Redis command words into calls to them.
+//
+// # Usage
+//
+//	db, err := store.Open("data", nil) // nil Options: defaults
+//	if err != nil { ... }
+//	defer db.Close()
+//	db.Set([]byte("greeting"), []byte("hello"))
+//	v, err := db.Get([]byte("greeting"))           // "hello"
+//	db.HSet([]byte("user:1"), []byte("name"), []byte("Ada"))
+//	db.Expire([]byte("greeting"), time.Minute, store.ExpireAlways)
+//	err = db.Update(func(tx *store.Tx) error {    // atomic, one feed entry
+//		_, err := tx.IncrBy([]byte("visits"), 1)
+//		return err
+//	})
+//
+// # Guarantees
+//
+// Every method is safe for concurrent use. Each call on a DB is atomic: a
+// write applies entirely or not at all, and reads never see half of one.
+// Writes are ordered by a single lock held from a write's first read to the
+// moment it is visible; reads take it shared. The durability of a write that
+// has returned is set by Options.AppendFsync, with Redis's appendfsync
+// promises.
+//
+// Every committed write gets a replication offset and is published on the
+// change feed (see Subscribe) in the form Redis propagates it.
+//
+// Expired keys are never visible: every read checks the expiry time against
+// the store's clock (Options.Now), using Redis's rule that a key expires once
+// the clock has passed its expiry time. A background task deletes them in
+// expiry order by walking an expiry index, and propagates each as DEL.
+//
+// # On-disk encoding
+//
+// All Pebble keys start with a namespace byte. Integers are big-endian, so
+// that Pebble's byte order is numeric order.
+//
+//	0x00 name                            engine state
+//	    format    "1"                      on-disk format version
+//	    replid    40 hex chars             replication id
+//	    offset    uint64                   replication offset of the last write
+//	    nextid    uint64                   collection ids below this are reserved
+//
+//	'k' slot(2) hash(8) key             -> meta        one record per Redis key
+//	's' slot(2) id(8) tag(1) element    -> value       elements of collections
+//	'x' expiry(8) slot(2) hash(8) key   -> (empty)     expiry index
+//
+// slot is the key's Redis Cluster slot (see Slot), so that the keys and the
+// elements of one slot are each a contiguous range: counting, listing and
+// moving a slot are range operations. hash is xxhash64 of the key: inside a
+// slot keys are ordered by it, which is what makes a SCAN cursor a plain
+// 64-bit position (slot and top 50 bits of the hash) that stays valid while
+// keys come and go, and across restarts.
+//
+// The meta value is the key's type (Redis's object type number: 0 string,
+// 1 list, 2 set, 3 sorted set, 4 hash) with bit 0x80 set when an 8-byte
+// expiry time (unix ms) follows. A string's value follows inline. A
+// collection's meta holds its id (8 bytes) and element count (8 bytes);
+// lists add the position of their head (8 bytes).
+//
+// Elements live under the collection's id, never under the key name, with a
+// tag byte per kind:
+//
+//	'h' hash(8) field       -> value     hash field (hash = xxhash64(field))
+//	's' hash(8) member      -> (empty)   set member
+//	'l' position(8)         -> element   list element
+//	'z' hash(8) member      -> score     sorted set member
+//	'Z' score(8) member     -> (empty)   sorted set order (score made sortable)
+//
+// Only hashes exist so far; the other tags are reserved so that lists, sets
+// and sorted sets arrive without a format change. Ids are unique for the
+// life of the database and never reused, which gives three properties:
+// deleting, expiring or overwriting a collection of any size is one meta
+// deletion plus one range deletion of its id's elements; a stale element can
+// never be seen through a newer collection of the same name; and RENAME
+// within a slot moves only the meta record.
+//
+// # Errors
+//
+// Errors meant for Go callers are package-prefixed sentinels (ErrClosed,
+// ErrNotFound). Errors that are Redis replies (ErrWrongType, ErrNotInteger,
+// ...) are *Error values whose text is the exact Redis reply, so that every
+// front end reports them identically.
+package store

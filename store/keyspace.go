@@ -1,0 +1,401 @@
+package store
+
+import (
+	"bytes"
+	"math/rand/v2"
+
+	"github.com/shinglekv/shingle/internal/glob"
+)
+
+// ErrSameObject is COPY's error when source and destination are one key.
+var ErrSameObject = newError("ERR source and destination objects are the same")
+
+// uniqueKeys drops repeated keys, keeping the first of each, so that a
+// command touching a key twice reads and writes it once.
+func uniqueKeys(keys [][]byte) [][]byte {
+	if len(keys) < 2 {
+		return keys
+	}
+	seen := make(map[string]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[string(k)] {
+			seen[string(k)] = true
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Del deletes keys and returns how many existed. A collection's elements go
+// with one range deletion, however many there are.
+func (o *Ops) Del(keys ...[]byte) (int64, error) {
+	w, err := o.beginWrite()
+	if err != nil {
+		return 0, err
+	}
+	var deleted [][]byte
+	for _, k := range uniqueKeys(keys) {
+		var e entry
+		if e, err = w.lookupWrite(k); err != nil {
+			break
+		}
+		if e.state == live {
+			w.deleteKey(&e)
+			deleted = append(deleted, k)
+		}
+	}
+	if len(deleted) > 0 {
+		w.propagate(append([][]byte{cmdDel}, deleted...)...)
+	}
+	return int64(len(deleted)), o.endWrite(w, err)
+}
+
+// Exists returns how many of keys exist; a key named twice counts twice.
+func (o *Ops) Exists(keys ...[]byte) (int64, error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return 0, err
+	}
+	defer o.endRead()
+	var n int64
+	for _, k := range keys {
+		e, err := v.lookup(k)
+		if err != nil {
+			return 0, err
+		}
+		if e.state == live {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Type returns the type of key, TypeNone when it does not exist.
+func (o *Ops) Type(key []byte) (Type, error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return TypeNone, err
+	}
+	defer o.endRead()
+	e, err := v.lookup(key)
+	if err != nil || e.state != live {
+		return TypeNone, err
+	}
+	return e.meta.typ, nil
+}
+
+// Rename renames src to dst, replacing dst, keeping the expiry. Errors:
+// ErrNoSuchKey.
+func (o *Ops) Rename(src, dst []byte) error {
+	_, err := o.rename(src, dst, false)
+	return err
+}
+
+// RenameNX renames src to dst only if dst does not exist, and reports whether
+// it did. Errors: ErrNoSuchKey.
+func (o *Ops) RenameNX(src, dst []byte) (bool, error) { return o.rename(src, dst, true) }
+
+func (o *Ops) rename(src, dst []byte, nx bool) (bool, error) {
+	w, err := o.beginWrite()
+	if err != nil {
+		return false, err
+	}
+	ok, err := w.rename(src, dst, nx)
+	return ok, o.endWrite(w, err)
+}
+
+func (w *writer) rename(src, dst []byte, nx bool) (bool, error) {
+	se, err := w.lookupWrite(src)
+	if err != nil {
+		return false, err
+	}
+	if se.state != live {
+		return false, ErrNoSuchKey
+	}
+	if bytes.Equal(src, dst) {
+		return !nx, nil
+	}
+	de, err := w.lookupWrite(dst)
+	if err != nil {
+		return false, err
+	}
+	if nx && de.state == live {
+		return false, nil
+	}
+	m := se.meta
+	// Take the source's meta away without its elements, which move with it.
+	w.b.Delete(se.mk, nil)
+	if m.expire != 0 {
+		w.b.Delete(expireKey(nil, m.expire, se.mk), nil)
+		w.expires--
+	}
+	w.keys--
+	if m.typ != TypeString && se.slot() != de.slot() {
+		if err := w.copyElements(se.slot(), m.id, de.slot(), m.id); err != nil {
+			return false, err
+		}
+		w.deleteElements(&se)
+	}
+	w.put(&de, m)
+	cmd := "RENAME"
+	if nx {
+		cmd = "RENAMENX"
+	}
+	w.propagate([]byte(cmd), src, dst)
+	return true, nil
+}
+
+// copyElements writes every element of collection (slot, id) again under
+// (toSlot, toID), reading committed (or transaction) state.
+func (w *writer) copyElements(slot uint16, id uint64, toSlot uint16, toID uint64) error {
+	lo, hi := subRange(slot, id)
+	it, err := w.iter(lo, hi)
+	if err != nil {
+		return err
+	}
+	prefix := subPrefix(nil, toSlot, toID, 0)[:subPrefixLen-1]
+	for it.First(); it.Valid(); it.Next() {
+		k := append(prefix[:len(prefix):len(prefix)], it.Key()[len(prefix):]...)
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return closeIter(it, err)
+		}
+		w.b.Set(k, v, nil)
+	}
+	return it.Close()
+}
+
+// Copy copies the value of src (with its expiry) to dst and reports whether
+// it did: not when src is missing, nor when dst exists and replace is false.
+// Errors: ErrSameObject.
+func (o *Ops) Copy(src, dst []byte, replace bool) (bool, error) {
+	if bytes.Equal(src, dst) {
+		return false, ErrSameObject
+	}
+	w, err := o.beginWrite()
+	if err != nil {
+		return false, err
+	}
+	ok, err := w.copyKey(src, dst, replace)
+	return ok, o.endWrite(w, err)
+}
+
+func (w *writer) copyKey(src, dst []byte, replace bool) (bool, error) {
+	se, err := w.lookupWrite(src)
+	if err != nil || se.state != live {
+		return false, err
+	}
+	de, err := w.lookupWrite(dst)
+	if err != nil {
+		return false, err
+	}
+	if de.state == live && !replace {
+		return false, nil
+	}
+	args := [][]byte{[]byte("COPY"), src, dst}
+	if de.state == live {
+		args = append(args, []byte("REPLACE"))
+	}
+	m := se.meta
+	if m.typ != TypeString {
+		m.id = w.db.allocID(w)
+		if err := w.copyElements(se.slot(), se.meta.id, de.slot(), m.id); err != nil {
+			return false, err
+		}
+	}
+	w.put(&de, m)
+	w.propagate(args...)
+	return true, nil
+}
+
+// FlushAll deletes every key, with three range deletions whatever the size of
+// the database.
+func (o *Ops) FlushAll() error {
+	w, err := o.beginWrite()
+	if err != nil {
+		return err
+	}
+	for _, ns := range []byte{nsKey, nsSub, nsExpire} {
+		w.b.DeleteRange([]byte{ns}, []byte{ns + 1}, nil)
+	}
+	w.flushed = true
+	w.keys, w.expires = 0, 0
+	w.propagate(cmdFlushAll)
+	return o.endWrite(w, nil)
+}
+
+// RandomKey returns a random existing key. Errors: ErrNotFound when there is
+// none.
+func (o *Ops) RandomKey() ([]byte, error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return nil, err
+	}
+	defer o.endRead()
+	start := metaSeekKey(uint16(rand.IntN(SlotCount)), rand.Uint64())
+	// From a random position to the end, then from the beginning to it.
+	for _, r := range [][2][]byte{{start, {nsKey + 1}}, {{nsKey}, start}} {
+		k, err := v.firstLive(r[0], r[1])
+		if k != nil || err != nil {
+			return k, err
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// firstLive returns the first key in [lo, hi) that has not expired.
+func (v *view) firstLive(lo, hi []byte) ([]byte, error) {
+	it, err := v.iter(lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		ok, err := v.liveMeta(it)
+		if err != nil {
+			return nil, closeIter(it, err)
+		}
+		if ok {
+			_, _, k, err := decodeMetaKey(it.Key())
+			return bytes.Clone(k), closeIter(it, err)
+		}
+	}
+	return nil, it.Close()
+}
+
+// liveMeta reports whether the meta record under the iterator has not
+// expired, and decodes it.
+func (v *view) liveMeta(it interface{ ValueAndErr() ([]byte, error) }) (bool, error) {
+	m, err := v.metaAt(it)
+	return err == nil && !v.isExpired(&m), err
+}
+
+func (v *view) metaAt(it interface{ ValueAndErr() ([]byte, error) }) (meta, error) {
+	raw, err := it.ValueAndErr()
+	if err != nil {
+		return meta{}, err
+	}
+	return decodeMeta(raw)
+}
+
+// Keys returns every key matching the glob pattern (see package glob). It
+// reads the whole key space: SCAN is the incremental alternative.
+func (o *Ops) Keys(pattern []byte) ([][]byte, error) {
+	var out [][]byte
+	_, err := o.scanKeys(0, -1, ScanOptions{Match: pattern}, func(k []byte) { out = append(out, bytes.Clone(k)) })
+	return out, err
+}
+
+// ScanOptions are SCAN's options.
+type ScanOptions struct {
+	Match []byte // glob pattern the keys must match; nil or "*" for all
+	Count int    // how many keys to examine; default 10
+	Type  string // type name ("string", "hash", ...) the keys must have; "" for all
+}
+
+// Scan returns some keys from position cursor on, and the cursor to continue
+// from; 0 starts an iteration and ends it. Keys are visited in an order fixed
+// by their slot and a hash of the key, not by time of insertion, so a key
+// that exists during the whole iteration is returned exactly once however
+// many keys come and go meanwhile, and the cursor stays valid across
+// restarts. Every 64-bit value is a valid cursor.
+func (o *Ops) Scan(cursor uint64, opt ScanOptions) (next uint64, keys [][]byte, err error) {
+	next, err = o.scanKeys(cursor, opt.Count, opt, func(k []byte) { keys = append(keys, bytes.Clone(k)) })
+	return next, keys, err
+}
+
+// A key-space cursor is the key's slot (14 bits) and the top 50 bits of its
+// hash: every key sharing it is returned in the same call.
+func keyCursor(slot uint16, hash uint64) uint64 { return uint64(slot)<<50 | hash>>14 }
+
+// scanKeys calls fn for the matching live keys from cursor on, examining at
+// least count keys (all when count < 0), and returns the next cursor.
+func (o *Ops) scanKeys(cursor uint64, count int, opt ScanOptions, fn func(k []byte)) (uint64, error) {
+	if count == 0 {
+		count = 10
+	}
+	v, err := o.beginRead()
+	if err != nil {
+		return 0, err
+	}
+	defer o.endRead()
+	it, err := v.iter(metaSeekKey(uint16(cursor>>50), cursor<<14), []byte{nsKey + 1})
+	if err != nil {
+		return 0, err
+	}
+	match := opt.Match
+	if glob.IsAll(match) {
+		match = nil
+	}
+	var seen int
+	var last uint64
+	for it.First(); it.Valid(); it.Next() {
+		slot, hash, k, err := decodeMetaKey(it.Key())
+		if err != nil {
+			return 0, closeIter(it, err)
+		}
+		pos := keyCursor(slot, hash)
+		if count > 0 && seen >= count && pos != last {
+			return pos, it.Close()
+		}
+		seen++
+		last = pos
+		if match != nil && !glob.Match(match, k) {
+			continue
+		}
+		m, err := v.metaAt(it)
+		if err != nil {
+			return 0, closeIter(it, err)
+		}
+		if v.isExpired(&m) || opt.Type != "" && !equalTypeName(opt.Type, m.typ) {
+			continue
+		}
+		fn(k)
+	}
+	return 0, it.Close()
+}
+
+func equalTypeName(name string, t Type) bool {
+	pt, ok := ParseType(name)
+	return ok && pt == t
+}
+
+// SlotKeys calls fn for up to count live keys of one cluster slot (all when
+// count < 0) and returns how many it visited: the keys of a slot are one
+// contiguous range on disk. fn's argument is valid only during the call.
+func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (int, error) {
+	if slot >= SlotCount {
+		return 0, ErrSyntax
+	}
+	v, err := o.beginRead()
+	if err != nil {
+		return 0, err
+	}
+	defer o.endRead()
+	lo, hi := slotBounds(slot)
+	it, err := v.iter(lo, hi)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for it.First(); it.Valid() && (count < 0 || n < count); it.Next() {
+		ok, err := v.liveMeta(it)
+		if err != nil {
+			return n, closeIter(it, err)
+		}
+		if ok {
+			n++
+			if fn != nil {
+				fn(it.Key()[metaPrefixLen:])
+			}
+		}
+	}
+	return n, it.Close()
+}
+
+// CountKeysInSlot returns the number of live keys in slot, by a range scan of
+// that slot alone.
+func (o *Ops) CountKeysInSlot(slot uint16) (int64, error) {
+	n, err := o.SlotKeys(slot, -1, nil)
+	return int64(n), err
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// FsyncPolicy says when a write reaches stable storage. The names and
+// promises are Redis's appendfsync settings.
+type FsyncPolicy int
+
+const (
+	// FsyncEverySec (appendfsync everysec, the default) returns a write once
+	// it is in the write-ahead log, which is synced once a second: a crash of
+	// the process loses nothing, a power loss at most about one second.
+	FsyncEverySec FsyncPolicy = iota
+	// FsyncAlways (appendfsync always) returns a write only after its log
+	// record is synced. Concurrent writers share one fsync (group commit), so
+	// throughput grows with the number of writers.
+	FsyncAlways
+	// FsyncNo (appendfsync no) never syncs on its own: the operating system
+	// writes the log back when it chooses. A crash of the process loses
+	// nothing that was acknowledged; a power loss can lose any recent write.
+	FsyncNo
+)
+
+// String returns the Redis name: "always", "everysec" or "no".
+func (p FsyncPolicy) String() string {
+	switch p {
+	case FsyncAlways:
+		return "always"
+	case FsyncNo:
+		return "no"
+	}
+	return "everysec"
+}
+
+// ParseFsyncPolicy parses a Redis appendfsync value.
+func ParseFsyncPolicy(s string) (FsyncPolicy, error) {
+	for _, p := range []FsyncPolicy{FsyncAlways, FsyncEverySec, FsyncNo} {
+		if strings.EqualFold(s, p.String()) {
+			return p, nil
+		}
+	}
+	return 0, fmt.Errorf("store: appendfsync must be always, everysec or no, not %q", s)
+}
+
+// Options configure a DB. The zero value (and a nil *Options) is a working
+// configuration; each field says its default.
+//
+// The Pebble settings are chosen for a Redis workload: many small keys, point
+// reads far more common than scans, and a working set that should stay in
+// memory.
+type Options struct {
+	// InMemory keeps the whole database in memory, on Pebble's in-memory
+	// filesystem; nothing touches the disk and everything is gone after
+	// Close. The directory argument of Open is then ignored. Default false.
+	InMemory bool
+
+	// AppendFsync is the durability policy (see FsyncPolicy). Default
+	// FsyncEverySec.
+	AppendFsync FsyncPolicy
+
+	// CacheSize is the size in bytes of Pebble's block cache, which holds
+	// uncompressed blocks of the on-disk tables. Redis users expect reads
+	// from memory, so the default is generous: 256 MiB. Reads of data not in
+	// the cache (or in the memtables) cost a disk read.
+	CacheSize int64
+
+	// MemTableSize is the size in bytes of each Pebble memtable. Writes land
+	// in a memtable first; a larger one absorbs overwrites of hot keys and
+	// makes fewer, larger flushes. Default 64 MiB (Pebble's own default is
+	// 4 MiB, tuned for a database that shares memory with much else).
+	MemTableSize uint64
+
+	// BloomBitsPerKey sizes the bloom filter kept for every table on every
+	// level, L0 included (Pebble's default has none on L0). Redis workloads
+	// are dominated by point reads, many of missing keys (SET NX, EXISTS,
+	// the existence check of every write); with 10 bits per key a read of a
+	// missing key skips a table with 99% probability. Default 10; negative
+	// turns the filters off.
+	BloomBitsPerKey int
+
+	// ProtoMaxBulkLen is the largest string value APPEND and SETRANGE may
+	// build, Redis's proto-max-bulk-len. Default 512 MiB.
+	ProtoMaxBulkLen int64
+
+	// ActiveExpireInterval is how often expired keys are looked for in the
+	// expiry index and deleted (Redis's active expiry, at hz 10). Expired keys
+	// are invisible to every read whether or not they have been deleted yet.
+	// Default 100ms; negative turns active expiry off (a replica does this:
+	// it deletes keys only when its primary says so).
+	ActiveExpireInterval time.Duration
+
+	// Now is the clock used for expiry. Default time.Now. Tests set it to
+	// drive expiry deterministically.
+	Now func() time.Time
+
+	// Logger receives the store's and Pebble's log messages. Default: none.
+	Logger *slog.Logger
+}
+
+// Defaults for Options fields.
+const (
+	DefaultCacheSize            = 256 << 20
+	DefaultMemTableSize         = 64 << 20
+	DefaultBloomBitsPerKey      = 10
+	DefaultProtoMaxBulkLen      = 512 << 20
+	DefaultActiveExpireInterval = 100 * time.Millisecond
+)
+
+// withDefaults returns a copy of o (which may be nil) with defaults filled in.
+func (o *Options) withDefaults() (Options, error) {
+	var c Options
+	if o != nil {
+		c = *o
+	}
+	if c.AppendFsync < FsyncEverySec || c.AppendFsync > FsyncNo {
+		return c, fmt.Errorf("store: invalid AppendFsync %d", c.AppendFsync)
+	}
+	if c.CacheSize == 0 {
+		c.CacheSize = DefaultCacheSize
+	}
+	if c.MemTableSize == 0 {
+		c.MemTableSize = DefaultMemTableSize
+	}
+	if c.BloomBitsPerKey == 0 {
+		c.BloomBitsPerKey = DefaultBloomBitsPerKey
+	}
+	if c.ProtoMaxBulkLen == 0 {
+		c.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
+	}
+	if c.ActiveExpireInterval == 0 {
+		c.ActiveExpireInterval = DefaultActiveExpireInterval
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.CacheSize < 0 || c.ProtoMaxBulkLen < 0 {
+		return c, fmt.Errorf("store: CacheSize and ProtoMaxBulkLen must not be negative")
+	}
+	return c, nil
+}
+
+// pebbleOptions translates o (with defaults filled in) into Pebble's options.
+// The caller owns a reference to the returned Cache and must Unref it once
+// Pebble has opened.
+func (o *Options) pebbleOptions() *pebble.Options {
+	popts := &pebble.Options{
+		Cache:              pebble.NewCache(o.CacheSize),
+		MemTableSize:       o.MemTableSize,
+		FormatMajorVersion: pebble.FormatNewest,
+		Logger:             pebbleLogger{o.Logger},
+	}
+	if o.BloomBitsPerKey > 0 {
+		for i := range popts.Levels {
+			popts.Levels[i].FilterPolicy = bloom.FilterPolicy(o.BloomBitsPerKey)
+		}
+	}
+	if o.InMemory {
+		popts.FS = vfs.NewMem()
+	}
+	return popts
+}

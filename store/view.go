@@ -1,0 +1,91 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// view reads committed state (or, in a transaction, the transaction's own
+// state) at one instant of the store's clock.
+type view struct {
+	r   pebble.Reader
+	now int64 // unix ms, fixed for the whole command, as Redis fixes it
+}
+
+// keyState is what a lookup found.
+type keyState int
+
+const (
+	absent  keyState = iota
+	live             // present and not expired
+	expired          // present on disk, but its expiry time has passed
+)
+
+// entry is a key found by a lookup.
+type entry struct {
+	mk    []byte // the Pebble meta key
+	meta  meta
+	state keyState
+}
+
+func (e *entry) slot() uint16 { return binary.BigEndian.Uint16(e.mk[1:3]) }
+
+// isExpired is Redis's rule: a key is expired once the clock has passed its
+// expiry time (now > when), not when it reaches it.
+func (v *view) isExpired(m *meta) bool { return m.expire != 0 && v.now > m.expire }
+
+// get returns a copy of the value stored under Pebble key k, or nil, false.
+func (v *view) get(k []byte) ([]byte, bool, error) {
+	val, c, err := v.r.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]byte, len(val))
+	copy(out, val)
+	return out, true, c.Close()
+}
+
+// lookup finds user key k. The returned meta's string value is owned by the
+// caller.
+func (v *view) lookup(k []byte) (entry, error) {
+	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}
+	raw, ok, err := v.get(e.mk)
+	if err != nil || !ok {
+		return e, err
+	}
+	if e.meta, err = decodeMeta(raw); err != nil {
+		return e, err
+	}
+	e.state = live
+	if v.isExpired(&e.meta) {
+		e.state = expired
+	}
+	return e, nil
+}
+
+// lookupType finds k and checks that it holds type t. A missing or expired
+// key gives a zero entry and no error; another type gives ErrWrongType.
+func (v *view) lookupType(k []byte, t Type) (entry, error) {
+	e, err := v.lookup(k)
+	if err != nil {
+		return e, err
+	}
+	if e.state != live {
+		e.state, e.meta = absent, meta{}
+		return e, nil
+	}
+	if e.meta.typ != t {
+		return e, ErrWrongType
+	}
+	return e, nil
+}
+
+// iter opens an iterator over [lo, hi).
+func (v *view) iter(lo, hi []byte) (*pebble.Iterator, error) {
+	return v.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
+}

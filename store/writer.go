@@ -1,0 +1,116 @@
+package store
+
+import (
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// writer is one write in progress: a command, a transaction, or a round of
+// active expiry. Reads go through its view; writes go to its batch and are
+// invisible until the batch commits. A command must therefore read a key
+// before it writes it, and never read back what it wrote (transactions read
+// through an indexed batch and may).
+//
+// A command that fails with a Redis error (an *Error) must do so before its
+// first write, so that inside a transaction a failed command leaves no trace,
+// as in Redis's MULTI/EXEC.
+type writer struct {
+	view
+	db   *DB
+	b    *pebble.Batch
+	cmds [][][]byte // commands to propagate, in order
+
+	keys, expires     int64  // changes to the key counts (since flushed, if set)
+	flushed           bool   // FLUSHALL ran: the counts start again from zero
+	savedID, savedLim uint64 // id allocator state to restore if discarded
+}
+
+// propagate records a command for the change feed. The arguments are not
+// copied: they must stay unchanged until the write commits.
+func (w *writer) propagate(args ...[]byte) { w.cmds = append(w.cmds, args) }
+
+// lookupWrite finds k for writing. An expired key is deleted first (and the
+// deletion propagated as DEL, as Redis does), so that the caller sees it as
+// absent.
+func (w *writer) lookupWrite(k []byte) (entry, error) {
+	e, err := w.lookup(k)
+	if err != nil || e.state != expired {
+		return e, err
+	}
+	w.deleteKey(&e)
+	w.propagate(cmdDel, k)
+	return e, nil
+}
+
+// lookupWriteType is lookupWrite with a type check, as lookupType.
+func (w *writer) lookupWriteType(k []byte, t Type) (entry, error) {
+	e, err := w.lookupWrite(k)
+	if err == nil && e.state == live && e.meta.typ != t {
+		err = ErrWrongType
+	}
+	return e, err
+}
+
+// put writes e.meta as the new state of the key that lookupWrite found,
+// keeping the expiry index, the key counts and the elements of a replaced
+// collection in step.
+func (w *writer) put(e *entry, m meta) {
+	old := &e.meta
+	existed := e.state == live
+	if existed && old.expire != m.expire && old.expire != 0 {
+		w.b.Delete(expireKey(nil, old.expire, e.mk), nil)
+		w.expires--
+	}
+	if m.expire != 0 && (!existed || old.expire != m.expire) {
+		w.b.Set(expireKey(nil, m.expire, e.mk), nil, nil)
+		w.expires++
+	}
+	if !existed {
+		w.keys++
+	} else if old.typ != TypeString && (m.typ != old.typ || m.id != old.id) {
+		w.deleteElements(e)
+	}
+	w.b.Set(e.mk, m.encode(nil), nil)
+	*old = m
+	e.state = live
+}
+
+// deleteKey removes the key e (live or expired) with everything it owns.
+// A collection's elements go with one range deletion, whatever their number.
+func (w *writer) deleteKey(e *entry) {
+	w.b.Delete(e.mk, nil)
+	if e.meta.expire != 0 {
+		w.b.Delete(expireKey(nil, e.meta.expire, e.mk), nil)
+		w.expires--
+	}
+	if e.meta.typ != TypeString {
+		w.deleteElements(e)
+	}
+	w.keys--
+	e.state, e.meta = absent, meta{}
+}
+
+func (w *writer) deleteElements(e *entry) {
+	lo, hi := subRange(e.slot(), e.meta.id)
+	w.b.DeleteRange(lo, hi, nil)
+}
+
+// newCollection returns the meta of a new, empty collection of type t.
+func (w *writer) newCollection(t Type) meta {
+	return meta{typ: t, id: w.db.allocID(w)}
+}
+
+// Command names used in propagation, shared to avoid an allocation each.
+var (
+	cmdDel       = []byte("DEL")
+	cmdSet       = []byte("SET")
+	cmdMSet      = []byte("MSET")
+	cmdPXAT      = []byte("PXAT")
+	cmdKeepTTL   = []byte("KEEPTTL")
+	cmdPExpireAt = []byte("PEXPIREAT")
+	cmdPersist   = []byte("PERSIST")
+	cmdHSet      = []byte("HSET")
+	cmdHDel      = []byte("HDEL")
+	cmdMulti     = []byte("MULTI")
+	cmdExec      = []byte("EXEC")
+	cmdFlushAll  = []byte("FLUSHALL")
+)
