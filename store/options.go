@@ -104,6 +104,10 @@ type Options struct {
 
 	// Logger receives the store's and Pebble's log messages. Default: none.
 	Logger *slog.Logger
+
+	// fs replaces the operating system's filesystem, for tests that count
+	// or break what Pebble does to files.
+	fs vfs.FS
 }
 
 // Defaults for Options fields.
@@ -166,8 +170,11 @@ func (o *Options) pebbleOptions() *pebble.Options {
 			popts.Levels[i].FilterPolicy = bloom.FilterPolicy(o.BloomBitsPerKey)
 		}
 	}
-	if o.InMemory {
+	switch {
+	case o.InMemory:
 		popts.FS = vfs.NewMem()
+	case o.fs != nil:
+		popts.FS = o.fs
 	}
 	return popts
 }

@@ -1,0 +1,357 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// testClock is a settable clock for Options.Now.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newTestClock() *testClock { return &testClock{t: time.UnixMilli(1_700_000_000_000)} }
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// openMem opens an in-memory store for a test.
+func openMem(t testing.TB, o *Options) *DB {
+	t.Helper()
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
+	opts.InMemory = true
+	db, err := Open("", &opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func mustGet(t testing.TB, db *DB, key string) string {
+	t.Helper()
+	v, err := db.Get([]byte(key))
+	if err != nil {
+		t.Fatalf("Get(%q): %v", key, err)
+	}
+	return string(v)
+}
+
+func TestOpenCloseReopen(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.HSet([]byte("h"), []byte("f"), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	id, off := db.ReplicationID(), db.Offset()
+	if len(id) != 40 || off == 0 {
+		t.Fatalf("replication id %q offset %d", id, off)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if _, err := db.Get([]byte("k")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Get after Close: %v", err)
+	}
+	if err := db.Set([]byte("k"), nil); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Set after Close: %v", err)
+	}
+	if err := db.Update(func(*Tx) error { return nil }); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Update after Close: %v", err)
+	}
+	if _, _, err := db.Subscribe(func(Change) {}); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Subscribe after Close: %v", err)
+	}
+
+	db, err = Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := mustGet(t, db, "k"); got != "v" {
+		t.Fatalf("after reopen k = %q", got)
+	}
+	if v, err := db.HGet([]byte("h"), []byte("f")); err != nil || string(v) != "x" {
+		t.Fatalf("after reopen h.f = %q, %v", v, err)
+	}
+	if db.ReplicationID() != id || db.Offset() != off {
+		t.Fatalf("replication id/offset %s/%d after reopen, want %s/%d", db.ReplicationID(), db.Offset(), id, off)
+	}
+	// Collection ids keep growing across restarts: a new hash must not
+	// reuse the id of the old one.
+	if _, err := db.HSet([]byte("h2"), []byte("f"), []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	if fvs, _ := db.HGetAll([]byte("h")); len(fvs) != 1 {
+		t.Fatalf("h after creating h2: %v", fvs)
+	}
+}
+
+func TestInMemoryWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, &Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Set([]byte("k"), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("in-memory store wrote %d entries to %s", len(entries), dir)
+	}
+}
+
+func TestFormatVersionChecked(t *testing.T) {
+	dir := t.TempDir()
+	pdb, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pdb.Set(sysFormat, []byte("99"), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	pdb.Close()
+	if _, err := Open(dir, nil); err == nil {
+		t.Fatal("Open accepted an unknown on-disk format")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	for _, name := range []string{"always", "everysec", "no", "EVERYSEC"} {
+		p, err := ParseFsyncPolicy(name)
+		if err != nil || !bytes.EqualFold([]byte(p.String()), []byte(name)) {
+			t.Errorf("ParseFsyncPolicy(%q) = %v, %v", name, p, err)
+		}
+	}
+	if _, err := ParseFsyncPolicy("sometimes"); err == nil {
+		t.Error("ParseFsyncPolicy accepted sometimes")
+	}
+	if _, err := Open("", &Options{InMemory: true, AppendFsync: FsyncPolicy(7)}); err == nil {
+		t.Error("Open accepted an invalid AppendFsync")
+	}
+	if _, err := Open("", &Options{InMemory: true, CacheSize: -1}); err == nil {
+		t.Error("Open accepted a negative CacheSize")
+	}
+	// Every policy works on disk, and writes are there after reopening.
+	for _, p := range []FsyncPolicy{FsyncAlways, FsyncEverySec, FsyncNo} {
+		dir := t.TempDir()
+		db, err := Open(dir, &Options{AppendFsync: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Set([]byte("k"), []byte(p.String())); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		db, err = Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mustGet(t, db, "k"); got != p.String() {
+			t.Errorf("%v: got %q", p, got)
+		}
+		db.Close()
+	}
+}
+
+// TestGroupCommit has many writers commit with FsyncAlways at once: each
+// must succeed, and they must have needed fewer fsyncs than writes.
+func TestGroupCommit(t *testing.T) {
+	fs := &syncCountingFS{FS: vfs.Default}
+	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, fs: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const writers, each = 16, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if _, err := db.IncrBy([]byte("n"), 1); err != nil {
+					errs <- err
+					return
+				}
+				if err := db.Set([]byte{byte(w), byte(i)}, []byte("v")); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, db, "n"); got != "800" {
+		t.Fatalf("n = %s, want 800", got)
+	}
+	syncs := fs.syncs.Load()
+	if syncs == 0 || syncs >= 2*writers*each {
+		t.Fatalf("%d WAL syncs for %d durable writes: no group commit", syncs, 2*writers*each)
+	}
+	t.Logf("%d writes, %d fsyncs", 2*writers*each, syncs)
+}
+
+// TestConcurrentReadModifyWrite checks that read-modify-write commands on
+// one key from many goroutines lose no update.
+func TestConcurrentReadModifyWrite(t *testing.T) {
+	db := openMem(t, nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				db.IncrBy([]byte("n"), 1)
+				db.HIncrBy([]byte("h"), []byte("f"), 1)
+				db.Append([]byte("s"), []byte("x"))
+				db.Get([]byte("n"))
+			}
+		}()
+	}
+	wg.Wait()
+	if got := mustGet(t, db, "n"); got != "1600" {
+		t.Fatalf("n = %s", got)
+	}
+	if v, _ := db.HGet([]byte("h"), []byte("f")); string(v) != "1600" {
+		t.Fatalf("h.f = %s", v)
+	}
+	if n, _ := db.StrLen([]byte("s")); n != 1600 {
+		t.Fatalf("len(s) = %d", n)
+	}
+}
+
+func TestDBSizeAndKeyCounts(t *testing.T) {
+	clock := newTestClock()
+	db := openMem(t, &Options{Now: clock.Now, ActiveExpireInterval: -1})
+	db.Set([]byte("a"), []byte("1"))
+	// Counts are computed on first use, then maintained by every write.
+	if n, err := db.DBSize(); err != nil || n != 1 {
+		t.Fatalf("DBSize = %d, %v", n, err)
+	}
+	db.MSet([]byte("b"), []byte("2"), []byte("c"), []byte("3"), []byte("b"), []byte("4"))
+	db.HSet([]byte("h"), []byte("f"), []byte("v"), []byte("g"), []byte("w"))
+	db.Expire([]byte("a"), time.Second, ExpireAlways)
+	db.SetWith([]byte("d"), []byte("x"), SetOptions{TTL: time.Hour})
+	keys, expires, _ := db.KeyCounts()
+	if keys != 5 || expires != 2 {
+		t.Fatalf("keys=%d expires=%d, want 5 and 2", keys, expires)
+	}
+	db.Set([]byte("d"), []byte("y")) // clears the expiry
+	db.HDel([]byte("h"), []byte("f"), []byte("g"))
+	db.Del([]byte("b"), []byte("b"), []byte("nope"))
+	keys, expires, _ = db.KeyCounts()
+	if keys != 3 || expires != 1 {
+		t.Fatalf("keys=%d expires=%d, want 3 and 1", keys, expires)
+	}
+	// An expired key still counts until it is deleted, as in Redis.
+	clock.Advance(2 * time.Second)
+	if n, _ := db.DBSize(); n != 3 {
+		t.Fatalf("DBSize with an expired key = %d, want 3", n)
+	}
+	if _, err := db.expireCycle(100); err != nil {
+		t.Fatal(err)
+	}
+	keys, expires, _ = db.KeyCounts()
+	if keys != 2 || expires != 0 {
+		t.Fatalf("after active expiry keys=%d expires=%d, want 2 and 0", keys, expires)
+	}
+	db.FlushAll()
+	if n, _ := db.DBSize(); n != 0 {
+		t.Fatalf("DBSize after FLUSHALL = %d", n)
+	}
+	// The counts agree with a fresh scan.
+	db.Set([]byte("z"), nil)
+	db.Update(func(tx *Tx) error {
+		tx.Set([]byte("y"), nil)
+		n, _ := tx.DBSize()
+		if n != 2 {
+			t.Errorf("DBSize inside a transaction = %d, want 2", n)
+		}
+		return nil
+	})
+	db.mu.Lock()
+	db.counts = nil
+	db.mu.Unlock()
+	if n, _ := db.DBSize(); n != 2 {
+		t.Fatalf("rescanned DBSize = %d, want 2", n)
+	}
+}
+
+// syncCountingFS counts the syncs of write-ahead log files.
+type syncCountingFS struct {
+	vfs.FS
+	syncs atomic.Int64
+}
+
+func (fs *syncCountingFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
+	if err != nil || !strings.HasSuffix(name, ".log") {
+		return f, err
+	}
+	return &syncCountingFile{File: f, n: &fs.syncs}, nil
+}
+
+func (fs *syncCountingFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.Create(name, c)
+	return fs.wrap(name, f, err)
+}
+
+func (fs *syncCountingFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs.File, error) {
+	f, err := fs.FS.ReuseForWrite(old, name, c)
+	return fs.wrap(name, f, err)
+}
+
+type syncCountingFile struct {
+	vfs.File
+	n *atomic.Int64
+}
+
+func (f *syncCountingFile) Sync() error     { f.n.Add(1); return f.File.Sync() }
+func (f *syncCountingFile) SyncData() error { f.n.Add(1); return f.File.SyncData() }
+func (f *syncCountingFile) SyncTo(length int64) (bool, error) {
+	f.n.Add(1)
+	return f.File.SyncTo(length)
+}
