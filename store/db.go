@@ -38,12 +38,15 @@ type DB struct {
 	w       writer // the one writer, reused; guarded by mu
 	replID  string
 	offset  uint64
+	saved   uint64 // the offset last written to disk
 	nextID  uint64 // next collection id to hand out
 	idLimit uint64 // ids below this are reserved on disk (sysNextID)
 	counts  *keyCounts
+	filter  filterState
 	subs    []*subscriber
 
-	dirty atomic.Bool // a write since the last fsync (everysec)
+	wal   *walFS      // nil under FsyncAlways and in memory
+	dirty atomic.Bool // a write since the last fsync
 	stop  chan struct{}
 	bg    sync.WaitGroup
 }
@@ -73,13 +76,17 @@ func Open(dir string, o *Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{})}
+	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
 	if err := db.loadState(); err != nil {
 		pdb.Close()
 		return nil, err
 	}
-	if opts.AppendFsync == FsyncEverySec {
-		db.background(db.syncEverySecond)
+	db.mu.Lock()
+	db.startFilterBuild()
+	db.mu.Unlock()
+	if !opts.InMemory {
+		db.background(db.everySecond)
 	}
 	if opts.ActiveExpireInterval > 0 {
 		db.background(db.activeExpire)
@@ -112,13 +119,26 @@ func (db *DB) loadState() error {
 	case string(format) != formatVersion:
 		return fmt.Errorf("store: on-disk format %q, this version reads %q", format, formatVersion)
 	}
+	clean, err := get(sysClean)
+	if err != nil {
+		return err
+	}
 	id, err := get(sysReplID)
 	if err != nil {
 		return err
 	}
-	if len(id) == 40 {
+	switch {
+	case len(id) == 40 && clean != nil:
 		db.replID = string(id)
-	} else {
+		b.Delete(sysClean, nil)
+	case len(id) == 40:
+		// The last run did not Close: writes may have committed after the
+		// offset was last saved, so the offset is not exact any more. A new
+		// replication id starts a new history, as Redis starts one after a
+		// crash, so that no replica mistakes where it stands.
+		db.log.Warn("store: the last run did not close cleanly; starting a new replication history")
+		fallthrough
+	default:
 		db.replID = newReplID()
 		b.Set(sysReplID, []byte(db.replID), nil)
 	}
@@ -137,6 +157,7 @@ func (db *DB) loadState() error {
 	// Ids are handed out from the reserved block's end: ids below idLimit may
 	// be in use by collections committed before a crash.
 	db.nextID = db.idLimit
+	db.saved = db.offset
 	if b.Empty() {
 		return nil
 	}
@@ -175,16 +196,19 @@ func (db *DB) Close() error {
 	}
 	close(db.stop)
 	db.bg.Wait()
-	var err error
-	if !db.opts.InMemory {
-		err = db.pdb.LogData(nil, pebble.Sync)
-	}
-	return errors.Join(err, db.pdb.Close())
+	b := db.pdb.NewBatch()
+	b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, db.offset), nil)
+	b.Set(sysClean, []byte("1"), nil)
+	err := db.pdb.Apply(b, pebble.Sync)
+	return errors.Join(err, b.Close(), db.pdb.Close())
 }
 
-// syncEverySecond is the everysec policy: one fsync a second, when there was
-// a write since the last one.
-func (db *DB) syncEverySecond() {
+// everySecond saves the replication offset once a second when it moved,
+// and under everysec syncs the write-ahead log when there was a write. The
+// offset is not written with every write: that would double the records
+// each write adds to the memtable. After a clean Close it is exact; after a
+// crash the replication id is renewed instead (see loadState).
+func (db *DB) everySecond() {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -193,19 +217,38 @@ func (db *DB) syncEverySecond() {
 			return
 		case <-t.C:
 		}
-		if db.dirty.Swap(false) {
-			if err := db.pdb.LogData(nil, pebble.Sync); err != nil {
-				db.log.Error("store: background fsync failed", "err", err)
-			}
+		if err := db.saveOffset(); err != nil {
+			db.log.Error("store: background save failed", "err", err)
 		}
 	}
+}
+
+func (db *DB) saveOffset() error {
+	db.mu.RLock()
+	offset := db.offset
+	db.mu.RUnlock()
+	if offset != db.saved {
+		b := db.pdb.NewBatch()
+		defer b.Close()
+		b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
+		if err := db.pdb.Apply(b, pebble.Sync); err != nil {
+			return err
+		}
+		db.saved = offset
+	}
+	if db.opts.AppendFsync == FsyncEverySec && db.dirty.Swap(false) {
+		return db.wal.syncLogs()
+	}
+	return nil
 }
 
 // now is the current time in unix milliseconds on the store's clock.
 func (db *DB) now() int64 { return db.opts.Now().UnixMilli() }
 
 // ReplicationID returns the replication id, 40 hex characters, created with
-// the database and kept across restarts.
+// the database and kept across clean restarts. After a crash it is renewed,
+// as Redis renews it: the offset is then no longer exact, and a replica must
+// not take the new history for the old one.
 func (db *DB) ReplicationID() string {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
@@ -213,7 +256,9 @@ func (db *DB) ReplicationID() string {
 }
 
 // Offset returns the replication offset of the last committed write: the
-// number of bytes of the RESP-encoded change feed so far.
+// number of bytes of the RESP-encoded change feed so far. It survives a clean
+// Close exactly; after a crash it resumes from its last save, at most about a
+// second old, under a new ReplicationID.
 func (db *DB) Offset() uint64 {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
@@ -241,9 +286,10 @@ func (db *DB) beginWrite() (*writer, error) {
 }
 
 // endWrite commits what w wrote (unless err is set or nothing was written),
-// publishes it, and releases the write lock. Under FsyncAlways it returns
-// only after the commit is durable; the fsync is waited for outside the lock,
-// so that concurrent writers share it.
+// publishes it, and releases the write lock. It returns once the commit's log
+// record is written to the file, and under FsyncAlways once it is synced too.
+// That wait happens outside the lock, so that concurrent writers share one
+// write and one fsync (group commit). In memory there is no log to wait for.
 func (db *DB) endWrite(w *writer, err error) error {
 	b := w.b
 	if err != nil || b.Empty() {
@@ -256,10 +302,7 @@ func (db *DB) endWrite(w *writer, err error) error {
 	for _, c := range w.cmds {
 		offset += respLen(c)
 	}
-	if offset != db.offset {
-		b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
-	}
-	sync := db.opts.AppendFsync == FsyncAlways
+	sync := !db.opts.InMemory
 	if sync {
 		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
 	} else {
@@ -285,7 +328,6 @@ func (db *DB) endWrite(w *writer, err error) error {
 	db.mu.Unlock()
 	if sync {
 		err = b.SyncWait()
-	} else {
 		db.dirty.Store(true)
 	}
 	b.Close()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -354,4 +355,108 @@ func (f *syncCountingFile) SyncData() error { f.n.Add(1); return f.File.SyncData
 func (f *syncCountingFile) SyncTo(length int64) (bool, error) {
 	f.n.Add(1)
 	return f.File.SyncTo(length)
+}
+
+// closeUncleanly stops db the way a crash would: Pebble's files are left as
+// they are, without the offset save and the clean-shutdown marker of Close.
+func closeUncleanly(t *testing.T, db *DB) {
+	t.Helper()
+	db.mu.Lock()
+	db.closed = true
+	db.mu.Unlock()
+	close(db.stop)
+	db.bg.Wait()
+	if err := db.pdb.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReplicationIDAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, &Options{AppendFsync: FsyncAlways})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Set([]byte("k"), []byte("v"))
+	id := db.ReplicationID()
+	closeUncleanly(t, db)
+
+	db, err = Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := mustGet(t, db, "k"); got != "v" {
+		t.Fatalf("k = %q after the crash", got)
+	}
+	id2 := db.ReplicationID()
+	if id2 == id {
+		t.Fatal("replication id kept after an unclean shutdown")
+	}
+	// A clean Close, on the other hand, keeps id and offset exactly.
+	db.Set([]byte("k2"), []byte("v"))
+	off := db.Offset()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.ReplicationID() != id2 || db.Offset() != off {
+		t.Fatalf("after a clean restart: %s/%d, want %s/%d", db.ReplicationID(), db.Offset(), id2, off)
+	}
+}
+
+// TestExistenceFilter checks the read-skipping filter against the truth:
+// a key it rules out is absent, and writes through it keep exact counts.
+func TestExistenceFilter(t *testing.T) {
+	f := newExistFilter(1000)
+	for i := range 1000 {
+		f.add(keyHash([]byte(strconv.Itoa(i))))
+	}
+	for i := range 1000 {
+		if !f.mayContain(keyHash([]byte(strconv.Itoa(i)))) {
+			t.Fatalf("filter lost key %d", i)
+		}
+	}
+	fp := 0
+	for i := 1000; i < 101000; i++ {
+		if f.mayContain(keyHash([]byte(strconv.Itoa(i)))) {
+			fp++
+		}
+	}
+	if fp > 2000 { // ~1% expected; the filter is sized for 2M keys here
+		t.Fatalf("%d false positives in 100000", fp)
+	}
+
+	// Reopen a store with keys on disk: until the background build is
+	// done writes read, after it they skip reads for new keys; either way
+	// the counts are exact.
+	dir := t.TempDir()
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		db.Set([]byte(strconv.Itoa(i)), []byte("v"))
+	}
+	db.Close()
+	db, err = Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := 50; i < 150; i++ {
+		db.Set([]byte(strconv.Itoa(i)), []byte("w"))
+	}
+	if n, _ := db.DBSize(); n != 150 {
+		t.Fatalf("DBSize = %d, want 150", n)
+	}
+	db.mu.Lock()
+	db.counts = nil
+	db.mu.Unlock()
+	if n, _ := db.DBSize(); n != 150 {
+		t.Fatalf("rescanned DBSize = %d, want 150", n)
+	}
 }

@@ -36,6 +36,7 @@ var (
 	sysReplID = []byte("\x00replid")
 	sysOffset = []byte("\x00offset")
 	sysNextID = []byte("\x00nextid")
+	sysClean  = []byte("\x00clean") // present only between a Close and the next Open
 )
 
 // formatVersion is the on-disk format this code writes and reads.

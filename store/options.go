@@ -17,16 +17,18 @@ type FsyncPolicy int
 
 const (
 	// FsyncEverySec (appendfsync everysec, the default) returns a write once
-	// it is in the write-ahead log, which is synced once a second: a crash of
-	// the process loses nothing, a power loss at most about one second.
+	// its log record is written to the file, handed to the operating system;
+	// the store fsyncs the log once a second. A crash of the process loses
+	// nothing that was acknowledged; a power loss at most about one second.
 	FsyncEverySec FsyncPolicy = iota
 	// FsyncAlways (appendfsync always) returns a write only after its log
 	// record is synced. Concurrent writers share one fsync (group commit), so
 	// throughput grows with the number of writers.
 	FsyncAlways
-	// FsyncNo (appendfsync no) never syncs on its own: the operating system
-	// writes the log back when it chooses. A crash of the process loses
-	// nothing that was acknowledged; a power loss can lose any recent write.
+	// FsyncNo (appendfsync no) returns a write once its log record is written
+	// to the file, and never fsyncs it: the operating system writes it back
+	// when it chooses. A crash of the process loses nothing that was
+	// acknowledged; a power loss can lose any recent write.
 	FsyncNo
 )
 
@@ -175,6 +177,11 @@ func (o *Options) pebbleOptions() *pebble.Options {
 		popts.FS = vfs.NewMem()
 	case o.fs != nil:
 		popts.FS = o.fs
+	default:
+		popts.FS = vfs.Default
+	}
+	if !o.InMemory && o.AppendFsync != FsyncAlways {
+		popts.FS = newWALFS(popts.FS, o.AppendFsync == FsyncEverySec)
 	}
 	return popts
 }

@@ -32,6 +32,8 @@ type entry struct {
 
 func (e *entry) slot() uint16 { return binary.BigEndian.Uint16(e.mk[1:3]) }
 
+func (e *entry) hash() uint64 { return binary.BigEndian.Uint64(e.mk[3:11]) }
+
 // isExpired is Redis's rule: a key is expired once the clock has passed its
 // expiry time (now > when), not when it reaches it.
 func (v *view) isExpired(m *meta) bool { return m.expire != 0 && v.now > m.expire }

@@ -32,6 +32,9 @@ func (w *writer) propagate(args ...[]byte) { w.cmds = append(w.cmds, args) }
 // deletion propagated as DEL, as Redis does), so that the caller sees it as
 // absent.
 func (w *writer) lookupWrite(k []byte) (entry, error) {
+	if !w.db.keyMayExist(keyHash(k)) {
+		return entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}, nil
+	}
 	e, err := w.lookup(k)
 	if err != nil || e.state != expired {
 		return e, err
@@ -66,6 +69,7 @@ func (w *writer) put(e *entry, m meta) {
 	}
 	if !existed {
 		w.keys++
+		w.db.noteKey(e.hash())
 	} else if old.typ != TypeString && (m.typ != old.typ || m.id != old.id) {
 		w.deleteElements(e)
 	}
