@@ -7,10 +7,12 @@
 //     \x      the byte x itself
 //
 // The semantics are Redis's stringmatchlen, quirks included, so that a
-// pattern selects the same keys here as on a stock server: matching is on
-// bytes, a class left open at the end of the pattern closes there, and a
-// pattern other than "*" alone never matches the empty string (callers treat
-// "*" as "everything" before calling Match, as Redis does).
+// pattern selects the same keys here as on a stock x86-64 server: matching
+// is on bytes, range bounds compare as signed chars, a class left open at the
+// end of the pattern closes there, and a non-empty string is needed for any
+// pattern to match, except the empty pattern matching the empty string
+// (callers treat "*" alone as "everything" before calling Match, as Redis
+// does, which is how the empty key is listed).
 package glob
 
 // Match reports whether s matches pattern.
@@ -104,12 +106,15 @@ func matchClass(p []byte, c byte, fold bool) (bool, []byte) {
 			}
 			p = p[2:]
 		case len(p) >= 3 && p[1] == '-':
-			lo, hi, x := p[0], p[2], c
+			// Redis compares range bounds as C chars, which are signed on
+			// the x86-64 servers it ships for: bytes from 0x80 up sort
+			// below the ASCII ones.
+			lo, hi, x := int8(p[0]), int8(p[2]), int8(c)
 			if lo > hi {
 				lo, hi = hi, lo
 			}
 			if fold {
-				lo, hi, x = lower(lo), lower(hi), lower(x)
+				lo, hi, x = int8(lower(byte(lo))), int8(lower(byte(hi))), int8(lower(byte(x)))
 			}
 			if x >= lo && x <= hi {
 				found = true

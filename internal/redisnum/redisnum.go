@@ -66,7 +66,7 @@ func AppendInt(dst []byte, n int64) []byte { return strconv.AppendInt(dst, n, 10
 const (
 	ldPrec   = 64
 	ldMaxExp = 16384  // |x| < 2^16384
-	ldMinExp = -16445 // smallest denormal is 2^-16445
+	ldMinExp = -16445 // the smallest denormal, 2^-16445, has MantExp -16444
 )
 
 // LongDouble is an 80-bit extended-precision value. The zero value is 0.
@@ -107,16 +107,60 @@ func ParseLongDouble(b []byte) (LongDouble, bool) {
 	if base == 10 && !plainDecimal(body) {
 		return x, false
 	}
+	if zeroMantissa(body) {
+		// strtold gives zero whatever the exponent; big.Float would refuse
+		// an exponent beyond its range.
+		x.f.SetInt64(0)
+		if neg {
+			x.f.Neg(&x.f)
+		}
+		return x, true
+	}
 	if _, _, err := x.f.Parse(s, base); err != nil {
 		return x, false
 	}
 	if x.f.IsInf() {
 		return x, false
 	}
-	if exp := x.f.MantExp(nil); x.f.Sign() != 0 && (exp > ldMaxExp || exp <= ldMinExp) {
+	if x.f.Sign() != 0 && outOfRange(&x.f) {
 		return x, false // strtold would report ERANGE
 	}
 	return x, true
+}
+
+// outOfRange reports whether strtold would overflow on f, or underflow to
+// zero: below half the smallest denormal, 2^-16446 (which itself ties to
+// even, to zero).
+func outOfRange(f *big.Float) bool {
+	exp := f.MantExp(nil) // |f| = m * 2^exp with 0.5 <= m < 1
+	if exp > ldMaxExp {
+		return true
+	}
+	if exp < ldMinExp {
+		return true
+	}
+	if exp == ldMinExp {
+		// |f| is in [2^-16446, 2^-16445): only 2^-16446 itself rounds to 0.
+		var half big.Float
+		half.SetMantExp(big.NewFloat(0.5), ldMinExp)
+		return new(big.Float).Abs(f).Cmp(&half) == 0
+	}
+	return false
+}
+
+// zeroMantissa reports whether the digits of a number (before any exponent)
+// are all zero.
+func zeroMantissa(body string) bool {
+	digits := body
+	if len(body) > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
+		digits = body[2:]
+		if i := strings.IndexAny(digits, "pP"); i >= 0 {
+			digits = digits[:i]
+		}
+	} else if i := strings.IndexAny(body, "eE"); i >= 0 {
+		digits = body[:i]
+	}
+	return strings.Trim(digits, "0.") == "" && strings.ContainsAny(digits, "0")
 }
 
 // plainDecimal reports whether s is digits with at most one '.', and an
