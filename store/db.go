@@ -294,7 +294,7 @@ func (db *DB) endWrite(w *writer, err error) error {
 	b := w.b
 	if err != nil || b.Empty() {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.mu.Unlock()
+		db.unlockWrite()
 		b.Close()
 		return err
 	}
@@ -310,7 +310,7 @@ func (db *DB) endWrite(w *writer, err error) error {
 	}
 	if err != nil {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.mu.Unlock()
+		db.unlockWrite()
 		b.Close()
 		return fmt.Errorf("store: commit: %w", err)
 	}
@@ -325,13 +325,22 @@ func (db *DB) endWrite(w *writer, err error) error {
 	if len(w.cmds) > 0 && len(db.subs) > 0 {
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
-	db.mu.Unlock()
+	db.unlockWrite()
 	if sync {
 		err = b.SyncWait()
 		db.dirty.Store(true)
 	}
 	b.Close()
 	return err
+}
+
+// unlockWrite ends a write: it starts a key filter rebuild the write asked
+// for, now that the write is applied or discarded, and releases the lock.
+func (db *DB) unlockWrite() {
+	if db.filter.rebuild {
+		db.startFilterBuild()
+	}
+	db.mu.Unlock()
 }
 
 // allocID hands out a collection id, reserving a new block on disk (in w's

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -458,5 +459,76 @@ func TestExistenceFilter(t *testing.T) {
 	db.mu.Unlock()
 	if n, _ := db.DBSize(); n != 150 {
 		t.Fatalf("rescanned DBSize = %d, want 150", n)
+	}
+}
+
+// waitFilter waits until no key filter build is running and one is in use.
+func waitFilter(t *testing.T, db *DB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		db.mu.Lock()
+		ready := !db.filter.building && db.filter.f != nil
+		db.mu.Unlock()
+		if ready {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("key filter build did not finish")
+		}
+	}
+}
+
+// TestFilterRebuildKeepsKeys forces a rebuild of the key filter inside
+// writes of every shape: the keys those writes create must stay known to the
+// rebuilt filter, or later writes would take existing keys for new ones.
+func TestFilterRebuildKeepsKeys(t *testing.T) {
+	db, err := Open(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	waitFilter(t, db)
+	shrink := func() {
+		db.mu.Lock()
+		db.filter.f.limit = 0 // the next new key makes it full
+		db.mu.Unlock()
+	}
+	var keys []string
+	for i := range 20 {
+		k := fmt.Sprintf("k%d", i)
+		shrink()
+		switch i % 3 {
+		case 0:
+			db.HSet([]byte(k), []byte("f"), []byte("v"))
+			keys = append(keys, k)
+		case 1:
+			db.MSet([]byte(k+"a"), []byte("v"), []byte(k+"b"), []byte("v"))
+			keys = append(keys, k+"a", k+"b")
+		case 2:
+			db.Update(func(tx *Tx) error {
+				tx.Set([]byte(k+"x"), []byte("v"))
+				tx.Set([]byte(k+"y"), []byte("v"))
+				return nil
+			})
+			keys = append(keys, k+"x", k+"y")
+		}
+		waitFilter(t, db)
+	}
+	for _, k := range keys {
+		if ok, err := db.SetNX([]byte(k), []byte("new")); ok || err != nil {
+			t.Fatalf("SetNX(%s) = %v, %v on an existing key", k, ok, err)
+		}
+	}
+	if n, _ := db.DBSize(); n != int64(len(keys)) {
+		t.Fatalf("DBSize = %d, want %d", n, len(keys))
+	}
+	if n, _ := db.HSet([]byte("k0"), []byte("g"), []byte("v")); n != 1 {
+		t.Fatalf("HSet of a new field = %d", n)
+	}
+	if n, _ := db.HLen([]byte("k0")); n != 2 {
+		t.Fatalf("HLen(k0) = %d: the hash was taken for a new one", n)
 	}
 }

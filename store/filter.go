@@ -76,19 +76,22 @@ type filterState struct {
 	f        *existFilter // nil until built
 	building bool         // a background build is running
 	pending  []uint64     // hashes added while it runs
+	rebuild  bool         // the filter is full: rebuild when the write ends
 }
 
 // noteKey records that the key with hash h may now exist. Called with the
-// write lock held, for every meta key a write creates.
+// write lock held, for every meta key a write creates. A rebuild it asks for
+// starts only when the write has been applied (see endWrite): a snapshot
+// taken now would miss this write's keys, and the new filter would deny
+// them.
 func (db *DB) noteKey(h uint64) {
 	fs := &db.filter
 	if fs.f != nil {
 		fs.f.add(h)
+		fs.rebuild = fs.rebuild || fs.f.full()
 	}
 	if fs.building {
 		fs.pending = append(fs.pending, h)
-	} else if fs.f != nil && fs.f.full() {
-		db.startFilterBuild()
 	}
 }
 
@@ -99,12 +102,13 @@ func (db *DB) keyMayExist(h uint64) bool {
 }
 
 // startFilterBuild starts a background build. Called with the write lock
-// held, so that the snapshot and the start of pending recording coincide.
+// held and no write in progress, so that the snapshot holds every key noted
+// so far and pending recording starts at the same instant.
 func (db *DB) startFilterBuild() {
 	if db.filter.building || db.closed {
 		return
 	}
-	db.filter.building = true
+	db.filter.building, db.filter.rebuild = true, false
 	db.filter.pending = nil
 	snap := db.pdb.NewSnapshot()
 	var hint int64
