@@ -242,9 +242,6 @@ func (db *DB) saveOffset() error {
 	return nil
 }
 
-// now is the current time in unix milliseconds on the store's clock.
-func (db *DB) now() int64 { return db.opts.Now().UnixMilli() }
-
 // ReplicationID returns the replication id, 40 hex characters, created with
 // the database and kept across clean restarts. After a crash it is renewed,
 // as Redis renews it: the offset is then no longer exact, and a replica must
@@ -275,7 +272,7 @@ func (db *DB) beginWrite() (*writer, error) {
 	}
 	w := &db.w
 	*w = writer{
-		view:     view{r: db.pdb, now: db.now()},
+		view:     view{r: db.pdb, clock: db.opts.Now},
 		db:       db,
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
@@ -362,7 +359,7 @@ func (db *DB) beginRead() (view, error) {
 		db.mu.RUnlock()
 		return view{}, ErrClosed
 	}
-	return view{r: db.pdb, now: db.now()}, nil
+	return view{r: db.pdb, clock: db.opts.Now}, nil
 }
 
 func (db *DB) endRead() { db.mu.RUnlock() }

@@ -33,7 +33,7 @@ func (o *Ops) Digest() (string, error) {
 			return "", ErrClosed
 		}
 		snap := db.pdb.NewSnapshot()
-		v = view{r: snap, now: db.now()}
+		v = view{r: snap, clock: db.opts.Now}
 		db.mu.RUnlock()
 		defer snap.Close()
 	}

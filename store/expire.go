@@ -58,7 +58,7 @@ func (w *writer) expireAt(key []byte, when int64, cond ExpireCond) (bool, error)
 		cond&ExpireLT != 0 && cur != 0 && when >= cur {
 		return false, nil
 	}
-	if when <= w.now {
+	if when <= w.nowMs() {
 		w.deleteKey(&e)
 		w.propagate(cmdDel, key)
 		return true, nil
@@ -181,7 +181,7 @@ func (db *DB) expireCycle(limit int) (int, error) {
 func (w *writer) expireCycle(limit int) (int, error) {
 	// Keys whose expiry is before now; a key expiring exactly now is still
 	// alive (Redis's now > when).
-	hi := binary.BigEndian.AppendUint64([]byte{nsExpire}, uint64(w.now))
+	hi := binary.BigEndian.AppendUint64([]byte{nsExpire}, uint64(w.nowMs()))
 	it, err := w.iter([]byte{nsExpire}, hi)
 	if err != nil {
 		return 0, err

@@ -51,7 +51,7 @@ func (o *Ops) endRead() {
 // transaction it is the transaction's time, fixed for all its commands.
 func (o *Ops) Now() time.Time {
 	if o.tx != nil {
-		return time.UnixMilli(o.tx.w.now)
+		return time.UnixMilli(o.tx.w.nowMs())
 	}
 	return o.db.opts.Now()
 }

@@ -23,7 +23,7 @@ type SetOptions struct {
 
 // expiry returns the absolute expiry in unix ms asked for by ttl or at, 0 for
 // none, or an error naming cmd when it is out of range.
-func expiry(now int64, ttl time.Duration, at time.Time, cmd string) (int64, error) {
+func expiry(v *view, ttl time.Duration, at time.Time, cmd string) (int64, error) {
 	switch {
 	case !at.IsZero():
 		ms := at.UnixMilli()
@@ -34,7 +34,7 @@ func expiry(now int64, ttl time.Duration, at time.Time, cmd string) (int64, erro
 	case ttl < 0:
 		return 0, InvalidExpireError(cmd)
 	case ttl > 0:
-		ms := int64(ttl / time.Millisecond)
+		ms, now := int64(ttl/time.Millisecond), v.nowMs()
 		if ms > math.MaxInt64-now {
 			return 0, InvalidExpireError(cmd)
 		}
@@ -85,7 +85,7 @@ func (o *Ops) SetWith(key, value []byte, opt SetOptions) (written bool, old []by
 }
 
 func (w *writer) set(key, value []byte, opt SetOptions) (bool, []byte, error) {
-	exp, err := expiry(w.now, opt.TTL, opt.ExpireAt, "set")
+	exp, err := expiry(&w.view, opt.TTL, opt.ExpireAt, "set")
 	if err != nil {
 		return false, nil, err
 	}
@@ -185,7 +185,7 @@ func (o *Ops) GetEx(key []byte, opt GetExOptions) ([]byte, error) {
 }
 
 func (w *writer) getEx(key []byte, opt GetExOptions) ([]byte, error) {
-	exp, err := expiry(w.now, opt.TTL, opt.ExpireAt, "getex")
+	exp, err := expiry(&w.view, opt.TTL, opt.ExpireAt, "getex")
 	if err != nil {
 		return nil, err
 	}
@@ -200,7 +200,7 @@ func (w *writer) getEx(key []byte, opt GetExOptions) ([]byte, error) {
 	switch {
 	case opt.Persist:
 		w.persist(&e, key)
-	case !opt.ExpireAt.IsZero() && exp <= w.now:
+	case !opt.ExpireAt.IsZero() && exp <= w.nowMs():
 		w.deleteKey(&e)
 		w.propagate(cmdDel, key)
 	default:

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"errors"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -10,8 +11,18 @@ import (
 // view reads committed state (or, in a transaction, the transaction's own
 // state) at one instant of the store's clock.
 type view struct {
-	r   pebble.Reader
-	now int64 // unix ms, fixed for the whole command, as Redis fixes it
+	r     pebble.Reader
+	clock func() time.Time
+	now   int64 // unix ms, read from clock on first use, then fixed for the whole command
+}
+
+// nowMs returns the command's time. The clock is read only when a command
+// needs it (most reads of keys without an expiry do not), and once.
+func (v *view) nowMs() int64 {
+	if v.now == 0 {
+		v.now = v.clock().UnixMilli()
+	}
+	return v.now
 }
 
 // keyState is what a lookup found.
@@ -36,7 +47,7 @@ func (e *entry) hash() uint64 { return binary.BigEndian.Uint64(e.mk[3:11]) }
 
 // isExpired is Redis's rule: a key is expired once the clock has passed its
 // expiry time (now > when), not when it reaches it.
-func (v *view) isExpired(m *meta) bool { return m.expire != 0 && v.now > m.expire }
+func (v *view) isExpired(m *meta) bool { return m.expire != 0 && v.nowMs() > m.expire }
 
 // get returns a copy of the value stored under Pebble key k, or nil, false.
 func (v *view) get(k []byte) ([]byte, bool, error) {
