@@ -59,35 +59,10 @@ func openBench(b *testing.B) (*DB, *pebble.DB) {
 // does not pay for its predecessor's writes.
 func settle() { syscall.Sync() }
 
-func BenchmarkSet(b *testing.B) {
+// openLoaded is openBench with every key of the key space set on both sides.
+func openLoaded(b *testing.B) (*DB, *pebble.DB) {
 	db, pdb := openBench(b)
-	keys := shuffledKeys()
-	settle()
-	b.Run("shingle", func(b *testing.B) {
-		b.SetBytes(benchValueLen)
-		for i := 0; b.Loop(); i++ {
-			binary.BigEndian.PutUint64(benchValue, uint64(i))
-			if err := db.Set(keys[i%benchKeys], benchValue); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	settle()
-	b.Run("pebble", func(b *testing.B) {
-		b.SetBytes(benchValueLen)
-		for i := 0; b.Loop(); i++ {
-			binary.BigEndian.PutUint64(benchValue, uint64(i))
-			if err := pdb.Set(keys[i%benchKeys], benchValue, pebble.Sync); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
-func BenchmarkGet(b *testing.B) {
-	db, pdb := openBench(b)
-	keys := shuffledKeys()
-	for _, k := range keys {
+	for _, k := range shuffledKeys() {
 		if err := db.Set(k, benchValue); err != nil {
 			b.Fatal(err)
 		}
@@ -95,6 +70,38 @@ func BenchmarkGet(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	return db, pdb
+}
+
+func BenchmarkSet(b *testing.B) {
+	db, pdb := openBench(b)
+	benchSets(b, db, pdb, shuffledKeys())
+}
+
+// benchSets times Set of keys, in order, on each side in turn.
+func benchSets(b *testing.B, db *DB, pdb *pebble.DB, keys [][]byte) {
+	for _, side := range []struct {
+		name string
+		set  func(k, v []byte) error
+	}{
+		{"shingle", db.Set},
+		{"pebble", func(k, v []byte) error { return pdb.Set(k, v, pebble.Sync) }},
+	} {
+		settle()
+		b.Run(side.name, func(b *testing.B) {
+			b.SetBytes(benchValueLen)
+			for i := 0; b.Loop(); i++ {
+				binary.BigEndian.PutUint64(benchValue, uint64(i))
+				if err := side.set(keys[i%benchKeys], benchValue); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkGet(b *testing.B) {
+	db, pdb := openLoaded(b)
 	// Measure reads of a settled database: everything flushed and
 	// compacted, on both sides.
 	for _, p := range []*pebble.DB{db.pdb, pdb} {
@@ -129,35 +136,6 @@ func BenchmarkGet(b *testing.B) {
 // cannot skip the read before the write (the key filter only rules out keys
 // never seen), so this is the price of Redis semantics in full.
 func BenchmarkOverwrite(b *testing.B) {
-	db, pdb := openBench(b)
-	keys := shuffledKeys()
-	for _, k := range keys {
-		if err := db.Set(k, benchValue); err != nil {
-			b.Fatal(err)
-		}
-		if err := pdb.Set(k, benchValue, pebble.Sync); err != nil {
-			b.Fatal(err)
-		}
-	}
-	order := shuffledKeys()
-	settle()
-	b.Run("shingle", func(b *testing.B) {
-		b.SetBytes(benchValueLen)
-		for i := 0; b.Loop(); i++ {
-			binary.BigEndian.PutUint64(benchValue, uint64(i))
-			if err := db.Set(order[i%benchKeys], benchValue); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	settle()
-	b.Run("pebble", func(b *testing.B) {
-		b.SetBytes(benchValueLen)
-		for i := 0; b.Loop(); i++ {
-			binary.BigEndian.PutUint64(benchValue, uint64(i))
-			if err := pdb.Set(order[i%benchKeys], benchValue, pebble.Sync); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	db, pdb := openLoaded(b)
+	benchSets(b, db, pdb, shuffledKeys())
 }

@@ -78,19 +78,3 @@ func decLen(n int) int {
 	}
 	return len(strconv.Itoa(n))
 }
-
-// AppendRESP appends args to dst as a RESP array of bulk strings, the wire
-// form of a propagated command.
-func AppendRESP(dst []byte, args [][]byte) []byte {
-	dst = append(dst, '*')
-	dst = strconv.AppendInt(dst, int64(len(args)), 10)
-	dst = append(dst, '\r', '\n')
-	for _, a := range args {
-		dst = append(dst, '$')
-		dst = strconv.AppendInt(dst, int64(len(a)), 10)
-		dst = append(dst, '\r', '\n')
-		dst = append(dst, a...)
-		dst = append(dst, '\r', '\n')
-	}
-	return dst
-}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -35,7 +34,7 @@ func TestModel(t *testing.T) {
 	if testing.Short() {
 		steps = 1500
 	}
-	clock := &modelClock{t: time.UnixMilli(1_700_000_000_000)}
+	clock := newTestClock()
 	// Active expiry is off: the test runs it itself, at moments drawn from
 	// the seed, so that a run is reproducible.
 	db, err := Open("", &Options{InMemory: true, Now: clock.Now, ActiveExpireInterval: -1})
@@ -65,24 +64,6 @@ func TestModel(t *testing.T) {
 	h.compareState("the last step")
 	h.runExpireCycle()
 	h.checkDigest()
-}
-
-// modelClock is the store's clock, moved only by the test.
-type modelClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *modelClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *modelClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // modelVal is one key of the model.
@@ -498,7 +479,7 @@ type modelHarness struct {
 	t     *testing.T
 	seed  uint64
 	r     *rand.Rand
-	clock *modelClock
+	clock *testClock
 	db    *DB
 	m     *modelDB
 	step  int
@@ -726,7 +707,7 @@ func modelDump(o modelReader) string {
 func (h *modelHarness) checkDigest() {
 	// One millisecond behind, so that a key expiring exactly now can be given
 	// that expiry (ExpireAt deletes a key whose time is not in the future).
-	c2 := &modelClock{t: time.UnixMilli(h.m.now - 1)}
+	c2 := &testClock{t: time.UnixMilli(h.m.now - 1)}
 	db2, err := Open("", &Options{InMemory: true, Now: c2.Now, ActiveExpireInterval: -1})
 	if err != nil {
 		h.t.Fatal(err)
