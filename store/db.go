@@ -49,6 +49,10 @@ type DB struct {
 	dirty atomic.Bool // a write since the last fsync
 	stop  chan struct{}
 	bg    sync.WaitGroup
+	// inflight counts work that goes on after releasing mu (a writer
+	// waiting for its log write, a snapshot being read). It is added to
+	// only under mu while the DB is open, and Close waits for it.
+	inflight sync.WaitGroup
 }
 
 // keyCounts are the key totals DBSIZE and INFO keyspace report. They are
@@ -196,6 +200,7 @@ func (db *DB) Close() error {
 	}
 	close(db.stop)
 	db.bg.Wait()
+	db.inflight.Wait()
 	b := db.pdb.NewBatch()
 	b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, db.offset), nil)
 	b.Set(sysClean, []byte("1"), nil)
@@ -322,6 +327,8 @@ func (db *DB) endWrite(w *writer, err error) error {
 	if len(w.cmds) > 0 && len(db.subs) > 0 {
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
+	db.inflight.Add(1)
+	defer db.inflight.Done()
 	db.unlockWrite()
 	if sync {
 		err = b.SyncWait()

@@ -532,3 +532,45 @@ func TestFilterRebuildKeepsKeys(t *testing.T) {
 		t.Fatalf("HLen(k0) = %d: the hash was taken for a new one", n)
 	}
 }
+
+// TestCloseWhileBusy closes the DB while writers and digests are running:
+// every call must either complete or report ErrClosed, never crash.
+func TestCloseWhileBusy(t *testing.T) {
+	for _, p := range []FsyncPolicy{FsyncAlways, FsyncEverySec} {
+		db, err := Open(t.TempDir(), &Options{AppendFsync: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					err := db.Set([]byte(fmt.Sprintf("%d:%d", g, i)), []byte("v"))
+					if g == 0 {
+						_, err = db.Digest()
+					}
+					if errors.Is(err, ErrClosed) {
+						return
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		// Close once the writers are well under way.
+		deadline := time.Now().Add(time.Minute)
+		for n := int64(0); n == 0; n, _ = db.Exists([]byte("1:100")) {
+			if time.Now().After(deadline) {
+				t.Fatal("writers made no progress")
+			}
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+	}
+}

@@ -34,7 +34,9 @@ func (o *Ops) Digest() (string, error) {
 		}
 		snap := db.pdb.NewSnapshot()
 		v = view{r: snap, clock: db.opts.Now}
+		db.inflight.Add(1)
 		db.mu.RUnlock()
+		defer db.inflight.Done()
 		defer snap.Close()
 	}
 
