@@ -58,6 +58,10 @@ type Ctx struct {
 	// the same under both; a few commands change their reply's structure
 	// with it, as Redis does.
 	Proto int
+	// Client is the connection the command came on, for the connection and
+	// server commands the network server adds to the table; nil for an
+	// embedded call.
+	Client any
 }
 
 // Command is one entry of the table.

@@ -247,25 +247,6 @@ func (db *DB) saveOffset() error {
 	return nil
 }
 
-// ReplicationID returns the replication id, 40 hex characters, created with
-// the database and kept across clean restarts. After a crash it is renewed,
-// as Redis renews it: the offset is then no longer exact, and a replica must
-// not take the new history for the old one.
-func (db *DB) ReplicationID() string {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return db.replID
-}
-
-// Offset returns the replication offset of the last committed write: the
-// number of bytes of the RESP-encoded change feed so far. It survives a clean
-// Close exactly; after a crash it resumes from its last save, at most about a
-// second old, under a new ReplicationID.
-func (db *DB) Offset() uint64 {
-	db.mu.RLock()
-	defer db.mu.RUnlock()
-	return db.offset
-}
 
 // beginWrite takes the write lock and readies the writer. Every successful
 // call is paired with endWrite.

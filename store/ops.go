@@ -83,3 +83,30 @@ func (o *Ops) KeyCounts() (keys, expires int64, err error) {
 	}
 	return base.keys + w.keys, base.expires + w.expires, nil
 }
+
+// ReplicationID returns the replication id, 40 hex characters, created with
+// the database and kept across clean restarts. After a crash it is renewed,
+// as Redis renews it: the offset is then no longer exact, and a replica must
+// not take the new history for the old one.
+func (o *Ops) ReplicationID() string {
+	if o.tx != nil {
+		return o.db.replID // the transaction holds the write lock
+	}
+	o.db.mu.RLock()
+	defer o.db.mu.RUnlock()
+	return o.db.replID
+}
+
+// Offset returns the replication offset of the last committed write: the
+// number of bytes of the RESP-encoded change feed so far. It survives a
+// clean Close exactly; after a crash it resumes from its last save, at most
+// about a second old, under a new ReplicationID. Inside a transaction it is
+// the offset before the transaction.
+func (o *Ops) Offset() uint64 {
+	if o.tx != nil {
+		return o.db.offset
+	}
+	o.db.mu.RLock()
+	defer o.db.mu.RUnlock()
+	return o.db.offset
+}

@@ -1,0 +1,263 @@
+package netmode
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// flushAt is how much reply data a client accumulates before writing it
+// even though more commands are waiting.
+const flushAt = 64 << 10
+
+// client is one connection and its state. Its goroutine alone runs its
+// commands and touches rd, out and ctx; the fields under mu are also read
+// by CLIENT LIST and INFO from other goroutines.
+type client struct {
+	s    *Server
+	id   uint64
+	conn tlsconn.Conn
+	rd   *resp.RequestReader
+	out  []byte
+	ctx  command.Ctx
+
+	created    time.Time
+	lastActive atomic.Int64 // unix nanoseconds of the last command
+	outBytes   int64
+
+	mu       sync.Mutex
+	name     string
+	libName  string
+	libVer   string
+	lastCmd  string
+	authed   bool
+	user     string
+	noEvict  bool
+	multi    *multiState
+	closing  bool // reply, then close (QUIT, a protocol error, CLIENT KILL on itself)
+	killed   bool // CLIENT KILL from another client
+	proto    int
+	flags    string
+	closeErr error
+}
+
+// serveConn runs one accepted connection to its end.
+func (s *Server) serveConn(conn tlsconn.Conn) {
+	defer s.conns.Done()
+	cfg := s.cfg.Load()
+	if conn.Transport() == tlsconn.TLS {
+		ctx, cancel := context.WithTimeout(context.Background(), cfg.TLSHandshakeTimeout)
+		err := conn.Handshake(ctx)
+		cancel()
+		if err != nil {
+			notTLS := tlsconn.IsNotTLS(err)
+			s.stats.countHandshakeFailure(err, notTLS)
+			if notTLS {
+				// The peer speaks RESP in plain text: tell it why in words
+				// it understands before hanging up.
+				raw := tlsconn.RawConn(conn)
+				raw.SetWriteDeadline(time.Now().Add(time.Second))
+				raw.Write([]byte("-ERR this port requires TLS: connect with a TLS client (redis-cli --tls)\r\n"))
+			}
+			cfg.Logger.Debug("netmode: TLS handshake failed", "remote", conn.RemoteAddr(), "err", err)
+			conn.Close()
+			return
+		}
+	}
+	if cfg.TCPKeepAlive > 0 {
+		tlsconn.SetKeepAlive(conn, cfg.TCPKeepAlive)
+	}
+	if s.nclients.Add(1) > int64(cfg.MaxClients) {
+		s.nclients.Add(-1)
+		s.stats.RejectedConnections.Add(1)
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		return
+	}
+	c := s.newClient(conn, cfg)
+	s.mu.Lock()
+	if s.stopping.Load() {
+		s.mu.Unlock()
+		s.nclients.Add(-1)
+		conn.Close()
+		return
+	}
+	s.clients[c.id] = c
+	s.mu.Unlock()
+	c.run()
+	s.mu.Lock()
+	delete(s.clients, c.id)
+	s.mu.Unlock()
+	s.nclients.Add(-1)
+	conn.Close()
+}
+
+func (s *Server) newClient(conn tlsconn.Conn, cfg *Config) *client {
+	c := &client{
+		s:       s,
+		id:      s.nextID.Add(1),
+		conn:    conn,
+		rd:      resp.NewRequestReader(conn),
+		created: time.Now(),
+		proto:   2,
+		user:    "default",
+	}
+	c.authed = cfg.RequirePass == ""
+	c.ctx = command.Ctx{Ops: &s.db.Ops, DB: s.db, Proto: 2, Client: c}
+	c.lastActive.Store(c.created.UnixNano())
+	return c
+}
+
+// run reads, executes and answers commands until the connection ends.
+// Replies to a pipeline are written together, once every command received
+// so far has run: a pipeline that arrived in one TLS record or one read is
+// answered at once, and one split anywhere is answered as it completes.
+func (c *client) run() {
+	if c.conn.Transport() == tlsconn.TCP && !c.firstRead() {
+		return
+	}
+	for {
+		c.limits()
+		args, err := c.rd.Next(false)
+		if args == nil && err == nil {
+			if !c.flush() || c.s.isStopping() {
+				return
+			}
+			c.setReadDeadline()
+			args, err = c.rd.Next(true)
+		}
+		if err != nil {
+			c.readFailed(err)
+			return
+		}
+		c.lastActive.Store(time.Now().UnixNano())
+		c.execute(args)
+		if c.isClosing() {
+			c.flush()
+			return
+		}
+		if len(c.out) >= flushAt && !c.flush() {
+			return
+		}
+	}
+}
+
+// firstRead reads a plain TCP connection's first bytes, to turn away a TLS
+// client that came to the plain port: its handshake would otherwise be
+// parsed as an inline command.
+func (c *client) firstRead() bool {
+	c.setReadDeadline()
+	if err := c.rd.Fill(); err != nil {
+		c.readFailed(err)
+		return false
+	}
+	if tlsconn.LooksLikeTLS(c.rd.Buffered()) {
+		c.s.stats.TLSOnPlainPort.Add(1)
+		return false
+	}
+	return true
+}
+
+// limits applies the current configuration's request limits.
+func (c *client) limits() {
+	cfg := c.s.cfg.Load()
+	c.rd.MaxBulkLen = cfg.ProtoMaxBulkLen
+	c.rd.MaxQueryBuffer = cfg.ClientQueryBufferLimit
+	c.rd.Unauthenticated = !c.authed // written only by this goroutine
+}
+
+func (c *client) setReadDeadline() {
+	var d time.Time
+	if t := c.s.cfg.Load().Timeout; t > 0 {
+		d = time.Now().Add(t)
+	}
+	c.conn.SetReadDeadline(d)
+}
+
+// readFailed ends the connection after a read error, answering and
+// counting what deserves it.
+func (c *client) readFailed(err error) {
+	st := &c.s.stats
+	var pe *resp.ProtocolError
+	switch {
+	case errors.As(err, &pe):
+		st.ProtocolErrors.Add(1)
+		c.reply(command.ErrorReply("ERR " + pe.Error()))
+		c.flush()
+	case errors.Is(err, resp.ErrQueryBufferLimit):
+		st.QueryBufferLimit.Add(1)
+		c.s.cfg.Load().Logger.Warn("netmode: closing client that reached max query buffer length", "id", c.id)
+	case isTimeout(err) && !c.s.isStopping() && !c.isKilled():
+		st.IdleTimeouts.Add(1)
+	}
+	st.NetInputBytes.Add(c.rd.InputBytes)
+	c.rd.InputBytes = 0
+}
+
+// flush writes the pending replies, within Timeout when one is set. It
+// reports whether the connection is still usable.
+func (c *client) flush() bool {
+	st := &c.s.stats
+	st.NetInputBytes.Add(c.rd.InputBytes)
+	c.rd.InputBytes = 0
+	if len(c.out) == 0 {
+		return true
+	}
+	var d time.Time
+	if t := c.s.cfg.Load().Timeout; t > 0 {
+		d = time.Now().Add(t)
+	}
+	c.conn.SetWriteDeadline(d)
+	n, err := c.conn.Write(c.out)
+	st.NetOutputBytes.Add(int64(n))
+	c.outBytes += int64(n)
+	if cap(c.out) > 4*flushAt {
+		c.out = nil // do not keep a big buffer for a quiet connection
+	} else {
+		c.out = c.out[:0]
+	}
+	if err != nil {
+		if isTimeout(err) && !c.s.isStopping() && !c.isKilled() {
+			st.StalledOutput.Add(1)
+		}
+		return false
+	}
+	return true
+}
+
+// reply appends r to the pending replies.
+func (c *client) reply(r command.Reply) {
+	if r.Kind == command.KindError {
+		c.s.stats.ErrorReplies.Add(1)
+	}
+	c.out = resp.AppendReply(c.out, r, c.ctx.Proto)
+}
+
+func (c *client) isClosing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closing || c.killed
+}
+
+func (c *client) isKilled() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.killed
+}
+
+func (s *Server) isStopping() bool { return s.stopping.Load() }
+
+// kill closes the client from another goroutine (CLIENT KILL).
+func (c *client) kill() {
+	c.mu.Lock()
+	c.killed = true
+	c.mu.Unlock()
+	c.conn.SetDeadline(time.Now())
+}

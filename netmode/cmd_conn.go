@@ -1,0 +1,463 @@
+package netmode
+
+import (
+	"crypto/subtle"
+	"strconv"
+	"strings"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// Version is the Redis version whose commands and replies Shingle follows.
+// HELLO and INFO report it as the server version, so that clients that
+// choose features by version choose Redis 7.0's.
+const Version = "7.0.15"
+
+// ShingleVersion is Shingle's own version, in INFO server.
+const ShingleVersion = "0.1.0"
+
+func serverCommands() []*command.Command {
+	conn := command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast
+	cat := func(s string) []string { return strings.Fields(s) }
+	return []*command.Command{
+		{Name: "ping", Arity: -1, Flags: command.FlagFast, Categories: cat("@fast @connection"), Run: ping},
+		{Name: "echo", Arity: 2, Flags: command.FlagFast, Categories: cat("@fast @connection"), Run: echo},
+		{Name: "hello", Arity: -1, Flags: conn | command.FlagNoAuth, Categories: cat("@fast @connection"), Run: hello},
+		{Name: "auth", Arity: -2, Flags: conn | command.FlagNoAuth, Categories: cat("@fast @connection"), Run: auth},
+		{Name: "select", Arity: 2, Flags: command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@keyspace @fast"), Run: selectCmd},
+		{Name: "quit", Arity: -1, Flags: conn | command.FlagNoAuth, Categories: cat("@fast @connection"), Run: quit},
+		{Name: "reset", Arity: 1, Flags: conn | command.FlagNoAuth, Categories: cat("@fast @connection"), Run: reset},
+		{Name: "client", Arity: -2, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@slow @connection"), Run: clientCmd},
+		{Name: "multi", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@fast @transaction"), Run: multiCmd},
+		{Name: "exec", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagSkipMonitor, Categories: cat("@slow @transaction"), Run: execCmd},
+		{Name: "discard", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@fast @transaction"), Run: discardCmd},
+		{Name: "command", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @connection"), Run: commandCmd},
+		{Name: "config", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: configCmd},
+		{Name: "info", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @dangerous"), Run: infoCmd},
+	}
+}
+
+func ping(ctx *command.Ctx, args [][]byte) command.Reply {
+	if len(args) > 2 {
+		return command.WrongArgs("ping")
+	}
+	if len(args) == 2 {
+		return command.Bulk(args[1])
+	}
+	return command.Status("PONG")
+}
+
+func echo(_ *command.Ctx, args [][]byte) command.Reply { return command.Bulk(args[1]) }
+
+var errWrongPass = command.ErrorReply("WRONGPASS invalid username-password pair or user is disabled.")
+
+// checkAuth checks a user and password against the default user, the only
+// one before ACLs: with requirepass set its password is requirepass,
+// without it the default user takes any password.
+func (c *client) checkAuth(user, pass []byte) bool {
+	if string(user) != "default" {
+		return false
+	}
+	want := c.s.cfg.Load().RequirePass
+	return want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1
+}
+
+func (c *client) setAuthed(user string) {
+	c.mu.Lock()
+	c.authed, c.user = true, user
+	c.mu.Unlock()
+}
+
+func auth(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	var user, pass []byte
+	switch len(args) {
+	case 2:
+		if c.s.cfg.Load().RequirePass == "" {
+			return command.ErrorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		}
+		user, pass = []byte("default"), args[1]
+	case 3:
+		user, pass = args[1], args[2]
+	default:
+		return command.ErrorReply("ERR syntax error")
+	}
+	if !c.checkAuth(user, pass) {
+		return errWrongPass
+	}
+	c.setAuthed(string(user))
+	return command.OK
+}
+
+// hello follows Redis 7's HELLO: switch protocol, optionally authenticate
+// and name the connection, and describe the server.
+func hello(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	proto := ctx.Proto
+	if len(args) >= 2 {
+		v, err := strconv.Atoi(string(args[1]))
+		if err != nil {
+			return command.ErrorReply("ERR Protocol version is not an integer or out of range")
+		}
+		if v < 2 || v > 3 {
+			return command.ErrorReply("NOPROTO unsupported protocol version")
+		}
+		proto = v
+	}
+	var name []byte
+	var setName bool
+	for i := 2; i < len(args); i++ {
+		more := len(args) - i - 1
+		switch {
+		case strings.EqualFold(string(args[i]), "auth") && more >= 2:
+			if !c.checkAuth(args[i+1], args[i+2]) {
+				return errWrongPass
+			}
+			c.setAuthed(string(args[i+1]))
+			i += 2
+		case strings.EqualFold(string(args[i]), "setname") && more >= 1:
+			name, setName = args[i+1], true
+			i++
+		default:
+			return command.ErrorReply("ERR Syntax error in HELLO option '" + string(args[i]) + "'")
+		}
+	}
+	if !c.authed {
+		return command.ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+	}
+	if setName {
+		if r, ok := validName(name); !ok {
+			return r
+		}
+		c.mu.Lock()
+		c.name = string(name)
+		c.mu.Unlock()
+	}
+	c.mu.Lock()
+	c.proto = proto
+	c.mu.Unlock()
+	ctx.Proto, c.ctx.Proto = proto, proto
+	return command.Map(
+		command.BulkString("server"), command.BulkString("shingle"),
+		command.BulkString("version"), command.BulkString(Version),
+		command.BulkString("proto"), command.Int(int64(proto)),
+		command.BulkString("id"), command.Int(int64(c.id)),
+		command.BulkString("mode"), command.BulkString("standalone"),
+		command.BulkString("role"), command.BulkString("master"),
+		command.BulkString("modules"), command.Array(),
+	)
+}
+
+// validName checks a connection name as Redis does: printable ASCII, no
+// spaces.
+func validName(name []byte) (command.Reply, bool) {
+	for _, ch := range name {
+		if ch < '!' || ch > '~' {
+			return command.ErrorReply("ERR Client names cannot contain spaces, newlines or special characters."), false
+		}
+	}
+	return command.Reply{}, true
+}
+
+func selectCmd(_ *command.Ctx, args [][]byte) command.Reply {
+	n, err := strconv.ParseInt(string(args[1]), 10, 64)
+	if err != nil || n != int64(int32(n)) {
+		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	if n != 0 {
+		return command.ErrorReply("ERR DB index is out of range")
+	}
+	return command.OK
+}
+
+func quit(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	c.mu.Lock()
+	c.closing = true
+	c.mu.Unlock()
+	return command.OK
+}
+
+// reset returns the connection to its state just after connecting.
+func reset(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	c.mu.Lock()
+	c.multi = nil
+	c.name = ""
+	c.proto = 2
+	c.noEvict = false
+	c.authed = c.s.cfg.Load().RequirePass == ""
+	c.user = "default"
+	c.mu.Unlock()
+	ctx.Proto, c.ctx.Proto = 2, 2
+	return command.Status("RESET")
+}
+
+// clientInfo renders one line of CLIENT LIST / CLIENT INFO: Redis 7.2's
+// fields, then Shingle's transport fields.
+func (c *client) clientInfo() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := nowNano()
+	multi := -1
+	flags := "N"
+	if c.multi != nil {
+		multi = len(c.multi.queued)
+		flags = "x"
+	}
+	if c.noEvict {
+		flags += "e"
+	}
+	var b strings.Builder
+	field := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(v)
+	}
+	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
+	field("id", itoa(int64(c.id)))
+	field("addr", addrString(c.conn.RemoteAddr()))
+	field("laddr", addrString(c.conn.LocalAddr()))
+	field("fd", "-1")
+	field("name", c.name)
+	field("age", itoa((now-c.created.UnixNano())/1e9))
+	field("idle", itoa((now-c.lastActive.Load())/1e9))
+	field("flags", flags)
+	field("db", "0")
+	field("sub", "0")
+	field("psub", "0")
+	field("ssub", "0")
+	field("multi", itoa(int64(multi)))
+	field("qbuf", itoa(int64(len(c.rd.Buffered()))))
+	field("qbuf-free", "0")
+	field("argv-mem", "0")
+	field("multi-mem", "0")
+	field("rbs", "0")
+	field("rbp", "0")
+	field("obl", "0")
+	field("oll", "0")
+	field("omem", "0")
+	field("tot-mem", "0")
+	field("events", "r")
+	field("cmd", c.lastCmd)
+	field("user", c.user)
+	field("redir", "-1")
+	field("resp", itoa(int64(c.proto)))
+	field("lib-name", c.libName)
+	field("lib-ver", c.libVer)
+	field("transport", c.conn.Transport())
+	if sec := c.conn.Security(); sec != nil {
+		field("tls-version", tlsconn.VersionName(sec.Version))
+		field("tls-cipher", cipherName(sec.CipherSuite))
+		field("tls-resumed", itoa(b2i(sec.Resumed)))
+		if sec.PeerCertificate != nil {
+			field("tls-client-cn", quoteField(sec.PeerCertificate.Subject.CommonName))
+		}
+	}
+	return b.String()
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// quoteField keeps a value that could contain spaces on one field.
+func quoteField(s string) string {
+	if strings.ContainsAny(s, " =\r\n") {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+func clientCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	sub := strings.ToLower(string(args[1]))
+	n := len(args)
+	switch {
+	case sub == "id" && n == 2:
+		return command.Int(int64(c.id))
+	case sub == "getname" && n == 2:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if c.name == "" {
+			return command.Null()
+		}
+		return command.BulkString(c.name)
+	case sub == "setname" && n == 3:
+		if r, ok := validName(args[2]); !ok {
+			return r
+		}
+		c.mu.Lock()
+		c.name = string(args[2])
+		c.mu.Unlock()
+		return command.OK
+	case sub == "info" && n == 2:
+		return verbatim(c.clientInfo() + "\n")
+	case sub == "list":
+		return c.s.clientList(args[2:])
+	case sub == "kill":
+		return c.s.clientKill(c, args[2:])
+	case sub == "setinfo" && n == 4:
+		attr := strings.ToLower(string(args[2]))
+		if attr != "lib-name" && attr != "lib-ver" {
+			return command.ErrorReply("ERR Unrecognized option '" + string(args[2]) + "'")
+		}
+		for _, ch := range args[3] {
+			if ch < '!' || ch > '~' || attr == "lib-name" && ch == ' ' {
+				return command.ErrorReply("ERR " + attr + " cannot contain spaces, newlines or special characters.")
+			}
+		}
+		c.mu.Lock()
+		if attr == "lib-name" {
+			c.libName = string(args[3])
+		} else {
+			c.libVer = string(args[3])
+		}
+		c.mu.Unlock()
+		return command.OK
+	case sub == "no-evict" && n == 3:
+		on := strings.EqualFold(string(args[2]), "on")
+		if !on && !strings.EqualFold(string(args[2]), "off") {
+			return command.ErrorReply("ERR syntax error")
+		}
+		c.mu.Lock()
+		c.noEvict = on
+		c.mu.Unlock()
+		return command.OK
+	}
+	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try CLIENT HELP.")
+}
+
+// verbatim is a multi-line text reply: a verbatim string to RESP3 clients,
+// a bulk string to RESP2 ones, as Redis answers INFO and CLIENT LIST.
+func verbatim(s string) command.Reply {
+	return command.Reply{Kind: command.KindVerbatim, Str: []byte(s)}
+}
+
+// clientList answers CLIENT LIST [TYPE type] [ID id ...].
+func (s *Server) clientList(args [][]byte) command.Reply {
+	var ids map[uint64]bool
+	for i := 0; i < len(args); i++ {
+		opt := strings.ToLower(string(args[i]))
+		switch {
+		case opt == "type" && i+1 < len(args):
+			t := strings.ToLower(string(args[i+1]))
+			switch t {
+			case "normal":
+			case "master", "replica", "slave", "pubsub":
+				return verbatim("")
+			default:
+				return command.ErrorReply("ERR Unknown client type '" + string(args[i+1]) + "'")
+			}
+			i++
+		case opt == "id" && i+1 < len(args):
+			ids = map[uint64]bool{}
+			for i++; i < len(args); i++ {
+				id, err := strconv.ParseUint(string(args[i]), 10, 64)
+				if err != nil || id == 0 {
+					return command.ErrorReply("ERR Invalid client ID")
+				}
+				ids[id] = true
+			}
+		default:
+			return command.ErrorReply("ERR syntax error")
+		}
+	}
+	var b strings.Builder
+	for _, c := range s.clientsByID() {
+		if ids == nil || ids[c.id] {
+			b.WriteString(c.clientInfo())
+			b.WriteByte('\n')
+		}
+	}
+	return verbatim(b.String())
+}
+
+// clientKill answers both forms of CLIENT KILL: the old "addr" form, which
+// answers OK or an error, and the filter form, which answers a count.
+func (s *Server) clientKill(self *client, args [][]byte) command.Reply {
+	if len(args) == 1 {
+		for _, c := range s.clientsByID() {
+			if addrString(c.conn.RemoteAddr()) == string(args[0]) {
+				c.killFrom(self)
+				return command.OK
+			}
+		}
+		return command.ErrorReply("ERR No such client")
+	}
+	if len(args) == 0 || len(args)%2 != 0 {
+		return command.ErrorReply("ERR syntax error")
+	}
+	var id uint64
+	var addr, laddr, user, typ string
+	skipMe := true
+	for i := 0; i < len(args); i += 2 {
+		v := string(args[i+1])
+		switch strings.ToLower(string(args[i])) {
+		case "id":
+			n, err := strconv.ParseUint(v, 10, 64)
+			if err != nil || n == 0 {
+				return command.ErrorReply("ERR client-id should be greater than 0")
+			}
+			id = n
+		case "addr":
+			addr = v
+		case "laddr":
+			laddr = v
+		case "user":
+			user = v
+		case "type":
+			typ = strings.ToLower(v)
+			if typ != "normal" && typ != "master" && typ != "replica" && typ != "slave" && typ != "pubsub" {
+				return command.ErrorReply("ERR Unknown client type '" + v + "'")
+			}
+		case "skipme":
+			switch strings.ToLower(v) {
+			case "yes":
+				skipMe = true
+			case "no":
+				skipMe = false
+			default:
+				return command.ErrorReply("ERR syntax error")
+			}
+		default:
+			return command.ErrorReply("ERR syntax error")
+		}
+	}
+	killed := 0
+	for _, c := range s.clientsByID() {
+		c.mu.Lock()
+		cuser := c.user
+		c.mu.Unlock()
+		switch {
+		case id != 0 && c.id != id,
+			addr != "" && addrString(c.conn.RemoteAddr()) != addr,
+			laddr != "" && addrString(c.conn.LocalAddr()) != laddr,
+			user != "" && cuser != user,
+			typ != "" && typ != "normal",
+			skipMe && c == self:
+			continue
+		}
+		c.killFrom(self)
+		killed++
+	}
+	return command.Int(int64(killed))
+}
+
+// killFrom closes c on behalf of self: after its reply when c is self.
+func (c *client) killFrom(self *client) {
+	if c == self {
+		c.mu.Lock()
+		c.closing = true
+		c.mu.Unlock()
+		return
+	}
+	c.kill()
+}

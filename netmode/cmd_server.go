@@ -1,0 +1,501 @@
+package netmode
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/glob"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+func nowNano() int64 { return time.Now().UnixNano() }
+
+// addrString renders an address as CLIENT LIST does: ip:port, or path:0
+// for a unix socket.
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	if a.Network() == "unix" {
+		return a.String() + ":0"
+	}
+	return a.String()
+}
+
+// cipherName is the standard (IANA) name of a cipher suite.
+func cipherName(id uint16) string { return tls.CipherSuiteName(id) }
+
+// clientsByID returns the connected clients, oldest first.
+func (s *Server) clientsByID() []*client {
+	s.mu.Lock()
+	out := make([]*client, 0, len(s.clients))
+	for _, c := range s.clients {
+		out = append(out, c)
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// commandInfo is one entry of COMMAND / COMMAND INFO, Redis 7's shape.
+func commandInfo(c *command.Command) command.Reply {
+	var flags []command.Reply
+	for _, f := range c.Flags.Names() {
+		flags = append(flags, command.Status(f))
+	}
+	var cats []command.Reply
+	for _, ct := range c.Categories {
+		cats = append(cats, command.Status(ct))
+	}
+	return command.Array(
+		command.BulkString(c.Name),
+		command.Int(int64(c.Arity)),
+		command.Reply{Kind: command.KindSet, Elems: nonNil(flags)},
+		command.Int(int64(c.FirstKey)),
+		command.Int(int64(c.LastKey)),
+		command.Int(int64(c.Step)),
+		command.Reply{Kind: command.KindSet, Elems: nonNil(cats)},
+		command.Array(), // tips
+		command.Array(), // key specs
+		command.Array(), // subcommands
+	)
+}
+
+func nonNil(r []command.Reply) []command.Reply {
+	if r == nil {
+		return []command.Reply{}
+	}
+	return r
+}
+
+// commandDoc is COMMAND DOCS's entry: enough for redis-cli's hints.
+func commandDoc(c *command.Command) command.Reply {
+	group := "generic"
+	for _, ct := range c.Categories {
+		switch ct {
+		case "@string", "@hash", "@connection", "@transaction", "@list", "@set", "@sortedset":
+			group = strings.TrimPrefix(ct, "@")
+		}
+	}
+	if group == "sortedset" {
+		group = "sorted-set"
+	}
+	return command.Map(
+		command.BulkString("summary"), command.BulkString(c.Name+" command"),
+		command.BulkString("since"), command.BulkString("1.0.0"),
+		command.BulkString("group"), command.BulkString(group),
+	)
+}
+
+func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	t := c.s.table
+	if len(args) == 1 {
+		var out []command.Reply
+		for _, cmd := range t.Commands() {
+			out = append(out, commandInfo(cmd))
+		}
+		return command.Array(out...)
+	}
+	switch strings.ToLower(string(args[1])) {
+	case "count":
+		if len(args) == 2 {
+			return command.Int(int64(len(t.Commands())))
+		}
+	case "info":
+		var out []command.Reply
+		if len(args) == 2 {
+			for _, cmd := range t.Commands() {
+				out = append(out, commandInfo(cmd))
+			}
+		}
+		for _, name := range args[2:] {
+			if cmd := t.Lookup(name); cmd != nil {
+				out = append(out, commandInfo(cmd))
+			} else {
+				out = append(out, command.Reply{Kind: command.KindNullArray})
+			}
+		}
+		return command.Array(out...)
+	case "docs":
+		var out []command.Reply
+		cmds := t.Commands()
+		if len(args) > 2 {
+			cmds = nil
+			for _, name := range args[2:] {
+				if cmd := t.Lookup(name); cmd != nil {
+					cmds = append(cmds, cmd)
+				}
+			}
+		}
+		for _, cmd := range cmds {
+			out = append(out, command.BulkString(cmd.Name), commandDoc(cmd))
+		}
+		return command.Map(out...)
+	}
+	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try COMMAND HELP.")
+}
+
+func configCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	switch sub := strings.ToLower(string(args[1])); {
+	case sub == "get" && len(args) >= 3:
+		return c.s.configGet(args[2:])
+	case sub == "set" && len(args) >= 4:
+		return c.s.configSet(args[2:])
+	case sub == "resetstat" && len(args) == 2:
+		c.s.stats.reset()
+		return command.OK
+	}
+	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try CONFIG HELP.")
+}
+
+// configGet answers CONFIG GET pattern [pattern ...] with every matching
+// setting, Shingle's and the ones accepted without effect.
+func (s *Server) configGet(patterns [][]byte) command.Reply {
+	cfg := s.cfg.Load()
+	values := map[string]string{}
+	for name, def := range accepted {
+		if v, ok := cfg.inert[name]; ok {
+			values[name] = v
+		} else {
+			values[name] = def
+		}
+	}
+	for i := range directives {
+		values[directives[i].name] = directives[i].get(cfg)
+	}
+	var names []string
+	for name := range values {
+		for _, p := range patterns {
+			if glob.MatchFold(p, []byte(name)) {
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	sort.Strings(names)
+	out := make([]command.Reply, 0, 2*len(names))
+	for _, n := range names {
+		out = append(out, command.BulkString(n), command.BulkString(values[n]))
+	}
+	return command.Map(out...)
+}
+
+// configSet applies CONFIG SET name value [name value ...] atomically, as
+// Redis 7 does: every value is checked and applied to a copy, the side
+// effects (TLS files, listeners) are carried out, and only then is the copy
+// put in force. Any failure leaves the old configuration in place.
+func (s *Server) configSet(args [][]byte) command.Reply {
+	if len(args)%2 != 0 {
+		return command.ErrorReply("ERR wrong number of arguments for 'config|set' command")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.cfg.Load()
+	next := old.clone()
+	fail := func(name, why string) command.Reply {
+		return command.ErrorReply(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, why))
+	}
+	seen := map[string]bool{}
+	var tlsChanged bool
+	var relistenKinds []string
+	for i := 0; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		val := string(args[i+1])
+		if seen[name] {
+			return fail(name, "duplicate parameter")
+		}
+		seen[name] = true
+		d := lookupDirective(name)
+		if d == nil {
+			if _, ok := accepted[name]; !ok {
+				return command.ErrorReply("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'")
+			}
+			if next.inert == nil {
+				next.inert = map[string]string{}
+			}
+			next.inert[name] = val
+			continue
+		}
+		if !d.mutable() {
+			return fail(name, "can't set immutable config")
+		}
+		// Setting a file path to its current value still reloads it.
+		if err := d.set(next, val); err != nil {
+			return fail(name, err.Error())
+		}
+		switch d.effect {
+		case reloadTLS:
+			tlsChanged = true
+		case relisten:
+			switch name {
+			case "port":
+				relistenKinds = append(relistenKinds, tlsconn.TCP)
+			case "tls-port":
+				relistenKinds = append(relistenKinds, tlsconn.TLS)
+			case "bind":
+				relistenKinds = append(relistenKinds, tlsconn.TCP, tlsconn.TLS)
+			}
+		}
+	}
+	if err := next.check(); err != nil {
+		return fail(string(args[0]), err.Error())
+	}
+	if tlsChanged && (next.TLSPort != 0 || s.tls.Load() != nil) {
+		if err := s.reloadTLS(next); err != nil {
+			return fail(firstTLSArg(args), err.Error())
+		}
+	}
+	if len(relistenKinds) > 0 {
+		if err := s.relistenLocked(old, next, relistenKinds); err != nil {
+			return fail(string(args[0]), err.Error())
+		}
+	}
+	s.cfg.Store(next)
+	return command.OK
+}
+
+func firstTLSArg(args [][]byte) string {
+	for i := 0; i < len(args); i += 2 {
+		if strings.HasPrefix(strings.ToLower(string(args[i])), "tls-") {
+			return string(args[i])
+		}
+	}
+	return string(args[0])
+}
+
+// reloadTLS builds the TLS configuration of next and puts it in force for
+// new handshakes; connections already open keep theirs.
+func (s *Server) reloadTLS(next *Config) error {
+	s.tlsMu.Lock()
+	defer s.tlsMu.Unlock()
+	if t := s.tls.Load(); t != nil {
+		return t.Update(next.TLS)
+	}
+	t, err := tlsconn.NewServerTLS(next.TLS)
+	if err != nil {
+		return err
+	}
+	s.tls.Store(t)
+	return nil
+}
+
+// relistenLocked reopens the managed listeners of the given transports for
+// next: the new ones are opened first, so that a failure leaves the old ones
+// serving. Called with mu held.
+func (s *Server) relistenLocked(old, next *Config, kinds []string) error {
+	var opened []*listener
+	for _, k := range slices.Compact(kinds) {
+		lns, err := s.openManaged(next, k)
+		if err != nil {
+			closeAll(opened)
+			return err
+		}
+		opened = append(opened, lns...)
+	}
+	var keep []*listener
+	for _, l := range s.listeners {
+		if l.managed && slices.Contains(kinds, l.ln.Transport()) {
+			l.ln.Close()
+			continue
+		}
+		keep = append(keep, l)
+	}
+	s.listeners = keep
+	for _, l := range opened {
+		s.serveLocked(l)
+	}
+	return nil
+}
+
+// infoCmd answers INFO [section ...].
+func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	all := []string{"server", "clients", "persistence", "stats", "replication", "keyspace"}
+	want := map[string]bool{}
+	if len(args) == 1 {
+		for _, sct := range all {
+			want[sct] = true
+		}
+	}
+	for _, a := range args[1:] {
+		switch sct := strings.ToLower(string(a)); sct {
+		case "all", "everything", "default":
+			for _, x := range all {
+				want[x] = true
+			}
+		default:
+			want[sct] = true
+		}
+	}
+	var b strings.Builder
+	for _, sct := range all {
+		if !want[sct] {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("\r\n")
+		}
+		c.s.infoSection(ctx, sct, &b)
+	}
+	return verbatim(b.String())
+}
+
+func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builder) {
+	line := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
+	cfg := s.cfg.Load()
+	switch section {
+	case "server":
+		b.WriteString("# Server\r\n")
+		line("redis_version", Version)
+		line("shingle_version", ShingleVersion)
+		line("redis_git_sha1", "00000000")
+		line("redis_git_dirty", 0)
+		line("redis_mode", "standalone")
+		line("os", runtime.GOOS+" "+runtime.GOARCH)
+		line("arch_bits", strconv.IntSize)
+		line("multiplexing_api", "go")
+		line("go_version", runtime.Version())
+		line("process_id", os.Getpid())
+		line("run_id", s.runID)
+		line("tcp_port", s.tcpPort(cfg))
+		now := time.Now()
+		line("server_time_usec", now.UnixMicro())
+		up := now.Sub(s.start)
+		line("uptime_in_seconds", int64(up/time.Second))
+		line("uptime_in_days", int64(up/(24*time.Hour)))
+		line("hz", 10)
+		line("configured_hz", 10)
+		if exe, err := os.Executable(); err == nil {
+			line("executable", exe)
+		}
+		line("config_file", cfg.ConfigFile)
+		for i, l := range s.listenerLines() {
+			line(fmt.Sprintf("listener%d", i), l)
+		}
+	case "clients":
+		b.WriteString("# Clients\r\n")
+		line("connected_clients", s.nclients.Load())
+		line("maxclients", cfg.MaxClients)
+		line("blocked_clients", 0)
+		line("tracking_clients", 0)
+		line("clients_in_timeout_table", 0)
+	case "persistence":
+		b.WriteString("# Persistence\r\n")
+		line("loading", 0)
+		line("async_loading", 0)
+		line("rdb_changes_since_last_save", 0)
+		line("rdb_bgsave_in_progress", 0)
+		line("rdb_last_bgsave_status", "ok")
+		line("aof_enabled", 1)
+		line("aof_rewrite_in_progress", 0)
+		line("aof_last_write_status", "ok")
+		line("appendfsync", cfg.AppendFsync)
+		line("storage_engine", "pebble")
+	case "stats":
+		st := &s.stats
+		b.WriteString("# Stats\r\n")
+		line("total_connections_received", st.ConnectionsReceived.Load())
+		line("total_commands_processed", st.CommandsProcessed.Load())
+		line("instantaneous_ops_per_sec", s.ops.rate.Load())
+		line("total_net_input_bytes", st.NetInputBytes.Load())
+		line("total_net_output_bytes", st.NetOutputBytes.Load())
+		line("rejected_connections", st.RejectedConnections.Load())
+		line("expired_keys", 0)
+		line("evicted_keys", 0)
+		line("keyspace_hits", 0)
+		line("keyspace_misses", 0)
+		line("total_error_replies", st.ErrorReplies.Load())
+		line("total_protocol_errors", st.ProtocolErrors.Load())
+		line("client_query_buffer_limit_disconnections", st.QueryBufferLimit.Load())
+		line("client_idle_timeout_disconnections", st.IdleTimeouts.Load())
+		line("client_output_stalled_disconnections", st.StalledOutput.Load())
+		line("tls_handshake_failures", st.TLSHandshakeFailures.Load())
+		line("tls_handshake_timeouts", st.TLSHandshakeTimeouts.Load())
+		line("tls_plaintext_clients", st.PlainTextOnTLSPort.Load())
+		line("tls_clients_on_plain_port", st.TLSOnPlainPort.Load())
+	case "replication":
+		off, id := ctx.Ops.Offset(), ctx.Ops.ReplicationID()
+		b.WriteString("# Replication\r\n")
+		line("role", "master")
+		line("connected_slaves", 0)
+		line("master_failover_state", "no-failover")
+		line("master_replid", id)
+		line("master_replid2", strings.Repeat("0", 40))
+		line("master_repl_offset", off)
+		line("second_repl_offset", -1)
+		line("repl_backlog_active", 0)
+		line("repl_backlog_size", 1048576)
+		line("repl_backlog_first_byte_offset", 0)
+		line("repl_backlog_histlen", 0)
+	case "keyspace":
+		b.WriteString("# Keyspace\r\n")
+		keys, expires, err := ctx.Ops.KeyCounts()
+		if err == nil && keys > 0 {
+			fmt.Fprintf(b, "db0:keys=%d,expires=%d,avg_ttl=0\r\n", keys, expires)
+		}
+	}
+}
+
+// tcpPort is INFO's tcp_port: the plain port, or the TLS port when plain
+// TCP is off, as in Redis; the real port when 0 was asked for.
+func (s *Server) tcpPort(cfg *Config) int {
+	for _, t := range []string{tlsconn.TCP, tlsconn.TLS} {
+		if a, ok := s.Addr(t).(*net.TCPAddr); ok {
+			return a.Port
+		}
+	}
+	if cfg.Port != 0 {
+		return cfg.Port
+	}
+	return cfg.TLSPort
+}
+
+// listenerLines are INFO server's listenerN values, Redis 7.2's format: one
+// per transport, each bind address listed.
+func (s *Server) listenerLines() []string {
+	var out []string
+	var cur string
+	var binds []string
+	var port string
+	emit := func() {
+		if cur == "" {
+			return
+		}
+		l := "name=" + cur
+		for _, b := range binds {
+			l += ",bind=" + b
+		}
+		if port != "" {
+			l += ",port=" + port
+		}
+		out = append(out, l)
+	}
+	for _, l := range s.Listeners() {
+		if l.Transport != cur {
+			emit()
+			cur, binds, port = l.Transport, nil, ""
+		}
+		if l.Transport == tlsconn.Unix {
+			binds = append(binds, l.Addr.String())
+			continue
+		}
+		host, p, err := net.SplitHostPort(l.Addr.String())
+		if err == nil {
+			binds = append(binds, host)
+			port = p
+		}
+	}
+	emit()
+	return out
+}

@@ -1,0 +1,139 @@
+package netmode
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/store"
+)
+
+// multiState is a transaction being queued (MULTI ... EXEC).
+type multiState struct {
+	queued [][][]byte
+	dirty  bool // a command was refused while queuing: EXEC aborts
+}
+
+// containers are the commands whose first argument names a subcommand;
+// CLIENT LIST shows them as "client|list", as Redis 7 does.
+var containers = map[string]bool{"client": true, "config": true, "command": true, "debug": true}
+
+// multiControl commands run at once even inside MULTI.
+var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "watch": true, "quit": true, "reset": true}
+
+var (
+	errNoAuth  = command.ErrorReply("NOAUTH Authentication required.")
+	errNoMulti = command.ErrorReply("ERR Command not allowed inside a transaction")
+)
+
+// execute runs one command: the checks Redis makes before running anything
+// (known command, arity, authentication), queuing inside MULTI, and the
+// command itself.
+func (c *client) execute(args [][]byte) {
+	s := c.s
+	s.stats.CommandsProcessed.Add(1)
+	cmd := s.table.Lookup(args[0])
+	c.setLastCmd(cmd, args)
+	switch {
+	case cmd == nil:
+		c.refuse(command.UnknownCommand(args))
+	case !command.ArityOK(cmd.Arity, len(args)):
+		c.refuse(command.WrongArgs(cmd.Name))
+	case !c.authed && cmd.Flags&command.FlagNoAuth == 0:
+		c.refuse(errNoAuth)
+	case c.multi != nil && !multiControl[cmd.Name]:
+		if cmd.Flags&command.FlagNoMulti != 0 {
+			c.refuse(errNoMulti)
+			return
+		}
+		q := make([][]byte, len(args))
+		for i, a := range args {
+			q[i] = bytes.Clone(a) // the reader reuses its buffer
+		}
+		c.multi.queued = append(c.multi.queued, q)
+		c.reply(command.Status("QUEUED"))
+	default:
+		c.reply(cmd.Run(&c.ctx, args))
+	}
+}
+
+// refuse answers a command that did not run; inside MULTI it also dooms
+// the transaction, as in Redis.
+func (c *client) refuse(r command.Reply) {
+	if c.multi != nil {
+		c.multi.dirty = true
+	}
+	c.reply(r)
+}
+
+func (c *client) setLastCmd(cmd *command.Command, args [][]byte) {
+	name := strings.ToLower(string(args[0]))
+	if cmd != nil {
+		name = cmd.Name
+		if containers[name] && len(args) > 1 {
+			name += "|" + strings.ToLower(string(args[1]))
+		}
+	}
+	c.mu.Lock()
+	c.lastCmd = name
+	c.mu.Unlock()
+}
+
+func multiCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	if c.multi != nil {
+		return command.ErrorReply("ERR MULTI calls can not be nested")
+	}
+	c.mu.Lock()
+	c.multi = &multiState{}
+	c.mu.Unlock()
+	return command.OK
+}
+
+func discardCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	if c.multi == nil {
+		return command.ErrorReply("ERR DISCARD without MULTI")
+	}
+	c.endMulti()
+	return command.OK
+}
+
+func (c *client) endMulti() {
+	c.mu.Lock()
+	c.multi = nil
+	c.mu.Unlock()
+}
+
+// execCmd runs the queued commands as one store transaction: atomic, and
+// one entry of the change feed.
+func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	m := c.multi
+	if m == nil {
+		return command.ErrorReply("ERR EXEC without MULTI")
+	}
+	c.endMulti()
+	if m.dirty {
+		return command.ErrorReply("EXECABORT Transaction discarded because of previous errors.")
+	}
+	replies := make([]command.Reply, 0, len(m.queued))
+	err := c.s.db.Update(func(tx *store.Tx) error {
+		replies = replies[:0]
+		txCtx := *ctx
+		txCtx.Ops = &tx.Ops
+		for _, args := range m.queued {
+			cmd := c.s.table.Lookup(args[0])
+			r := cmd.Run(&txCtx, args)
+			if r.Kind == command.KindError {
+				c.s.stats.ErrorReplies.Add(1)
+			}
+			replies = append(replies, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return command.ErrReply(err)
+	}
+	return command.Array(replies...)
+}

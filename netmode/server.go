@@ -1,0 +1,432 @@
+package netmode
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/store"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// ErrServerClosed is returned by Serve and ListenAndServe after Shutdown or
+// Close.
+var ErrServerClosed = errors.New("netmode: server closed")
+
+// Server serves one store over RESP on any number of listeners at once. It
+// is safe for concurrent use.
+type Server struct {
+	db    *store.DB
+	table *command.Table
+	cfg   atomic.Pointer[Config] // immutable snapshots; CONFIG SET swaps them
+	tls   atomic.Pointer[tlsconn.ServerTLS]
+	tlsMu sync.Mutex // serializes creating and replacing tls
+	runID string
+	start time.Time
+	stats Stats
+	ops   opsMeter
+
+	// mu guards the fields below, and serializes configuration changes.
+	// Lock order: Server.mu, then client.mu; neither is held while calling
+	// into the store.
+	mu        sync.Mutex
+	listeners []*listener
+	clients   map[uint64]*client
+	closed    bool
+	stopping  atomic.Bool // Shutdown or Close began: clients finish and leave; written under mu
+	nclients  atomic.Int64
+	nextID    atomic.Uint64
+	conns     sync.WaitGroup // client goroutines
+	loops     sync.WaitGroup // accept loops and background tasks
+	done      chan struct{}
+}
+
+// listener is one open listener and where it came from.
+type listener struct {
+	ln tlsconn.Listener
+	// managed listeners come from the configuration (port, tls-port,
+	// unixsocket, bind) and are reopened when it changes; others were given
+	// to Serve.
+	managed bool
+	bind    string // the bind entry it serves, as configured
+}
+
+// New returns a server for db configured by cfg (nil: DefaultConfig). It
+// validates the configuration and loads the TLS files, but opens no
+// listener: call ListenAndServe, Start, Listen or Serve.
+func New(db *store.DB, cfg *Config) (*Server, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	cfg = cfg.clone()
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		db:      db,
+		table:   command.NewTable(),
+		runID:   newRunID(),
+		start:   time.Now(),
+		clients: map[uint64]*client{},
+		done:    make(chan struct{}),
+	}
+	s.table.Add(serverCommands()...)
+	s.cfg.Store(cfg)
+	if cfg.TLSPort != 0 {
+		t, err := tlsconn.NewServerTLS(cfg.TLS)
+		if err != nil {
+			return nil, fmt.Errorf("netmode: %w", err)
+		}
+		s.tls.Store(t)
+	}
+	s.loops.Add(1)
+	go s.meter()
+	return s, nil
+}
+
+func newRunID() string {
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Config returns a copy of the configuration in force.
+func (s *Server) Config() *Config { return s.cfg.Load().clone() }
+
+// Stats returns the server's counters.
+func (s *Server) Stats() *Stats { return &s.stats }
+
+// Table returns the command table the server runs: the store's commands
+// and the connection and server commands. Adding to it before serving is
+// how an embedder extends the server.
+func (s *Server) Table() *command.Table { return s.table }
+
+// Start opens every listener the configuration asks for (port, tls-port
+// and unixsocket, on every bind address) and serves them in the background.
+// It returns once all accept connections, or the first error (closing
+// those it opened).
+func (s *Server) Start() error {
+	cfg := s.cfg.Load()
+	lns, err := s.openManaged(cfg, "")
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.stopping.Load() {
+		closeAll(lns)
+		return ErrServerClosed
+	}
+	for _, l := range lns {
+		s.serveLocked(l)
+	}
+	return nil
+}
+
+// ListenAndServe is Start, then waits until Shutdown or Close and returns
+// ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	if err := s.Start(); err != nil {
+		return err
+	}
+	<-s.done
+	return ErrServerClosed
+}
+
+// Listen opens one listener of transport (tlsconn.TCP, TLS or Unix) on
+// addr, with the server's TLS configuration, and serves it in the
+// background. With port 0 in addr the system picks a port: the returned
+// listener's Addr has it. TLS needs the tls-* settings (New loads them when
+// tls-port is set; otherwise Listen loads them now).
+func (s *Server) Listen(transport, addr string) (tlsconn.Listener, error) {
+	t, err := s.serverTLS(transport)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := tlsconn.Listen(transport, addr, t)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.stopping.Load() {
+		ln.Close()
+		return nil, ErrServerClosed
+	}
+	s.serveLocked(&listener{ln: ln, bind: addr})
+	return ln, nil
+}
+
+// Serve accepts connections on ln until Shutdown or Close, then returns
+// ErrServerClosed. Connections are served on their own goroutines.
+func (s *Server) Serve(ln tlsconn.Listener) error {
+	s.mu.Lock()
+	if s.closed || s.stopping.Load() {
+		s.mu.Unlock()
+		return ErrServerClosed
+	}
+	l := &listener{ln: ln, bind: ln.Addr().String()}
+	s.listeners = append(s.listeners, l)
+	s.loops.Add(1)
+	s.mu.Unlock()
+	return s.accept(l)
+}
+
+// serveLocked registers l and starts its accept loop.
+func (s *Server) serveLocked(l *listener) {
+	s.listeners = append(s.listeners, l)
+	s.loops.Add(1)
+	go s.accept(l)
+}
+
+// serverTLS returns the TLS configuration for a new listener of transport.
+func (s *Server) serverTLS(transport string) (tlsConfig *tls.Config, err error) {
+	if transport != tlsconn.TLS {
+		return nil, nil
+	}
+	t := s.tls.Load()
+	if t == nil {
+		s.tlsMu.Lock()
+		defer s.tlsMu.Unlock()
+		if t = s.tls.Load(); t == nil {
+			if t, err = tlsconn.NewServerTLS(s.cfg.Load().TLS); err != nil {
+				return nil, fmt.Errorf("netmode: %w", err)
+			}
+			s.tls.Store(t)
+		}
+	}
+	return t.Config(), nil
+}
+
+// openManaged opens the listeners cfg asks for. With only set, only those
+// of that transport.
+func (s *Server) openManaged(cfg *Config, only string) ([]*listener, error) {
+	var lns []*listener
+	open := func(transport, bind, addr string, optional bool) error {
+		if only != "" && transport != only {
+			return nil
+		}
+		t, err := s.serverTLS(transport)
+		if err != nil {
+			return err
+		}
+		ln, err := tlsconn.Listen(transport, addr, t)
+		if err != nil {
+			if optional && isAddrUnavailable(err) {
+				return nil
+			}
+			return fmt.Errorf("netmode: listen %s %s: %w", transport, addr, err)
+		}
+		lns = append(lns, &listener{ln: ln, managed: true, bind: bind})
+		return nil
+	}
+	var err error
+	for _, p := range []struct {
+		transport string
+		port      int
+	}{{tlsconn.TCP, cfg.Port}, {tlsconn.TLS, cfg.TLSPort}} {
+		if p.port == 0 || err != nil {
+			continue
+		}
+		for _, b := range cfg.Bind {
+			host, optional := strings.CutPrefix(b, "-")
+			switch host {
+			case "*":
+				host = "0.0.0.0"
+			case "::*":
+				host = "::"
+			}
+			if err = open(p.transport, b, net.JoinHostPort(host, strconv.Itoa(p.port)), optional); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil && cfg.UnixSocket != "" && (only == "" || only == tlsconn.Unix) {
+		if err = open(tlsconn.Unix, cfg.UnixSocket, cfg.UnixSocket, false); err == nil && cfg.UnixSocketPerm != 0 {
+			err = os.Chmod(cfg.UnixSocket, cfg.UnixSocketPerm)
+		}
+	}
+	if err != nil {
+		closeAll(lns)
+		return nil, err
+	}
+	return lns, nil
+}
+
+func isAddrUnavailable(err error) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT) ||
+		errors.Is(err, syscall.EPROTONOSUPPORT)
+}
+
+func closeAll(lns []*listener) {
+	for _, l := range lns {
+		l.ln.Close()
+	}
+}
+
+// accept runs one listener's accept loop.
+func (s *Server) accept(l *listener) error {
+	defer s.loops.Done()
+	var delay time.Duration
+	for {
+		conn, err := l.ln.Accept()
+		if err != nil {
+			s.mu.Lock()
+			gone := s.closed || s.stopping.Load() || !s.hasListener(l)
+			s.mu.Unlock()
+			if gone {
+				return ErrServerClosed
+			}
+			// A temporary failure (out of file descriptors, say): back off
+			// and retry, as net/http does, rather than stop serving.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.cfg.Load().Logger.Warn("netmode: accept failed", "err", err, "retry in", delay)
+			select {
+			case <-time.After(delay):
+			case <-s.done:
+				return ErrServerClosed
+			}
+			continue
+		}
+		delay = 0
+		s.stats.ConnectionsReceived.Add(1)
+		s.mu.Lock()
+		if s.closed || s.stopping.Load() {
+			s.mu.Unlock()
+			conn.Close()
+			return ErrServerClosed
+		}
+		s.conns.Add(1)
+		s.mu.Unlock()
+		go s.serveConn(conn)
+	}
+}
+
+func (s *Server) hasListener(l *listener) bool {
+	for _, x := range s.listeners {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}
+
+// Listeners returns the open listeners' transports and addresses, in the
+// order INFO lists them: tcp, unix, tls.
+func (s *Server) Listeners() []ListenerInfo {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []ListenerInfo
+	for _, t := range []string{tlsconn.TCP, tlsconn.Unix, tlsconn.TLS, tlsconn.QUIC} {
+		for _, l := range s.listeners {
+			if l.ln.Transport() == t {
+				out = append(out, ListenerInfo{Transport: t, Addr: l.ln.Addr(), Bind: l.bind})
+			}
+		}
+	}
+	return out
+}
+
+// ListenerInfo describes an open listener.
+type ListenerInfo struct {
+	Transport string
+	Addr      net.Addr // the resolved address: the real port when 0 was asked for
+	Bind      string   // the bind entry it serves, as configured
+}
+
+// Addr returns the address of the first listener of transport, or nil.
+func (s *Server) Addr(transport string) net.Addr {
+	for _, l := range s.Listeners() {
+		if l.Transport == transport {
+			return l.Addr
+		}
+	}
+	return nil
+}
+
+// Shutdown stops accepting connections, lets every client finish the
+// commands it has sent and receive their replies, then closes it. It waits
+// until all clients are gone or ctx ends, in which case it closes the rest
+// (as Close) and returns ctx's error.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	if !s.stopping.Load() {
+		s.stopping.Store(true)
+		closeAll(s.listeners)
+		s.listeners = nil
+		close(s.done)
+	}
+	// Wake clients blocked waiting for a command; they see stopping and
+	// leave after answering what they have.
+	for _, c := range s.clients {
+		c.conn.SetReadDeadline(time.Now())
+	}
+	s.mu.Unlock()
+	finished := make(chan struct{})
+	go func() {
+		s.conns.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return s.Close()
+	case <-ctx.Done():
+		s.Close()
+		return ctx.Err()
+	}
+}
+
+// Close closes every listener and connection at once. It is safe to call
+// twice; the second call does nothing.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	if !s.stopping.Load() {
+		s.stopping.Store(true)
+		close(s.done)
+	}
+	closeAll(s.listeners)
+	s.listeners = nil
+	for _, c := range s.clients {
+		c.conn.Close()
+	}
+	s.mu.Unlock()
+	s.conns.Wait()
+	s.loops.Wait()
+	return nil
+}
+
+// meter samples the ops counter until the server stops.
+func (s *Server) meter() {
+	defer s.loops.Done()
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-t.C:
+			s.ops.sample(s.stats.CommandsProcessed.Load(), now)
+		}
+	}
+}

@@ -1,0 +1,83 @@
+package netmode
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// Stats are the server's counters, as INFO stats shows them. All fields
+// are read and written atomically.
+type Stats struct {
+	ConnectionsReceived atomic.Int64 // total_connections_received
+	RejectedConnections atomic.Int64 // rejected_connections (maxclients)
+	CommandsProcessed   atomic.Int64 // total_commands_processed
+	NetInputBytes       atomic.Int64 // total_net_input_bytes
+	NetOutputBytes      atomic.Int64 // total_net_output_bytes
+	ErrorReplies        atomic.Int64 // total_error_replies
+
+	// Shingle's counters of bad input and unhealthy clients, each a reason
+	// a connection was closed.
+	ProtocolErrors       atomic.Int64 // total_protocol_errors: malformed requests
+	QueryBufferLimit     atomic.Int64 // client_query_buffer_limit_disconnections
+	IdleTimeouts         atomic.Int64 // client_idle_timeout_disconnections
+	StalledOutput        atomic.Int64 // client_output_stalled_disconnections: did not read replies within timeout
+	TLSHandshakeFailures atomic.Int64 // tls_handshake_failures (all reasons)
+	TLSHandshakeTimeouts atomic.Int64 // tls_handshake_timeouts
+	PlainTextOnTLSPort   atomic.Int64 // tls_plaintext_clients: spoke plain RESP to a TLS port
+	TLSOnPlainPort       atomic.Int64 // tls_clients_on_plain_port: sent a TLS handshake to a plain port
+}
+
+func (st *Stats) reset() {
+	for _, c := range []*atomic.Int64{
+		&st.ConnectionsReceived, &st.RejectedConnections, &st.CommandsProcessed,
+		&st.NetInputBytes, &st.NetOutputBytes, &st.ErrorReplies, &st.ProtocolErrors,
+		&st.QueryBufferLimit, &st.IdleTimeouts, &st.StalledOutput, &st.TLSHandshakeFailures,
+		&st.TLSHandshakeTimeouts, &st.PlainTextOnTLSPort, &st.TLSOnPlainPort,
+	} {
+		c.Store(0)
+	}
+}
+
+// countHandshakeFailure classifies a failed TLS handshake.
+func (st *Stats) countHandshakeFailure(err error, notTLS bool) {
+	st.TLSHandshakeFailures.Add(1)
+	switch {
+	case notTLS:
+		st.PlainTextOnTLSPort.Add(1)
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		st.TLSHandshakeTimeouts.Add(1)
+	}
+}
+
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
+// opsMeter samples the commands counter for instantaneous_ops_per_sec, as
+// Redis does: 16 samples, one every 100 ms.
+type opsMeter struct {
+	samples [16]int64
+	idx     int
+	last    int64
+	lastAt  time.Time
+	rate    atomic.Int64
+}
+
+func (m *opsMeter) sample(total int64, now time.Time) {
+	if !m.lastAt.IsZero() {
+		if dt := now.Sub(m.lastAt); dt > 0 {
+			m.samples[m.idx%len(m.samples)] = (total - m.last) * int64(time.Second) / int64(dt)
+			m.idx++
+			var sum int64
+			n := min(m.idx, len(m.samples))
+			for _, s := range m.samples[:n] {
+				sum += s
+			}
+			m.rate.Store(sum / int64(n))
+		}
+	}
+	m.last, m.lastAt = total, now
+}

@@ -1,0 +1,55 @@
+// Package tlsconn is Shingle's transport layer: listening and dialing over
+// TCP, TLS and unix sockets behind one small interface (Listener, Conn,
+// Dialer), and the translation of Redis's tls-* directives into Go's
+// crypto/tls configuration (Settings, ServerTLS). It knows nothing of RESP.
+//
+// # Usage
+//
+//	s := tlsconn.DefaultSettings()
+//	s.CertFile, s.KeyFile, s.CACertFile = "server.crt", "server.key", "ca.crt"
+//	t, err := tlsconn.NewServerTLS(s)        // loads and checks the files
+//	ln, err := tlsconn.Listen(tlsconn.TLS, "127.0.0.1:6380", t.Config())
+//	conn, err := ln.Accept()
+//	err = conn.Handshake(ctx)                // on the connection's own goroutine
+//	sec := conn.Security()                   // version, cipher, resumption, client certificate
+//	err = t.Update(s)                        // rotated files: new handshakes only
+//
+// A QUIC transport plugs in as one more Listener whose Conns are streams.
+//
+// # Redis's directives in Go
+//
+// Where Go's crypto/tls cannot do what a directive asks, the directive is
+// refused with an error naming it, rather than silently meaning something
+// else:
+//
+//   - tls-protocols takes TLSv1.2 and TLSv1.3. TLSv1 and TLSv1.1 are refused
+//     as insecure (Redis accepts them).
+//   - tls-ciphers takes explicit suite names (OpenSSL's, or the IANA names
+//     Go uses) for TLS 1.2. OpenSSL keywords and operators (HIGH, DEFAULT,
+//     !aNULL, @STRENGTH) cannot be expressed and are refused, as are suites
+//     Go implements only as insecure (RC4, 3DES, CBC-SHA256, RSA key
+//     exchange); Go has no DHE suites at all. The order of the list is not a
+//     preference: Go orders suites itself.
+//   - tls-ciphersuites (TLS 1.3) must be empty or name all three of Go's TLS
+//     1.3 suites: Go cannot turn any of them off, so a shorter list would
+//     silently mean all three.
+//   - tls-prefer-server-ciphers is accepted and has no effect: Go chooses.
+//   - tls-dh-params-file is accepted and not read: Go does no finite-field
+//     Diffie-Hellman.
+//   - tls-key-file-pass and tls-client-key-file-pass decrypt OpenSSL's
+//     traditional encrypted PEM keys. PKCS#8 "ENCRYPTED PRIVATE KEY" files
+//     (OpenSSL 3's default) are refused with the openssl command that
+//     converts them.
+//   - Session resumption uses tickets, not a server-side cache:
+//     tls-session-cache-timeout bounds a ticket's age (0 turns resumption
+//     off), tls-session-cache-size is checked and stored but unused, and a
+//     configuration change (Update) ends resumption of earlier sessions, so
+//     that a new CA or policy cannot be bypassed by resuming.
+//   - tls-ca-cert-dir is read when the configuration is built; a CA added to
+//     the directory takes effect at the next Update (CONFIG SET).
+//   - Whenever certificates are verified (tls-auth-clients yes or optional,
+//     tls-replication, tls-cluster) a CA file or directory is required; the
+//     system trust store is never used.
+//   - Go requires the clientAuth extended key usage on client certificates;
+//     a server pair that outgoing links present must carry it (or none).
+package tlsconn

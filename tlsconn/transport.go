@@ -1,0 +1,272 @@
+package tlsconn
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// Transport names, as INFO, CLIENT LIST and the listener lines show them.
+const (
+	TCP  = "tcp"
+	TLS  = "tls"
+	Unix = "unix"
+	QUIC = "quic"
+)
+
+// Listener accepts connections of one transport. Implementations are safe
+// for concurrent use; Close unblocks Accept.
+type Listener interface {
+	// Accept waits for the next connection. For TLS the handshake has not
+	// happened yet: the caller runs Conn.Handshake (with a deadline) on its
+	// own goroutine, so that a slow client never holds up the accept loop.
+	Accept() (Conn, error)
+	Close() error
+	Addr() net.Addr
+	// Transport is TCP, TLS, Unix or QUIC.
+	Transport() string
+}
+
+// Conn is one client connection (for QUIC, one stream) of any transport.
+type Conn interface {
+	net.Conn
+	// Transport is TCP, TLS, Unix or QUIC.
+	Transport() string
+	// Handshake completes the TLS handshake, bounded by ctx. It does nothing
+	// on transports without one.
+	Handshake(ctx context.Context) error
+	// Security describes the TLS session, or is nil for a plain transport.
+	// It is valid after Handshake.
+	Security() *Security
+}
+
+// Security describes the TLS session of a connection.
+type Security struct {
+	Version     uint16 // tls.VersionTLS12, tls.VersionTLS13
+	CipherSuite uint16
+	Resumed     bool   // the session was resumed, no full handshake
+	ServerName  string // SNI sent by the client
+	// PeerCertificate is the client's verified certificate (the leaf of
+	// the first verified chain), or nil when none was sent or verified.
+	PeerCertificate *x509.Certificate
+}
+
+// VersionName is Redis's name for a TLS version: "TLSv1.3".
+func VersionName(v uint16) string {
+	switch v {
+	case tls.VersionTLS13:
+		return "TLSv1.3"
+	case tls.VersionTLS12:
+		return "TLSv1.2"
+	case tls.VersionTLS11:
+		return "TLSv1.1"
+	case tls.VersionTLS10:
+		return "TLSv1"
+	}
+	return fmt.Sprintf("0x%04x", v)
+}
+
+// Listen opens a listener of transport (TCP, TLS or Unix) on addr: host:port
+// for TCP and TLS, a path for Unix. TLS needs config (its
+// GetConfigForClient, if set, is consulted on every handshake, which is how
+// reloaded certificates reach new connections). A stale unix socket file is
+// removed first, as Redis does.
+func Listen(transport, addr string, config *tls.Config) (Listener, error) {
+	switch transport {
+	case TCP, TLS:
+		if transport == TLS && config == nil {
+			return nil, errors.New("tlsconn: TLS listener without a TLS config")
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return &streamListener{ln: ln, transport: transport, tls: config}, nil
+	case Unix:
+		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
+			os.Remove(addr)
+		}
+		ln, err := net.Listen("unix", addr)
+		if err != nil {
+			return nil, err
+		}
+		// Remove the file on Close, as Redis removes it on shutdown.
+		ln.(*net.UnixListener).SetUnlinkOnClose(true)
+		return &streamListener{ln: ln, transport: Unix}, nil
+	}
+	return nil, fmt.Errorf("tlsconn: unknown transport %q", transport)
+}
+
+// streamListener serves TCP, TLS and unix sockets, all stream sockets.
+type streamListener struct {
+	ln        net.Listener
+	transport string
+	tls       *tls.Config
+}
+
+func (l *streamListener) Accept() (Conn, error) {
+	c, err := l.ln.Accept()
+	if err != nil {
+		return nil, err
+	}
+	if l.transport == TLS {
+		return &tlsConn{Conn: tls.Server(c, l.tls), raw: c}, nil
+	}
+	return &plainConn{Conn: c, transport: l.transport}, nil
+}
+
+func (l *streamListener) Close() error      { return l.ln.Close() }
+func (l *streamListener) Addr() net.Addr    { return l.ln.Addr() }
+func (l *streamListener) Transport() string { return l.transport }
+
+// plainConn is a TCP or unix connection.
+type plainConn struct {
+	net.Conn
+	transport string
+}
+
+func (c *plainConn) Transport() string                 { return c.transport }
+func (c *plainConn) Handshake(context.Context) error   { return nil }
+func (c *plainConn) Security() *Security               { return nil }
+func (c *plainConn) CloseWrite() error                 { return closeWrite(c.Conn) }
+func (c *plainConn) NetConn() net.Conn                 { return c.Conn }
+func (c *plainConn) SetKeepAlive(d time.Duration) bool { return setKeepAlive(c.Conn, d) }
+
+// tlsConn is a TLS connection over TCP.
+type tlsConn struct {
+	*tls.Conn
+	raw net.Conn
+	sec *Security
+}
+
+func (c *tlsConn) Transport() string { return TLS }
+
+// Handshake runs the TLS handshake. A peer that does not speak TLS at all
+// fails with an error that IsNotTLS recognizes.
+func (c *tlsConn) Handshake(ctx context.Context) error {
+	if err := c.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	st := c.ConnectionState()
+	c.sec = &Security{
+		Version:     st.Version,
+		CipherSuite: st.CipherSuite,
+		Resumed:     st.DidResume,
+		ServerName:  st.ServerName,
+	}
+	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
+		c.sec.PeerCertificate = st.VerifiedChains[0][0]
+	}
+	return nil
+}
+
+func (c *tlsConn) Security() *Security               { return c.sec }
+func (c *tlsConn) SetKeepAlive(d time.Duration) bool { return setKeepAlive(c.raw, d) }
+
+// Raw is the connection under TLS, for writing a plain-text error to a peer
+// that turned out not to speak TLS.
+func (c *tlsConn) Raw() net.Conn { return c.raw }
+
+// RawConn returns the connection under a TLS connection (the connection
+// itself otherwise), for answering a peer that does not speak TLS in plain
+// text.
+func RawConn(c Conn) net.Conn {
+	if t, ok := c.(*tlsConn); ok {
+		return t.raw
+	}
+	return c
+}
+
+// IsNotTLS reports whether a handshake error means the peer sent something
+// that is not TLS at all, such as a plain-text Redis command.
+func IsNotTLS(err error) bool {
+	var rh tls.RecordHeaderError
+	return errors.As(err, &rh)
+}
+
+// LooksLikeTLS reports whether the first bytes a peer sent are a TLS
+// handshake record: what a TLS client sends to a plain-text port.
+func LooksLikeTLS(b []byte) bool {
+	return len(b) >= 3 && b[0] == 0x16 && b[1] == 0x03 && b[2] <= 0x04
+}
+
+// SetKeepAlive turns TCP keepalive probes on for c with the given period
+// (Redis's tcp-keepalive), where the transport has them. It reports whether
+// it could.
+func SetKeepAlive(c Conn, period time.Duration) bool {
+	if k, ok := c.(interface{ SetKeepAlive(time.Duration) bool }); ok {
+		return k.SetKeepAlive(period)
+	}
+	return false
+}
+
+func setKeepAlive(c net.Conn, period time.Duration) bool {
+	tc, ok := c.(*net.TCPConn)
+	if !ok {
+		return false
+	}
+	if period <= 0 {
+		return tc.SetKeepAlive(false) == nil
+	}
+	return tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: period, Interval: period / 3, Count: 3}) == nil
+}
+
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// Dialer opens client connections: replication and cluster links, and the
+// tests. The zero value dials plain TCP.
+type Dialer struct {
+	Transport string      // TCP (default), TLS or Unix
+	TLS       *tls.Config // for TLS
+	Timeout   time.Duration
+}
+
+// DialContext connects to addr (host:port, or a path for Unix) and, for TLS,
+// completes the handshake before returning.
+func (d *Dialer) DialContext(ctx context.Context, addr string) (Conn, error) {
+	nd := net.Dialer{Timeout: d.Timeout}
+	switch d.Transport {
+	case "", TCP:
+		c, err := nd.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		return &plainConn{Conn: c, transport: TCP}, nil
+	case Unix:
+		c, err := nd.DialContext(ctx, "unix", addr)
+		if err != nil {
+			return nil, err
+		}
+		return &plainConn{Conn: c, transport: Unix}, nil
+	case TLS:
+		if d.TLS == nil {
+			return nil, errors.New("tlsconn: TLS dial without a TLS config")
+		}
+		raw, err := nd.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, err
+		}
+		c := &tlsConn{Conn: tls.Client(raw, d.TLS), raw: raw}
+		if d.Timeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d.Timeout)
+			defer cancel()
+		}
+		if err := c.Handshake(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return c, nil
+	}
+	return nil, fmt.Errorf("tlsconn: unknown transport %q", d.Transport)
+}
