@@ -1,101 +1,140 @@
-// Command embedded-demo shows Shingle embedded in a Go program: it opens a
-// store (in ./shingle-data unless --dir says otherwise), writes and reads a
-// few keys of each type through the typed API and through command words, and
-// prints what it did. Run it twice: the visit counter shows that the data
-// persists.
+// Command embedded-demo runs Shingle as a Redis server: the program a
+// newcomer runs, and a template for embedding network mode. Like
+// redis-server it takes an optional config file in redis.conf syntax and
+// --directive value options, with Redis's directive names:
 //
-//	go run ./cmd/embedded-demo [--dir path] [--appendfsync always|everysec|no]
+//	go run ./cmd/embedded-demo
+//	go run ./cmd/embedded-demo shingle.conf --port 0 --tls-port 7380
+//
+// With no arguments it keeps its data in ./shingle-data and serves on
+// 127.0.0.1: plain TCP on 7379 and TLS on 7380, with a development CA and
+// server certificate it creates in the data directory on first start and
+// reuses afterwards (tls-auth-clients optional: a client certificate from
+// that CA, also created, is checked when sent). SIGINT and SIGTERM shut it
+// down gracefully.
 package main
 
 import (
-	"flag"
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
-	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/config"
+	"github.com/shinglekv/shingle/netmode"
 	"github.com/shinglekv/shingle/store"
+	"github.com/shinglekv/shingle/tlsconn"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, stop); err != nil {
 		fmt.Fprintln(os.Stderr, "embedded-demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("embedded-demo", flag.ContinueOnError)
-	dir := fs.String("dir", "shingle-data", "data directory (Redis's dir directive)")
-	fsync := fs.String("appendfsync", "everysec", "durability: always, everysec or no")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	policy, err := store.ParseFsyncPolicy(*fsync)
+// demoConfig is the configuration before any argument: Redis's defaults,
+// except what makes the demo safe and ready to try on a laptop.
+func demoConfig() *netmode.Config {
+	cfg := netmode.DefaultConfig()
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Port = 7379
+	cfg.TLSPort = 7380
+	cfg.Dir = "shingle-data"
+	cfg.TLS.AuthClients = tlsconn.AuthClientsOptional
+	return cfg
+}
+
+// run serves until stop delivers a signal.
+func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) error {
+	cl, err := config.ParseCommandLine(args)
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(*dir, &store.Options{AppendFsync: policy})
+	ds, err := cl.Load(stdin)
+	if err != nil {
+		return err
+	}
+	cfg := demoConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := cfg.Apply(ds); err != nil {
+		return err
+	}
+	if cl.File != "" {
+		cfg.ConfigFile, _ = filepath.Abs(cl.File)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return err
+	}
+	var dev *devPKI
+	if cfg.TLSPort != 0 && cfg.TLS.CertFile == "" && cfg.TLS.KeyFile == "" {
+		if dev, err = ensureDevPKI(filepath.Join(cfg.Dir, "tls")); err != nil {
+			return fmt.Errorf("development certificates: %w", err)
+		}
+		cfg.TLS.CertFile, cfg.TLS.KeyFile = dev.serverCert, dev.serverKey
+		if cfg.TLS.CACertFile == "" && cfg.TLS.CACertDir == "" {
+			cfg.TLS.CACertFile = dev.caCert
+		}
+	}
+	policy, err := store.ParseFsyncPolicy(cfg.AppendFsync)
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(cfg.Dir, &store.Options{AppendFsync: policy, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen, Logger: cfg.Logger})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	fmt.Fprintf(out, "Shingle store open in %s (appendfsync %s)\n\n", *dir, policy)
-
-	step := func(what string, result any, err error) {
-		if err != nil {
-			result = "error: " + err.Error()
-		}
-		fmt.Fprintf(out, "  %-44s -> %v\n", what, result)
-	}
-
-	fmt.Fprintln(out, "Typed Go API:")
-	err = db.Set([]byte("greeting"), []byte("hello, world"))
-	step(`db.Set("greeting", "hello, world")`, "ok", err)
-	v, err := db.Get([]byte("greeting"))
-	step(`db.Get("greeting")`, fmt.Sprintf("%q", v), err)
-	n, err := db.IncrBy([]byte("demo:runs"), 1)
-	step(`db.IncrBy("demo:runs", 1)`, fmt.Sprintf("%d (one more each run)", n), err)
-	added, err := db.HSet([]byte("user:1"), []byte("name"), []byte("Ada"), []byte("lang"), []byte("Go"))
-	step(`db.HSet("user:1", name Ada, lang Go)`, fmt.Sprintf("%d new fields", added), err)
-	fields, err := db.HGetAll([]byte("user:1"))
-	var shown []string
-	for _, f := range fields {
-		shown = append(shown, string(f.Field)+"="+string(f.Value))
-	}
-	step(`db.HGetAll("user:1")`, shown, err)
-	_, _, err = db.SetWith([]byte("session:42"), []byte("token"), store.SetOptions{TTL: time.Minute})
-	step(`db.SetWith("session:42", TTL 1m)`, "ok", err)
-	ttl, err := db.TTL([]byte("session:42"))
-	step(`db.TTL("session:42")`, ttl.Round(time.Second), err)
-	err = db.Update(func(tx *store.Tx) error {
-		if _, err := tx.IncrBy([]byte("stock:book"), -1); err != nil {
-			return err
-		}
-		_, err := tx.HIncrBy([]byte("orders"), []byte("book"), 1)
-		return err
-	})
-	step(`db.Update(stock -1, orders +1)`, "committed atomically", err)
-
-	fmt.Fprintln(out, "\nRedis command words (the table the network server will use):")
-	for _, c := range [][]string{
-		{"INCRBYFLOAT", "price", "0.1"},
-		{"INCRBYFLOAT", "price", "0.2"},
-		{"TYPE", "user:1"},
-		{"HGET", "user:1", "name"},
-		{"GET", "user:1"},
-		{"DBSIZE"},
-	} {
-		fmt.Fprintf(out, "  %-44s -> %v\n", strings.Join(c, " "), command.Do(db, c...))
-	}
-
-	digest, err := db.Digest()
+	srv, err := netmode.New(db, cfg)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nreplication id %s, offset %d\ndataset digest %s (DEBUG DIGEST)\n",
-		db.ReplicationID(), db.Offset(), digest)
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	greet(out, srv, cfg, dev)
+
+	<-stop
+	fmt.Fprintln(out, "Received a signal: shutting down")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	fmt.Fprintln(out, "Shingle is now ready to exit, bye bye...")
 	return nil
+}
+
+// greet prints one Ready line per listener, as redis-server does, and the
+// redis-cli commands to try.
+func greet(out io.Writer, srv *netmode.Server, cfg *netmode.Config, dev *devPKI) {
+	for _, l := range srv.Listeners() {
+		fmt.Fprintf(out, "Ready to accept connections %s (%s)\n", l.Transport, l.Addr)
+	}
+	fmt.Fprintf(out, "Data directory %s, appendfsync %s\n", cfg.Dir, cfg.AppendFsync)
+	var tries []string
+	if cfg.Port != 0 {
+		tries = append(tries, fmt.Sprintf("redis-cli -p %d ping", cfg.Port))
+	}
+	if cfg.TLSPort != 0 && dev != nil {
+		tries = append(tries,
+			fmt.Sprintf("redis-cli --tls --cacert %s -p %d ping", dev.caCert, cfg.TLSPort),
+			fmt.Sprintf("redis-cli --tls --cacert %s --cert %s --key %s -p %d client info",
+				dev.caCert, dev.clientCert, dev.clientKey, cfg.TLSPort))
+	}
+	if cfg.UnixSocket != "" {
+		tries = append(tries, fmt.Sprintf("redis-cli -s %s ping", cfg.UnixSocket))
+	}
+	if len(tries) > 0 {
+		fmt.Fprintf(out, "Try:\n  %s\n", strings.Join(tries, "\n  "))
+	}
 }

@@ -1,31 +1,201 @@
 package main
 
 import (
-	"bytes"
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
-// TestRun runs the demo twice on one directory: it must succeed, and the
-// counter must show that the first run's writes persisted.
-func TestRun(t *testing.T) {
-	dir := t.TempDir()
-	var first, second bytes.Buffer
-	if err := run([]string{"--dir", dir}, &first); err != nil {
+// freePort asks the system for a port that is free now. The demo takes
+// ports as Redis does (0 means off), so a test must name one.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := run([]string{"--dir", dir, "--appendfsync", "always"}, &second); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{`"hello, world"`, "1 (one more each run)", "name=Ada", "WRONGTYPE"} {
-		if !strings.Contains(first.String(), want) {
-			t.Errorf("first run output lacks %q:\n%s", want, first.String())
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// demo is a running demo server.
+type demo struct {
+	stop  chan os.Signal
+	done  chan error
+	lines chan string
+	out   strings.Builder
+}
+
+// startDemo runs the demo with args and waits until it has printed a Ready
+// line for each transport in want.
+func startDemo(t *testing.T, args []string, want ...string) *demo {
+	t.Helper()
+	pr, pw := io.Pipe()
+	d := &demo{stop: make(chan os.Signal, 1), done: make(chan error, 1), lines: make(chan string, 100)}
+	go func() {
+		d.done <- run(args, strings.NewReader(""), pw, d.stop)
+		pw.Close()
+	}()
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			d.lines <- sc.Text()
+		}
+		close(d.lines)
+	}()
+	ready := map[string]bool{}
+	timeout := time.After(30 * time.Second)
+	for len(ready) < len(want) {
+		select {
+		case l, ok := <-d.lines:
+			if !ok {
+				t.Fatalf("demo exited before it was ready: %v\n%s", <-d.done, d.out.String())
+			}
+			d.out.WriteString(l + "\n")
+			for _, w := range want {
+				if strings.HasPrefix(l, "Ready to accept connections "+w+" ") {
+					ready[w] = true
+				}
+			}
+		case <-timeout:
+			t.Fatalf("demo not ready:\n%s", d.out.String())
 		}
 	}
-	if !strings.Contains(second.String(), "2 (one more each run)") {
-		t.Errorf("second run did not see the first run's counter:\n%s", second.String())
+	t.Cleanup(func() { d.shutdown(t) })
+	return d
+}
+
+// waitLine waits for a line of output containing s.
+func (d *demo) waitLine(t *testing.T, s string) {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for !strings.Contains(d.out.String(), s) {
+		select {
+		case l, ok := <-d.lines:
+			if !ok {
+				t.Fatalf("demo output ended without %q:\n%s", s, d.out.String())
+			}
+			d.out.WriteString(l + "\n")
+		case <-timeout:
+			t.Fatalf("no line with %q:\n%s", s, d.out.String())
+		}
 	}
-	if err := run([]string{"--appendfsync", "sometimes"}, &first); err == nil {
-		t.Error("an invalid appendfsync was accepted")
+}
+
+// shutdown sends SIGTERM and waits for a clean exit.
+func (d *demo) shutdown(t *testing.T) {
+	select {
+	case d.stop <- syscall.SIGTERM:
+	default:
+	}
+	for l := range d.lines {
+		d.out.WriteString(l + "\n")
+	}
+	if err := <-d.done; err != nil {
+		t.Errorf("demo exited with %v", err)
+	}
+	d.done <- nil // a second shutdown finds it done
+}
+
+func TestServesWithDevelopmentCA(t *testing.T) {
+	dir := t.TempDir()
+	sockDir, err := os.MkdirTemp("", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(sockDir)
+	port, tlsPort := freePort(t), freePort(t)
+	sock := filepath.Join(sockDir, "s")
+	args := []string{"--dir", dir, "--port", strconv.Itoa(port), "--tls-port", strconv.Itoa(tlsPort), "--unixsocket", sock}
+	d := startDemo(t, args, "tcp", "tls", "unix")
+
+	caFile := filepath.Join(dir, "tls", "ca.crt")
+	d.waitLine(t, "redis-cli --tls --cacert "+caFile+" -p "+strconv.Itoa(tlsPort)+" ping")
+	ca, err := os.ReadFile(caFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	ctx := context.Background()
+	clients := map[string]*redis.Client{
+		"tcp":  redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port))}),
+		"tls":  redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}}),
+		"unix": redis.NewClient(&redis.Options{Network: "unix", Addr: sock}),
+	}
+	for name, c := range clients {
+		defer c.Close()
+		if err := c.Set(ctx, "k:"+name, name, 0).Err(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if n, err := clients["tls"].DBSize(ctx).Result(); err != nil || n != 3 {
+		t.Fatalf("DBSIZE over TLS = %d, %v", n, err)
+	}
+	info, err := clients["tcp"].Info(ctx, "server").Result()
+	if err != nil || !strings.Contains(info, "tcp_port:"+strconv.Itoa(port)) ||
+		!strings.Contains(info, "listener1:name=unix") || !strings.Contains(info, "name=tls,bind=127.0.0.1,port="+strconv.Itoa(tlsPort)) {
+		t.Errorf("INFO server:\n%s (%v)", info, err)
+	}
+	for _, c := range clients {
+		c.Close()
+	}
+	d.shutdown(t)
+
+	// A second start reuses the CA, and the data is still there.
+	d = startDemo(t, args, "tcp", "tls")
+	ca2, _ := os.ReadFile(caFile)
+	if string(ca2) != string(ca) {
+		t.Error("the development CA was replaced on the second start")
+	}
+	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}})
+	defer c.Close()
+	if v, err := c.Get(ctx, "k:unix").Result(); err != nil || v != "unix" {
+		t.Fatalf("after restart GET k:unix = %q, %v", v, err)
+	}
+}
+
+func TestConfigFileAndOptions(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	conf := filepath.Join(dir, "shingle.conf")
+	// The file asks for a TLS port and a password; the options turn TLS
+	// off: options come after the file, as with redis-server.
+	text := "# demo config\nport 1\ntls-port 7380\nrequirepass \"s3cret\"\nappendfsync always\n"
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startDemo(t, []string{conf, "--dir", dir, "--port", strconv.Itoa(port), "--tls-port", "0"}, "tcp")
+	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Password: "s3cret"})
+	defer c.Close()
+	ctx := context.Background()
+	got, err := c.ConfigGet(ctx, "appendfsync").Result()
+	if err != nil || got["appendfsync"] != "always" {
+		t.Fatalf("CONFIG GET appendfsync = %v, %v", got, err)
+	}
+	info, _ := c.Info(ctx, "server").Result()
+	if !strings.Contains(info, "config_file:"+conf) {
+		t.Errorf("INFO server does not name the config file:\n%s", info)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "tls")); err == nil {
+		t.Error("development certificates were made with TLS off")
+	}
+
+	for _, bad := range [][]string{{"--no-such-directive", "1"}, {"--port", "70000"}, {"--appendfsync", "sometimes"}} {
+		if err := run(append([]string{"--dir", dir}, bad...), strings.NewReader(""), io.Discard, nil); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
 	}
 }

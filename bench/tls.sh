@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# Shingle beside a stock redis-server, both over TLS with client
+# certificates and the same persistence: redis-benchmark SET and GET
+# throughput at pipeline 1 and 16, and the resident memory each server
+# spends per idle TLS connection. Prints one table with the Shingle/Redis
+# ratio of every cell. See bench/README.md.
+#
+# Settings (environment variables):
+#   REQUESTS=100000   requests per redis-benchmark test (-n)
+#   KEYS=100000       random key space (-r)
+#   CLIENTS=50        redis-benchmark connections (-c)
+#   CONNS=10000       idle TLS connections for the memory measurement
+#   CIPHERSUITE=TLS_AES_128_GCM_SHA256
+#                     TLS 1.3 suite redis-benchmark asks both servers for;
+#                     empty for each side's own preference
+#   SHINGLE_BIN=      a Shingle server binary to use instead of building
+#                     ./cmd/embedded-demo
+set -euo pipefail
+
+REQUESTS=${REQUESTS:-100000}
+KEYS=${KEYS:-100000}
+CLIENTS=${CLIENTS:-50}
+CONNS=${CONNS:-10000}
+CIPHERSUITE=${CIPHERSUITE-TLS_AES_128_GCM_SHA256}
+SHINGLE_BIN=${SHINGLE_BIN:-}
+
+cd "$(dirname "$0")/.."
+
+die() {
+	echo "tls.sh: $*" >&2
+	exit 1
+}
+
+missing=()
+for tool in redis-server redis-benchmark redis-cli; do
+	command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	die "${missing[*]} not found: install them with
+    sudo apt-get install redis-server redis-tools"
+fi
+command -v openssl >/dev/null || die "openssl not found: install it with
+    sudo apt-get install openssl"
+command -v go >/dev/null || die "go not found: building Shingle needs Go 1.26 (https://go.dev/dl/)"
+
+# Each server and the idle-connection client each hold CONNS sockets.
+need=$((CONNS + 1024))
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+	ulimit -Hn "$need" 2>/dev/null ||
+		die "open files hard limit is $hard, $CONNS connections need $need: raise it (e.g. as root) or set CONNS lower"
+fi
+ulimit -n "$need"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/shingle-tls-bench.XXXXXX")
+pids=()
+cleanup() {
+	exec 7>&- 2>/dev/null || true
+	for pid in "${pids[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+# forget PID: it was reaped, so its number must never be signalled again.
+forget() {
+	local i
+	for i in "${!pids[@]}"; do
+		[ "${pids[$i]}" = "$1" ] && unset "pids[$i]"
+	done
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- certificates: a CA, a server pair for 127.0.0.1, a client pair -----
+pki=$tmp/pki
+mkdir -p "$pki"
+(
+	cd "$pki"
+	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+		-keyout ca.key -out ca.crt -days 2 -subj "/O=Shingle bench/CN=Shingle bench CA" 2>/dev/null
+	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
+		"extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
+	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
+		"extendedKeyUsage=clientAuth" >client.ext
+	for leaf in server client; do
+		openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+			-keyout $leaf.key -out $leaf.csr -subj "/O=Shingle bench/CN=$leaf" 2>/dev/null
+		openssl x509 -req -in $leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-days 2 -extfile $leaf.ext -out $leaf.crt 2>/dev/null
+	done
+) || die "openssl could not make the certificates"
+tls_client=(--tls --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
+
+# --- programs ------------------------------------------------------------
+echo "building Shingle and bench/idleconns ..." >&2
+go build -o "$tmp/bin/idleconns" ./bench/idleconns
+if [ -z "$SHINGLE_BIN" ]; then
+	go build -o "$tmp/bin/shingle" ./cmd/embedded-demo
+	SHINGLE_BIN=$tmp/bin/shingle
+fi
+
+# free_port prints a TCP port nobody listens on, below the ephemeral range
+# so that no outgoing connection holds it either.
+used_ports=" "
+free_port() {
+	local p
+	for _ in $(seq 200); do
+		p=$((20000 + RANDOM % 12000))
+		case "$used_ports" in *" $p "*) continue ;; esac
+		# Nothing answers: nothing listens.
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			used_ports+="$p "
+			echo "$p"
+			return
+		fi
+	done
+	die "found no free port"
+}
+
+# wait_ready PID LOG PATTERN: until LOG has a line matching PATTERN, or
+# the process dies, or 30 seconds pass.
+wait_ready() {
+	local pid=$1 log=$2 pattern=$3
+	for _ in $(seq 300); do
+		grep -q -- "$pattern" "$log" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "server exited before it was ready (log above)"; }
+		sleep 0.1
+	done
+	cat "$log" >&2
+	die "server not ready after 30s (log above)"
+}
+
+maxclients=$((CONNS + 100))
+
+redis_port=$(free_port)
+mkdir -p "$tmp/redis"
+redis-server --bind 127.0.0.1 --port 0 --tls-port "$redis_port" \
+	--tls-cert-file "$pki/server.crt" --tls-key-file "$pki/server.key" \
+	--tls-ca-cert-file "$pki/ca.crt" --tls-auth-clients yes \
+	--save "" --appendonly yes --appendfsync everysec \
+	--dir "$tmp/redis" --maxclients "$maxclients" \
+	--daemonize no --logfile "" >"$tmp/redis.log" 2>&1 &
+redis_pid=$!
+pids+=("$redis_pid")
+
+shingle_port=$(free_port)
+mkdir -p "$tmp/shingle"
+"$SHINGLE_BIN" --port 0 --tls-port "$shingle_port" \
+	--tls-cert-file "$pki/server.crt" --tls-key-file "$pki/server.key" \
+	--tls-ca-cert-file "$pki/ca.crt" --tls-auth-clients yes \
+	--dir "$tmp/shingle" --maxclients "$maxclients" >"$tmp/shingle.log" 2>&1 &
+shingle_pid=$!
+pids+=("$shingle_pid")
+
+# Redis 7.0 logs "Ready to accept connections"; 7.2 and Shingle add the
+# listener's name.
+wait_ready "$redis_pid" "$tmp/redis.log" "Ready to accept connections"
+wait_ready "$shingle_pid" "$tmp/shingle.log" "Ready to accept connections tls"
+for port in "$redis_port" "$shingle_port"; do
+	pong=$(redis-cli -h 127.0.0.1 -p "$port" "${tls_client[@]}" PING 2>&1) || true
+	[ "$pong" = PONG ] || die "redis-cli PING on TLS port $port answered: $pong"
+done
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+# --- memory per idle TLS connection, on the freshly started servers -----
+# idle_conns NAME PID PORT: RSS before and with CONNS idle connections.
+declare -A result
+idle_conns() {
+	local name=$1 pid=$2 port=$3 before after
+	before=$(rss_kb "$pid")
+	rm -f "$tmp/ctl"
+	mkfifo "$tmp/ctl"
+	"$tmp/bin/idleconns" -addr "127.0.0.1:$port" -n "$CONNS" -cacert "$pki/ca.crt" \
+		-cert "$pki/client.crt" -key "$pki/client.key" <"$tmp/ctl" >"$tmp/idle-$name.log" 2>&1 &
+	local idle=$!
+	pids+=("$idle")
+	exec 7>"$tmp/ctl" # idleconns holds its connections until this closes
+	while ! grep -qx ready "$tmp/idle-$name.log"; do
+		kill -0 "$idle" 2>/dev/null || {
+			cat "$tmp/idle-$name.log" >&2
+			die "idleconns against $name failed (above)"
+		}
+		sleep 0.2
+	done
+	after=$(rss_kb "$pid")
+	local clients
+	clients=$(redis-cli -h 127.0.0.1 -p "$port" "${tls_client[@]}" INFO clients | tr -d '\r' |
+		awk -F: '/^connected_clients:/ { print $2 }')
+	exec 7>&-
+	wait "$idle" || die "idleconns against $name exited with an error: $(cat "$tmp/idle-$name.log")"
+	forget "$idle"
+	result[$name,rss0]=$before
+	result[$name,rss1]=$after
+	result[$name,clients]=$clients
+	result[$name,perconn]=$(((after - before) * 1024 / CONNS))
+	echo "$name: RSS ${before} kB idle, ${after} kB with $CONNS TLS connections (connected_clients $clients)" >&2
+}
+
+echo "opening $CONNS idle TLS connections to each server ..." >&2
+idle_conns redis "$redis_pid" "$redis_port"
+idle_conns shingle "$shingle_pid" "$shingle_port"
+
+# --- throughput ----------------------------------------------------------
+suite=()
+[ -n "$CIPHERSUITE" ] && suite=(--tls-ciphersuites "$CIPHERSUITE")
+bench() {
+	local name=$1 port=$2 pipeline=$3 log=$tmp/bench-$1-P$3.log
+	echo "redis-benchmark $name -P $pipeline ..." >&2
+	redis-benchmark -h 127.0.0.1 -p "$port" "${tls_client[@]}" "${suite[@]}" \
+		-t set,get -n "$REQUESTS" -r "$KEYS" -c "$CLIENTS" -P "$pipeline" --csv >"$log" 2>&1 ||
+		die "redis-benchmark against $name failed: $(cat "$log")"
+	# Anything but the CSV (a warning about CONFIG GET, say) is worth seeing.
+	grep -v '^"' "$log" | sed "s/^/  $name -P $pipeline: /" >&2 || true
+	local test rps
+	while IFS=, read -r test rps _; do
+		test=${test//\"/}
+		rps=${rps//\"/}
+		case "$test" in SET | GET) result[$name,$test,$pipeline]=$rps ;; esac
+	done <"$log"
+}
+for pipeline in 1 16; do
+	bench redis "$redis_port" "$pipeline"
+	bench shingle "$shingle_port" "$pipeline"
+done
+
+# --- report --------------------------------------------------------------
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+echo
+echo "Shingle vs redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), TLS 1.3 with client certificates${CIPHERSUITE:+ ($CIPHERSUITE)}"
+echo "$(nproc) CPUs; redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYS; appendfsync everysec on both"
+echo
+printf '%-34s %14s %14s %14s\n' "" "redis-server" "shingle" "shingle/redis"
+for pipeline in 1 16; do
+	for test in SET GET; do
+		r=${result[redis,$test,$pipeline]:-}
+		s=${result[shingle,$test,$pipeline]:-}
+		printf '%-34s %14s %14s %14s\n' "$test -P $pipeline (requests/s)" "${r:--}" "${s:--}" "$(ratio "$s" "$r")"
+	done
+done
+r=${result[redis,perconn]}
+s=${result[shingle,perconn]}
+printf '%-34s %14s %14s %14s\n' "RSS per idle TLS conn (bytes)" "$r" "$s" "$(ratio "$s" "$r")"
+printf '%-34s %14s %14s %14s\n' "RSS idle, no clients (kB)" "${result[redis,rss0]}" "${result[shingle,rss0]}" \
+	"$(ratio "${result[shingle,rss0]}" "${result[redis,rss0]}")"
+printf '%-34s %14s %14s %14s\n' "RSS with $CONNS conns (kB)" "${result[redis,rss1]}" "${result[shingle,rss1]}" \
+	"$(ratio "${result[shingle,rss1]}" "${result[redis,rss1]}")"
