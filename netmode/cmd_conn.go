@@ -124,7 +124,7 @@ func hello(ctx *command.Ctx, args [][]byte) command.Reply {
 		}
 	}
 	if !c.authed {
-		return command.ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return command.ErrorReply("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 	}
 	if setName {
 		if r, ok := validName(name); !ok {
@@ -206,6 +206,9 @@ func (c *client) clientInfo() string {
 		multi = len(c.multi.queued)
 		flags = "x"
 	}
+	if c.conn.Transport() == tlsconn.Unix {
+		flags += "U"
+	}
 	if c.noEvict {
 		flags += "e"
 	}
@@ -220,7 +223,7 @@ func (c *client) clientInfo() string {
 	}
 	itoa := func(n int64) string { return strconv.FormatInt(n, 10) }
 	field("id", itoa(int64(c.id)))
-	field("addr", addrString(c.conn.RemoteAddr()))
+	field("addr", c.addr())
 	field("laddr", addrString(c.conn.LocalAddr()))
 	field("fd", "-1")
 	field("name", c.name)
@@ -232,7 +235,7 @@ func (c *client) clientInfo() string {
 	field("psub", "0")
 	field("ssub", "0")
 	field("multi", itoa(int64(multi)))
-	field("qbuf", itoa(int64(len(c.rd.Buffered()))))
+	field("qbuf", "0")
 	field("qbuf-free", "0")
 	field("argv-mem", "0")
 	field("multi-mem", "0")
@@ -332,7 +335,25 @@ func clientCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		c.mu.Unlock()
 		return command.OK
 	}
-	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try CLIENT HELP.")
+	return subcommandError("client", args, clientSubs)
+}
+
+// clientSubs are CLIENT's subcommands, for telling an unknown one from a
+// known one with the wrong arguments.
+var clientSubs = []string{"id", "getname", "setname", "info", "list", "kill", "setinfo", "no-evict"}
+
+// subcommandError is Redis's reply to a container command that did not
+// match: a known subcommand with the wrong number of arguments, or an
+// unknown one.
+func subcommandError(cmd string, args [][]byte, known []string) command.Reply {
+	sub := strings.ToLower(string(args[1]))
+	for _, k := range known {
+		if k == sub {
+			return command.WrongArgs(cmd + "|" + sub)
+		}
+	}
+	name := args[1][:min(len(args[1]), 128)]
+	return command.ErrorReply("ERR unknown subcommand '" + string(name) + "'. Try " + strings.ToUpper(cmd) + " HELP.")
 }
 
 // verbatim is a multi-line text reply: a verbatim string to RESP3 clients,
@@ -385,7 +406,7 @@ func (s *Server) clientList(args [][]byte) command.Reply {
 func (s *Server) clientKill(self *client, args [][]byte) command.Reply {
 	if len(args) == 1 {
 		for _, c := range s.clientsByID() {
-			if addrString(c.conn.RemoteAddr()) == string(args[0]) {
+			if c.addr() == string(args[0]) {
 				c.killFrom(self)
 				return command.OK
 			}
@@ -438,7 +459,7 @@ func (s *Server) clientKill(self *client, args [][]byte) command.Reply {
 		c.mu.Unlock()
 		switch {
 		case id != 0 && c.id != id,
-			addr != "" && addrString(c.conn.RemoteAddr()) != addr,
+			addr != "" && c.addr() != addr,
 			laddr != "" && addrString(c.conn.LocalAddr()) != laddr,
 			user != "" && cuser != user,
 			typ != "" && typ != "normal",
@@ -449,6 +470,15 @@ func (s *Server) clientKill(self *client, args [][]byte) command.Reply {
 		killed++
 	}
 	return command.Int(int64(killed))
+}
+
+// addr is the client's address as CLIENT LIST shows it. A unix socket
+// client has no address of its own: Redis shows the socket's path.
+func (c *client) addr() string {
+	if c.conn.Transport() == tlsconn.Unix {
+		return addrString(c.conn.LocalAddr())
+	}
+	return addrString(c.conn.RemoteAddr())
 }
 
 // killFrom closes c on behalf of self: after its reply when c is self.

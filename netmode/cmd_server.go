@@ -142,7 +142,7 @@ func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		}
 		return command.Map(out...)
 	}
-	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try COMMAND HELP.")
+	return subcommandError("command", args, []string{"count", "info", "docs"})
 }
 
 func configCmd(ctx *command.Ctx, args [][]byte) command.Reply {
@@ -156,7 +156,7 @@ func configCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		c.s.stats.reset()
 		return command.OK
 	}
-	return command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try CONFIG HELP.")
+	return subcommandError("config", args, []string{"get", "set", "resetstat"})
 }
 
 // configGet answers CONFIG GET pattern [pattern ...] with every matching
@@ -321,7 +321,7 @@ func (s *Server) relistenLocked(old, next *Config, kinds []string) error {
 // infoCmd answers INFO [section ...].
 func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
-	all := []string{"server", "clients", "persistence", "stats", "replication", "keyspace"}
+	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "keyspace"}
 	want := map[string]bool{}
 	if len(args) == 1 {
 		for _, sct := range all {
@@ -390,6 +390,24 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("blocked_clients", 0)
 		line("tracking_clients", 0)
 		line("clients_in_timeout_table", 0)
+	case "memory":
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		rss := residentBytes()
+		b.WriteString("# Memory\r\n")
+		line("used_memory", ms.HeapAlloc)
+		line("used_memory_human", humanBytes(int64(ms.HeapAlloc)))
+		line("used_memory_rss", rss)
+		line("used_memory_rss_human", humanBytes(rss))
+		line("used_memory_peak", ms.HeapSys)
+		line("used_memory_peak_human", humanBytes(int64(ms.HeapSys)))
+		line("total_system_memory", totalSystemMemory())
+		line("maxmemory", 0)
+		line("maxmemory_human", "0B")
+		line("maxmemory_policy", "noeviction")
+		line("mem_allocator", "go")
+		line("go_heap_objects", ms.HeapObjects)
+		line("go_gc_cycles", ms.NumGC)
 	case "persistence":
 		b.WriteString("# Persistence\r\n")
 		line("loading", 0)
@@ -498,4 +516,48 @@ func (s *Server) listenerLines() []string {
 	}
 	emit()
 	return out
+}
+
+// residentBytes is the process's resident set size, from /proc where there
+// is one.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+func totalSystemMemory() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// humanBytes formats a size as Redis's bytesToHuman does: "1.02M".
+func humanBytes(n int64) string {
+	f := float64(n)
+	for _, u := range []string{"B", "K", "M", "G", "T", "P"} {
+		if f < 1024 || u == "P" {
+			if u == "B" {
+				return strconv.FormatInt(n, 10) + "B"
+			}
+			return strconv.FormatFloat(f, 'f', 2, 64) + u
+		}
+		f /= 1024
+	}
+	return ""
 }

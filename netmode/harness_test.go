@@ -19,10 +19,10 @@ import (
 
 // pki is a test CA with a server pair and a client pair, in files.
 type pki struct {
-	dir                  string
-	ca                   *certgen.CA
-	caFile               string
-	certFile, keyFile    string // server
+	dir                   string
+	ca                    *certgen.CA
+	caFile                string
+	certFile, keyFile     string // server
 	clientCert, clientKey string
 }
 

@@ -51,7 +51,7 @@ func TestServesEveryTransport(t *testing.T) {
 func TestClientAuthModes(t *testing.T) {
 	other := newPKI(t, "Other CA")
 	for _, tc := range []struct {
-		mode                 string
+		mode                  string
 		noCert, good, foreign bool // whether each client is served
 	}{
 		{"yes", false, true, false},

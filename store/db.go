@@ -247,7 +247,6 @@ func (db *DB) saveOffset() error {
 	return nil
 }
 
-
 // beginWrite takes the write lock and readies the writer. Every successful
 // call is paired with endWrite.
 func (db *DB) beginWrite() (*writer, error) {

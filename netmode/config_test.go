@@ -1,0 +1,196 @@
+package netmode
+
+import (
+	"crypto/tls"
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/shinglekv/shingle/internal/certgen"
+)
+
+// serverSerial dials the TLS port and returns the serial number of the
+// certificate the server presents.
+func serverSerial(t *testing.T, ts *testServer, tc *tls.Config) string {
+	t.Helper()
+	conn, err := tls.Dial("tcp", ts.tls, tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	return conn.ConnectionState().PeerCertificates[0].SerialNumber.String()
+}
+
+// TestCertificateRotation replaces the certificate files and sets the same
+// path again: new connections see the new certificate, a connection opened
+// before keeps working, and a broken replacement keeps the old one.
+func TestCertificateRotation(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
+	tc := ts.clientTLS(t, false)
+	before := serverSerial(t, ts, tc)
+	old := goRedis(t, "tcp", ts.tls, tc, 2)
+	if err := roundTrip(t, old, "before"); err != nil {
+		t.Fatal(err)
+	}
+	admin := ts.raw(t)
+
+	// Rotate: a new server certificate from the same CA, same paths.
+	if _, _, err := certgen.ServerPair(ts.ca, ts.dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := serverSerial(t, ts, tc); got != before {
+		t.Fatal("the new certificate was picked up before CONFIG SET")
+	}
+	if r := mustDo(t, admin, "CONFIG", "SET", "tls-cert-file", ts.certFile, "tls-key-file", ts.keyFile); r != `"OK"` {
+		t.Fatalf("CONFIG SET: %s", r)
+	}
+	after := serverSerial(t, ts, tc)
+	if after == before {
+		t.Fatal("a new connection still sees the old certificate")
+	}
+	if err := roundTrip(t, old, "still-open"); err != nil {
+		t.Fatalf("the connection opened before the rotation broke: %v", err)
+	}
+
+	// A key that does not match the certificate is refused; the old pair
+	// stays in service.
+	other := newPKI(t, "Other CA")
+	r := mustDo(t, admin, "CONFIG", "SET", "tls-key-file", other.keyFile)
+	if !strings.Contains(r, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file')") {
+		t.Fatalf("CONFIG SET of a mismatched key: %s", r)
+	}
+	if got := mustDo(t, admin, "CONFIG", "GET", "tls-key-file"); !strings.Contains(got, ts.keyFile) {
+		t.Fatalf("a failed CONFIG SET changed the setting: %s", got)
+	}
+	if got := serverSerial(t, ts, tc); got != after {
+		t.Fatal("a failed reload changed the certificate in service")
+	}
+}
+
+func TestConfigGetSet(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	for _, tc := range []struct{ args, want string }{
+		{"CONFIG GET maxclients", `["maxclients" "10000"]`},
+		{"CONFIG GET proto-max-bulk-len", `["proto-max-bulk-len" "536870912"]`},
+		{"CONFIG GET client-query-buffer-limit", `["client-query-buffer-limit" "1073741824"]`},
+		{"CONFIG GET tls-auth-clients", `["tls-auth-clients" "yes"]`},
+		{"CONFIG GET tls-protocols", `["tls-protocols" "TLSv1.2 TLSv1.3"]`},
+		{"CONFIG GET tls-session-cache-size tls-session-cache-timeout", `["tls-session-cache-size" "20480" "tls-session-cache-timeout" "300"]`},
+		{"CONFIG GET save appendonly", `["appendonly" "yes" "save" ""]`},
+		{"CONFIG GET TIMEOUT", `["timeout" "0"]`},
+		{"CONFIG GET nosuchthing", `[]`},
+		{"CONFIG SET maxclients 50 timeout 30", `"OK"`},
+		{"CONFIG GET maxclients timeout", `["maxclients" "50" "timeout" "30"]`},
+		{"CONFIG SET maxclients 0", `(error) ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 2147483647 inclusive`},
+		// Atomic: one bad value and nothing changes.
+		{"CONFIG SET timeout 5 maxclients abc", `(error) ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer`},
+		{"CONFIG GET timeout", `["timeout" "30"]`},
+		{"CONFIG SET timeout 5 timeout 6", `(error) ERR CONFIG SET failed (possibly related to argument 'timeout') - duplicate parameter`},
+		{"CONFIG SET nosuch 1", `(error) ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'`},
+		{"CONFIG SET dir /elsewhere", `(error) ERR CONFIG SET failed (possibly related to argument 'dir') - can't set immutable config`},
+		{"CONFIG SET tls-auth-clients maybe", `(error) ERR CONFIG SET failed (possibly related to argument 'tls-auth-clients') - argument(s) must be one of the following: no, yes, optional`},
+		{"CONFIG SET tls-protocols TLSv1.1", ``},
+		{"CONFIG GET tls-protocols", `["tls-protocols" "TLSv1.2 TLSv1.3"]`},
+		{"CONFIG SET tls-ciphers HIGH", ``},
+		{"CONFIG SET tls-ciphersuites TLS_AES_256_GCM_SHA384", ``},
+		{"CONFIG SET tls-auth-clients optional", `"OK"`},
+		{"CONFIG SET hz 100", `"OK"`},
+		{"CONFIG GET hz", `["hz" "100"]`},
+		{"CONFIG RESETSTAT", `"OK"`},
+		{"CONFIG NOPE", `(error) ERR unknown subcommand 'NOPE'. Try CONFIG HELP.`},
+	} {
+		r, err := c.Do(strings.Fields(tc.args)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.want == "" {
+			// An error whose text names the directive; the wording is the
+			// TLS layer's.
+			if !r.IsError() || !strings.Contains(string(r.Str), "CONFIG SET failed (possibly related to argument '"+strings.Fields(tc.args)[2]+"')") {
+				t.Errorf("%s = %v, want a CONFIG SET error", tc.args, r)
+			}
+			continue
+		}
+		if got := r.String(); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.args, got, tc.want)
+		}
+	}
+	// Every tls-* directive is readable.
+	r, _ := c.Do("CONFIG", "GET", "tls-*")
+	if n := len(r.Elems) / 2; n < 20 {
+		t.Errorf("CONFIG GET tls-* returned %d settings: %v", n, r)
+	}
+}
+
+// TestConfigSetPort moves the plain port at run time: the new port serves,
+// the old one is closed, a port in use is refused and the old one kept.
+func TestConfigSetPort(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.Port = freePort(t) })
+	if err := ts.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := ts.srv.Config().Port
+	c := ts.raw(t)
+	next := freePort(t)
+	if r := mustDo(t, c, "CONFIG", "SET", "port", strconv.Itoa(next)); r != `"OK"` {
+		t.Fatal(r)
+	}
+	if _, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(first))); err == nil {
+		t.Error("the old port still accepts connections")
+	}
+	if err := roundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "moved"); err != nil {
+		t.Fatalf("the new port: %v", err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	r := mustDo(t, c, "CONFIG", "SET", "port", strconv.Itoa(busy.Addr().(*net.TCPAddr).Port))
+	if !strings.Contains(r, "ERR CONFIG SET failed (possibly related to argument 'port')") {
+		t.Fatalf("CONFIG SET to a busy port: %s", r)
+	}
+	if err := roundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "kept"); err != nil {
+		t.Fatalf("after a failed move the port stopped serving: %v", err)
+	}
+	if got := mustDo(t, c, "CONFIG", "GET", "port"); got != `["port" "`+strconv.Itoa(next)+`"]` {
+		t.Fatalf("CONFIG GET port = %s", got)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func TestConfigDirectivesFromFile(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, d := range [][]string{
+		{"port", "7000"}, {"bind", "127.0.0.1", "-::1"}, {"tls-auth-clients", "optional"},
+		{"maxclients", "5"}, {"proto-max-bulk-len", "2mb"}, {"timeout", "10"},
+		{"save", "3600", "1"}, {"loglevel", "verbose"}, {"databases", "16"},
+	} {
+		if err := cfg.Set(d[0], d[1:]...); err != nil {
+			t.Fatalf("%v: %v", d, err)
+		}
+	}
+	if cfg.Port != 7000 || cfg.MaxClients != 5 || cfg.ProtoMaxBulkLen != 2<<20 || len(cfg.Bind) != 2 || cfg.TLS.AuthClients != "optional" {
+		t.Fatalf("config after directives: %+v", cfg)
+	}
+	for _, bad := range [][]string{{"port", "x"}, {"nosuchdirective", "1"}, {"maxclients", "-1"}, {"proto-max-bulk-len", "-5"}} {
+		if err := cfg.Set(bad[0], bad[1:]...); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+	if _, err := New(nil, &Config{TLSPort: 6380}); err == nil {
+		t.Error("New accepted a TLS port without certificates")
+	}
+
+}

@@ -1,0 +1,213 @@
+package netmode
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// pipeline builds n SET and GET pairs as one byte string.
+func pipeline(n int) []byte {
+	var b []byte
+	for i := range n {
+		k, v := []byte("p:"+strconv.Itoa(i)), []byte("value-"+strconv.Itoa(i))
+		b = resp.AppendCommand(b, []byte("SET"), k, v)
+		b = resp.AppendCommand(b, []byte("GET"), k)
+	}
+	return b
+}
+
+// readPipeline reads the replies to pipeline(n), in order.
+func readPipeline(t *testing.T, conn net.Conn, n int) {
+	t.Helper()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	r := bufio.NewReader(conn)
+	for i := range n {
+		set, err := resp.ReadReply(r)
+		if err != nil {
+			t.Fatalf("reply %d of %d: %v (the server waited for more input?)", 2*i, 2*n, err)
+		}
+		get, err := resp.ReadReply(r)
+		if err != nil {
+			t.Fatalf("reply %d of %d: %v", 2*i+1, 2*n, err)
+		}
+		if set.String() != `"OK"` || string(get.Str) != "value-"+strconv.Itoa(i) {
+			t.Fatalf("pair %d: %v %v, out of order?", i, set, get)
+		}
+	}
+}
+
+// TestPipelineInOneTLSRecord sends a whole pipeline in one TLS record and
+// nothing more: every reply must come without the client sending another
+// byte (the server must not wait on the socket while TLS holds data).
+func TestPipelineInOneTLSRecord(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
+	conn, err := tls.Dial("tcp", ts.tls, ts.clientTLS(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	p := pipeline(150)
+	if len(p) > 16<<10 {
+		t.Fatalf("pipeline of %d bytes does not fit a TLS record", len(p))
+	}
+	if _, err := conn.Write(p); err != nil {
+		t.Fatal(err)
+	}
+	readPipeline(t, conn, 150)
+}
+
+// byteWriter sends every byte in its own Write: over TLS, its own record.
+func writeBytewise(t *testing.T, w io.Writer, p []byte) {
+	for i := range p {
+		if _, err := w.Write(p[i : i+1]); err != nil {
+			t.Error(err)
+			return
+		}
+	}
+}
+
+// TestPipelineSplitAtEveryByte sends a pipeline one byte at a time, one TLS
+// record per byte, and the same over plain TCP.
+func TestPipelineSplitAtEveryByte(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
+	tlsConn, err := tls.Dial("tcp", ts.tls, ts.clientTLS(t, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tlsConn.Close()
+	plain, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	for _, conn := range []net.Conn{tlsConn, plain} {
+		p := pipeline(40)
+		go writeBytewise(t, conn, p)
+		readPipeline(t, conn, 40)
+	}
+}
+
+// TestPipelineLargerThanBuffers sends a pipeline far larger than every
+// buffer on the way, without reading until it is all sent: the server
+// must keep serving it as the client reads, with replies in order.
+func TestPipelineLargerThanBuffers(t *testing.T) {
+	ts := startServer(t, nil)
+	conn, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const n = 20000
+	errc := make(chan error, 1)
+	go func() {
+		_, err := conn.Write(pipeline(n))
+		errc <- err
+	}()
+	readPipeline(t, conn, n)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestShutdown(t *testing.T) {
+	ts := startServer(t, nil)
+	idle := ts.raw(t)
+	mustDo(t, idle, "PING")
+	busy, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	// A pipeline in flight when Shutdown starts: whatever the server has
+	// read is answered, in order, then the connection is closed.
+	if _, err := busy.Write(pipeline(2000)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := ts.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	busy.SetReadDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(busy)
+	for i := 0; ; i++ {
+		rep, err := resp.ReadReply(r)
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !isReset(err) {
+				t.Fatalf("after %d replies: %v", i, err)
+			}
+			break
+		}
+		if want := `"OK"`; i%2 == 0 && rep.String() != want || i%2 == 1 && string(rep.Str) != "value-"+strconv.Itoa(i/2) {
+			t.Fatalf("reply %d = %v: not a prefix of the pipeline's replies", i, rep)
+		}
+	}
+	if _, err := idle.Do("PING"); err == nil {
+		t.Error("an idle client survived Shutdown")
+	}
+	if _, err := net.DialTimeout("tcp", ts.tcp, time.Second); err == nil {
+		t.Error("the listener still accepts after Shutdown")
+	}
+	if _, err := ts.srv.Listen(tlsconn.TCP, "127.0.0.1:0"); !errors.Is(err, ErrServerClosed) {
+		t.Errorf("Listen after Shutdown: %v", err)
+	}
+	if err := ts.srv.Close(); err != nil {
+		t.Errorf("Close after Shutdown: %v", err)
+	}
+	if err := ts.srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func isReset(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op)
+}
+
+func TestServeAndListenAndServe(t *testing.T) {
+	ts := startServer(t, nil)
+	ln, err := tlsconn.Listen(tlsconn.TCP, "127.0.0.1:0", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- ts.srv.Serve(ln) }()
+	c, err := testutil.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	mustDo(t, c, "SET", "via", "serve")
+	if ts.srv.Addr(tlsconn.Unix).String() != ts.unixPath {
+		t.Errorf("Addr(unix) = %v", ts.srv.Addr(tlsconn.Unix))
+	}
+	ts.srv.Close()
+	if err := <-served; !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("Serve returned %v", err)
+	}
+	if err := ts.srv.ListenAndServe(); !errors.Is(err, ErrServerClosed) {
+		t.Fatalf("ListenAndServe after Close: %v", err)
+	}
+}
+
+func TestSelectOnlyZero(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	for db, want := range map[string]string{"0": `"OK"`, "1": "(error) ERR DB index is out of range"} {
+		if got := mustDo(t, c, "SELECT", db); got != want {
+			t.Errorf("SELECT %s = %s, want %s", db, got, want)
+		}
+	}
+
+}
