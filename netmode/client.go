@@ -130,8 +130,7 @@ func (c *client) run() {
 			if !c.flush() || c.s.isStopping() {
 				return
 			}
-			c.setReadDeadline()
-			args, err = c.rd.Next(true)
+			args, err = c.readCommand()
 		}
 		if err != nil {
 			c.readFailed(err)
@@ -149,14 +148,34 @@ func (c *client) run() {
 	}
 }
 
+// readCommand waits for the next command, renewing the idle deadline at
+// every read: timeout measures silence, and a client sending a request
+// slowly is not silent.
+func (c *client) readCommand() ([][]byte, error) {
+	for {
+		c.setReadDeadline()
+		if err := c.rd.Fill(); err != nil {
+			return nil, err
+		}
+		args, err := c.rd.Next(false)
+		if args != nil || err != nil {
+			return args, err
+		}
+	}
+}
+
 // firstRead reads a plain TCP connection's first bytes, to turn away a TLS
 // client that came to the plain port: its handshake would otherwise be
 // parsed as an inline command.
 func (c *client) firstRead() bool {
-	c.setReadDeadline()
-	if err := c.rd.Fill(); err != nil {
-		c.readFailed(err)
-		return false
+	// A TLS record starts with 0x16; anything else is decided at once, a
+	// possible record after its three header bytes, however they arrive.
+	for b := c.rd.Buffered(); len(b) == 0 || b[0] == 0x16 && len(b) < 3; b = c.rd.Buffered() {
+		c.setReadDeadline()
+		if err := c.rd.Fill(); err != nil {
+			c.readFailed(err)
+			return false
+		}
 	}
 	if tlsconn.LooksLikeTLS(c.rd.Buffered()) {
 		c.s.stats.TLSOnPlainPort.Add(1)
@@ -201,8 +220,13 @@ func (c *client) readFailed(err error) {
 	c.rd.InputBytes = 0
 }
 
-// flush writes the pending replies, within Timeout when one is set. It
-// reports whether the connection is still usable.
+// writeChunk is how much of a reply is written under one deadline: a
+// client that keeps reading a large reply keeps its connection, one that
+// stops is caught within timeout.
+const writeChunk = 64 << 10
+
+// flush writes the pending replies, each chunk within Timeout when one is
+// set. It reports whether the connection is still usable.
 func (c *client) flush() bool {
 	st := &c.s.stats
 	st.NetInputBytes.Add(c.rd.InputBytes)
@@ -210,14 +234,21 @@ func (c *client) flush() bool {
 	if len(c.out) == 0 {
 		return true
 	}
-	var d time.Time
-	if t := c.s.cfg.Load().Timeout; t > 0 {
-		d = time.Now().Add(t)
+	timeout := c.s.cfg.Load().Timeout
+	var err error
+	for rest := c.out; len(rest) > 0 && err == nil; {
+		chunk := rest[:min(len(rest), writeChunk)]
+		var d time.Time
+		if timeout > 0 {
+			d = time.Now().Add(timeout)
+		}
+		c.conn.SetWriteDeadline(d)
+		var n int
+		n, err = c.conn.Write(chunk)
+		st.NetOutputBytes.Add(int64(n))
+		c.outBytes += int64(n)
+		rest = rest[n:]
 	}
-	c.conn.SetWriteDeadline(d)
-	n, err := c.conn.Write(c.out)
-	st.NetOutputBytes.Add(int64(n))
-	c.outBytes += int64(n)
 	if cap(c.out) > 4*flushAt {
 		c.out = nil // do not keep a big buffer for a quiet connection
 	} else {

@@ -355,8 +355,9 @@ func TestHostileTLSHandshakeTimeout(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: the server kept the connection past the handshake timeout: %v", tc.name, err)
 		}
-		if strings.Contains(got, "+") || strings.Contains(got, "-ERR") {
-			t.Fatalf("%s: the server answered %q", tc.name, got)
+		// Nothing, or the server's side of the handshake: TLS records.
+		if got != "" && (tc.send == nil || got[0] != 0x16) {
+			t.Fatalf("%s: the server answered %.100q", tc.name, got)
 		}
 	}
 	hostileCounted(t, healthy, &st.TLSHandshakeTimeouts, "tls_handshake_timeouts", int64(len(cases)))
@@ -425,35 +426,36 @@ func TestHostileIdleTimeout(t *testing.T) {
 // to send one request, but never pauses that long, is not idle (Redis
 // measures idleness from the last byte read).
 func TestHostileIdleTimeoutSlowSender(t *testing.T) {
-	t.Skip("BUG: client.run sets the read deadline once (setReadDeadline) before rd.Next(true), " +
-		"which then loops over Fill without moving it, so a client sending one request byte by byte " +
-		"every 10 ms is closed as idle once timeout (400 ms) has passed since the request began; " +
-		"Redis updates lastinteraction on every read and keeps it")
 	ts := startServer(t, func(c *Config) { c.Timeout = 400 * time.Millisecond })
 	slow := hostileDial(t, "tcp", ts.tcp)
 	const size = 4096
 	hostileWrite(t, slow, fmt.Sprintf("*3\r\n$3\r\nSET\r\n$4\r\nslow\r\n$%d\r\n", size))
-	// The witness connects after the slow request began: once the server
-	// closes it as idle, more than timeout has passed since then.
-	witness := hostileDial(t, "tcp", ts.tcp)
-	gone := make(chan struct{})
-	go func() {
-		hostileUntilClosed(witness)
-		close(gone)
-	}()
+	// Witnesses tell time without a clock: each is closed as idle timeout
+	// after it connected. The server may set the slow client's deadline
+	// a little after the first witness connects, never after the second.
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	sent := 0
-	for waiting := true; waiting; {
-		select {
-		case <-gone:
-			waiting = false
-		case <-tick.C:
-			if sent == size-1 {
-				t.Fatal("the witness was not closed")
+	for range 2 {
+		witness := hostileDial(t, "tcp", ts.tcp)
+		gone := make(chan struct{})
+		go func() {
+			hostileUntilClosed(witness)
+			close(gone)
+		}()
+		for waiting := true; waiting; {
+			select {
+			case <-gone:
+				waiting = false
+			case <-tick.C:
+				if sent == size-1 {
+					t.Fatal("the witness was not closed")
+				}
+				if _, err := slow.Write([]byte("v")); err != nil {
+					t.Fatalf("a client sending a byte every 10 ms was cut off after %d bytes of its request: %v", sent, err)
+				}
+				sent++
 			}
-			hostileWrite(t, slow, "v")
-			sent++
 		}
 	}
 	hostileWrite(t, slow, strings.Repeat("v", size-sent)+"\r\n")
@@ -467,10 +469,6 @@ func TestHostileIdleTimeoutSlowSender(t *testing.T) {
 // TestHostileIdleTimeoutSlowReader: a client that takes longer than
 // timeout to read one big reply, but keeps reading, is not stalled.
 func TestHostileIdleTimeoutSlowReader(t *testing.T) {
-	t.Skip("BUG: client.flush sets one write deadline (now + timeout) for the whole of c.out and " +
-		"calls conn.Write once, so a client reading a 16 MiB reply steadily at about 6 MB/s is " +
-		"closed and counted in client_output_stalled_disconnections once timeout (400 ms) has " +
-		"passed, although it never leaves its replies unread that long")
 	ts := startServer(t, func(c *Config) { c.Timeout = 400 * time.Millisecond })
 	const size = 16 << 20
 	value := strings.Repeat("v", size)
@@ -597,10 +595,8 @@ func TestHostileTLSOnPlainPort(t *testing.T) {
 func hostileRandom(rng *rand.Rand, n int, except string) string {
 	b := make([]byte, 0, n)
 	for len(b) < n {
-		if c := byte(rng.Uint32()); !strings.ContainsRune(except, rune(c)) || c >= 0x80 {
-			if c < 0x80 || !strings.ContainsRune(except, rune(c)) {
-				b = append(b, c)
-			}
+		if c := byte(rng.Uint32()); strings.IndexByte(except, c) < 0 {
+			b = append(b, c)
 		}
 	}
 	return string(b)

@@ -111,24 +111,31 @@ func (r *RequestReader) Fill() error {
 	if int64(need) > r.MaxQueryBuffer {
 		return ErrQueryBufferLimit
 	}
-	switch {
-	case need > len(r.buf):
-		size := max(need, 2*len(r.buf), busyBufSize)
-		if int64(size) > r.MaxQueryBuffer {
-			size = int(r.MaxQueryBuffer)
-		}
-		var nb []byte
-		if size == busyBufSize {
-			nb = *busyBufs.Get().(*[]byte)
+	if r.w == len(r.buf) {
+		live := r.w - r.r
+		if r.r > 0 && need <= len(r.buf) {
+			r.w = copy(r.buf, r.buf[r.r:r.w])
+			r.r = 0
 		} else {
-			nb = make([]byte, size)
+			// Double, but no further than the element awaited: the
+			// buffer grows with what arrives, not with what a length
+			// header announced, so a few bytes claiming a 512 MiB
+			// argument do not cost 512 MiB before the data is there.
+			size := max(2*len(r.buf), busyBufSize)
+			if r.pending > 0 && r.bulk >= 0 {
+				size = min(size, need)
+			}
+			size = int(min(int64(max(size, live+1)), r.MaxQueryBuffer))
+			var nb []byte
+			if size == busyBufSize {
+				nb = *busyBufs.Get().(*[]byte)
+			} else {
+				nb = make([]byte, size)
+			}
+			n := copy(nb, r.buf[r.r:r.w])
+			r.recycle()
+			r.buf, r.r, r.w = nb, 0, n
 		}
-		n := copy(nb, r.buf[r.r:r.w])
-		r.recycle()
-		r.buf, r.r, r.w = nb, 0, n
-	case r.w == len(r.buf) && r.r > 0:
-		r.w = copy(r.buf, r.buf[r.r:r.w])
-		r.r = 0
 	}
 	n, err := r.rd.Read(r.buf[r.w:])
 	r.w += n
