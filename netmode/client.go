@@ -9,6 +9,7 @@ import (
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -26,6 +27,7 @@ type client struct {
 	rd   *resp.RequestReader
 	out  []byte
 	ctx  command.Ctx
+	sess *store.Session // the client's writes wait for the log once per flush
 
 	created    time.Time
 	lastActive atomic.Int64 // unix nanoseconds of the last command
@@ -92,6 +94,9 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.clients[c.id] = c
 	s.mu.Unlock()
 	c.run()
+	if err := c.sess.Wait(); err != nil {
+		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)
+	}
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
@@ -110,7 +115,8 @@ func (s *Server) newClient(conn tlsconn.Conn, cfg *Config) *client {
 		user:    "default",
 	}
 	c.authed = cfg.RequirePass == ""
-	c.ctx = command.Ctx{Ops: &s.db.Ops, DB: s.db, Proto: 2, Client: c}
+	c.sess = s.db.NewSession()
+	c.ctx = command.Ctx{Ops: &c.sess.Ops, DB: s.db, Proto: 2, Client: c}
 	c.lastActive.Store(c.created.UnixNano())
 	return c
 }
@@ -226,11 +232,17 @@ func (c *client) readFailed(err error) {
 const writeChunk = 64 << 10
 
 // flush writes the pending replies, each chunk within Timeout when one is
-// set. It reports whether the connection is still usable.
+// set. It first waits for the writes those replies announce to reach the
+// log: no reply goes out before its write is as durable as appendfsync
+// promises. It reports whether the connection is still usable.
 func (c *client) flush() bool {
 	st := &c.s.stats
 	st.NetInputBytes.Add(c.rd.InputBytes)
 	c.rd.InputBytes = 0
+	if err := c.sess.Wait(); err != nil {
+		c.s.cfg.Load().Logger.Error("netmode: write failed; closing the client unanswered", "id", c.id, "err", err)
+		return false
+	}
 	if len(c.out) == 0 {
 		return true
 	}

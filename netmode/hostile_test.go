@@ -469,7 +469,10 @@ func TestHostileIdleTimeoutSlowSender(t *testing.T) {
 // TestHostileIdleTimeoutSlowReader: a client that takes longer than
 // timeout to read one big reply, but keeps reading, is not stalled.
 func TestHostileIdleTimeoutSlowReader(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.Timeout = 400 * time.Millisecond })
+	// The reply takes about 2.6 s at the pace below, far longer than
+	// timeout, while no 64 KiB chunk waits anywhere near it, even under
+	// the race detector on a loaded machine.
+	ts := startServer(t, func(c *Config) { c.Timeout = 1500 * time.Millisecond })
 	const size = 16 << 20
 	value := strings.Repeat("v", size)
 	setter := ts.raw(t)

@@ -43,6 +43,7 @@ type DB struct {
 	idLimit uint64 // ids below this are reserved on disk (sysNextID)
 	counts  *keyCounts
 	filter  filterState
+	cache   *recordCache // nil when Options.RecordCacheSize is negative
 	subs    []*subscriber
 
 	wal   *walFS      // nil under FsyncAlways and in memory
@@ -80,6 +81,9 @@ func Open(dir string, o *Options) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
 	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{})}
+	if opts.RecordCacheSize > 0 {
+		db.cache = newRecordCache(opts.RecordCacheSize)
+	}
 	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
 	if err := db.loadState(); err != nil {
@@ -257,10 +261,11 @@ func (db *DB) beginWrite() (*writer, error) {
 	}
 	w := &db.w
 	*w = writer{
-		view:     view{r: db.pdb, clock: db.opts.Now},
+		view:     view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db},
 		db:       db,
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
+		cacheOps: w.cacheOps[:0],
 		savedID:  db.nextID,
 		savedLim: db.idLimit,
 	}
@@ -272,7 +277,8 @@ func (db *DB) beginWrite() (*writer, error) {
 // record is written to the file, and under FsyncAlways once it is synced too.
 // That wait happens outside the lock, so that concurrent writers share one
 // write and one fsync (group commit). In memory there is no log to wait for.
-func (db *DB) endWrite(w *writer, err error) error {
+// In a session the wait is left to Session.Wait.
+func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	b := w.b
 	if err != nil || b.Empty() {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
@@ -300,6 +306,7 @@ func (db *DB) endWrite(w *writer, err error) error {
 	if w.flushed {
 		db.counts = &keyCounts{}
 	}
+	db.applyCacheOps(w)
 	if db.counts != nil {
 		db.counts.keys += w.keys
 		db.counts.expires += w.expires
@@ -308,14 +315,37 @@ func (db *DB) endWrite(w *writer, err error) error {
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
 	db.inflight.Add(1)
-	defer db.inflight.Done()
 	db.unlockWrite()
+	if sync && sess != nil {
+		sess.pending = append(sess.pending, b)
+		return nil
+	}
+	defer db.inflight.Done()
 	if sync {
 		err = b.SyncWait()
 		db.dirty.Store(true)
 	}
 	b.Close()
 	return err
+}
+
+// applyCacheOps brings the record cache in step with a write just applied.
+// Called with mu held exclusively.
+func (db *DB) applyCacheOps(w *writer) {
+	if db.cache == nil {
+		return
+	}
+	for _, op := range w.cacheOps {
+		switch {
+		case op.mk == nil:
+			db.cache.clear()
+		case op.val == nil:
+			db.cache.del(op.mk)
+		default:
+			db.cache.put(op.mk, op.val)
+		}
+	}
+	clear(w.cacheOps)
 }
 
 // unlockWrite ends a write: it starts a key filter rebuild the write asked
@@ -346,7 +376,7 @@ func (db *DB) beginRead() (view, error) {
 		db.mu.RUnlock()
 		return view{}, ErrClosed
 	}
-	return view{r: db.pdb, clock: db.opts.Now}, nil
+	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}, nil
 }
 
 func (db *DB) endRead() { db.mu.RUnlock() }

@@ -574,3 +574,48 @@ func TestCloseWhileBusy(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestSession runs writes in a session: visible at once to other readers,
+// durable after Wait.
+func TestSession(t *testing.T) {
+	for _, p := range []FsyncPolicy{FsyncAlways, FsyncEverySec} {
+		dir := t.TempDir()
+		db, err := Open(dir, &Options{AppendFsync: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := db.NewSession()
+		for i := range 100 {
+			if err := s.Set([]byte(strconv.Itoa(i)), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := mustGet(t, db, "99"); got != "v" {
+			t.Fatalf("a session's write is not visible before Wait: %q", got)
+		}
+		if n := len(s.pending); n != 100 {
+			t.Fatalf("%d writes pending, want 100", n)
+		}
+		if err := s.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if len(s.pending) != 0 {
+			t.Fatal("Wait left writes pending")
+		}
+		s.Set([]byte("late"), []byte("v"))
+		if err := s.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		db, err = Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mustGet(t, db, "late"); got != "v" {
+			t.Fatalf("after reopening late = %q", got)
+		}
+		db.Close()
+	}
+}

@@ -175,7 +175,7 @@ func (db *DB) expireCycle(limit int) (int, error) {
 		return 0, err
 	}
 	n, err := w.expireCycle(limit)
-	return n, db.endWrite(w, err)
+	return n, db.endWrite(w, err, nil)
 }
 
 func (w *writer) expireCycle(limit int) (int, error) {

@@ -19,8 +19,8 @@ import (
 // Keys are added when written and never removed (deleted keys only cost a
 // read). It is built in the background after Open from a snapshot scan of
 // the meta keys, and rebuilt the same way when the keys added outgrow its
-// size; until the first build completes every write reads. It is used only
-// under the write lock.
+// size; until the first build completes every lookup reads. It changes only
+// under the store's write lock, and is read under the write or read lock.
 type existFilter struct {
 	words []uint64
 	k     uint32 // probes per key
@@ -96,7 +96,7 @@ func (db *DB) noteKey(h uint64) {
 }
 
 // keyMayExist reports whether the key with hash h may exist. Called with the
-// write lock held.
+// write or the read lock held.
 func (db *DB) keyMayExist(h uint64) bool {
 	return db.filter.f == nil || db.filter.f.mayContain(h)
 }

@@ -125,7 +125,7 @@ func (w *writer) rename(src, dst []byte, nx bool) (bool, error) {
 	}
 	m := se.meta
 	// Take the source's meta away without its elements, which move with it.
-	w.b.Delete(se.mk, nil)
+	w.dropMeta(se.mk)
 	if m.expire != 0 {
 		w.b.Delete(expireKey(nil, m.expire, se.mk), nil)
 		w.expires--
@@ -221,6 +221,7 @@ func (o *Ops) FlushAll() error {
 	}
 	w.flushed = true
 	w.keys, w.expires = 0, 0
+	w.cacheOps = append(w.cacheOps, cacheOp{})
 	w.propagate(cmdFlushAll)
 	return o.endWrite(w, nil)
 }

@@ -126,7 +126,7 @@ func TestBigHashDeleteIsOneRangeDeletion(t *testing.T) {
 	if n := w.b.Count(); n > 3 {
 		t.Errorf("deleting a 5000-field hash wrote %d records", n)
 	}
-	if err := db.endWrite(w, nil); err != nil {
+	if err := db.endWrite(w, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := db.Exists([]byte("big")); n != 0 {

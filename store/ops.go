@@ -12,8 +12,9 @@ import "time"
 // single-value reads and as a nil element in lists, where an empty value is a
 // non-nil empty slice.
 type Ops struct {
-	db *DB
-	tx *Tx // nil outside a transaction
+	db   *DB
+	tx   *Tx      // nil outside a transaction
+	sess *Session // nil outside a session
 }
 
 func (o *Ops) beginWrite() (*writer, error) {
@@ -27,7 +28,7 @@ func (o *Ops) endWrite(w *writer, err error) error {
 	if o.tx != nil {
 		return o.tx.endCommand(err)
 	}
-	return o.db.endWrite(w, err)
+	return o.db.endWrite(w, err, o.sess)
 }
 
 func (o *Ops) beginRead() (view, error) {

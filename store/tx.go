@@ -32,6 +32,9 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	w.b.Close()
 	w.b = db.pdb.NewIndexedBatch()
 	w.r = w.b
+	// Reads see the transaction's own writes, which neither the cache nor
+	// the key filter describe until the commit.
+	w.cache, w.filterDB = nil, nil
 	tx := &Tx{w: w}
 	tx.Ops = Ops{db: db, tx: tx}
 	err = fn(tx)
@@ -45,7 +48,7 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 		cmds = append(cmds, w.cmds...)
 		w.cmds = append(cmds, [][]byte{cmdExec})
 	}
-	return db.endWrite(w, err)
+	return db.endWrite(w, err, nil)
 }
 
 func (tx *Tx) beginCommand() (*writer, error) {

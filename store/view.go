@@ -12,8 +12,13 @@ import (
 // state) at one instant of the store's clock.
 type view struct {
 	r     pebble.Reader
-	clock func() time.Time
-	now   int64 // unix ms, read from clock on first use, then fixed for the whole command
+	cache *recordCache // nil: do not use (transactions, snapshots)
+	// filterDB, when set, lets a lookup ask its key filter first: the view
+	// reads that database's committed state under its lock (not a
+	// transaction's or a snapshot's), which the filter describes.
+	filterDB *DB
+	clock    func() time.Time
+	now      int64 // unix ms, read from clock on first use, then fixed for the whole command
 }
 
 // nowMs returns the command's time. The clock is read only when a command
@@ -67,10 +72,23 @@ func (v *view) get(k []byte) ([]byte, bool, error) {
 // caller.
 func (v *view) lookup(k []byte) (entry, error) {
 	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}
-	raw, ok, err := v.get(e.mk)
-	if err != nil || !ok {
-		return e, err
+	if v.filterDB != nil && !v.filterDB.keyMayExist(e.hash()) {
+		return e, nil
 	}
+	raw, ok := []byte(nil), false
+	if v.cache != nil {
+		raw, ok = v.cache.get(e.mk)
+	}
+	if !ok {
+		var err error
+		if raw, ok, err = v.get(e.mk); err != nil || !ok {
+			return e, err
+		}
+		if v.cache != nil {
+			v.cache.put(e.mk, raw)
+		}
+	}
+	var err error
 	if e.meta, err = decodeMeta(raw); err != nil {
 		return e, err
 	}

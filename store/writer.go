@@ -19,8 +19,9 @@ type writer struct {
 	b    *pebble.Batch
 	cmds [][][]byte // commands to propagate, in order
 
-	keys, expires     int64  // changes to the key counts (since flushed, if set)
-	flushed           bool   // FLUSHALL ran: the counts start again from zero
+	keys, expires     int64 // changes to the key counts (since flushed, if set)
+	flushed           bool  // FLUSHALL ran: the counts start again from zero
+	cacheOps          []cacheOp
 	savedID, savedLim uint64 // id allocator state to restore if discarded
 }
 
@@ -32,9 +33,6 @@ func (w *writer) propagate(args ...[]byte) { w.cmds = append(w.cmds, args) }
 // deletion propagated as DEL, as Redis does), so that the caller sees it as
 // absent.
 func (w *writer) lookupWrite(k []byte) (entry, error) {
-	if !w.db.keyMayExist(keyHash(k)) {
-		return entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}, nil
-	}
 	e, err := w.lookup(k)
 	if err != nil || e.state != expired {
 		return e, err
@@ -73,15 +71,23 @@ func (w *writer) put(e *entry, m meta) {
 	} else if old.typ != TypeString && (m.typ != old.typ || m.id != old.id) {
 		w.deleteElements(e)
 	}
-	w.b.Set(e.mk, m.encode(nil), nil)
+	enc := m.encode(nil)
+	w.b.Set(e.mk, enc, nil)
+	w.cacheOps = append(w.cacheOps, cacheOp{mk: e.mk, val: enc})
 	*old = m
 	e.state = live
+}
+
+// dropMeta deletes the meta record mk.
+func (w *writer) dropMeta(mk []byte) {
+	w.b.Delete(mk, nil)
+	w.cacheOps = append(w.cacheOps, cacheOp{mk: mk})
 }
 
 // deleteKey removes the key e (live or expired) with everything it owns.
 // A collection's elements go with one range deletion, whatever their number.
 func (w *writer) deleteKey(e *entry) {
-	w.b.Delete(e.mk, nil)
+	w.dropMeta(e.mk)
 	if e.meta.expire != 0 {
 		w.b.Delete(expireKey(nil, e.meta.expire, e.mk), nil)
 		w.expires--

@@ -1,0 +1,163 @@
+package store
+
+import (
+	"encoding/binary"
+	"sync"
+)
+
+// recordCache keeps recently used key records in memory: the meta value of
+// a key (its type, its expiry and, for a string, its value), by meta key.
+// A hit spares a Pebble point lookup, which costs microseconds, for a GET
+// and for the read every write makes of its key first.
+//
+// It is exact, never stale: the write path changes it only after its batch
+// is applied, under the store's write lock, and readers fill it from
+// committed state under the read lock, so no write can fall between a
+// reader's lookup and its fill. Transactions and snapshots do not use it.
+// Missing keys are not cached (the key filter answers for those).
+//
+// It is split in shards by the key's hash, each with its own lock and a
+// CLOCK eviction ring, bounded in bytes.
+type recordCache struct {
+	shards [cacheShards]cacheShard
+}
+
+const (
+	cacheShards    = 64
+	cacheOverhead  = 64       // bytes counted per entry besides key and value
+	cacheMaxRecord = 16 << 10 // larger records are not cached
+)
+
+type cacheShard struct {
+	mu    sync.Mutex
+	index map[string]int32 // meta key -> slot in ring
+	ring  []cacheEntry
+	free  []int32
+	hand  int
+	bytes int64
+	limit int64
+}
+
+type cacheEntry struct {
+	key  string
+	val  []byte
+	used bool // CLOCK's reference bit
+}
+
+func newRecordCache(size int64) *recordCache {
+	c := &recordCache{}
+	for i := range c.shards {
+		c.shards[i].index = map[string]int32{}
+		c.shards[i].limit = size / cacheShards
+	}
+	return c
+}
+
+func (c *recordCache) shard(mk []byte) *cacheShard {
+	return &c.shards[binary.BigEndian.Uint64(mk[3:11])%cacheShards]
+}
+
+// get returns a copy of the cached record of mk.
+func (c *recordCache) get(mk []byte) ([]byte, bool) {
+	s := c.shard(mk)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i, ok := s.index[string(mk)]
+	if !ok {
+		return nil, false
+	}
+	e := &s.ring[i]
+	e.used = true
+	return append([]byte(nil), e.val...), true
+}
+
+// put caches a copy of val as the record of mk.
+func (c *recordCache) put(mk, val []byte) {
+	size := int64(len(mk) + len(val) + cacheOverhead)
+	s := c.shard(mk)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(val) > cacheMaxRecord || size > s.limit {
+		s.remove(string(mk))
+		return
+	}
+	if i, ok := s.index[string(mk)]; ok {
+		e := &s.ring[i]
+		s.bytes += int64(len(val) - len(e.val))
+		e.val = append(e.val[:0], val...)
+		e.used = true
+	} else {
+		s.bytes += size
+		e := cacheEntry{key: string(mk), val: append([]byte(nil), val...)}
+		if n := len(s.free); n > 0 {
+			i := s.free[n-1]
+			s.free = s.free[:n-1]
+			s.ring[i] = e
+			s.index[e.key] = i
+		} else {
+			s.index[e.key] = int32(len(s.ring))
+			s.ring = append(s.ring, e)
+		}
+	}
+	for s.bytes > s.limit {
+		s.evict()
+	}
+}
+
+// del forgets mk.
+func (c *recordCache) del(mk []byte) {
+	s := c.shard(mk)
+	s.mu.Lock()
+	s.remove(string(mk))
+	s.mu.Unlock()
+}
+
+// clear forgets everything.
+func (c *recordCache) clear() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		s.index, s.ring, s.free, s.hand, s.bytes = map[string]int32{}, nil, nil, 0, 0
+		s.mu.Unlock()
+	}
+}
+
+func (s *cacheShard) remove(key string) {
+	i, ok := s.index[key]
+	if !ok {
+		return
+	}
+	e := &s.ring[i]
+	s.bytes -= int64(len(e.key) + len(e.val) + cacheOverhead)
+	delete(s.index, key)
+	*e = cacheEntry{}
+	s.free = append(s.free, i)
+}
+
+// evict removes one entry: the first, from the hand on, not used since
+// the hand last passed it.
+func (s *cacheShard) evict() {
+	for {
+		if s.hand >= len(s.ring) {
+			s.hand = 0
+		}
+		e := &s.ring[s.hand]
+		s.hand++
+		switch {
+		case e.key == "": // a free slot
+		case e.used:
+			e.used = false
+		default:
+			s.remove(e.key)
+			return
+		}
+	}
+}
+
+// cacheOp is a change to the cache that a write makes once applied, in the
+// write's order: a new record for mk, its removal when val is nil, or
+// forgetting everything (FLUSHALL) when mk is nil.
+type cacheOp struct {
+	mk  []byte
+	val []byte
+}

@@ -1,0 +1,49 @@
+package store
+
+import "github.com/cockroachdb/pebble/v2"
+
+// Session runs a caller's commands one after another without waiting, after
+// each write, for it to reach the log: the write is applied and visible to
+// every reader at once, and Wait then waits for all of the session's writes
+// together, as durable as the fsync policy promises. A network server
+// answers a pipeline this way: it runs every command it has received, calls
+// Wait, and only then sends the replies, so that no reply announces a write
+// that is not yet durable (Redis's AE_BARRIER) while a pipeline of N writes
+// waits for the log once instead of N times.
+//
+// Session embeds Ops: its typed commands are the DB's. A Session is not
+// safe for concurrent use. Close cannot complete while a session holds
+// writes it has not waited for: call Wait before dropping a session.
+type Session struct {
+	Ops
+	pending []*pebble.Batch
+}
+
+// NewSession returns a session on db.
+func (db *DB) NewSession() *Session {
+	s := &Session{}
+	s.Ops = Ops{db: db, sess: s}
+	return s
+}
+
+// Wait returns once every write of the session so far has reached the log
+// (and, under FsyncAlways, the disk). It returns the first error a write met
+// there; the writes are applied either way, as a failed log write leaves
+// Pebble unable to go on.
+func (s *Session) Wait() error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	var first error
+	for i, b := range s.pending {
+		if err := b.SyncWait(); err != nil && first == nil {
+			first = err
+		}
+		b.Close()
+		s.db.inflight.Done()
+		s.pending[i] = nil
+	}
+	s.pending = s.pending[:0]
+	s.db.dirty.Store(true)
+	return first
+}
