@@ -30,7 +30,7 @@ const (
 
 type cacheShard struct {
 	mu    sync.Mutex
-	index map[string]int32 // meta key -> slot in ring
+	index map[uint64]int32 // key hash -> slot in ring
 	ring  []cacheEntry
 	free  []int32
 	hand  int
@@ -38,64 +38,72 @@ type cacheShard struct {
 	limit int64
 }
 
+// cacheEntry holds a meta key and its record in one allocation (one cache
+// line to fetch on a hit, beside the index). Two keys with the same 64-bit
+// hash share a slot: the later put wins, and a get checks the key.
 type cacheEntry struct {
-	key  string
-	val  []byte
+	kv   []byte // meta key, then record; nil: a free slot
+	klen int32
 	used bool // CLOCK's reference bit
 }
 
 func newRecordCache(size int64) *recordCache {
 	c := &recordCache{}
 	for i := range c.shards {
-		c.shards[i].index = map[string]int32{}
+		c.shards[i].index = map[uint64]int32{}
 		c.shards[i].limit = size / cacheShards
 	}
 	return c
 }
 
-func (c *recordCache) shard(mk []byte) *cacheShard {
-	return &c.shards[binary.BigEndian.Uint64(mk[3:11])%cacheShards]
-}
+func cacheHash(mk []byte) uint64 { return binary.BigEndian.Uint64(mk[3:11]) }
+
+func (c *recordCache) shard(h uint64) *cacheShard { return &c.shards[h%cacheShards] }
 
 // get returns a copy of the cached record of mk.
 func (c *recordCache) get(mk []byte) ([]byte, bool) {
-	s := c.shard(mk)
+	h := cacheHash(mk)
+	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	i, ok := s.index[string(mk)]
+	i, ok := s.index[h]
 	if !ok {
 		return nil, false
 	}
 	e := &s.ring[i]
+	if string(e.kv[:e.klen]) != string(mk) {
+		return nil, false
+	}
 	e.used = true
-	return append([]byte(nil), e.val...), true
+	return append([]byte(nil), e.kv[e.klen:]...), true
 }
 
 // put caches a copy of val as the record of mk.
 func (c *recordCache) put(mk, val []byte) {
 	size := int64(len(mk) + len(val) + cacheOverhead)
-	s := c.shard(mk)
+	h := cacheHash(mk)
+	s := c.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(val) > cacheMaxRecord || size > s.limit {
-		s.remove(string(mk))
+		s.remove(h)
 		return
 	}
-	if i, ok := s.index[string(mk)]; ok {
+	kv := append(append(make([]byte, 0, len(mk)+len(val)), mk...), val...)
+	if i, ok := s.index[h]; ok {
 		e := &s.ring[i]
-		s.bytes += int64(len(val) - len(e.val))
-		e.val = append(e.val[:0], val...)
-		e.used = true
+		s.bytes += int64(len(kv) - len(e.kv))
+		*e = cacheEntry{kv: kv, klen: int32(len(mk)), used: true}
 	} else {
 		s.bytes += size
-		e := cacheEntry{key: string(mk), val: append([]byte(nil), val...)}
+		e := cacheEntry{kv: kv, klen: int32(len(mk))}
 		if n := len(s.free); n > 0 {
 			i := s.free[n-1]
 			s.free = s.free[:n-1]
 			s.ring[i] = e
-			s.index[e.key] = i
+			s.index[h] = i
 		} else {
-			s.index[e.key] = int32(len(s.ring))
+			s.index[h] = int32(len(s.ring))
 			s.ring = append(s.ring, e)
 		}
 	}
@@ -106,9 +114,10 @@ func (c *recordCache) put(mk, val []byte) {
 
 // del forgets mk.
 func (c *recordCache) del(mk []byte) {
-	s := c.shard(mk)
+	h := cacheHash(mk)
+	s := c.shard(h)
 	s.mu.Lock()
-	s.remove(string(mk))
+	s.remove(h)
 	s.mu.Unlock()
 }
 
@@ -117,19 +126,20 @@ func (c *recordCache) clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
-		s.index, s.ring, s.free, s.hand, s.bytes = map[string]int32{}, nil, nil, 0, 0
+		s.index, s.ring, s.free, s.hand, s.bytes = map[uint64]int32{}, nil, nil, 0, 0
 		s.mu.Unlock()
 	}
 }
 
-func (s *cacheShard) remove(key string) {
-	i, ok := s.index[key]
+// remove forgets the entry of hash h, whichever key it holds.
+func (s *cacheShard) remove(h uint64) {
+	i, ok := s.index[h]
 	if !ok {
 		return
 	}
 	e := &s.ring[i]
-	s.bytes -= int64(len(e.key) + len(e.val) + cacheOverhead)
-	delete(s.index, key)
+	s.bytes -= int64(len(e.kv) + cacheOverhead)
+	delete(s.index, h)
 	*e = cacheEntry{}
 	s.free = append(s.free, i)
 }
@@ -144,11 +154,11 @@ func (s *cacheShard) evict() {
 		e := &s.ring[s.hand]
 		s.hand++
 		switch {
-		case e.key == "": // a free slot
+		case e.kv == nil: // a free slot
 		case e.used:
 			e.used = false
 		default:
-			s.remove(e.key)
+			s.remove(cacheHash(e.kv))
 			return
 		}
 	}

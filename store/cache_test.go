@@ -44,6 +44,17 @@ func TestRecordCacheBounds(t *testing.T) {
 	if _, ok := c.get(mk(2)); ok {
 		t.Fatal("an oversized record was cached")
 	}
+	// Keys whose hashes collide share a slot; a get checks the key.
+	x := metaKey(nil, []byte("x"))
+	y := append(x[:metaPrefixLen:metaPrefixLen], 'y')
+	c.put(x, []byte("1"))
+	c.put(y, []byte("2"))
+	if v, ok := c.get(y); !ok || string(v) != "2" {
+		t.Fatalf("get(y) = %q, %v", v, ok)
+	}
+	if v, ok := c.get(x); ok {
+		t.Fatalf("get(x) = %q from y's slot", v)
+	}
 }
 
 // TestRecordCacheFollowsWrites reads keys into the cache, then changes them

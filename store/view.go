@@ -72,14 +72,14 @@ func (v *view) get(k []byte) ([]byte, bool, error) {
 // caller.
 func (v *view) lookup(k []byte) (entry, error) {
 	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}
-	if v.filterDB != nil && !v.filterDB.keyMayExist(e.hash()) {
-		return e, nil
-	}
 	raw, ok := []byte(nil), false
 	if v.cache != nil {
 		raw, ok = v.cache.get(e.mk)
 	}
 	if !ok {
+		if v.filterDB != nil && !v.filterDB.keyMayExist(e.hash()) {
+			return e, nil
+		}
 		var err error
 		if raw, ok, err = v.get(e.mk); err != nil || !ok {
 			return e, err
