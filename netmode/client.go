@@ -33,20 +33,18 @@ type client struct {
 	lastActive atomic.Int64 // unix nanoseconds of the last command
 	outBytes   int64
 
-	mu       sync.Mutex
-	name     string
-	libName  string
-	libVer   string
-	lastCmd  string
-	authed   bool
-	user     string
-	noEvict  bool
-	multi    *multiState
-	closing  bool // reply, then close (QUIT, a protocol error, CLIENT KILL on itself)
-	killed   bool // CLIENT KILL from another client
-	proto    int
-	flags    string
-	closeErr error
+	mu      sync.Mutex
+	name    string
+	libName string
+	libVer  string
+	lastCmd string
+	authed  bool
+	user    string
+	noEvict bool
+	multi   *multiState
+	closing bool // reply, then close (QUIT, a protocol error, CLIENT KILL on itself)
+	killed  bool // CLIENT KILL from another client
+	proto   int
 }
 
 // serveConn runs one accepted connection to its end.
@@ -54,7 +52,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	defer s.conns.Done()
 	cfg := s.cfg.Load()
 	if conn.Transport() == tlsconn.TLS {
-		ctx, cancel := context.WithTimeout(context.Background(), cfg.TLSHandshakeTimeout)
+		ctx, cancel := context.WithTimeout(s.closing, cfg.TLSHandshakeTimeout)
 		err := conn.Handshake(ctx)
 		cancel()
 		if err != nil {
@@ -204,6 +202,11 @@ func (c *client) setReadDeadline() {
 		d = time.Now().Add(t)
 	}
 	c.conn.SetReadDeadline(d)
+	// Shutdown and CLIENT KILL set the flag, then the deadline to now: if
+	// this deadline replaced theirs, the flag is already visible here.
+	if c.s.isStopping() || c.isKilled() {
+		c.conn.SetReadDeadline(time.Now())
+	}
 }
 
 // readFailed ends the connection after a read error, answering and
@@ -255,6 +258,9 @@ func (c *client) flush() bool {
 			d = time.Now().Add(timeout)
 		}
 		c.conn.SetWriteDeadline(d)
+		if c.isKilled() { // as in setReadDeadline
+			c.conn.SetWriteDeadline(time.Now())
+		}
 		var n int
 		n, err = c.conn.Write(chunk)
 		st.NetOutputBytes.Add(int64(n))

@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"crypto/subtle"
+	"crypto/tls"
 	"strconv"
 	"strings"
 
@@ -149,15 +150,23 @@ func hello(ctx *command.Ctx, args [][]byte) command.Reply {
 	)
 }
 
-// validName checks a connection name as Redis does: printable ASCII, no
-// spaces.
+// validName checks a connection name as Redis does.
 func validName(name []byte) (command.Reply, bool) {
-	for _, ch := range name {
-		if ch < '!' || ch > '~' {
-			return command.ErrorReply("ERR Client names cannot contain spaces, newlines or special characters."), false
-		}
+	if !printable(name) {
+		return command.ErrorReply("ERR Client names cannot contain spaces, newlines or special characters."), false
 	}
 	return command.Reply{}, true
+}
+
+// printable reports whether b is printable ASCII without spaces, what Redis
+// allows in client names and library names and versions.
+func printable(b []byte) bool {
+	for _, ch := range b {
+		if ch < '!' || ch > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func selectCmd(_ *command.Ctx, args [][]byte) command.Reply {
@@ -255,7 +264,7 @@ func (c *client) clientInfo() string {
 	field("transport", c.conn.Transport())
 	if sec := c.conn.Security(); sec != nil {
 		field("tls-version", tlsconn.VersionName(sec.Version))
-		field("tls-cipher", cipherName(sec.CipherSuite))
+		field("tls-cipher", tls.CipherSuiteName(sec.CipherSuite))
 		field("tls-resumed", itoa(b2i(sec.Resumed)))
 		if sec.PeerCertificate != nil {
 			field("tls-client-cn", quoteField(sec.PeerCertificate.Subject.CommonName))
@@ -312,10 +321,8 @@ func clientCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		if attr != "lib-name" && attr != "lib-ver" {
 			return command.ErrorReply("ERR Unrecognized option '" + string(args[2]) + "'")
 		}
-		for _, ch := range args[3] {
-			if ch < '!' || ch > '~' || attr == "lib-name" && ch == ' ' {
-				return command.ErrorReply("ERR " + attr + " cannot contain spaces, newlines or special characters.")
-			}
+		if !printable(args[3]) {
+			return command.ErrorReply("ERR " + attr + " cannot contain spaces, newlines or special characters.")
 		}
 		c.mu.Lock()
 		if attr == "lib-name" {

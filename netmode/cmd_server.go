@@ -31,9 +31,6 @@ func addrString(a net.Addr) string {
 	return a.String()
 }
 
-// cipherName is the standard (IANA) name of a cipher suite.
-func cipherName(id uint16) string { return tls.CipherSuiteName(id) }
-
 // clientsByID returns the connected clients, oldest first.
 func (s *Server) clientsByID() []*client {
 	s.mu.Lock()
@@ -99,12 +96,15 @@ func commandDoc(c *command.Command) command.Reply {
 func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
 	t := c.s.table
-	if len(args) == 1 {
+	all := func() []command.Reply {
 		var out []command.Reply
 		for _, cmd := range t.Commands() {
 			out = append(out, commandInfo(cmd))
 		}
-		return command.Array(out...)
+		return out
+	}
+	if len(args) == 1 {
+		return command.Array(all()...)
 	}
 	switch strings.ToLower(string(args[1])) {
 	case "count":
@@ -114,9 +114,7 @@ func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	case "info":
 		var out []command.Reply
 		if len(args) == 2 {
-			for _, cmd := range t.Commands() {
-				out = append(out, commandInfo(cmd))
-			}
+			out = all()
 		}
 		for _, name := range args[2:] {
 			if cmd := t.Lookup(name); cmd != nil {
@@ -251,15 +249,36 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	if err := next.check(); err != nil {
 		return fail(string(args[0]), err.Error())
 	}
-	if tlsChanged && (next.TLSPort != 0 || s.tls.Load() != nil) {
-		if err := s.reloadTLS(next); err != nil {
+	// Build the new TLS configuration (reading its files) without putting
+	// it in service yet: nothing may change before every step succeeded.
+	s.tlsMu.Lock()
+	defer s.tlsMu.Unlock()
+	cur := s.tls.Load()
+	var built *tlsconn.ServerTLS
+	if (tlsChanged && cur != nil) || (next.TLSPort != 0 && (tlsChanged || cur == nil)) {
+		var err error
+		if built, err = tlsconn.NewServerTLS(next.TLS); err != nil {
 			return fail(firstTLSArg(args), err.Error())
 		}
 	}
 	if len(relistenKinds) > 0 {
-		if err := s.relistenLocked(old, next, relistenKinds); err != nil {
+		var tlsConfig *tls.Config
+		switch {
+		case cur != nil:
+			tlsConfig = cur.Config() // serves built's settings once adopted
+		case built != nil:
+			tlsConfig = built.Config()
+		}
+		if err := s.relistenLocked(next, relistenKinds, tlsConfig); err != nil {
 			return fail(string(args[0]), err.Error())
 		}
+	}
+	switch {
+	case built == nil:
+	case cur != nil:
+		cur.Adopt(built)
+	default:
+		s.tls.Store(built)
 	}
 	s.cfg.Store(next)
 	return command.OK
@@ -274,38 +293,36 @@ func firstTLSArg(args [][]byte) string {
 	return string(args[0])
 }
 
-// reloadTLS builds the TLS configuration of next and puts it in force for
-// new handshakes; connections already open keep theirs.
-func (s *Server) reloadTLS(next *Config) error {
-	s.tlsMu.Lock()
-	defer s.tlsMu.Unlock()
-	if t := s.tls.Load(); t != nil {
-		return t.Update(next.TLS)
+// relistenLocked brings the managed listeners of the given transports in
+// line with next: those whose address is unchanged keep serving, the new
+// ones are opened first, so that a failure leaves the old ones serving, and
+// then those no longer wanted are closed. Called with mu held.
+func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Config) error {
+	key := func(transport, addr string) string { return transport + " " + addr }
+	open := map[string]bool{}
+	for _, l := range s.listeners {
+		if l.managed {
+			open[key(l.ln.Transport(), l.addr)] = true
+		}
 	}
-	t, err := tlsconn.NewServerTLS(next.TLS)
+	wanted := map[string]bool{}
+	var missing []managedAddr
+	for _, a := range managedAddrs(next) {
+		if !slices.Contains(kinds, a.transport) {
+			continue
+		}
+		wanted[key(a.transport, a.addr)] = true
+		if !open[key(a.transport, a.addr)] {
+			missing = append(missing, a)
+		}
+	}
+	opened, err := openManaged(next, missing, tlsConfig)
 	if err != nil {
 		return err
 	}
-	s.tls.Store(t)
-	return nil
-}
-
-// relistenLocked reopens the managed listeners of the given transports for
-// next: the new ones are opened first, so that a failure leaves the old ones
-// serving. Called with mu held.
-func (s *Server) relistenLocked(old, next *Config, kinds []string) error {
-	var opened []*listener
-	for _, k := range slices.Compact(kinds) {
-		lns, err := s.openManaged(next, k)
-		if err != nil {
-			closeAll(opened)
-			return err
-		}
-		opened = append(opened, lns...)
-	}
 	var keep []*listener
 	for _, l := range s.listeners {
-		if l.managed && slices.Contains(kinds, l.ln.Transport()) {
+		if l.managed && slices.Contains(kinds, l.ln.Transport()) && !wanted[key(l.ln.Transport(), l.addr)] {
 			l.ln.Close()
 			continue
 		}

@@ -75,6 +75,9 @@ type Config struct {
 const (
 	DefaultTLSHandshakeTimeout = 10 * time.Second
 	DefaultMaxClients          = 10000
+	// Redis's proto-max-bulk-len and client-query-buffer-limit.
+	DefaultProtoMaxBulkLen        = 512 << 20
+	DefaultClientQueryBufferLimit = 1 << 30
 )
 
 // DefaultConfig returns Redis's defaults.
@@ -85,8 +88,8 @@ func DefaultConfig() *Config {
 		TLS:                    tlsconn.DefaultSettings(),
 		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
 		MaxClients:             DefaultMaxClients,
-		ProtoMaxBulkLen:        512 << 20,
-		ClientQueryBufferLimit: 1 << 30,
+		ProtoMaxBulkLen:        DefaultProtoMaxBulkLen,
+		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",
 		AppendFsync:            "everysec",
@@ -116,10 +119,10 @@ func (c *Config) check() error {
 		c.MaxClients = DefaultMaxClients
 	}
 	if c.ProtoMaxBulkLen <= 0 {
-		c.ProtoMaxBulkLen = 512 << 20
+		c.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
 	}
 	if c.ClientQueryBufferLimit <= 0 {
-		c.ClientQueryBufferLimit = 1 << 30
+		c.ClientQueryBufferLimit = DefaultClientQueryBufferLimit
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -134,11 +137,6 @@ func (c *Config) check() error {
 	}
 	if c.ClientQueryBufferLimit < 1<<20 {
 		return fmt.Errorf("netmode: client-query-buffer-limit must be at least 1mb")
-	}
-	if c.TLSPort != 0 {
-		if err := c.TLS.Validate(); err != nil {
-			return fmt.Errorf("netmode: %w", err)
-		}
 	}
 	return nil
 }
@@ -175,7 +173,9 @@ func boolDirective(name string, p func(c *Config) *bool, e effect) directive {
 		get: func(c *Config) string { return yesNo(*p(c)) },
 		set: func(c *Config, v string) error {
 			b, err := config.ParseBool(v)
-			*p(c) = b
+			if err == nil {
+				*p(c) = b
+			}
 			return err
 		}}
 }
@@ -280,11 +280,11 @@ var directives = []directive{
 	{name: "tls-auth-clients", effect: reloadTLS,
 		get: func(c *Config) string { return c.TLS.AuthClients },
 		set: func(c *Config, v string) error {
-			v = strings.ToLower(v)
-			if v != "yes" && v != "no" && v != "optional" {
+			a, err := tlsconn.ParseAuthClients(v)
+			if err != nil { // in Redis's words
 				return fmt.Errorf("argument(s) must be one of the following: no, yes, optional")
 			}
-			c.TLS.AuthClients = v
+			c.TLS.AuthClients = a
 			return nil
 		}},
 	strDirective("tls-protocols", func(c *Config) *string { return &c.TLS.Protocols }, reloadTLS),

@@ -160,6 +160,47 @@ func TestConfigSetPort(t *testing.T) {
 	}
 }
 
+// TestConfigSetListenersAtomic changes listeners and TLS settings together:
+// an address that stays the same keeps serving (not reopened, which would
+// clash with itself), and when one step fails nothing changes, the TLS
+// settings included.
+func TestConfigSetListenersAtomic(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.Port = freePort(t) })
+	if err := ts.srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(ts.srv.Config().Port)
+	addr := net.JoinHostPort("127.0.0.1", port)
+	c := ts.raw(t)
+	for _, set := range [][]string{
+		{"port", port},             // unchanged
+		{"bind", "127.0.0.1 -::1"}, // one address added
+		{"tls-port", strconv.Itoa(freePort(t)), "bind", "127.0.0.1"}, // both kinds at once
+	} {
+		if r := mustDo(t, c, append([]string{"CONFIG", "SET"}, set...)...); r != `"OK"` {
+			t.Fatalf("CONFIG SET %q: %s", set, r)
+		}
+		if err := roundTrip(t, goRedis(t, "tcp", addr, nil, 2), "k"); err != nil {
+			t.Fatalf("after CONFIG SET %q the port stopped serving: %v", set, err)
+		}
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	r := mustDo(t, c, "CONFIG", "SET", "tls-auth-clients", "no", "port", strconv.Itoa(busy.Addr().(*net.TCPAddr).Port))
+	if !strings.HasPrefix(r, "(error) ERR CONFIG SET failed") {
+		t.Fatalf("CONFIG SET with a busy port: %s", r)
+	}
+	if got := mustDo(t, c, "CONFIG", "GET", "tls-auth-clients"); got != `["tls-auth-clients" "yes"]` {
+		t.Fatalf("after a failed CONFIG SET, tls-auth-clients = %s", got)
+	}
+	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2), "nocert"); err == nil {
+		t.Fatal("after a failed CONFIG SET tls-auth-clients no, a client without a certificate was served")
+	}
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -19,7 +19,7 @@ type multiState struct {
 var containers = map[string]bool{"client": true, "config": true, "command": true, "debug": true}
 
 // multiControl commands run at once even inside MULTI.
-var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "watch": true, "quit": true, "reset": true}
+var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "quit": true, "reset": true}
 
 var (
 	errNoAuth  = command.ErrorReply("NOAUTH Authentication required.")

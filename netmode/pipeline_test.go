@@ -201,6 +201,48 @@ func TestServeAndListenAndServe(t *testing.T) {
 	}
 }
 
+// TestListenerClosedByCaller closes a listener that Listen returned: the
+// server stops serving it and no longer lists it.
+func TestListenerClosedByCaller(t *testing.T) {
+	ts := startServer(t, nil)
+	ln, err := ts.srv.Listen(tlsconn.TCP, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func() bool {
+		for _, l := range ts.srv.Listeners() {
+			if l.Addr.String() == ln.Addr().String() {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed() {
+		t.Fatal("a new listener is not listed")
+	}
+	ln.Close()
+	eventually(t, "the closed listener to leave Listeners()", func() bool { return !listed() })
+	mustDo(t, ts.raw(t), "PING") // the others serve on
+}
+
+// TestCloseDuringHandshake closes the server while a TLS handshake waits
+// for a client that sent nothing: Close ends it rather than waiting for the
+// (here one hour) handshake timeout.
+func TestCloseDuringHandshake(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLSHandshakeTimeout = time.Hour })
+	conn, err := net.Dial("tcp", ts.tls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	eventually(t, "the connection to be accepted", func() bool { return ts.srv.Stats().ConnectionsReceived.Load() > 0 })
+	ts.srv.Close() // hangs until the test times out if the handshake is not ended
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the connection in its handshake is still open after Close")
+	}
+}
+
 func TestSelectOnlyZero(t *testing.T) {
 	ts := startServer(t, nil)
 	c := ts.raw(t)

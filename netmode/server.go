@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,10 @@ type Server struct {
 	conns     sync.WaitGroup // client goroutines
 	loops     sync.WaitGroup // accept loops and background tasks
 	done      chan struct{}
+	// closing is cancelled by Close: it ends TLS handshakes in progress,
+	// which belong to no client yet.
+	closing     context.Context
+	cancelClose context.CancelFunc
 }
 
 // listener is one open listener and where it came from.
@@ -61,6 +66,7 @@ type listener struct {
 	// to Serve.
 	managed bool
 	bind    string // the bind entry it serves, as configured
+	addr    string // for a managed listener, the address it was opened on
 }
 
 // New returns a server for db configured by cfg (nil: DefaultConfig). It
@@ -82,6 +88,7 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 		clients: map[uint64]*client{},
 		done:    make(chan struct{}),
 	}
+	s.closing, s.cancelClose = context.WithCancel(context.Background())
 	s.table.Add(serverCommands()...)
 	s.cfg.Store(cfg)
 	if cfg.TLSPort != 0 {
@@ -119,7 +126,14 @@ func (s *Server) Table() *command.Table { return s.table }
 // those it opened).
 func (s *Server) Start() error {
 	cfg := s.cfg.Load()
-	lns, err := s.openManaged(cfg, "")
+	var tlsConfig *tls.Config
+	if cfg.TLSPort != 0 {
+		var err error
+		if tlsConfig, err = s.serverTLS(tlsconn.TLS); err != nil {
+			return err
+		}
+	}
+	lns, err := openManaged(cfg, managedAddrs(cfg), tlsConfig)
 	if err != nil {
 		return err
 	}
@@ -210,34 +224,23 @@ func (s *Server) serverTLS(transport string) (tlsConfig *tls.Config, err error) 
 	return t.Config(), nil
 }
 
-// openManaged opens the listeners cfg asks for. With only set, only those
-// of that transport.
-func (s *Server) openManaged(cfg *Config, only string) ([]*listener, error) {
-	var lns []*listener
-	open := func(transport, bind, addr string, optional bool) error {
-		if only != "" && transport != only {
-			return nil
-		}
-		t, err := s.serverTLS(transport)
-		if err != nil {
-			return err
-		}
-		ln, err := tlsconn.Listen(transport, addr, t)
-		if err != nil {
-			if optional && isAddrUnavailable(err) {
-				return nil
-			}
-			return fmt.Errorf("netmode: listen %s %s: %w", transport, addr, err)
-		}
-		lns = append(lns, &listener{ln: ln, managed: true, bind: bind})
-		return nil
-	}
-	var err error
+// managedAddr is one listener the configuration asks for.
+type managedAddr struct {
+	transport string
+	bind      string // the bind entry (or unixsocket path) as configured
+	addr      string // what to listen on
+	optional  bool   // a "-" bind entry: skipped when the address is unavailable
+}
+
+// managedAddrs lists the listeners cfg asks for: port and tls-port on every
+// bind address, and unixsocket.
+func managedAddrs(cfg *Config) []managedAddr {
+	var out []managedAddr
 	for _, p := range []struct {
 		transport string
 		port      int
 	}{{tlsconn.TCP, cfg.Port}, {tlsconn.TLS, cfg.TLSPort}} {
-		if p.port == 0 || err != nil {
+		if p.port == 0 {
 			continue
 		}
 		for _, b := range cfg.Bind {
@@ -248,19 +251,38 @@ func (s *Server) openManaged(cfg *Config, only string) ([]*listener, error) {
 			case "::*":
 				host = "::"
 			}
-			if err = open(p.transport, b, net.JoinHostPort(host, strconv.Itoa(p.port)), optional); err != nil {
-				break
+			out = append(out, managedAddr{p.transport, b, net.JoinHostPort(host, strconv.Itoa(p.port)), optional})
+		}
+	}
+	if cfg.UnixSocket != "" {
+		out = append(out, managedAddr{tlsconn.Unix, cfg.UnixSocket, cfg.UnixSocket, false})
+	}
+	return out
+}
+
+// openManaged opens the listeners of addrs, TLS ones with tlsConfig; on
+// error it closes those it opened.
+func openManaged(cfg *Config, addrs []managedAddr, tlsConfig *tls.Config) ([]*listener, error) {
+	var lns []*listener
+	for _, a := range addrs {
+		var t *tls.Config
+		if a.transport == tlsconn.TLS {
+			t = tlsConfig
+		}
+		ln, err := tlsconn.Listen(a.transport, a.addr, t)
+		if err == nil && a.transport == tlsconn.Unix && cfg.UnixSocketPerm != 0 {
+			if err = os.Chmod(a.addr, cfg.UnixSocketPerm); err != nil {
+				ln.Close()
 			}
 		}
-	}
-	if err == nil && cfg.UnixSocket != "" && (only == "" || only == tlsconn.Unix) {
-		if err = open(tlsconn.Unix, cfg.UnixSocket, cfg.UnixSocket, false); err == nil && cfg.UnixSocketPerm != 0 {
-			err = os.Chmod(cfg.UnixSocket, cfg.UnixSocketPerm)
+		if err != nil {
+			if a.optional && isAddrUnavailable(err) {
+				continue
+			}
+			closeAll(lns)
+			return nil, fmt.Errorf("netmode: listen %s %s: %w", a.transport, a.addr, err)
 		}
-	}
-	if err != nil {
-		closeAll(lns)
-		return nil, err
+		lns = append(lns, &listener{ln: ln, managed: true, bind: a.bind, addr: a.addr})
 	}
 	return lns, nil
 }
@@ -285,6 +307,12 @@ func (s *Server) accept(l *listener) error {
 		if err != nil {
 			s.mu.Lock()
 			gone := s.closed || s.stopping.Load() || !s.hasListener(l)
+			if !gone && errors.Is(err, net.ErrClosed) {
+				// Closed by whoever opened it (Listen's caller): stop
+				// serving it and forget it.
+				s.listeners = slices.DeleteFunc(s.listeners, func(x *listener) bool { return x == l })
+				gone = true
+			}
 			s.mu.Unlock()
 			if gone {
 				return ErrServerClosed
@@ -392,7 +420,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Close closes every listener and connection at once. It is safe to call
+// Close closes every listener and connection at once, TLS handshakes in
+// progress included. It is safe to call
 // twice; the second call does nothing.
 func (s *Server) Close() error {
 	s.mu.Lock()
@@ -401,6 +430,7 @@ func (s *Server) Close() error {
 		return nil
 	}
 	s.closed = true
+	s.cancelClose()
 	if !s.stopping.Load() {
 		s.stopping.Store(true)
 		close(s.done)

@@ -69,7 +69,8 @@ type opsMeter struct {
 func (m *opsMeter) sample(total int64, now time.Time) {
 	if !m.lastAt.IsZero() {
 		if dt := now.Sub(m.lastAt); dt > 0 {
-			m.samples[m.idx%len(m.samples)] = (total - m.last) * int64(time.Second) / int64(dt)
+			// max: CONFIG RESETSTAT may have zeroed the counter since.
+			m.samples[m.idx%len(m.samples)] = max(total-m.last, 0) * int64(time.Second) / int64(dt)
 			m.idx++
 			var sum int64
 			n := min(m.idx, len(m.samples))

@@ -730,3 +730,13 @@ func (t *ServerTLS) Update(s Settings) error {
 	t.current.Store(&builtServerTLS{settings: s, config: cfg})
 	return nil
 }
+
+// Adopt puts the configuration that from was built with in service in t,
+// for the handshakes that start after it returns: Update in two steps, for
+// a caller that must build (and so read and check the files) before it
+// knows whether to commit.
+func (t *ServerTLS) Adopt(from *ServerTLS) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.current.Store(from.current.Load())
+}
