@@ -45,7 +45,7 @@ type CommandLine struct {
 // Redis pastes each name into the options text as is, so a name holding
 // spaces carries its own values ("--port 6380" as one argument is port
 // 6380), and a name holding a quote can make the text unparsable, which
-// Load and ParseArgs report. Redis handles -v, --version, -h, --help,
+// Load reports. Redis handles -v, --version, -h, --help,
 // --test-memory and --check-system as the first argument before any of
 // this; ParseCommandLine does not, so a caller wanting them checks first.
 //
@@ -150,35 +150,4 @@ func (c *CommandLine) Load(stdin io.Reader) ([]Directive, error) {
 	buf = append(buf, c.Options...)
 	err := p.parse(buf, srcs)
 	return p.out, err
-}
-
-// ParseArgs parses a redis-server command line (os.Args[1:]) and returns the
-// config file it names and the directives of its options, includes
-// expanded relative to the working directory. file is "" when there is no
-// config file and "-" when the configuration is to be read from stdin alone;
-// the caller reads it with ParseFile or Parse and applies those directives
-// before ds. See ParseCommandLine for how the arguments are split.
-//
-// A command line naming both a config file and "-" (as in Redis's own usage
-// example "redis-server /etc/redis.conf --loglevel verbose -") cannot be
-// told apart in file; ParseArgs returns an *Error for it, and
-// ParseCommandLine with CommandLine.Load handles it. Every error is an
-// *Error.
-func ParseArgs(args []string) (file string, ds []Directive, err error) {
-	c, err := ParseCommandLine(args)
-	if err != nil {
-		return "", nil, err
-	}
-	if c.Stdin {
-		if c.File != "" {
-			return "", nil, &Error{Msg: `both a config file and "-" (stdin): use ParseCommandLine and Load`}
-		}
-		c.File = "-"
-	}
-	var p parser
-	err = p.parse([]byte(c.Options), []source{{cmdline: true}})
-	if err != nil {
-		return "", nil, err
-	}
-	return c.File, p.out, nil
 }

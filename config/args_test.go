@@ -18,7 +18,7 @@ var argsCases = []struct {
 	stdin   bool
 	options string
 	want    []Directive // File "" and Line 0 implied
-	errMsg  string      // the error ParseArgs returns, if any
+	errMsg  string      // the error Load returns for the options, if any
 }{
 	{name: "nothing"},
 	{name: "file only", args: []string{"redis.conf"}, file: "redis.conf"},
@@ -73,7 +73,7 @@ var argsCases = []struct {
 		options: "requirepass \"-\" \nbogus ", want: []Directive{d(0, "requirepass", "-"), d(0, "bogus")}},
 	{name: "file and stdin", args: []string{"redis.conf", "--loglevel", "verbose", "-"},
 		file: "redis.conf", stdin: true, options: `loglevel "verbose" `,
-		errMsg: `config: command line: both a config file and "-" (stdin): use ParseCommandLine and Load`},
+		want: []Directive{d(0, "loglevel", "verbose")}},
 	{name: "a quote in a name", args: []string{`--a"b`, "1"},
 		options: `a"b "1" `,
 		errMsg:  `config: command line: Unbalanced quotes in configuration line: "a\"b \"1\""`},
@@ -97,38 +97,32 @@ func TestParseCommandLine(t *testing.T) {
 	}
 }
 
-func TestParseArgs(t *testing.T) {
+// TestLoadOptions checks the directives Load reads from the options of each
+// command line; the config file and stdin are left out (TestLoad covers
+// them).
+func TestLoadOptions(t *testing.T) {
 	for _, c := range argsCases {
 		t.Run(c.name, func(t *testing.T) {
-			file, ds, err := ParseArgs(c.args)
+			cl, err := ParseCommandLine(c.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl.File, cl.Stdin = "", false
+			ds, err := cl.Load(nil)
 			if c.errMsg != "" {
 				var e *Error
 				if !errors.As(err, &e) || err.Error() != c.errMsg {
-					t.Fatalf("ParseArgs(%q) = %v, want error %q", c.args, err, c.errMsg)
+					t.Fatalf("Load of %q = %v, want error %q", c.args, err, c.errMsg)
 				}
 				return
 			}
 			if err != nil {
-				t.Fatalf("ParseArgs(%q): %v", c.args, err)
+				t.Fatalf("Load of %q: %v", c.args, err)
 			}
-			wantFile := c.file
-			if c.stdin {
-				wantFile = "-"
-			}
-			if file != wantFile || !reflect.DeepEqual(ds, c.want) {
-				t.Errorf("ParseArgs(%q) = %q, %v\nwant %q, %v", c.args, file, ds, wantFile, c.want)
+			if !reflect.DeepEqual(ds, c.want) {
+				t.Errorf("Load of %q = %v\nwant %v", c.args, ds, c.want)
 			}
 		})
-	}
-}
-
-func TestParseArgsInclude(t *testing.T) {
-	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"extra.conf": "maxmemory 1gb\n"})
-	file, ds, err := ParseArgs([]string{"--port", "1", "--include", filepath.Join(dir, "extra.conf"), "--port", "2"})
-	want := []string{":0 port 1", "extra.conf:1 maxmemory 1gb", ":0 port 2"}
-	if got := summary(dir, ds); err != nil || file != "" || !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q, %q, %v; want %q", file, got, err, want)
 	}
 }
 
@@ -168,6 +162,9 @@ func TestLoad(t *testing.T) {
 		{"a file name with a space",
 			[]string{filepath.Join(dir, "with space.conf")}, "",
 			[]string{"with space.conf:1 port 2"}},
+		{"an include among the options, in order",
+			[]string{"--port", "1", "--include", filepath.Join(dir, "sub/extra.conf"), "--port", "2"}, "",
+			[]string{":0 port 1", "sub/extra.conf:1 maxmemory 1mb", ":0 port 2"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			cl, err := ParseCommandLine(c.args)

@@ -28,9 +28,7 @@
 //		}
 //	}
 //
-// ParseFile and Parse read one file or stream; ParseArgs returns the config
-// file a command line names and the directives of its options, for callers
-// that read the file themselves.
+// ParseFile and Parse read one file or stream.
 //
 // # Syntax
 //

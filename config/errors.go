@@ -6,8 +6,8 @@ import (
 )
 
 // Error is a configuration error tied to where it was found. Parse,
-// ParseFile, ParseArgs and CommandLine.Load return every error as an *Error;
-// errors.As finds it, and errors.Is sees through it to Err.
+// ParseFile and CommandLine.Load return every error as an *Error; errors.As
+// finds it, and errors.Is sees through it to Err.
 type Error struct {
 	// File is the file the offending line came from, "-" for stdin, or ""
 	// for the command line.

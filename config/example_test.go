@@ -33,18 +33,21 @@ save ""
 	// config: redis.conf:2: Unbalanced quotes in configuration line
 }
 
-func ExampleParseArgs() {
-	file, ds, err := config.ParseArgs([]string{"redis.conf", "--port", "-1", "--save", "--requirepass", "--secret"})
+func ExampleParseCommandLine() {
+	cl, err := config.ParseCommandLine([]string{"--port", "-1", "--save", "--requirepass", "--secret"})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println("file:", file)
+	ds, err := cl.Load(nil) // no config file, no stdin: only the options
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	for _, d := range ds {
 		fmt.Printf("%s %q\n", d.Name, d.Args)
 	}
 	// Output:
-	// file: redis.conf
 	// port ["-1"]
 	// save [""]
 	// requirepass ["--secret"]

@@ -81,9 +81,9 @@ func TestParseMatchesRedis(t *testing.T) {
 	}
 }
 
-// TestParseArgsMatchesRedis starts redis-server with command lines and
-// compares what it set with what ParseArgs reads.
-func TestParseArgsMatchesRedis(t *testing.T) {
+// TestCommandLineMatchesRedis starts redis-server with command lines and
+// compares what it set with what ParseCommandLine and Load read.
+func TestCommandLineMatchesRedis(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "rel.conf"), []byte("masteruser from-rel\n"), 0o644); err != nil {
@@ -101,7 +101,11 @@ func TestParseArgsMatchesRedis(t *testing.T) {
 		// Redis changes directory on --dir before it reads the include.
 		{"--dir", dir, "--include", "rel.conf"},
 	} {
-		_, ds, err := ParseArgs(args)
+		cl, err := ParseCommandLine(args)
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		ds, err := cl.Load(nil)
 		if err != nil {
 			t.Fatalf("%q: %v", args, err)
 		}
@@ -114,7 +118,7 @@ func TestParseArgsMatchesRedis(t *testing.T) {
 				}
 			}
 			if got := configGet(t, c, name); got != want {
-				t.Errorf("%q: Redis has %s %q, ParseArgs reads %q", args, name, got, want)
+				t.Errorf("%q: Redis has %s %q, Load reads %q", args, name, got, want)
 			}
 		}
 	}

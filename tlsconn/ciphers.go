@@ -209,15 +209,3 @@ func ParseCipherSuites(s string) error {
 	}
 	return nil
 }
-
-// CipherName is the OpenSSL name of a TLS 1.0-1.2 suite (what Redis shows),
-// or Go's name for TLS 1.3 suites, which OpenSSL names the same way, and for
-// any suite the table does not cover.
-func CipherName(id uint16) string {
-	for name, v := range openSSLSuites {
-		if v == id {
-			return name
-		}
-	}
-	return tls.CipherSuiteName(id)
-}

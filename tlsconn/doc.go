@@ -1,7 +1,7 @@
-// Package tlsconn is Shingle's transport layer: listening and dialing over
-// TCP, TLS and unix sockets behind one small interface (Listener, Conn,
-// Dialer), and the translation of Redis's tls-* directives into Go's
-// crypto/tls configuration (Settings, ServerTLS). It knows nothing of RESP.
+// Package tlsconn is Shingle's transport layer: listening over TCP, TLS and
+// unix sockets behind one small interface (Listener, Conn), and the
+// translation of Redis's tls-* directives into Go's crypto/tls configuration
+// (Settings, ServerTLS). It knows nothing of RESP.
 //
 // # Usage
 //

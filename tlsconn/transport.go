@@ -133,8 +133,6 @@ type plainConn struct {
 func (c *plainConn) Transport() string                 { return c.transport }
 func (c *plainConn) Handshake(context.Context) error   { return nil }
 func (c *plainConn) Security() *Security               { return nil }
-func (c *plainConn) CloseWrite() error                 { return closeWrite(c.Conn) }
-func (c *plainConn) NetConn() net.Conn                 { return c.Conn }
 func (c *plainConn) SetKeepAlive(d time.Duration) bool { return setKeepAlive(c.Conn, d) }
 
 // tlsConn is a TLS connection over TCP.
@@ -167,10 +165,6 @@ func (c *tlsConn) Handshake(ctx context.Context) error {
 
 func (c *tlsConn) Security() *Security               { return c.sec }
 func (c *tlsConn) SetKeepAlive(d time.Duration) bool { return setKeepAlive(c.raw, d) }
-
-// Raw is the connection under TLS, for writing a plain-text error to a peer
-// that turned out not to speak TLS.
-func (c *tlsConn) Raw() net.Conn { return c.raw }
 
 // RawConn returns the connection under a TLS connection (the connection
 // itself otherwise), for answering a peer that does not speak TLS in plain
@@ -214,59 +208,4 @@ func setKeepAlive(c net.Conn, period time.Duration) bool {
 		return tc.SetKeepAlive(false) == nil
 	}
 	return tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: period, Interval: period / 3, Count: 3}) == nil
-}
-
-func closeWrite(c net.Conn) error {
-	if cw, ok := c.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return nil
-}
-
-// Dialer opens client connections: replication and cluster links, and the
-// tests. The zero value dials plain TCP.
-type Dialer struct {
-	Transport string      // TCP (default), TLS or Unix
-	TLS       *tls.Config // for TLS
-	Timeout   time.Duration
-}
-
-// DialContext connects to addr (host:port, or a path for Unix) and, for TLS,
-// completes the handshake before returning.
-func (d *Dialer) DialContext(ctx context.Context, addr string) (Conn, error) {
-	nd := net.Dialer{Timeout: d.Timeout}
-	switch d.Transport {
-	case "", TCP:
-		c, err := nd.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		return &plainConn{Conn: c, transport: TCP}, nil
-	case Unix:
-		c, err := nd.DialContext(ctx, "unix", addr)
-		if err != nil {
-			return nil, err
-		}
-		return &plainConn{Conn: c, transport: Unix}, nil
-	case TLS:
-		if d.TLS == nil {
-			return nil, errors.New("tlsconn: TLS dial without a TLS config")
-		}
-		raw, err := nd.DialContext(ctx, "tcp", addr)
-		if err != nil {
-			return nil, err
-		}
-		c := &tlsConn{Conn: tls.Client(raw, d.TLS), raw: raw}
-		if d.Timeout > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, d.Timeout)
-			defer cancel()
-		}
-		if err := c.Handshake(ctx); err != nil {
-			raw.Close()
-			return nil, err
-		}
-		return c, nil
-	}
-	return nil, fmt.Errorf("tlsconn: unknown transport %q", d.Transport)
 }

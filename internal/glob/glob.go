@@ -1,10 +1,11 @@
 // Package glob matches strings against Redis glob-style patterns, the syntax
 // of KEYS, SCAN MATCH and CONFIG GET:
 //
-//   - any run of bytes
-//     ?       exactly one byte
-//     [abc]   one byte from the set; [^abc] one byte not in it; [a-z] a range
-//     \x      the byte x itself
+//	pattern  matches
+//	*        any run of bytes
+//	?        exactly one byte
+//	[abc]    one byte from the set; [^abc] one byte not in it; [a-z] a range
+//	\x       the byte x itself
 //
 // The semantics are Redis's stringmatchlen, quirks included, so that a
 // pattern selects the same keys here as on a stock x86-64 server: matching

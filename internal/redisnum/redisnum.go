@@ -207,20 +207,6 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
-// LongDoubleFromFloat64 converts f exactly.
-func LongDoubleFromFloat64(f float64) LongDouble {
-	var x LongDouble
-	x.f.SetPrec(ldPrec).SetMode(big.ToNearestEven).SetFloat64(f)
-	return x
-}
-
-// LongDoubleFromInt converts n exactly.
-func LongDoubleFromInt(n int64) LongDouble {
-	var x LongDouble
-	x.f.SetPrec(ldPrec).SetMode(big.ToNearestEven).SetInt64(n)
-	return x
-}
-
 // IsInf reports whether x is infinite.
 func (x *LongDouble) IsInf() bool { return x.f.IsInf() }
 
@@ -238,12 +224,6 @@ func Add(x, y LongDouble) (LongDouble, bool) {
 		return z, false
 	}
 	return z, true
-}
-
-// Float64 returns x rounded to the nearest float64.
-func (x *LongDouble) Float64() float64 {
-	f, _ := x.f.Float64()
-	return f
 }
 
 // AppendHuman appends x as Redis's ld2string in LD_STR_HUMAN mode prints it:

@@ -83,6 +83,8 @@ func TestLongDoubleSums(t *testing.T) {
 		{[]string{"+7"}, "7"},
 		{[]string{"00012"}, "12"},
 		{[]string{"1e-20"}, "0"}, // below the 17 printed decimals
+		{[]string{"0.5"}, "0.5"},
+		{[]string{"-9223372036854775808"}, "-9223372036854775808"}, // 2^63 fits the 64-bit mantissa
 	} {
 		sum := mustParse(t, c.terms[0])
 		for _, s := range c.terms[1:] {
@@ -157,20 +159,6 @@ func TestAddNotFinite(t *testing.T) {
 	}
 }
 
-func TestConversions(t *testing.T) {
-	x := LongDoubleFromFloat64(0.5)
-	if got := string(x.AppendHuman(nil)); got != "0.5" {
-		t.Errorf("LongDoubleFromFloat64(0.5) printed %q", got)
-	}
-	if got := x.Float64(); got != 0.5 {
-		t.Errorf("Float64() = %v", got)
-	}
-	y := LongDoubleFromInt(math.MinInt64)
-	if got := string(y.AppendHuman(nil)); got != "-9223372036854775808" {
-		t.Errorf("LongDoubleFromInt(MinInt64) printed %q", got)
-	}
-}
-
 // FuzzParseInt checks ParseInt against strconv: Redis takes exactly the
 // canonical decimal spelling of an int64, so ParseInt must succeed on a
 // string precisely when strconv parses it and prints it back unchanged.
@@ -214,6 +202,10 @@ func FuzzParseLongDouble(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	zero, ok := ParseLongDouble([]byte("0"))
+	if !ok {
+		f.Fatal("ParseLongDouble(0) failed")
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		x, ok := ParseLongDouble(b)
 		if !ok || x.IsInf() {
@@ -228,7 +220,7 @@ func FuzzParseLongDouble(f *testing.F) {
 			t.Fatalf("ParseLongDouble(%q) printed %q, which prints back as %q", b, out, again)
 		}
 		// Adding zero changes nothing, as INCRBYFLOAT key 0 must not.
-		z, ok := Add(x, LongDoubleFromInt(0))
+		z, ok := Add(x, zero)
 		if !ok {
 			t.Fatalf("%q + 0 failed", b)
 		}

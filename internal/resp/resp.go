@@ -1,9 +1,11 @@
-// Package resp writes command replies in RESP2 or RESP3 and reads replies
-// back, for Shingle's server, its replication client and its tests.
+// Package resp is the Redis protocol as Shingle's server speaks it: it reads
+// client requests (RequestReader: RESP arrays of bulk strings and inline
+// commands, with Redis's limits and error texts) and writes command replies
+// in RESP2 or RESP3 (AppendReply). For the client side, as the tests need
+// it, it writes requests (AppendCommand) and reads replies back (ReadReply).
 //
-// Request parsing on the server side is the network layer's; this package
-// owns only the reply encoding, which must follow Redis's choices exactly:
-// how a map, a set or a double looks to a RESP2 client, and what null is.
+// The reply encoding must follow Redis's choices exactly: how a map, a set
+// or a double looks to a RESP2 client, and what null is.
 package resp
 
 import (
