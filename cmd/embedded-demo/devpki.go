@@ -1,8 +1,9 @@
 package main
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -22,9 +23,10 @@ type devPKI struct {
 const renewBefore = 7 * 24 * time.Hour
 
 // ensureDevPKI creates the development CA and certificates in dir on first
-// start and reuses them afterwards, issuing the leaves again (from the same
-// CA, so that clients keep trusting it) when they are missing or about to
-// expire.
+// start and reuses them afterwards. It issues the leaves again (from the
+// same CA, so that clients keep trusting it) when they are missing, about to
+// expire or not issued by the CA, and always when the CA had to be created
+// because ca.crt or ca.key was missing.
 func ensureDevPKI(dir string) (*devPKI, error) {
 	p := &devPKI{
 		caCert: filepath.Join(dir, "ca.crt"), caKey: filepath.Join(dir, "ca.key"),
@@ -35,7 +37,8 @@ func ensureDevPKI(dir string) (*devPKI, error) {
 		return nil, err
 	}
 	ca, err := loadCA(p.caCert, p.caKey)
-	if errors.Is(err, os.ErrNotExist) {
+	newCA := errors.Is(err, os.ErrNotExist)
+	if newCA {
 		now := time.Now()
 		if ca, err = certgen.NewCA("Shingle Development CA", now.Add(-time.Hour), now.AddDate(10, 0, 0)); err != nil {
 			return nil, err
@@ -54,11 +57,10 @@ func ensureDevPKI(dir string) (*devPKI, error) {
 		cert, key string
 		opt       certgen.LeafOptions
 	}{
-		{p.serverCert, p.serverKey, certgen.LeafOptions{CommonName: "localhost", DNSNames: []string{"localhost"},
-			IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, Server: true, Client: true}},
+		{p.serverCert, p.serverKey, certgen.ServerLeafOptions()},
 		{p.clientCert, p.clientKey, certgen.LeafOptions{CommonName: "shingle-client", Client: true}},
 	} {
-		if fresh(leaf.cert) {
+		if !newCA && fresh(leaf.cert, leaf.key, ca) {
 			continue
 		}
 		cert, key, err := ca.Issue(leaf.opt)
@@ -84,13 +86,19 @@ func loadCA(certFile, keyFile string) (*certgen.CA, error) {
 	return certgen.LoadCA(cert, key)
 }
 
-// fresh reports whether the certificate in file exists and is not close to
-// expiring.
-func fresh(file string) bool {
-	b, err := os.ReadFile(file)
+// fresh reports whether certFile and keyFile hold a matching pair whose
+// certificate ca issued, and which is valid now and not close to expiring.
+func fresh(certFile, keyFile string, ca *certgen.CA) bool {
+	pair, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
 		return false
 	}
-	c, err := certgen.ParseCertificatePEM(b)
-	return err == nil && time.Until(c.NotAfter) > renewBefore
+	c, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil || time.Until(c.NotAfter) <= renewBefore {
+		return false
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(ca.Cert)
+	_, err = c.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	return err == nil
 }

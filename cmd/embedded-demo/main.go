@@ -99,6 +99,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		return err
 	}
 	if err := srv.Start(); err != nil {
+		srv.Close()
 		return err
 	}
 	greet(out, srv, cfg, dev)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shinglekv/shingle/internal/certgen"
 )
 
 // freePort asks the system for a port that is free now. The demo takes
@@ -155,7 +156,7 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 	d.shutdown(t)
 
 	// A second start reuses the CA, and the data is still there.
-	d = startDemo(t, args, "tcp", "tls")
+	startDemo(t, args, "tcp", "tls")
 	ca2, _ := os.ReadFile(caFile)
 	if string(ca2) != string(ca) {
 		t.Error("the development CA was replaced on the second start")
@@ -197,5 +198,132 @@ func TestConfigFileAndOptions(t *testing.T) {
 		if err := run(append([]string{"--dir", dir}, bad...), strings.NewReader(""), io.Discard, nil); err == nil {
 			t.Errorf("%q was accepted", bad)
 		}
+	}
+}
+
+// verifyDevLeaves checks that the server and client certificates in the tls
+// directory verify against its ca.crt, and match their keys.
+func verifyDevLeaves(t *testing.T, tlsDir string) {
+	t.Helper()
+	caPEM, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(caPEM) {
+		t.Fatal("no certificate in ca.crt")
+	}
+	for _, leaf := range []struct {
+		name  string
+		usage x509.ExtKeyUsage
+		host  string
+	}{{"server", x509.ExtKeyUsageServerAuth, "localhost"}, {"client", x509.ExtKeyUsageClientAuth, ""}} {
+		pair, err := tls.LoadX509KeyPair(filepath.Join(tlsDir, leaf.name+".crt"), filepath.Join(tlsDir, leaf.name+".key"))
+		if err != nil {
+			t.Fatalf("%s pair: %v", leaf.name, err)
+		}
+		cert, err := x509.ParseCertificate(pair.Certificate[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, DNSName: leaf.host, KeyUsages: []x509.ExtKeyUsage{leaf.usage}}); err != nil {
+			t.Errorf("%s certificate does not verify against ca.crt: %v", leaf.name, err)
+		}
+	}
+}
+
+func TestLostCAKeyReissuesCertificates(t *testing.T) {
+	dir := t.TempDir()
+	tlsDir := filepath.Join(dir, "tls")
+	tlsPort := freePort(t)
+	args := []string{"--dir", dir, "--port", "0", "--tls-port", strconv.Itoa(tlsPort)}
+	startDemo(t, args, "tls").shutdown(t)
+	oldCA, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(tlsDir, "ca.key")); err != nil {
+		t.Fatal(err)
+	}
+
+	startDemo(t, args, "tls")
+	newCA, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(newCA) == string(oldCA) {
+		t.Fatal("ca.crt was kept without its key")
+	}
+	verifyDevLeaves(t, tlsDir)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(newCA)
+	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}})
+	defer c.Close()
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("PING over TLS with the new CA: %v", err)
+	}
+}
+
+func TestDevPKIRepairs(t *testing.T) {
+	foreign, err := certgen.NewCA("other CA", time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+		newCA  bool // whether ca.crt must change
+	}{
+		{"ca.crt missing", func(t *testing.T, dir string) { removeFile(t, dir, "ca.crt") }, true},
+		{"ca.key missing", func(t *testing.T, dir string) { removeFile(t, dir, "ca.key") }, true},
+		{"server.key missing", func(t *testing.T, dir string) { removeFile(t, dir, "server.key") }, false},
+		{"server.crt from another CA", func(t *testing.T, dir string) {
+			cert, key, err := foreign.Issue(certgen.ServerLeafOptions())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := certgen.WriteFiles(dir, map[string][]byte{"server.crt": cert, "server.key": key}); err != nil {
+				t.Fatal(err)
+			}
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := ensureDevPKI(dir); err != nil {
+				t.Fatal(err)
+			}
+			verifyDevLeaves(t, dir)
+			oldCA, _ := os.ReadFile(filepath.Join(dir, "ca.crt"))
+			tc.damage(t, dir)
+			if _, err := ensureDevPKI(dir); err != nil {
+				t.Fatal(err)
+			}
+			verifyDevLeaves(t, dir)
+			if newCA, _ := os.ReadFile(filepath.Join(dir, "ca.crt")); (string(newCA) != string(oldCA)) != tc.newCA {
+				t.Errorf("ca.crt changed = %v, want %v", string(newCA) != string(oldCA), tc.newCA)
+			}
+		})
+	}
+}
+
+func removeFile(t *testing.T, dir, name string) {
+	t.Helper()
+	if err := os.Remove(filepath.Join(dir, name)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartFailureReturnsError(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	// The port is taken, so Start fails and run returns its error (after
+	// closing the server) instead of waiting for a signal.
+	if err := run([]string{"--dir", t.TempDir(), "--port", port, "--tls-port", "0"}, strings.NewReader(""), io.Discard, nil); err == nil {
+		t.Fatal("run succeeded on a port in use")
 	}
 }

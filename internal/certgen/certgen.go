@@ -275,20 +275,26 @@ func WriteFiles(dir string, files map[string][]byte) error {
 	return nil
 }
 
-// ServerPair issues a certificate for a local server, valid for the names
-// localhost, 127.0.0.1 and ::1, and writes it to dir as server.crt and
-// server.key (unencrypted PKCS#8, mode 0600). The certificate carries both
+// ServerLeafOptions returns the options of a certificate for a local
+// server: valid for the names localhost, 127.0.0.1 and ::1, with both
 // serverAuth and clientAuth, because Redis uses the server pair for its
 // outgoing replication and cluster links when no client pair is configured.
-// It returns the two paths.
-func ServerPair(ca *CA, dir string) (certFile, keyFile string, err error) {
-	certPEM, keyPEM, err := ca.Issue(LeafOptions{
+// Each call returns new slices, which the caller may change.
+func ServerLeafOptions() LeafOptions {
+	return LeafOptions{
 		CommonName: "localhost",
 		DNSNames:   []string{"localhost"},
 		IPs:        []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		Server:     true,
 		Client:     true,
-	})
+	}
+}
+
+// ServerPair issues a certificate with ServerLeafOptions and writes it to
+// dir as server.crt and server.key (unencrypted PKCS#8, mode 0600). It
+// returns the two paths.
+func ServerPair(ca *CA, dir string) (certFile, keyFile string, err error) {
+	certPEM, keyPEM, err := ca.Issue(ServerLeafOptions())
 	if err != nil {
 		return "", "", err
 	}

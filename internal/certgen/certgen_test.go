@@ -154,6 +154,15 @@ func TestIssueUsagesAndNames(t *testing.T) {
 	}
 }
 
+func TestServerLeafOptionsAreFresh(t *testing.T) {
+	a := ServerLeafOptions()
+	a.DNSNames[0] = "changed"
+	a.IPs[0] = net.IPv4(10, 0, 0, 1)
+	if b := ServerLeafOptions(); b.DNSNames[0] != "localhost" || !b.IPs[0].Equal(net.IPv4(127, 0, 0, 1)) {
+		t.Errorf("a change to one result reached the next: %v %v", b.DNSNames, b.IPs)
+	}
+}
+
 func TestIssueValidityDefaultsAndExpiry(t *testing.T) {
 	ca := newTestCA(t)
 	certPEM, _, err := ca.Issue(LeafOptions{Server: true, DNSNames: []string{"localhost"}})
