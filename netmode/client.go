@@ -28,6 +28,7 @@ type client struct {
 	out  []byte
 	ctx  command.Ctx
 	sess *store.Session // the client's writes wait for the log once per flush
+	held int            // commands run under the session's current Hold
 
 	created    time.Time
 	lastActive atomic.Int64 // unix nanoseconds of the last command
@@ -92,6 +93,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.clients[c.id] = c
 	s.mu.Unlock()
 	c.run()
+	c.release()
 	if err := c.sess.Wait(); err != nil {
 		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)
 	}
@@ -242,6 +244,7 @@ func (c *client) flush() bool {
 	st := &c.s.stats
 	st.NetInputBytes.Add(c.rd.InputBytes)
 	c.rd.InputBytes = 0
+	c.release()
 	if err := c.sess.Wait(); err != nil {
 		c.s.cfg.Load().Logger.Error("netmode: write failed; closing the client unanswered", "id", c.id, "err", err)
 		return false

@@ -53,8 +53,36 @@ func (c *client) execute(args [][]byte) {
 		c.multi.queued = append(c.multi.queued, q)
 		c.reply(command.Status("QUEUED"))
 	default:
+		c.holdFor(cmd)
 		c.reply(cmd.Run(&c.ctx, args))
 	}
+}
+
+// holdRun bounds the writes a client runs in a row under one hold of the
+// store's write lock, so that others get their turn within a pipeline.
+const holdRun = 64
+
+// holdFor takes or gives back the store's write lock before cmd runs. A
+// write with more of the pipeline already received takes it and keeps it
+// for the writes that follow (Session.Hold): a pipeline of N writes then
+// contends for the lock once, not N times, as Redis runs a client's
+// buffered commands in one go. Anything else gives it back first, and so
+// does flush, before the connection waits for anything.
+func (c *client) holdFor(cmd *command.Command) {
+	if cmd.Flags&command.FlagWrite == 0 || len(c.rd.Buffered()) == 0 || c.held >= holdRun {
+		c.release()
+		if cmd.Flags&command.FlagWrite == 0 || len(c.rd.Buffered()) == 0 {
+			return
+		}
+	}
+	if c.sess.Hold() == nil {
+		c.held++
+	}
+}
+
+func (c *client) release() {
+	c.sess.Release()
+	c.held = 0
 }
 
 // refuse answers a command that did not run; inside MULTI it also dooms

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -117,6 +118,82 @@ func TestPipelineLargerThanBuffers(t *testing.T) {
 	readPipeline(t, conn, n)
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPipelinedWritesMixed sends, in one write, runs of writes (which a
+// client runs under one hold of the store's write lock) between reads, a
+// transaction and keyspace-wide commands, while another client writes and
+// reads the same keys: every reply is right and nothing waits on itself.
+func TestPipelinedWritesMixed(t *testing.T) {
+	ts := startServer(t, nil)
+	conn, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var req []byte
+	var want []string
+	add := func(reply string, args ...string) {
+		bs := make([][]byte, len(args))
+		for i, a := range args {
+			bs[i] = []byte(a)
+		}
+		req = resp.AppendCommand(req, bs...)
+		want = append(want, reply)
+	}
+	for i := range 200 { // more than one hold's run
+		add(`"OK"`, "SET", "w:"+strconv.Itoa(i), "x")
+	}
+	add(`"OK"`, "SET", "a", "1")
+	add("(integer) 2", "INCR", "a")
+	add(`"2"`, "GET", "a")
+	add(`"OK"`, "MULTI")
+	add(`"QUEUED"`, "INCR", "a")
+	add(`"QUEUED"`, "SET", "b", "x")
+	add(`[(integer) 3 "OK"]`, "EXEC")
+	add("(integer) 1", "DEL", "b")
+	add("(integer) 201", "DBSIZE")
+	add(`"OK"`, "FLUSHALL")
+	add("(integer) 1", "HSET", "h", "f", "v")
+	add("(integer) 1", "DBSIZE")
+	other := ts.raw(t)
+	errs := make(chan error, 1)
+	go func() {
+		for i := range 200 {
+			if _, err := other.Do("SET", "o", strconv.Itoa(i)); err != nil {
+				errs <- err
+				return
+			}
+			if _, err := other.Do("GET", "w:0"); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	}()
+	if _, err := conn.Write(req); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(conn)
+	for i, w := range want {
+		rep, err := resp.ReadReply(r)
+		if err != nil {
+			t.Fatalf("reply %d: %v", i, err)
+		}
+		got := rep.String()
+		if i == len(want)-1 || i == len(want)-4 { // DBSIZE: the other client's key may be there
+			if n, _ := strconv.Atoi(strings.TrimPrefix(w, "(integer) ")); got == "(integer) "+strconv.Itoa(n+1) {
+				continue
+			}
+		}
+		if got != w {
+			t.Fatalf("reply %d = %s, want %s", i, got, w)
+		}
+	}
+	if err := <-errs; err != nil {
+		t.Fatalf("the other client: %v", err)
 	}
 }
 

@@ -117,7 +117,9 @@ func (s *Server) Stats() *Stats { return &s.stats }
 
 // Table returns the command table the server runs: the store's commands
 // and the connection and server commands. Adding to it before serving is
-// how an embedder extends the server.
+// how an embedder extends the server. A command flagged FlagWrite may run
+// while the client's session holds the store's write lock (see holdFor):
+// it must work through ctx.Ops alone, never ctx.DB's own methods.
 func (s *Server) Table() *command.Table { return s.table }
 
 // Start opens every listener the configuration asks for (port, tls-port

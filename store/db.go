@@ -253,15 +253,18 @@ func (db *DB) saveOffset() error {
 
 // beginWrite takes the write lock and readies the writer. Every successful
 // call is paired with endWrite.
-func (db *DB) beginWrite() (*writer, error) {
-	db.mu.Lock()
-	if db.closed {
-		db.mu.Unlock()
-		return nil, ErrClosed
+// A session holding the lock (Session.Hold) has it already.
+func (db *DB) beginWrite(sess *Session) (*writer, error) {
+	if !sess.isHolding() {
+		db.mu.Lock()
+		if db.closed {
+			db.mu.Unlock()
+			return nil, ErrClosed
+		}
 	}
 	w := &db.w
 	*w = writer{
-		view:     view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db},
+		view:     db.view(),
 		db:       db,
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
@@ -282,7 +285,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	b := w.b
 	if err != nil || b.Empty() {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.unlockWrite()
+		db.endLocked(sess)
 		b.Close()
 		return err
 	}
@@ -298,7 +301,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	}
 	if err != nil {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.unlockWrite()
+		db.endLocked(sess)
 		b.Close()
 		return fmt.Errorf("store: commit: %w", err)
 	}
@@ -315,7 +318,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
 	db.inflight.Add(1)
-	db.unlockWrite()
+	db.endLocked(sess)
 	if sync && sess != nil {
 		sess.pending = append(sess.pending, b)
 		return nil
@@ -348,6 +351,13 @@ func (db *DB) applyCacheOps(w *writer) {
 	clear(w.cacheOps)
 }
 
+// endLocked ends a write's hold on the lock, unless its session holds it on.
+func (db *DB) endLocked(sess *Session) {
+	if !sess.isHolding() {
+		db.unlockWrite()
+	}
+}
+
 // unlockWrite ends a write: it starts a key filter rebuild the write asked
 // for, now that the write is applied or discarded, and releases the lock.
 func (db *DB) unlockWrite() {
@@ -376,7 +386,12 @@ func (db *DB) beginRead() (view, error) {
 		db.mu.RUnlock()
 		return view{}, ErrClosed
 	}
-	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}, nil
+	return db.view(), nil
+}
+
+// view is a view of the committed state, for a caller holding the lock.
+func (db *DB) view() view {
+	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}
 }
 
 func (db *DB) endRead() { db.mu.RUnlock() }

@@ -170,7 +170,7 @@ func (db *DB) activeExpire() {
 // expireCycle deletes up to limit expired keys, each propagated as its own
 // DEL, and returns how many index entries it consumed.
 func (db *DB) expireCycle(limit int) (int, error) {
-	w, err := db.beginWrite()
+	w, err := db.beginWrite(nil)
 	if err != nil {
 		return 0, err
 	}

@@ -117,7 +117,7 @@ func TestBigHashDeleteIsOneRangeDeletion(t *testing.T) {
 		fv = append(fv, []byte("f"+strconv.Itoa(i)), []byte("v"))
 	}
 	db.HSet([]byte("big"), fv...)
-	w, err := db.beginWrite()
+	w, err := db.beginWrite(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

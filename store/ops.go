@@ -21,7 +21,7 @@ func (o *Ops) beginWrite() (*writer, error) {
 	if o.tx != nil {
 		return o.tx.beginCommand()
 	}
-	return o.db.beginWrite()
+	return o.db.beginWrite(o.sess)
 }
 
 func (o *Ops) endWrite(w *writer, err error) error {
@@ -39,11 +39,14 @@ func (o *Ops) beginRead() (view, error) {
 		}
 		return w.view, nil
 	}
+	if o.sess.isHolding() {
+		return o.db.view(), nil
+	}
 	return o.db.beginRead()
 }
 
 func (o *Ops) endRead() {
-	if o.tx == nil {
+	if o.tx == nil && !o.sess.isHolding() {
 		o.db.endRead()
 	}
 }

@@ -17,6 +17,7 @@ import "github.com/cockroachdb/pebble/v2"
 type Session struct {
 	Ops
 	pending []*pebble.Batch
+	holding bool // Hold: the session owns the write lock
 }
 
 // NewSession returns a session on db.
@@ -47,3 +48,36 @@ func (s *Session) Wait() error {
 	s.db.dirty.Store(true)
 	return first
 }
+
+// Hold takes the store's write lock and keeps it across the session's
+// commands until Release, so that a run of writes (a pipeline of SETs, say)
+// pays for the lock once rather than once per command, and no other
+// writer's commands fall between them. Every other reader and writer waits
+// meanwhile: hold for a bounded run of commands that do not block, and
+// Release before anything that waits (network I/O, Wait). While holding,
+// only the session's own methods may be used from its goroutine: calling
+// the DB's methods, or Update, would wait for the lock the session holds.
+// Hold while holding does nothing.
+func (s *Session) Hold() error {
+	if s.holding {
+		return nil
+	}
+	s.db.mu.Lock()
+	if s.db.closed {
+		s.db.mu.Unlock()
+		return ErrClosed
+	}
+	s.holding = true
+	return nil
+}
+
+// Release gives back the write lock Hold took; without Hold it does
+// nothing.
+func (s *Session) Release() {
+	if s.holding {
+		s.holding = false
+		s.db.unlockWrite()
+	}
+}
+
+func (s *Session) isHolding() bool { return s != nil && s.holding }

@@ -25,7 +25,7 @@ var errTxDone = errors.New("store: transaction used after its function returned"
 // Update holds the store's write lock while fn runs: other writers wait, and
 // fn must not call methods on the DB itself (only on tx).
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	w, err := db.beginWrite()
+	w, err := db.beginWrite(nil)
 	if err != nil {
 		return err
 	}
