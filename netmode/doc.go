@@ -46,6 +46,14 @@
 // that arrives in one TLS record, or split at any byte, is therefore
 // answered as soon as its last byte is in, never waiting for more input.
 //
+// Each client runs its commands in a store.Session: before replies are
+// written, the writes they announce are waited for once, together, as far
+// as appendfsync promises (Redis's rule: no reply before the write is in
+// the log). A run of writes in a pipeline holds the store's write lock
+// once for the run (at most 64 commands), as Redis runs a client's buffered
+// commands one after another; the lock is given back before any other
+// command and before the connection writes or waits for anything.
+//
 // # Hostile input
 //
 // A malformed request is answered with Redis's protocol error and the

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/binary"
+	"flag"
 	"fmt"
 	"math/rand/v2"
 	"syscall"
@@ -37,9 +38,13 @@ func shuffledKeys() [][]byte {
 
 var benchValue = make([]byte, benchValueLen)
 
+// -recordcache sets Options.RecordCacheSize on the Shingle side (0: the
+// default; negative: no record cache, every read a Pebble point read).
+var benchRecordCache = flag.Int64("recordcache", 0, "Options.RecordCacheSize for the Shingle side of the benchmarks")
+
 // openBench opens both sides in the same kind of directory.
 func openBench(b *testing.B) (*DB, *pebble.DB) {
-	db, err := Open(b.TempDir(), nil)
+	db, err := Open(b.TempDir(), &Options{RecordCacheSize: *benchRecordCache})
 	if err != nil {
 		b.Fatal(err)
 	}

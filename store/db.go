@@ -394,8 +394,6 @@ func (db *DB) view() view {
 	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}
 }
 
-func (db *DB) endRead() { db.mu.RUnlock() }
-
 func (db *DB) keyCounts() (keyCounts, error) {
 	db.mu.RLock()
 	if db.closed {

@@ -654,6 +654,17 @@ func TestSessionHold(t *testing.T) {
 			t.Fatalf("the holder reads a = %q, %v", got, err)
 		}
 		s.Set([]byte("b"), v)
+		if i == 0 { // every session method works while holding
+			if n, err := s.DBSize(); err != nil || n != 2 {
+				t.Fatalf("DBSize under Hold = %d, %v", n, err)
+			}
+			if _, err := s.Digest(); err != nil {
+				t.Fatal(err)
+			}
+			if s.Offset() == 0 || s.ReplicationID() == "" {
+				t.Fatal("no offset or replication id under Hold")
+			}
+		}
 		s.Release()
 	}
 	close(done)

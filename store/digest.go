@@ -27,15 +27,15 @@ func (o *Ops) Digest() (string, error) {
 		v = w.view
 	} else {
 		db := o.db
-		db.mu.RLock()
+		o.rlock()
 		if db.closed {
-			db.mu.RUnlock()
+			o.runlock()
 			return "", ErrClosed
 		}
 		snap := db.pdb.NewSnapshot()
 		v = view{r: snap, clock: db.opts.Now}
 		db.inflight.Add(1)
-		db.mu.RUnlock()
+		o.runlock()
 		defer db.inflight.Done()
 		defer snap.Close()
 	}

@@ -46,8 +46,21 @@ func (o *Ops) beginRead() (view, error) {
 }
 
 func (o *Ops) endRead() {
-	if o.tx == nil && !o.sess.isHolding() {
-		o.db.endRead()
+	if o.tx == nil {
+		o.runlock()
+	}
+}
+
+// rlock takes the read lock, unless the session holds the write lock.
+func (o *Ops) rlock() {
+	if !o.sess.isHolding() {
+		o.db.mu.RLock()
+	}
+}
+
+func (o *Ops) runlock() {
+	if !o.sess.isHolding() {
+		o.db.mu.RUnlock()
 	}
 }
 
@@ -71,6 +84,10 @@ func (o *Ops) DBSize() (int64, error) {
 // KeyCounts returns the number of keys and how many of them have an expiry,
 // the figures of INFO keyspace. In a transaction they include its writes.
 func (o *Ops) KeyCounts() (keys, expires int64, err error) {
+	if o.sess.isHolding() {
+		c, err := o.db.countsLocked()
+		return c.keys, c.expires, err
+	}
 	if o.tx == nil {
 		c, err := o.db.keyCounts()
 		return c.keys, c.expires, err
@@ -96,8 +113,8 @@ func (o *Ops) ReplicationID() string {
 	if o.tx != nil {
 		return o.db.replID // the transaction holds the write lock
 	}
-	o.db.mu.RLock()
-	defer o.db.mu.RUnlock()
+	o.rlock()
+	defer o.runlock()
 	return o.db.replID
 }
 
@@ -110,7 +127,7 @@ func (o *Ops) Offset() uint64 {
 	if o.tx != nil {
 		return o.db.offset
 	}
-	o.db.mu.RLock()
-	defer o.db.mu.RUnlock()
+	o.rlock()
+	defer o.runlock()
 	return o.db.offset
 }

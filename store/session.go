@@ -55,8 +55,9 @@ func (s *Session) Wait() error {
 // writer's commands fall between them. Every other reader and writer waits
 // meanwhile: hold for a bounded run of commands that do not block, and
 // Release before anything that waits (network I/O, Wait). While holding,
-// only the session's own methods may be used from its goroutine: calling
-// the DB's methods, or Update, would wait for the lock the session holds.
+// only the session's own methods may be used from its goroutine (they all
+// work, reads included): calling the DB's methods, or Update, would wait
+// for the lock the session holds.
 // Hold while holding does nothing.
 func (s *Session) Hold() error {
 	if s.holding {
