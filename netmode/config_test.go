@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // serverSerial dials the TLS port and returns the serial number of the
@@ -127,13 +128,13 @@ func TestConfigGetSet(t *testing.T) {
 // TestConfigSetPort moves the plain port at run time: the new port serves,
 // the old one is closed, a port in use is refused and the old one kept.
 func TestConfigSetPort(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.Port = freePort(t) })
+	ts := startServer(t, func(c *Config) { c.Port = testutil.FreePort(t) })
 	if err := ts.srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	first := ts.srv.Config().Port
 	c := ts.raw(t)
-	next := freePort(t)
+	next := testutil.FreePort(t)
 	if r := mustDo(t, c, "CONFIG", "SET", "port", strconv.Itoa(next)); r != `"OK"` {
 		t.Fatal(r)
 	}
@@ -165,7 +166,7 @@ func TestConfigSetPort(t *testing.T) {
 // clash with itself), and when one step fails nothing changes, the TLS
 // settings included.
 func TestConfigSetListenersAtomic(t *testing.T) {
-	ts := startServer(t, func(c *Config) { c.Port = freePort(t) })
+	ts := startServer(t, func(c *Config) { c.Port = testutil.FreePort(t) })
 	if err := ts.srv.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestConfigSetListenersAtomic(t *testing.T) {
 	for _, set := range [][]string{
 		{"port", port},             // unchanged
 		{"bind", "127.0.0.1 -::1"}, // one address added
-		{"tls-port", strconv.Itoa(freePort(t)), "bind", "127.0.0.1"}, // both kinds at once
+		{"tls-port", strconv.Itoa(testutil.FreePort(t)), "bind", "127.0.0.1"}, // both kinds at once
 	} {
 		if r := mustDo(t, c, append([]string{"CONFIG", "SET"}, set...)...); r != `"OK"` {
 			t.Fatalf("CONFIG SET %q: %s", set, r)
@@ -199,16 +200,6 @@ func TestConfigSetListenersAtomic(t *testing.T) {
 	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2), "nocert"); err == nil {
 		t.Fatal("after a failed CONFIG SET tls-auth-clients no, a client without a certificate was served")
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func TestConfigDirectivesFromFile(t *testing.T) {

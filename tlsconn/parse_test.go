@@ -3,11 +3,12 @@ package tlsconn
 import (
 	"crypto/tls"
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // Parsing of the directive values, without handshakes.
@@ -204,7 +205,7 @@ func TestParseCipherSuites(t *testing.T) {
 // TestCipherNamesMatchOpenSSL checks the table against the installed
 // OpenSSL's own name -> ID listing.
 func TestCipherNamesMatchOpenSSL(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testutil.RequireTool(t, "openssl")
 	out, err := exec.Command(openssl, "ciphers", "-V", "ALL:COMPLEMENTOFALL:@SECLEVEL=0").CombinedOutput()
 	if err != nil {
 		t.Fatalf("openssl ciphers: %v\n%s", err, out)
@@ -239,17 +240,4 @@ func TestCipherNamesMatchOpenSSL(t *testing.T) {
 			t.Errorf("OpenSSL does not list TLS 1.3 suite %s", name)
 		}
 	}
-}
-
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI but not installed", name)
-	}
-	t.Skipf("%s not installed; skipping", name)
-	return ""
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // ---- handshakes ----
@@ -338,7 +339,7 @@ func TestEncryptedKey(t *testing.T) {
 // TestEncryptedKeyFromOpenSSL reads a key that OpenSSL itself encrypted in
 // its traditional format.
 func TestEncryptedKeyFromOpenSSL(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testutil.RequireTool(t, "openssl")
 	dir := t.TempDir()
 	p := newPKI(t, dir, "ca")
 	s, _ := p.serverSettings()

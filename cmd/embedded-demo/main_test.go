@@ -17,19 +17,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
-
-// freePort asks the system for a port that is free now. The demo takes
-// ports as Redis does (0 means off), so a test must name one.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
 
 // demo is a running demo server.
 type demo struct {
@@ -117,7 +106,7 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(sockDir)
-	port, tlsPort := freePort(t), freePort(t)
+	port, tlsPort := testutil.FreePort(t), testutil.FreePort(t)
 	sock := filepath.Join(sockDir, "s")
 	args := []string{"--dir", dir, "--port", strconv.Itoa(port), "--tls-port", strconv.Itoa(tlsPort), "--unixsocket", sock}
 	d := startDemo(t, args, "tcp", "tls", "unix")
@@ -170,7 +159,7 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 
 func TestConfigFileAndOptions(t *testing.T) {
 	dir := t.TempDir()
-	port := freePort(t)
+	port := testutil.FreePort(t)
 	conf := filepath.Join(dir, "shingle.conf")
 	// The file asks for a TLS port and a password; the options turn TLS
 	// off: options come after the file, as with redis-server.
@@ -235,7 +224,7 @@ func verifyDevLeaves(t *testing.T, tlsDir string) {
 func TestLostCAKeyReissuesCertificates(t *testing.T) {
 	dir := t.TempDir()
 	tlsDir := filepath.Join(dir, "tls")
-	tlsPort := freePort(t)
+	tlsPort := testutil.FreePort(t)
 	args := []string{"--dir", dir, "--port", "0", "--tls-port", strconv.Itoa(tlsPort)}
 	startDemo(t, args, "tls").shutdown(t)
 	oldCA, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 func newTestCA(t *testing.T) *CA {
@@ -245,23 +247,8 @@ func TestEncryptKeyPEM(t *testing.T) {
 	}
 }
 
-// requireTool returns the path of an external program, skipping the test
-// when it is missing except in CI (CI=true), where absence is a failure.
-func requireTool(t *testing.T, name string) string {
-	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
-		return path
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI but not installed", name)
-	}
-	t.Skipf("%s not installed; skipping", name)
-	return ""
-}
-
 func TestOpenSSLReadsEncryptedKey(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testutil.RequireTool(t, "openssl")
 	ca := newTestCA(t)
 	dir := t.TempDir()
 	for _, useRSA := range []bool{false, true} {
@@ -306,7 +293,7 @@ func TestOpenSSLReadsEncryptedKey(t *testing.T) {
 // load its TLS configuration without a TLS port; it listens on a unix
 // socket only.
 func TestRedisServerReadsEncryptedKey(t *testing.T) {
-	redis := requireTool(t, "redis-server")
+	redis := testutil.RequireTool(t, "redis-server")
 	ca := newTestCA(t)
 	// Unix socket paths are limited to about 100 bytes: keep it short.
 	dir, err := os.MkdirTemp("", "cg")

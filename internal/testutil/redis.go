@@ -146,3 +146,16 @@ func (c *Client) DoBytes(args ...[]byte) (command.Reply, error) {
 
 // Close closes the connection.
 func (c *Client) Close() error { return c.conn.Close() }
+
+// FreePort returns a TCP port of 127.0.0.1 that is free now, for a server
+// that takes its port the way Redis does (0 meaning off) and so must be
+// given one. Tests that can listen on port 0 do.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
