@@ -69,13 +69,11 @@ const holdRun = 64
 // buffered commands in one go. Anything else gives it back first, and so
 // does flush, before the connection waits for anything.
 func (c *client) holdFor(cmd *command.Command) {
-	if cmd.Flags&command.FlagWrite == 0 || len(c.rd.Buffered()) == 0 || c.held >= holdRun {
+	hold := cmd.Flags&command.FlagWrite != 0 && len(c.rd.Buffered()) > 0
+	if !hold || c.held >= holdRun {
 		c.release()
-		if cmd.Flags&command.FlagWrite == 0 || len(c.rd.Buffered()) == 0 {
-			return
-		}
 	}
-	if c.sess.Hold() == nil {
+	if hold && c.sess.Hold() == nil {
 		c.held++
 	}
 }
