@@ -241,8 +241,10 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 				relistenKinds = append(relistenKinds, tlsconn.TCP)
 			case "tls-port":
 				relistenKinds = append(relistenKinds, tlsconn.TLS)
+			case "quic-port":
+				relistenKinds = append(relistenKinds, tlsconn.QUIC)
 			case "bind":
-				relistenKinds = append(relistenKinds, tlsconn.TCP, tlsconn.TLS)
+				relistenKinds = append(relistenKinds, tlsconn.TCP, tlsconn.TLS, tlsconn.QUIC)
 			}
 		}
 	}
@@ -255,7 +257,7 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	defer s.tlsMu.Unlock()
 	cur := s.tls.Load()
 	var built *tlsconn.ServerTLS
-	if (tlsChanged && cur != nil) || (next.TLSPort != 0 && (tlsChanged || cur == nil)) {
+	if (tlsChanged && cur != nil) || (next.usesTLS() && (tlsChanged || cur == nil)) {
 		var err error
 		if built, err = tlsconn.NewServerTLS(next.TLS); err != nil {
 			return fail(firstTLSArg(args), err.Error())

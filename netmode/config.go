@@ -25,6 +25,10 @@ type Config struct {
 	Port int
 	// TLSPort is the TLS port (tls-port); 0 turns TLS off. Default 0.
 	TLSPort int
+	// QUICPort is the QUIC port (quic-port, UDP; Shingle's own directive):
+	// one client session per QUIC stream, with the tls-* settings (TLS 1.3
+	// always). 0, the default, turns QUIC off.
+	QUICPort int
 	// UnixSocket is the path of a unix socket to listen on (unixsocket);
 	// empty for none.
 	UnixSocket string
@@ -127,7 +131,7 @@ func (c *Config) check() error {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	for _, p := range []int{c.Port, c.TLSPort} {
+	for _, p := range []int{c.Port, c.TLSPort, c.QUICPort} {
 		if p < 0 || p > 65535 {
 			return fmt.Errorf("netmode: port %d out of range", p)
 		}
@@ -248,6 +252,7 @@ var directives = []directive{
 		}},
 	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, relisten),
 	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, relisten),
+	intDirective("quic-port", func(c *Config) *int { return &c.QUICPort }, 0, 65535, relisten),
 	{name: "unixsocket", immutable: true,
 		get: func(c *Config) string { return c.UnixSocket },
 		set: func(c *Config, v string) error { c.UnixSocket = v; return nil }},
@@ -393,3 +398,6 @@ func (c *Config) Apply(ds []config.Directive) error {
 	}
 	return nil
 }
+
+// usesTLS reports whether c has a listener that needs the tls-* settings.
+func (c *Config) usesTLS() bool { return c.TLSPort != 0 || c.QUICPort != 0 }

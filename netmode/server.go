@@ -91,7 +91,7 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	s.closing, s.cancelClose = context.WithCancel(context.Background())
 	s.table.Add(serverCommands()...)
 	s.cfg.Store(cfg)
-	if cfg.TLSPort != 0 {
+	if cfg.usesTLS() {
 		t, err := tlsconn.NewServerTLS(cfg.TLS)
 		if err != nil {
 			return nil, fmt.Errorf("netmode: %w", err)
@@ -129,7 +129,7 @@ func (s *Server) Table() *command.Table { return s.table }
 func (s *Server) Start() error {
 	cfg := s.cfg.Load()
 	var tlsConfig *tls.Config
-	if cfg.TLSPort != 0 {
+	if cfg.usesTLS() {
 		var err error
 		if tlsConfig, err = s.serverTLS(tlsconn.TLS); err != nil {
 			return err
@@ -161,11 +161,11 @@ func (s *Server) ListenAndServe() error {
 	return ErrServerClosed
 }
 
-// Listen opens one listener of transport (tlsconn.TCP, TLS or Unix) on
+// Listen opens one listener of transport (tlsconn.TCP, TLS, Unix or QUIC) on
 // addr, with the server's TLS configuration, and serves it in the
 // background. With port 0 in addr the system picks a port: the returned
-// listener's Addr has it. TLS needs the tls-* settings (New loads them when
-// tls-port is set; otherwise Listen loads them now).
+// listener's Addr has it. TLS and QUIC need the tls-* settings (New loads
+// them when tls-port or quic-port is set; otherwise Listen loads them now).
 func (s *Server) Listen(transport, addr string) (tlsconn.Listener, error) {
 	t, err := s.serverTLS(transport)
 	if err != nil {
@@ -209,7 +209,7 @@ func (s *Server) serveLocked(l *listener) {
 
 // serverTLS returns the TLS configuration for a new listener of transport.
 func (s *Server) serverTLS(transport string) (tlsConfig *tls.Config, err error) {
-	if transport != tlsconn.TLS {
+	if transport != tlsconn.TLS && transport != tlsconn.QUIC {
 		return nil, nil
 	}
 	t := s.tls.Load()
@@ -241,7 +241,7 @@ func managedAddrs(cfg *Config) []managedAddr {
 	for _, p := range []struct {
 		transport string
 		port      int
-	}{{tlsconn.TCP, cfg.Port}, {tlsconn.TLS, cfg.TLSPort}} {
+	}{{tlsconn.TCP, cfg.Port}, {tlsconn.TLS, cfg.TLSPort}, {tlsconn.QUIC, cfg.QUICPort}} {
 		if p.port == 0 {
 			continue
 		}
@@ -268,7 +268,7 @@ func openManaged(cfg *Config, addrs []managedAddr, tlsConfig *tls.Config) ([]*li
 	var lns []*listener
 	for _, a := range addrs {
 		var t *tls.Config
-		if a.transport == tlsconn.TLS {
+		if a.transport == tlsconn.TLS || a.transport == tlsconn.QUIC {
 			t = tlsConfig
 		}
 		ln, err := tlsconn.Listen(a.transport, a.addr, t)

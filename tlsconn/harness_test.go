@@ -57,11 +57,6 @@ func (p *testPKI) issue(name string, opt certgen.LeafOptions) (certFile, keyFile
 	return filepath.Join(p.dir, name+".crt"), filepath.Join(p.dir, name+".key"), cert.SerialNumber
 }
 
-func serverLeaf() certgen.LeafOptions {
-	return certgen.LeafOptions{CommonName: "localhost", DNSNames: []string{"localhost"},
-		IPs: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}, Server: true, Client: true}
-}
-
 func clientLeaf(cn string) certgen.LeafOptions {
 	return certgen.LeafOptions{CommonName: cn, Client: true}
 }
@@ -69,7 +64,7 @@ func clientLeaf(cn string) certgen.LeafOptions {
 // serverSettings returns DefaultSettings with a fresh server pair from p and
 // p's CA as tls-ca-cert-file.
 func (p *testPKI) serverSettings() (Settings, *big.Int) {
-	certFile, keyFile, serial := p.issue("server", serverLeaf())
+	certFile, keyFile, serial := p.issue("server", certgen.ServerLeafOptions())
 	s := DefaultSettings()
 	s.CertFile, s.KeyFile, s.CACertFile = certFile, keyFile, p.caFile
 	return s, serial

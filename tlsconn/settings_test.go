@@ -69,8 +69,8 @@ func TestProtocolsHandshake(t *testing.T) {
 // them all.
 func TestCiphersHandshake(t *testing.T) {
 	p := newPKI(t, t.TempDir(), "ca")
-	ecCert, ecKey, _ := p.issue("ec", serverLeaf())
-	rsaOpt := serverLeaf()
+	ecCert, ecKey, _ := p.issue("ec", certgen.ServerLeafOptions())
+	rsaOpt := certgen.ServerLeafOptions()
 	rsaOpt.RSA = true
 	rsaCert, rsaKey, _ := p.issue("rsa", rsaOpt)
 	var all []uint16
@@ -200,7 +200,7 @@ func TestSettingsErrors(t *testing.T) {
 	dir := t.TempDir()
 	p := newPKI(t, dir, "ca")
 	s, _ := p.serverSettings()
-	otherCert, _, _ := p.issue("other", serverLeaf())
+	otherCert, _, _ := p.issue("other", certgen.ServerLeafOptions())
 	notPEM := filepath.Join(dir, "notpem")
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
@@ -451,7 +451,7 @@ func TestServerTLSUpdate(t *testing.T) {
 	}
 
 	// Rotate the files in place and reload with identical settings.
-	_, _, serialB := p.issue("server", serverLeaf())
+	_, _, serialB := p.issue("server", certgen.ServerLeafOptions())
 	if err := holder.Update(s); err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +470,7 @@ func TestServerTLSUpdate(t *testing.T) {
 	missing := s
 	missing.CertFile = filepath.Join(dir, "missing.crt")
 	settingError(t, holder.Update(missing), "tls-cert-file", fs.ErrNotExist)
-	otherCert, _, _ := p.issue("other", serverLeaf())
+	otherCert, _, _ := p.issue("other", certgen.ServerLeafOptions())
 	mismatch := s
 	mismatch.CertFile = otherCert
 	settingError(t, holder.Update(mismatch), "tls-key-file", ErrInvalidSetting)
@@ -582,11 +582,11 @@ func TestClientConfigVerification(t *testing.T) {
 		}
 		return startServer(t, cfg).addr
 	}
-	expiredOpt := serverLeaf()
+	expiredOpt := certgen.ServerLeafOptions()
 	expiredOpt.NotBefore, expiredOpt.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
 	expired := serve(p, "expired", expiredOpt)
 	elsewhere := serve(p, "elsewhere", certgen.LeafOptions{DNSNames: []string{"primary.example"}, Server: true})
-	foreign := serve(other, "foreign", serverLeaf())
+	foreign := serve(other, "foreign", certgen.ServerLeafOptions())
 
 	for _, name := range []string{"localhost", ""} {
 		ccfg, err := s.ClientConfig(name)

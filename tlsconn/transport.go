@@ -71,11 +71,11 @@ func VersionName(v uint16) string {
 	return fmt.Sprintf("0x%04x", v)
 }
 
-// Listen opens a listener of transport (TCP, TLS or Unix) on addr: host:port
-// for TCP and TLS, a path for Unix. TLS needs config (its
-// GetConfigForClient, if set, is consulted on every handshake, which is how
-// reloaded certificates reach new connections). A stale unix socket file is
-// removed first, as Redis does.
+// Listen opens a listener of transport (TCP, TLS, Unix or QUIC) on addr:
+// host:port for TCP, TLS and QUIC (UDP), a path for Unix. TLS and QUIC need
+// config (its GetConfigForClient, if set, is consulted on every handshake,
+// which is how reloaded certificates reach new connections). A stale unix
+// socket file is removed first, as Redis does.
 func Listen(transport, addr string, config *tls.Config) (Listener, error) {
 	switch transport {
 	case TCP, TLS:
@@ -98,6 +98,8 @@ func Listen(transport, addr string, config *tls.Config) (Listener, error) {
 		// Remove the file on Close, as Redis removes it on shutdown.
 		ln.(*net.UnixListener).SetUnlinkOnClose(true)
 		return &streamListener{ln: ln, transport: Unix}, nil
+	case QUIC:
+		return listenQUIC(addr, config)
 	}
 	return nil, fmt.Errorf("tlsconn: unknown transport %q", transport)
 }

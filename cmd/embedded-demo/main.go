@@ -7,11 +7,11 @@
 //	go run ./cmd/embedded-demo shingle.conf --port 0 --tls-port 7380
 //
 // With no arguments it keeps its data in ./shingle-data and serves on
-// 127.0.0.1: plain TCP on 7379 and TLS on 7380, with a development CA and
-// server certificate it creates in the data directory on first start and
-// reuses afterwards (tls-auth-clients optional: a client certificate from
-// that CA, also created, is checked when sent). SIGINT and SIGTERM shut it
-// down gracefully.
+// 127.0.0.1: plain TCP on 7379, TLS on 7380 and QUIC on 7381 (UDP), with a
+// development CA and server certificate it creates in the data directory
+// on first start and reuses afterwards (tls-auth-clients optional: a client
+// certificate from that CA, also created, is checked when sent). SIGINT and
+// SIGTERM shut it down gracefully.
 package main
 
 import (
@@ -49,6 +49,7 @@ func demoConfig() *netmode.Config {
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Port = 7379
 	cfg.TLSPort = 7380
+	cfg.QUICPort = 7381
 	cfg.Dir = "shingle-data"
 	cfg.TLS.AuthClients = tlsconn.AuthClientsOptional
 	return cfg
@@ -76,7 +77,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		return err
 	}
 	var dev *devPKI
-	if cfg.TLSPort != 0 && cfg.TLS.CertFile == "" && cfg.TLS.KeyFile == "" {
+	if (cfg.TLSPort != 0 || cfg.QUICPort != 0) && cfg.TLS.CertFile == "" && cfg.TLS.KeyFile == "" {
 		if dev, err = ensureDevPKI(filepath.Join(cfg.Dir, "tls")); err != nil {
 			return fmt.Errorf("development certificates: %w", err)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/tlsconn"
 )
 
 // demo is a running demo server.
@@ -106,10 +107,11 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.RemoveAll(sockDir)
-	port, tlsPort := testutil.FreePort(t), testutil.FreePort(t)
+	port, tlsPort, quicPort := testutil.FreePort(t), testutil.FreePort(t), testutil.FreeUDPPort(t)
 	sock := filepath.Join(sockDir, "s")
-	args := []string{"--dir", dir, "--port", strconv.Itoa(port), "--tls-port", strconv.Itoa(tlsPort), "--unixsocket", sock}
-	d := startDemo(t, args, "tcp", "tls", "unix")
+	args := []string{"--dir", dir, "--port", strconv.Itoa(port), "--tls-port", strconv.Itoa(tlsPort),
+		"--quic-port", strconv.Itoa(quicPort), "--unixsocket", sock}
+	d := startDemo(t, args, "tcp", "tls", "quic", "unix")
 
 	caFile := filepath.Join(dir, "tls", "ca.crt")
 	d.waitLine(t, "redis-cli --tls --cacert "+caFile+" -p "+strconv.Itoa(tlsPort)+" ping")
@@ -125,13 +127,16 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 		"tls":  redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}}),
 		"unix": redis.NewClient(&redis.Options{Network: "unix", Addr: sock}),
 	}
+	qd := &tlsconn.QUICDialer{TLSConfig: &tls.Config{RootCAs: pool}}
+	defer qd.Close()
+	clients["quic"] = redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(quicPort)), Dialer: qd.DialContext})
 	for name, c := range clients {
 		defer c.Close()
 		if err := c.Set(ctx, "k:"+name, name, 0).Err(); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
-	if n, err := clients["tls"].DBSize(ctx).Result(); err != nil || n != 3 {
+	if n, err := clients["tls"].DBSize(ctx).Result(); err != nil || n != 4 {
 		t.Fatalf("DBSIZE over TLS = %d, %v", n, err)
 	}
 	info, err := clients["tcp"].Info(ctx, "server").Result()
@@ -167,7 +172,7 @@ func TestConfigFileAndOptions(t *testing.T) {
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	startDemo(t, []string{conf, "--dir", dir, "--port", strconv.Itoa(port), "--tls-port", "0"}, "tcp")
+	startDemo(t, []string{conf, "--dir", dir, "--port", strconv.Itoa(port), "--tls-port", "0", "--quic-port", "0"}, "tcp")
 	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Password: "s3cret"})
 	defer c.Close()
 	ctx := context.Background()
@@ -225,7 +230,7 @@ func TestLostCAKeyReissuesCertificates(t *testing.T) {
 	dir := t.TempDir()
 	tlsDir := filepath.Join(dir, "tls")
 	tlsPort := testutil.FreePort(t)
-	args := []string{"--dir", dir, "--port", "0", "--tls-port", strconv.Itoa(tlsPort)}
+	args := []string{"--dir", dir, "--port", "0", "--tls-port", strconv.Itoa(tlsPort), "--quic-port", "0"}
 	startDemo(t, args, "tls").shutdown(t)
 	oldCA, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
 	if err != nil {
@@ -312,7 +317,7 @@ func TestStartFailureReturnsError(t *testing.T) {
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	// The port is taken, so Start fails and run returns its error (after
 	// closing the server) instead of waiting for a signal.
-	if err := run([]string{"--dir", t.TempDir(), "--port", port, "--tls-port", "0"}, strings.NewReader(""), io.Discard, nil); err == nil {
+	if err := run([]string{"--dir", t.TempDir(), "--port", port, "--tls-port", "0", "--quic-port", "0"}, strings.NewReader(""), io.Discard, nil); err == nil {
 		t.Fatal("run succeeded on a port in use")
 	}
 }

@@ -1,0 +1,321 @@
+package tlsconn
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/quic-go/quic-go"
+)
+
+// ALPN is the application protocol a QUIC client must offer: RESP, one
+// client session per bidirectional stream.
+const ALPN = "redis"
+
+// QUIC settings. A QUIC connection carries many client sessions (streams);
+// each stream has its own flow control window, so a client that stops
+// reading one stream stalls only that stream's writer, and the connection
+// window is large enough for the others to go on beside it.
+const (
+	quicMaxStreams       = 1024             // concurrent client sessions per connection
+	quicHandshakeTimeout = 10 * time.Second // as tls-handshake-timeout's default
+	quicIdleTimeout      = 5 * time.Minute  // without keepalives or traffic
+	quicKeepAlive        = 15 * time.Second // the dialer's keepalive period
+)
+
+func quicConfig() *quic.Config {
+	return &quic.Config{
+		HandshakeIdleTimeout: quicHandshakeTimeout,
+		MaxIdleTimeout:       quicIdleTimeout,
+		MaxIncomingStreams:   quicMaxStreams,
+		// Uni streams have no use in RESP.
+		MaxIncomingUniStreams: -1,
+	}
+}
+
+// quicTLS adapts a TLS configuration for QUIC: TLS 1.3 only (QUIC has no
+// other) and the ALPN protocol, for every handshake, including those whose
+// configuration base's GetConfigForClient picks at that moment.
+func quicTLS(base *tls.Config) *tls.Config {
+	adapt := func(c *tls.Config) *tls.Config {
+		c = c.Clone()
+		c.NextProtos = []string{ALPN}
+		c.MinVersion = tls.VersionTLS13
+		return c
+	}
+	if base.GetConfigForClient == nil {
+		return adapt(base)
+	}
+	return &tls.Config{
+		MinVersion: tls.VersionTLS13,
+		NextProtos: []string{ALPN},
+		GetConfigForClient: func(hi *tls.ClientHelloInfo) (*tls.Config, error) {
+			c, err := base.GetConfigForClient(hi)
+			if err != nil || c == nil {
+				return c, err
+			}
+			return adapt(c), nil
+		},
+	}
+}
+
+// quicListener accepts QUIC connections and hands out each of their
+// streams as one Conn. Like a TCP listener, closing it stops new client
+// sessions and leaves those open alone: a QUIC connection is closed once
+// the last of its streams handed out is closed, and the UDP socket once
+// every connection is.
+type quicListener struct {
+	tr      *quic.Transport
+	ln      *quic.Listener
+	streams chan Conn
+	ctx     context.Context // cancelled by Close
+	cancel  context.CancelFunc
+
+	mu    sync.Mutex
+	conns map[*quicConn]bool
+	wg    sync.WaitGroup // accept loops and open connections
+}
+
+// quicConn counts the streams of one QUIC connection handed out and not
+// yet closed.
+type quicConn struct {
+	c       *quic.Conn
+	sec     *Security
+	mu      sync.Mutex
+	live    int
+	closing bool // the listener closed: close c once live is 0
+}
+
+func (qc *quicConn) streamClosed() {
+	qc.mu.Lock()
+	qc.live--
+	done := qc.closing && qc.live == 0
+	qc.mu.Unlock()
+	if done {
+		qc.c.CloseWithError(0, "server closing")
+	}
+}
+
+func listenQUIC(addr string, config *tls.Config) (*quicListener, error) {
+	if config == nil {
+		return nil, errors.New("tlsconn: QUIC listener without a TLS config")
+	}
+	udpAddr, err := net.ResolveUDPAddr("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	udp, err := net.ListenUDP("udp", udpAddr)
+	if err != nil {
+		return nil, err
+	}
+	tr := &quic.Transport{Conn: udp}
+	ln, err := tr.Listen(quicTLS(config), quicConfig())
+	if err != nil {
+		udp.Close()
+		return nil, err
+	}
+	l := &quicListener{tr: tr, ln: ln, streams: make(chan Conn), conns: map[*quicConn]bool{}}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.wg.Add(1)
+	go l.acceptConns()
+	go func() {
+		<-l.ctx.Done()
+		l.wg.Wait()
+		tr.Close()
+		udp.Close()
+	}()
+	return l, nil
+}
+
+// acceptConns accepts connections (their handshakes complete) until Close.
+func (l *quicListener) acceptConns() {
+	defer l.wg.Done()
+	for {
+		c, err := l.ln.Accept(l.ctx)
+		if err != nil {
+			return
+		}
+		qc := &quicConn{c: c, sec: quicSecurity(c)}
+		l.mu.Lock()
+		if l.ctx.Err() != nil { // Close ran: it did not see this one
+			l.mu.Unlock()
+			c.CloseWithError(0, "server closing")
+			return
+		}
+		l.conns[qc] = true
+		l.mu.Unlock()
+		l.wg.Add(1)
+		go l.acceptStreams(qc)
+	}
+}
+
+// acceptStreams hands out qc's streams until the connection or the
+// listener closes, then waits for the connection's end.
+func (l *quicListener) acceptStreams(qc *quicConn) {
+	defer l.wg.Done()
+	defer func() {
+		l.mu.Lock()
+		delete(l.conns, qc)
+		l.mu.Unlock()
+	}()
+	for {
+		s, err := qc.c.AcceptStream(l.ctx)
+		if err != nil {
+			break
+		}
+		qc.mu.Lock()
+		qc.live++
+		qc.mu.Unlock()
+		select {
+		case l.streams <- &quicStream{Stream: s, conn: qc.c, sec: qc.sec, owner: qc}:
+			continue
+		case <-l.ctx.Done():
+			s.CancelRead(0)
+			s.CancelWrite(0)
+			qc.streamClosed()
+		}
+		break
+	}
+	<-qc.c.Context().Done()
+}
+
+func quicSecurity(c *quic.Conn) *Security {
+	st := c.ConnectionState().TLS
+	sec := &Security{Version: st.Version, CipherSuite: st.CipherSuite, Resumed: st.DidResume, ServerName: st.ServerName}
+	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
+		sec.PeerCertificate = st.VerifiedChains[0][0]
+	}
+	return sec
+}
+
+func (l *quicListener) Accept() (Conn, error) {
+	select {
+	case c := <-l.streams:
+		return c, nil
+	case <-l.ctx.Done():
+		return nil, net.ErrClosed
+	}
+}
+
+// Close stops accepting connections and streams. Connections without an
+// open stream close now, the others with their last stream.
+func (l *quicListener) Close() error {
+	l.cancel()
+	err := l.ln.Close()
+	l.mu.Lock()
+	for qc := range l.conns {
+		qc.mu.Lock()
+		qc.closing = true
+		idle := qc.live == 0
+		qc.mu.Unlock()
+		if idle {
+			qc.c.CloseWithError(0, "server closing")
+		}
+	}
+	l.mu.Unlock()
+	return err
+}
+
+func (l *quicListener) Addr() net.Addr    { return l.ln.Addr() }
+func (l *quicListener) Transport() string { return QUIC }
+
+// quicStream is one client session: a bidirectional stream.
+type quicStream struct {
+	*quic.Stream
+	conn  *quic.Conn
+	sec   *Security
+	owner *quicConn // nil on the client side
+	once  sync.Once
+}
+
+func (s *quicStream) Transport() string               { return QUIC }
+func (s *quicStream) Handshake(context.Context) error { return nil } // done with the connection
+func (s *quicStream) Security() *Security             { return s.sec }
+func (s *quicStream) LocalAddr() net.Addr             { return s.conn.LocalAddr() }
+func (s *quicStream) RemoteAddr() net.Addr            { return s.conn.RemoteAddr() }
+
+// Close ends both directions of the stream (Stream.Close only finishes the
+// sending side).
+func (s *quicStream) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.Stream.CancelRead(0)
+		err = s.Stream.Close()
+		if s.owner != nil {
+			s.owner.streamClosed()
+		}
+	})
+	return err
+}
+
+// QUICDialer opens client sessions to a Shingle QUIC port, each a stream of
+// one shared QUIC connection per address (opened on first use, and again
+// once it has closed). Its DialContext fits go-redis's Options.Dialer:
+//
+//	d := &tlsconn.QUICDialer{TLSConfig: tlsConfig}
+//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:7381", Dialer: d.DialContext})
+//
+// TLSConfig is used as for TLS (RootCAs, Certificates for mutual TLS,
+// ServerName); the dialer adds the ALPN protocol and TLS 1.3. A QUICDialer
+// is safe for concurrent use; Close closes its connections.
+type QUICDialer struct {
+	TLSConfig *tls.Config
+
+	mu    sync.Mutex
+	conns map[string]*quic.Conn
+}
+
+// DialContext opens a new stream to addr (host:port, network "udp" or any
+// other name: go-redis passes "tcp").
+func (d *QUICDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := d.conn(ctx, addr)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.OpenStreamSync(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("tlsconn: open QUIC stream to %s: %w", addr, err)
+	}
+	return &quicStream{Stream: s, conn: c, sec: quicSecurity(c)}, nil
+}
+
+func (d *QUICDialer) conn(ctx context.Context, addr string) (*quic.Conn, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if c := d.conns[addr]; c != nil && c.Context().Err() == nil {
+		return c, nil
+	}
+	tc := d.TLSConfig.Clone()
+	if tc == nil {
+		tc = &tls.Config{}
+	}
+	tc.NextProtos = []string{ALPN}
+	tc.MinVersion = tls.VersionTLS13
+	qc := quicConfig()
+	qc.KeepAlivePeriod = quicKeepAlive
+	c, err := quic.DialAddr(ctx, addr, tc, qc)
+	if err != nil {
+		return nil, fmt.Errorf("tlsconn: QUIC dial %s: %w", addr, err)
+	}
+	if d.conns == nil {
+		d.conns = map[string]*quic.Conn{}
+	}
+	d.conns[addr] = c
+	return c, nil
+}
+
+// Close closes the dialer's QUIC connections, and with them every stream
+// it opened.
+func (d *QUICDialer) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for addr, c := range d.conns {
+		c.CloseWithError(0, "client closing")
+		delete(d.conns, addr)
+	}
+	return nil
+}

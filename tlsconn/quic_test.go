@@ -1,0 +1,127 @@
+package tlsconn
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// startQUICEcho serves a QUIC echo listener for s (each stream echoes one
+// line at a time) and returns it with the Conns it accepted.
+func startQUICEcho(t *testing.T, s Settings) (Listener, <-chan Conn) {
+	t.Helper()
+	st, err := NewServerTLS(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := Listen(QUIC, "127.0.0.1:0", st.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadBytes('\n')
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(line); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln, accepted
+}
+
+func echo(c net.Conn, r *bufio.Reader, line string) (string, error) {
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(c, line+"\n"); err != nil {
+		return "", err
+	}
+	got, err := r.ReadString('\n')
+	if len(got) > 0 {
+		got = got[:len(got)-1]
+	}
+	return got, err
+}
+
+// TestQUICStreams opens two client sessions over one QUIC connection with
+// a client certificate: each is its own Conn on the server, with the TLS
+// 1.3 session and the verified certificate; a client without a certificate
+// is refused under tls-auth-clients yes; closing the listener leaves the
+// open sessions working and refuses new ones.
+func TestQUICStreams(t *testing.T) {
+	p := newPKI(t, t.TempDir(), "ca")
+	s, _ := p.serverSettings()
+	ln, accepted := startQUICEcho(t, s)
+	certFile, keyFile, _ := p.issue("client", clientLeaf("alice"))
+	d := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
+		Certificates: []tls.Certificate{loadPair(t, certFile, keyFile)}}}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var conns []net.Conn
+	var readers []*bufio.Reader
+	for i := range 2 {
+		c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := bufio.NewReader(c)
+		if got, err := echo(c, r, "hello"); err != nil || got != "hello" {
+			t.Fatalf("stream %d echoed %q, %v", i, got, err)
+		}
+		conns, readers = append(conns, c), append(readers, r)
+	}
+	if conns[0].LocalAddr().String() != conns[1].LocalAddr().String() {
+		t.Error("the two sessions did not share one QUIC connection")
+	}
+	for range 2 {
+		sc := <-accepted
+		sec := sc.Security()
+		if sc.Transport() != QUIC || sec == nil || sec.Version != tls.VersionTLS13 ||
+			sec.PeerCertificate == nil || sec.PeerCertificate.Subject.CommonName != "alice" {
+			t.Fatalf("server side: transport %s, security %+v", sc.Transport(), sec)
+		}
+	}
+
+	anon := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	defer anon.Close()
+	if c, err := anon.DialContext(ctx, "udp", ln.Addr().String()); err == nil {
+		_, err = echo(c, bufio.NewReader(c), "no certificate")
+		if err == nil {
+			t.Fatal("a client without a certificate was served")
+		}
+	}
+
+	ln.Close()
+	if got, err := echo(conns[0], readers[0], "still here"); err != nil || got != "still here" {
+		t.Fatalf("after the listener closed, an open session echoed %q, %v", got, err)
+	}
+	// Nothing answers a new connection now: the dial runs into its context.
+	late := &QUICDialer{TLSConfig: d.TLSConfig}
+	defer late.Close()
+	lateCtx, cancelLate := context.WithTimeout(ctx, time.Second)
+	defer cancelLate()
+	if c, err := late.DialContext(lateCtx, "udp", ln.Addr().String()); err == nil {
+		if _, err := echo(c, bufio.NewReader(c), "late"); err == nil {
+			t.Fatal("a new client was served after the listener closed")
+		}
+	}
+}
