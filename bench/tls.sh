@@ -96,8 +96,9 @@ mkdir -p "$pki"
 tls_client=(--tls --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
 
 # --- programs ------------------------------------------------------------
-echo "building Shingle and bench/idleconns ..." >&2
+echo "building Shingle, bench/idleconns and bench/goredis ..." >&2
 go build -o "$tmp/bin/idleconns" ./bench/idleconns
+go build -o "$tmp/bin/goredis" ./bench/goredis
 if [ -z "$SHINGLE_BIN" ]; then
 	go build -o "$tmp/bin/shingle" ./cmd/embedded-demo
 	SHINGLE_BIN=$tmp/bin/shingle
@@ -148,8 +149,10 @@ redis_pid=$!
 pids+=("$redis_pid")
 
 shingle_port=$(free_port)
+# A port no TCP listener holds is, in all likelihood, free for UDP too.
+quic_port=$(free_port)
 mkdir -p "$tmp/shingle"
-"$SHINGLE_BIN" --port 0 --tls-port "$shingle_port" \
+"$SHINGLE_BIN" --port 0 --tls-port "$shingle_port" --quic-port "$quic_port" \
 	--tls-cert-file "$pki/server.crt" --tls-key-file "$pki/server.key" \
 	--tls-ca-cert-file "$pki/ca.crt" --tls-auth-clients yes \
 	--dir "$tmp/shingle" --maxclients "$maxclients" >"$tmp/shingle.log" 2>&1 &
@@ -160,6 +163,7 @@ pids+=("$shingle_pid")
 # listener's name.
 wait_ready "$redis_pid" "$tmp/redis.log" "Ready to accept connections"
 wait_ready "$shingle_pid" "$tmp/shingle.log" "Ready to accept connections tls"
+wait_ready "$shingle_pid" "$tmp/shingle.log" "Ready to accept connections quic"
 for port in "$redis_port" "$shingle_port"; do
 	pong=$(redis-cli -h 127.0.0.1 -p "$port" "${tls_client[@]}" PING 2>&1) || true
 	[ "$pong" = PONG ] || die "redis-cli PING on TLS port $port answered: $pong"
@@ -228,6 +232,22 @@ for pipeline in 1 16; do
 	bench shingle "$shingle_port" "$pipeline"
 done
 
+# go-redis against Shingle over TLS and over QUIC (CLIENTS streams of one
+# QUIC connection).
+goredis() {
+	local transport=$1 port=$2 test=$3 log=$tmp/goredis-$1-$3.log
+	echo "go-redis $transport $test ..." >&2
+	"$tmp/bin/goredis" -transport "$transport" -addr "127.0.0.1:$port" -t "$test" \
+		-c "$CLIENTS" -n "$REQUESTS" -r "$KEYS" \
+		-cacert "$pki/ca.crt" -cert "$pki/client.crt" -key "$pki/client.key" >"$log" 2>&1 ||
+		die "go-redis over $transport failed: $(cat "$log")"
+	result[goredis,$transport,$test]=$(cat "$log")
+}
+for test in set get; do
+	goredis tls "$shingle_port" "$test"
+	goredis quic "$quic_port" "$test"
+done
+
 # --- report --------------------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
@@ -250,3 +270,13 @@ printf '%-34s %14s %14s %14s\n' "RSS idle, no clients (kB)" "${result[redis,rss0
 	"$(ratio "${result[shingle,rss0]}" "${result[redis,rss0]}")"
 printf '%-34s %14s %14s %14s\n' "RSS with $CONNS conns (kB)" "${result[redis,rss1]}" "${result[shingle,rss1]}" \
 	"$(ratio "${result[shingle,rss1]}" "${result[redis,rss1]}")"
+
+echo
+echo "Shingle over QUIC vs over TLS: go-redis, $CLIENTS clients (over QUIC, streams of one connection)"
+echo
+printf '%-34s %14s %14s %14s\n' "" "tls" "quic" "quic/tls"
+for test in set get; do
+	t=${result[goredis,tls,$test]}
+	q=${result[goredis,quic,$test]}
+	printf '%-34s %14s %14s %14s\n' "go-redis ${test^^} (requests/s)" "$t" "$q" "$(ratio "$q" "$t")"
+done

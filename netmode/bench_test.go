@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -17,12 +18,13 @@ import (
 // The pipeline benchmarks drive a server on an on-disk store (appendfsync
 // everysec, as bench/tls.sh sets both servers) the way redis-benchmark does:
 // 50 connections, each sending pipelines of SET or GET on random keys of a
-// 100,000-key space and reading every reply. ns/op is per command. They
+// 100,000-key space and reading every reply (over QUIC, 50 streams of one
+// connection). ns/op is per command. They
 // exist to profile the request path (-cpuprofile); bench/tls.sh compares
 // with redis-server.
 
 func BenchmarkPipeline(b *testing.B) {
-	for _, transport := range []string{tlsconn.TCP, tlsconn.TLS} {
+	for _, transport := range []string{tlsconn.TCP, tlsconn.TLS, tlsconn.QUIC} {
 		for _, cmd := range []string{"SET", "GET"} {
 			for _, depth := range []int{1, 16} {
 				b.Run(fmt.Sprintf("%s/%s/P%d", transport, cmd, depth), func(b *testing.B) {
@@ -53,9 +55,14 @@ func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 		b.Fatal(err)
 	}
 	addr := ln.Addr().String()
+	qd := &tlsconn.QUICDialer{TLSConfig: p.clientTLS(b, true)} // 50 streams of one connection
+	defer qd.Close()
 	dial := func() (net.Conn, error) {
-		if transport == tlsconn.TLS {
+		switch transport {
+		case tlsconn.TLS:
 			return tls.Dial("tcp", addr, p.clientTLS(b, true))
+		case tlsconn.QUIC:
+			return qd.DialContext(context.Background(), "udp", addr)
 		}
 		return net.Dial("tcp", addr)
 	}

@@ -14,7 +14,16 @@
 //	sec := conn.Security()                   // version, cipher, resumption, client certificate
 //	err = t.Update(s)                        // rotated files: new handshakes only
 //
-// A QUIC transport plugs in as one more Listener whose Conns are streams.
+// # QUIC
+//
+// Listen(QUIC, addr, config) accepts QUIC connections on UDP and hands out
+// each bidirectional stream as one Conn: one client session per stream,
+// many sessions per connection, each stream with its own flow control.
+// QUIC is TLS 1.3 only; the ALPN protocol is "redis"; 0-RTT is off,
+// since early data can be replayed. The handshake is bounded at 10
+// seconds, and a connection without traffic closes after 5 minutes
+// (QUICDialer sends keepalives every 15 seconds). QUICDialer is the client
+// side, shaped for go-redis's Dialer option.
 //
 // # Redis's directives in Go
 //
