@@ -70,6 +70,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 			conn.Close()
 			return
 		}
+		s.stats.countHandshake(conn.Security())
 	}
 	if cfg.TCPKeepAlive > 0 {
 		tlsconn.SetKeepAlive(conn, cfg.TCPKeepAlive)

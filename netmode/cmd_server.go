@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"crypto/sha256"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -257,8 +258,10 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	defer s.tlsMu.Unlock()
 	cur := s.tls.Load()
 	var built *tlsconn.ServerTLS
+	var sum [sha256.Size]byte
 	if (tlsChanged && cur != nil) || (next.usesTLS() && (tlsChanged || cur == nil)) {
 		var err error
+		sum = tlsFilesSum(next.TLS)
 		if built, err = tlsconn.NewServerTLS(next.TLS); err != nil {
 			return fail(firstTLSArg(args), err.Error())
 		}
@@ -281,6 +284,9 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 		cur.Adopt(built)
 	default:
 		s.tls.Store(built)
+	}
+	if built != nil {
+		s.reload.setSum(sum)
 	}
 	s.cfg.Store(next)
 	return command.OK
@@ -340,7 +346,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Con
 // infoCmd answers INFO [section ...].
 func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
-	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "keyspace"}
+	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "keyspace"}
 	want := map[string]bool{}
 	if len(args) == 1 {
 		for _, sct := range all {
@@ -374,6 +380,9 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 	line := func(k string, v any) { fmt.Fprintf(b, "%s:%v\r\n", k, v) }
 	cfg := s.cfg.Load()
 	switch section {
+	case "tls":
+		b.WriteString("# TLS\r\n")
+		s.infoTLS(cfg, line)
 	case "server":
 		b.WriteString("# Server\r\n")
 		line("redis_version", Version)

@@ -41,6 +41,10 @@ type Config struct {
 	// (tls-handshake-timeout, seconds; Shingle's own directive, Redis has
 	// none). Default 10 s.
 	TLSHandshakeTimeout time.Duration
+	// TLSAutoReloadInterval is how often the certificate, key and CA files
+	// are checked for changes, and reloaded for new handshakes when they
+	// changed (tls-auto-reload-interval, seconds; 0, the default, never).
+	TLSAutoReloadInterval time.Duration
 	// RequirePass is the password of the default user (requirepass); empty
 	// for none.
 	RequirePass string
@@ -273,6 +277,7 @@ var directives = []directive{
 	secondsDirective("timeout", func(c *Config) *time.Duration { return &c.Timeout }, 0, noEffect),
 	secondsDirective("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive }, 0, noEffect),
 	secondsDirective("tls-handshake-timeout", func(c *Config) *time.Duration { return &c.TLSHandshakeTimeout }, 1, noEffect),
+	secondsDirective("tls-auto-reload-interval", func(c *Config) *time.Duration { return &c.TLSAutoReloadInterval }, 0, noEffect),
 	strDirective("tls-cert-file", func(c *Config) *string { return &c.TLS.CertFile }, reloadTLS),
 	strDirective("tls-key-file", func(c *Config) *string { return &c.TLS.KeyFile }, reloadTLS),
 	strDirective("tls-key-file-pass", func(c *Config) *string { return &c.TLS.KeyFilePass }, reloadTLS),

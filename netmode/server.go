@@ -38,6 +38,8 @@ type Server struct {
 	start time.Time
 	stats Stats
 	ops   opsMeter
+	// reload is the state of TLS file reloads (reload.go).
+	reload reloadState
 
 	// mu guards the fields below, and serializes configuration changes.
 	// Lock order: Server.mu, then client.mu; neither is held while calling
@@ -92,14 +94,17 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	s.table.Add(serverCommands()...)
 	s.cfg.Store(cfg)
 	if cfg.usesTLS() {
+		sum := tlsFilesSum(cfg.TLS)
 		t, err := tlsconn.NewServerTLS(cfg.TLS)
 		if err != nil {
 			return nil, fmt.Errorf("netmode: %w", err)
 		}
 		s.tls.Store(t)
+		s.reload.sum = sum
 	}
-	s.loops.Add(1)
+	s.loops.Add(2)
 	go s.meter()
+	go s.autoReload()
 	return s, nil
 }
 
@@ -217,10 +222,13 @@ func (s *Server) serverTLS(transport string) (tlsConfig *tls.Config, err error) 
 		s.tlsMu.Lock()
 		defer s.tlsMu.Unlock()
 		if t = s.tls.Load(); t == nil {
-			if t, err = tlsconn.NewServerTLS(s.cfg.Load().TLS); err != nil {
+			st := s.cfg.Load().TLS
+			sum := tlsFilesSum(st)
+			if t, err = tlsconn.NewServerTLS(st); err != nil {
 				return nil, fmt.Errorf("netmode: %w", err)
 			}
 			s.tls.Store(t)
+			s.reload.setSum(sum)
 		}
 	}
 	return t.Config(), nil

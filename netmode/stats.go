@@ -2,9 +2,14 @@ package netmode
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"maps"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shinglekv/shingle/tlsconn"
 )
 
 // Stats are the server's counters, as INFO stats shows them. All fields
@@ -27,6 +32,46 @@ type Stats struct {
 	TLSHandshakeTimeouts atomic.Int64 // tls_handshake_timeouts
 	PlainTextOnTLSPort   atomic.Int64 // tls_plaintext_clients: spoke plain RESP to a TLS port
 	TLSOnPlainPort       atomic.Int64 // tls_clients_on_plain_port: sent a TLS handshake to a plain port
+
+	// TLS handshakes completed on TLS ports, and how many resumed a
+	// session (INFO tls).
+	TLSHandshakes atomic.Int64 // tls_handshakes
+	TLSResumed    atomic.Int64 // tls_handshakes_resumed
+
+	sessions sessionCounts
+}
+
+// sessionCounts counts completed TLS handshakes by protocol version and
+// cipher suite (INFO tls).
+type sessionCounts struct {
+	mu        sync.Mutex
+	byVersion map[string]int64
+	byCipher  map[string]int64
+}
+
+// countHandshake counts a completed TLS handshake.
+func (st *Stats) countHandshake(sec *tlsconn.Security) {
+	st.TLSHandshakes.Add(1)
+	if sec.Resumed {
+		st.TLSResumed.Add(1)
+	}
+	sc := &st.sessions
+	sc.mu.Lock()
+	if sc.byVersion == nil {
+		sc.byVersion, sc.byCipher = map[string]int64{}, map[string]int64{}
+	}
+	sc.byVersion[tlsconn.VersionName(sec.Version)]++
+	sc.byCipher[tls.CipherSuiteName(sec.CipherSuite)]++
+	sc.mu.Unlock()
+}
+
+// SessionCounts returns the completed TLS handshakes by protocol version
+// ("TLSv1.3") and by cipher suite (IANA name).
+func (st *Stats) SessionCounts() (byVersion, byCipher map[string]int64) {
+	sc := &st.sessions
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return maps.Clone(sc.byVersion), maps.Clone(sc.byCipher)
 }
 
 func (st *Stats) reset() {
@@ -35,9 +80,13 @@ func (st *Stats) reset() {
 		&st.NetInputBytes, &st.NetOutputBytes, &st.ErrorReplies, &st.ProtocolErrors,
 		&st.QueryBufferLimit, &st.IdleTimeouts, &st.StalledOutput, &st.TLSHandshakeFailures,
 		&st.TLSHandshakeTimeouts, &st.PlainTextOnTLSPort, &st.TLSOnPlainPort,
+		&st.TLSHandshakes, &st.TLSResumed,
 	} {
 		c.Store(0)
 	}
+	st.sessions.mu.Lock()
+	st.sessions.byVersion, st.sessions.byCipher = nil, nil
+	st.sessions.mu.Unlock()
 }
 
 // countHandshakeFailure classifies a failed TLS handshake.

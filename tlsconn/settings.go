@@ -713,6 +713,19 @@ func (t *ServerTLS) Config() *tls.Config { return t.config }
 // Settings returns the settings of the configuration in service.
 func (t *ServerTLS) Settings() Settings { return t.current.Load().settings }
 
+// Certificate returns the server certificate in service (the leaf).
+func (t *ServerTLS) Certificate() *x509.Certificate {
+	c := t.current.Load().config
+	if len(c.Certificates) == 0 {
+		return nil
+	}
+	leaf := c.Certificates[0].Leaf
+	if leaf == nil && len(c.Certificates[0].Certificate) > 0 {
+		leaf, _ = x509.ParseCertificate(c.Certificates[0].Certificate[0])
+	}
+	return leaf
+}
+
 // Update builds a configuration from s, reading every file again even when
 // s equals the current settings (the certificate-rotation path: CONFIG SET
 // tls-cert-file to its current value), and puts it in service for the

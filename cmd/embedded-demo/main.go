@@ -11,7 +11,8 @@
 // development CA and server certificate it creates in the data directory
 // on first start and reuses afterwards (tls-auth-clients optional: a client
 // certificate from that CA, also created, is checked when sent). SIGINT and
-// SIGTERM shut it down gracefully.
+// SIGTERM shut it down gracefully; SIGHUP reloads the TLS certificate, key
+// and CA files for new connections.
 package main
 
 import (
@@ -35,7 +36,7 @@ import (
 
 func main() {
 	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, stop); err != nil {
 		fmt.Fprintln(os.Stderr, "embedded-demo:", err)
 		os.Exit(1)
@@ -105,7 +106,17 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 	}
 	greet(out, srv, cfg, dev)
 
-	<-stop
+	// SIGHUP reloads the TLS files; any other signal stops.
+	for sig := range stop {
+		if sig != syscall.SIGHUP {
+			break
+		}
+		if err := srv.ReloadTLS(); err != nil {
+			fmt.Fprintf(out, "SIGHUP: TLS reload failed, the previous certificate stays in service: %v\n", err)
+		} else {
+			fmt.Fprintln(out, "SIGHUP: TLS certificates reloaded")
+		}
+	}
 	fmt.Fprintln(out, "Received a signal: shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

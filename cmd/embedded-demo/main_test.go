@@ -321,3 +321,58 @@ func TestStartFailureReturnsError(t *testing.T) {
 		t.Fatal("run succeeded on a port in use")
 	}
 }
+
+// TestSIGHUPReloadsCertificates replaces the server certificate and sends
+// SIGHUP: new connections get the new one; a broken key is reported and
+// the certificate in service stays.
+func TestSIGHUPReloadsCertificates(t *testing.T) {
+	dir := t.TempDir()
+	tlsDir := filepath.Join(dir, "tls")
+	tlsPort := strconv.Itoa(testutil.FreePort(t))
+	d := startDemo(t, []string{"--dir", dir, "--port", "0", "--tls-port", tlsPort, "--quic-port", "0"}, "tls")
+	defer d.shutdown(t)
+	caPEM, err := os.ReadFile(filepath.Join(tlsDir, "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	caKey, err := os.ReadFile(filepath.Join(tlsDir, "ca.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := certgen.LoadCA(caPEM, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	serial := func() string {
+		c, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", tlsPort), &tls.Config{RootCAs: pool, ServerName: "localhost"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	before := serial()
+	certPEM, keyPEM, err := ca.Issue(certgen.ServerLeafOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := certgen.WriteFiles(tlsDir, map[string][]byte{"server.crt": certPEM, "server.key": keyPEM}); err != nil {
+		t.Fatal(err)
+	}
+	d.stop <- syscall.SIGHUP
+	d.waitLine(t, "SIGHUP: TLS certificates reloaded")
+	after := serial()
+	if after == before {
+		t.Fatal("after SIGHUP the server still presents the old certificate")
+	}
+	if err := os.WriteFile(filepath.Join(tlsDir, "server.key"), []byte("broken"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d.stop <- syscall.SIGHUP
+	d.waitLine(t, "SIGHUP: TLS reload failed")
+	if got := serial(); got != after {
+		t.Fatalf("a broken key replaced the certificate in service: serial %s, want %s", got, after)
+	}
+}

@@ -1,0 +1,71 @@
+package netmode
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestTLSAutoReload rotates the server certificate to one from a second CA
+// while a client holds a connection: with tls-auto-reload-interval set, new
+// clients trusting only the new CA get in, those trusting only the old one
+// no longer do, and the open connection goes on. A broken replacement
+// keeps the certificate in service and shows in INFO tls.
+func TestTLSAutoReload(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLSAutoReloadInterval = time.Second })
+	held, err := ts.rawTLS(t, ts.clientTLS(t, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, held, "SET", "k", "before")
+
+	second := newPKI(t, "Second CA")
+	toNew := ts.clientTLS(t, true)
+	toNew.RootCAs = second.clientTLS(t, false).RootCAs // trusts only the second CA for the server
+	for src, dst := range map[string]string{second.certFile: ts.certFile, second.keyFile: ts.keyFile} {
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "a client trusting only the new CA to get in", func() bool {
+		c, err := ts.rawTLS(t, toNew)
+		if err != nil {
+			return false
+		}
+		_, err = c.Do("PING")
+		return err == nil
+	})
+	if got := mustDo(t, held, "GET", "k"); got != `"before"` {
+		t.Fatalf("the connection opened before the reload reads %s", got)
+	}
+	if c, err := ts.rawTLS(t, ts.clientTLS(t, true)); err == nil {
+		if _, err := c.Do("PING"); err == nil {
+			t.Fatal("a client trusting only the old CA was served after the reload")
+		}
+	}
+	info := mustDo(t, held, "INFO", "tls")
+	for _, want := range []string{`tls_reloads:1\r\n`, `tls_last_reload_status:ok\r\n`, "tls_cert_subject:", "tls_handshakes:", "tls_version_TLSv1.3:"} {
+		if !strings.Contains(info, want) {
+			t.Fatalf("INFO tls lacks %q:\n%s", want, info)
+		}
+	}
+
+	if err := os.WriteFile(ts.keyFile, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the broken key to show in INFO tls", func() bool {
+		return strings.Contains(mustDo(t, held, "INFO", "tls"), `tls_last_reload_status:failed\r\n`)
+	})
+	c, err := ts.rawTLS(t, toNew)
+	if err != nil {
+		t.Fatalf("after a broken reload: %v", err)
+	}
+	if _, err := c.Do("PING"); err != nil {
+		t.Fatalf("after a broken reload the certificate in service stopped serving: %v", err)
+	}
+}
