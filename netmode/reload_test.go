@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"crypto/tls"
 	"os"
 	"strings"
 	"testing"
@@ -67,5 +68,48 @@ func TestTLSAutoReload(t *testing.T) {
 	}
 	if _, err := c.Do("PING"); err != nil {
 		t.Fatalf("after a broken reload the certificate in service stopped serving: %v", err)
+	}
+}
+
+// TestSessionResumptionCounted reconnects with a client session cache: the
+// second connection resumes and INFO tls counts it; with
+// tls-session-caching no, reconnecting resumes nothing.
+func TestSessionResumptionCounted(t *testing.T) {
+	ts := startServer(t, nil)
+	admin := ts.raw(t)
+	counter := func() string {
+		for _, l := range strings.Split(mustDo(t, admin, "INFO", "tls"), `\r\n`) {
+			if v, ok := strings.CutPrefix(l, "tls_handshakes_resumed:"); ok {
+				return v
+			}
+		}
+		t.Fatal("INFO tls has no tls_handshakes_resumed")
+		return ""
+	}
+	connect := func(tc *tls.Config) {
+		c, err := ts.rawTLS(t, tc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustDo(t, c, "PING") // reads the session ticket too
+		c.Close()
+	}
+	tc := ts.clientTLS(t, true)
+	tc.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	connect(tc)
+	if got := counter(); got != "0" {
+		t.Fatalf("after a first connection tls_handshakes_resumed = %s", got)
+	}
+	connect(tc)
+	if got := counter(); got != "1" {
+		t.Fatalf("after reconnecting tls_handshakes_resumed = %s, want 1", got)
+	}
+
+	mustDo(t, admin, "CONFIG", "SET", "tls-session-caching", "no")
+	tc.ClientSessionCache = tls.NewLRUClientSessionCache(4)
+	connect(tc)
+	connect(tc)
+	if got := counter(); got != "1" {
+		t.Fatalf("with tls-session-caching no, tls_handshakes_resumed = %s, want still 1", got)
 	}
 }

@@ -49,11 +49,14 @@
 //     traditional encrypted PEM keys. PKCS#8 "ENCRYPTED PRIVATE KEY" files
 //     (OpenSSL 3's default) are refused with the openssl command that
 //     converts them.
-//   - Session resumption uses tickets, not a server-side cache:
-//     tls-session-cache-timeout bounds a ticket's age (0 turns resumption
-//     off), tls-session-cache-size is checked and stored but unused, and a
-//     configuration change (Update) ends resumption of earlier sessions, so
-//     that a new CA or policy cannot be bypassed by resuming.
+//   - Sessions are kept in a server-side cache, as OpenSSL keeps them, for
+//     TLS 1.2 and 1.3 alike: tls-session-cache-size bounds it (least
+//     recently used out first; 0 is no limit), tls-session-cache-timeout
+//     bounds a session's age (0 turns resumption off). The session ticket a
+//     client holds is only a random identifier of its entry, so the
+//     session's secrets never leave the server. A configuration change
+//     (Update, a reload) starts a new cache and so ends the resumption of
+//     earlier sessions: a new CA or policy cannot be bypassed by resuming.
 //   - tls-ca-cert-dir is read when the configuration is built; a CA added to
 //     the directory takes effect at the next Update (CONFIG SET).
 //   - Whenever certificates are verified (tls-auth-clients yes or optional,

@@ -1,9 +1,10 @@
 package tlsconn
 
 import (
+	"container/list"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -178,15 +179,13 @@ type Settings struct {
 	PreferServerCiphers bool
 
 	// SessionCaching is tls-session-caching: whether clients may resume
-	// sessions. Go resumes TLS 1.2 and 1.3 sessions with session tickets
-	// (the state travels, encrypted, with the client) rather than with
-	// OpenSSL's server-side session-ID cache. Default true (yes).
+	// sessions, TLS 1.2 and 1.3 alike. The sessions stay in a server-side
+	// cache, as OpenSSL's do; the session ticket a client receives is only
+	// the random identifier of its entry. Default true (yes).
 	SessionCaching bool
-	// SessionCacheSize is tls-session-cache-size: the number of sessions
-	// OpenSSL's server-side cache holds. Validated (it must not be
-	// negative) and kept, but without effect in this version: tickets need
-	// no server-side cache, so no session is ever evicted for lack of room.
-	// Default 20480.
+	// SessionCacheSize is tls-session-cache-size: the most sessions the
+	// cache holds, the least recently used leaving first; 0 means no
+	// limit, as in OpenSSL. Default 20480.
 	SessionCacheSize int
 	// SessionCacheTimeout is tls-session-cache-timeout, in seconds: how
 	// long after its ticket was issued a session can be resumed. 0 turns
@@ -322,11 +321,11 @@ func (l limits) apply(cfg *tls.Config) {
 // The configuration maps the directives as follows: Protocols to
 // MinVersion/MaxVersion; Ciphers to CipherSuites; AuthClients to ClientAuth,
 // with ClientCAs from CACertFile and CACertDir only; SessionCaching to
-// SessionTicketsDisabled; SessionCacheTimeout to WrapSession/UnwrapSession,
-// which stamp each ticket with its issue time (Config.Time, when set, is the
-// clock) and refuse older ones. Tickets are encrypted with keys of this
-// configuration alone, so sessions issued under another configuration never
-// resume under this one.
+// SessionTicketsDisabled; SessionCacheSize and SessionCacheTimeout to a
+// server-side session cache behind WrapSession/UnwrapSession (Config.Time,
+// when set, is its clock): a ticket is a random identifier of a cache
+// entry. The cache belongs to this configuration alone, so sessions issued
+// under another configuration never resume under this one.
 func (s *Settings) ServerConfig() (*tls.Config, error) {
 	clientAuth, err := clientAuthType(s.AuthClients)
 	if err != nil {
@@ -386,45 +385,87 @@ func (s *Settings) ServerConfig() (*tls.Config, error) {
 	if !s.SessionCaching || s.SessionCacheTimeout == 0 {
 		cfg.SessionTicketsDisabled = true
 	} else {
-		limitTicketAge(cfg, time.Duration(s.SessionCacheTimeout)*time.Second)
+		cacheSessions(cfg, s.SessionCacheSize, time.Duration(s.SessionCacheTimeout)*time.Second)
 	}
 	return cfg, nil
 }
 
-// ticketStampPrefix marks the SessionState.Extra entry holding the time a
-// ticket was issued (8 bytes of Unix nanoseconds follow).
-const ticketStampPrefix = "shingle/tlsconn/issued/v1:"
+// sessionCache is the server-side session cache: a session ticket is only
+// a random identifier of an entry here, so the session's secrets never
+// leave the server, at most size sessions are kept (least recently used
+// first out; 0 means no limit, as in OpenSSL), and an entry expires timeout
+// after it was issued.
+type sessionCache struct {
+	mu      sync.Mutex
+	size    int
+	timeout time.Duration
+	now     func() time.Time
+	entries map[string]*list.Element
+	lru     list.List // of *sessionEntry, most recent first
+}
 
-// limitTicketAge makes cfg refuse session tickets issued more than timeout
-// ago. The tickets are encrypted with cfg's own automatically rotated keys.
-func limitTicketAge(cfg *tls.Config, timeout time.Duration) {
-	now := func() time.Time {
+type sessionEntry struct {
+	id      string
+	state   []byte // tls.SessionState.Bytes
+	expires time.Time
+}
+
+// cacheSessions makes cfg keep its sessions in a bounded server-side cache
+// with the given limits.
+func cacheSessions(cfg *tls.Config, size int, timeout time.Duration) {
+	c := &sessionCache{size: size, timeout: timeout, entries: map[string]*list.Element{}}
+	c.now = func() time.Time {
 		if cfg.Time != nil {
 			return cfg.Time()
 		}
 		return time.Now()
 	}
-	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-		stamp := binary.BigEndian.AppendUint64([]byte(ticketStampPrefix), uint64(now().UnixNano()))
-		ss.Extra = append(ss.Extra, stamp)
-		return cfg.EncryptTicket(cs, ss)
+	cfg.WrapSession = c.wrap
+	cfg.UnwrapSession = c.unwrap
+}
+
+func (c *sessionCache) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
+	state, err := ss.Bytes()
+	if err != nil {
+		return nil, err
 	}
-	cfg.UnwrapSession = func(identity []byte, cs tls.ConnectionState) (*tls.SessionState, error) {
-		ss, err := cfg.DecryptTicket(identity, cs)
-		if ss == nil || err != nil {
-			return nil, err // (nil, nil): not ours, or not decryptable: full handshake
-		}
-		for _, e := range ss.Extra {
-			if len(e) == len(ticketStampPrefix)+8 && string(e[:len(ticketStampPrefix)]) == ticketStampPrefix {
-				issued := time.Unix(0, int64(binary.BigEndian.Uint64(e[len(ticketStampPrefix):])))
-				if now().Sub(issued) < timeout {
-					return ss, nil
-				}
-				return nil, nil
-			}
-		}
+	id := make([]byte, 16)
+	rand.Read(id)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries[string(id)] = c.lru.PushFront(&sessionEntry{id: string(id), state: state, expires: c.now().Add(c.timeout)})
+	for c.size > 0 && c.lru.Len() > c.size {
+		c.remove(c.lru.Back())
+	}
+	return id, nil
+}
+
+func (c *sessionCache) unwrap(id []byte, _ tls.ConnectionState) (*tls.SessionState, error) {
+	c.mu.Lock()
+	el, ok := c.entries[string(id)]
+	if !ok {
+		c.mu.Unlock()
+		return nil, nil // not ours, evicted or expired: a full handshake
+	}
+	e := el.Value.(*sessionEntry)
+	if !c.now().Before(e.expires) {
+		c.remove(el)
+		c.mu.Unlock()
 		return nil, nil
 	}
+	c.lru.MoveToFront(el)
+	state := e.state
+	c.mu.Unlock()
+	ss, err := tls.ParseSessionState(state)
+	if err != nil {
+		return nil, nil
+	}
+	return ss, nil
+}
+
+func (c *sessionCache) remove(el *list.Element) {
+	delete(c.entries, el.Value.(*sessionEntry).id)
+	c.lru.Remove(el)
 }
 
 // ClientConfig builds the configuration of an outgoing link (replication,

@@ -682,6 +682,25 @@ func TestSessionResumption(t *testing.T) {
 				t.Fatal("a session past tls-session-cache-timeout resumed")
 			}
 
+			// tls-session-cache-size bounds the server's cache: with room
+			// for one session, B's evicts A's.
+			s.SessionCacheSize = 1
+			cfg, err = s.ServerConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv = startServer(t, cfg)
+			a, b := client(), client()
+			resumed(t, srv.addr, a)
+			resumed(t, srv.addr, b)
+			if resumed(t, srv.addr, a) {
+				t.Fatal("a session evicted from a one-entry cache resumed")
+			}
+			if !resumed(t, srv.addr, a) {
+				t.Fatal("the session in the one-entry cache did not resume")
+			}
+			s.SessionCacheSize = DefaultSessionCacheSize
+
 			s.SessionCaching = false
 			cfg, err = s.ServerConfig()
 			if err != nil {
