@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,6 +142,9 @@ func tlsFilesSum(st tlsconn.Settings) [sha256.Size]byte {
 func (s *Server) infoTLS(cfg *Config, line func(string, any)) {
 	line("tls_port", cfg.TLSPort)
 	line("quic_port", cfg.QUICPort)
+	for i, l := range s.Listeners() {
+		line("connections_listener"+strconv.Itoa(i), fmt.Sprintf("name=%s,addr=%s,accepted=%d,current=%d", l.Transport, l.Addr, l.Accepted, l.Current))
+	}
 	line("tls_auth_clients", cfg.TLS.AuthClients)
 	if t := s.tls.Load(); t != nil {
 		if leaf := t.Certificate(); leaf != nil {
@@ -172,8 +176,13 @@ func (s *Server) infoTLS(cfg *Config, line func(string, any)) {
 	line("tls_handshakes", st.TLSHandshakes.Load())
 	line("tls_handshakes_resumed", st.TLSResumed.Load())
 	line("tls_handshake_failures", st.TLSHandshakeFailures.Load())
-	line("tls_handshake_timeouts", st.TLSHandshakeTimeouts.Load())
-	line("tls_plaintext_clients", st.PlainTextOnTLSPort.Load())
+	line("tls_handshake_failures_no_client_cert", st.TLSNoClientCert.Load())
+	line("tls_handshake_failures_unknown_ca", st.TLSUnknownCA.Load())
+	line("tls_handshake_failures_expired_cert", st.TLSExpiredCert.Load())
+	line("tls_handshake_failures_protocol_version", st.TLSProtocolVersion.Load())
+	line("tls_handshake_failures_timeout", st.TLSHandshakeTimeouts.Load())
+	line("tls_handshake_failures_not_tls", st.PlainTextOnTLSPort.Load())
+	line("tls_handshake_failures_other", st.TLSOtherFailures.Load())
 	line("tls_clients_on_plain_port", st.TLSOnPlainPort.Load())
 	byVersion, byCipher := st.SessionCounts()
 	for _, k := range slices.Sorted(maps.Keys(byVersion)) {

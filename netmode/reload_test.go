@@ -2,10 +2,13 @@ package netmode
 
 import (
 	"crypto/tls"
+	"net"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/certgen"
 )
 
 // TestTLSAutoReload rotates the server certificate to one from a second CA
@@ -111,5 +114,71 @@ func TestSessionResumptionCounted(t *testing.T) {
 	connect(tc)
 	if got := counter(); got != "1" {
 		t.Fatalf("with tls-session-caching no, tls_handshakes_resumed = %s, want still 1", got)
+	}
+}
+
+// TestTLSFailureReasons fails a handshake for each reason INFO tls
+// classifies and sees each counted under its name, and the listener's
+// connections counted.
+func TestTLSFailureReasons(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.TLS.Protocols = "TLSv1.3" })
+	admin := ts.raw(t)
+	// present sends cert whatever CAs the server names (Go's client would
+	// otherwise send none that they do not cover).
+	present := func(cert tls.Certificate) *tls.Config {
+		c := ts.clientTLS(t, false)
+		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
+		return c
+	}
+	tryTLS := func(tc *tls.Config) {
+		c, err := tls.Dial("tcp", ts.tls, tc)
+		if err == nil {
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			c.Write([]byte("PING\r\n"))
+			c.Read(make([]byte, 16)) // TLS 1.3: the server's verdict on the certificate arrives here
+			c.Close()
+		}
+	}
+	other := newPKI(t, "Other CA")
+	expiredCert, expiredKey, err := ts.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := tls.X509KeyPair(expiredCert, expiredKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		counter string
+		try     func()
+	}{
+		{"no_client_cert", func() { tryTLS(ts.clientTLS(t, false)) }},
+		{"unknown_ca", func() { tryTLS(present(other.clientTLS(t, true).Certificates[0])) }},
+		{"expired_cert", func() { tryTLS(present(expired)) }},
+		{"protocol_version", func() {
+			c := ts.clientTLS(t, true)
+			c.MaxVersion = tls.VersionTLS12
+			tryTLS(c)
+		}},
+		{"not_tls", func() {
+			c, err := net.Dial("tcp", ts.tls)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte("PING\r\n"))
+			c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			c.Read(make([]byte, 128))
+		}},
+	} {
+		tc.try()
+		eventually(t, "tls_handshake_failures_"+tc.counter+" to count", func() bool {
+			return strings.Contains(mustDo(t, admin, "INFO", "tls"), "tls_handshake_failures_"+tc.counter+`:1\r\n`)
+		})
+	}
+	info := mustDo(t, admin, "INFO", "tls")
+	if !strings.Contains(info, "tls_handshake_failures_other:0") || !strings.Contains(info, "name=tls,addr="+ts.tls+",accepted=5,current=0") {
+		t.Fatalf("INFO tls:\n%s", info)
 	}
 }

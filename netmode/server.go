@@ -69,6 +69,8 @@ type listener struct {
 	managed bool
 	bind    string // the bind entry it serves, as configured
 	addr    string // for a managed listener, the address it was opened on
+
+	accepted, current atomic.Int64 // connections (QUIC: streams) accepted, and still open
 }
 
 // New returns a server for db configured by cfg (nil: DefaultConfig). It
@@ -348,7 +350,12 @@ func (s *Server) accept(l *listener) error {
 		}
 		s.conns.Add(1)
 		s.mu.Unlock()
-		go s.serveConn(conn)
+		l.accepted.Add(1)
+		l.current.Add(1)
+		go func() {
+			defer l.current.Add(-1)
+			s.serveConn(conn)
+		}()
 	}
 }
 
@@ -362,7 +369,7 @@ func (s *Server) hasListener(l *listener) bool {
 }
 
 // Listeners returns the open listeners' transports and addresses, in the
-// order INFO lists them: tcp, unix, tls.
+// order INFO lists them: tcp, unix, tls, quic.
 func (s *Server) Listeners() []ListenerInfo {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -370,7 +377,8 @@ func (s *Server) Listeners() []ListenerInfo {
 	for _, t := range []string{tlsconn.TCP, tlsconn.Unix, tlsconn.TLS, tlsconn.QUIC} {
 		for _, l := range s.listeners {
 			if l.ln.Transport() == t {
-				out = append(out, ListenerInfo{Transport: t, Addr: l.ln.Addr(), Bind: l.bind})
+				out = append(out, ListenerInfo{Transport: t, Addr: l.ln.Addr(), Bind: l.bind,
+					Accepted: l.accepted.Load(), Current: l.current.Load()})
 			}
 		}
 	}
@@ -382,6 +390,9 @@ type ListenerInfo struct {
 	Transport string
 	Addr      net.Addr // the resolved address: the real port when 0 was asked for
 	Bind      string   // the bind entry it serves, as configured
+	// Accepted counts the connections (for QUIC, the client sessions:
+	// streams) it accepted; Current those still open.
+	Accepted, Current int64
 }
 
 // Addr returns the address of the first listener of transport, or nil.

@@ -3,8 +3,10 @@ package netmode
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -31,7 +33,13 @@ type Stats struct {
 	TLSHandshakeFailures atomic.Int64 // tls_handshake_failures (all reasons)
 	TLSHandshakeTimeouts atomic.Int64 // tls_handshake_timeouts
 	PlainTextOnTLSPort   atomic.Int64 // tls_plaintext_clients: spoke plain RESP to a TLS port
-	TLSOnPlainPort       atomic.Int64 // tls_clients_on_plain_port: sent a TLS handshake to a plain port
+	// The other reasons a TLS handshake failed (INFO tls).
+	TLSNoClientCert    atomic.Int64 // tls_handshake_failures_no_client_cert
+	TLSUnknownCA       atomic.Int64 // tls_handshake_failures_unknown_ca
+	TLSExpiredCert     atomic.Int64 // tls_handshake_failures_expired_cert
+	TLSProtocolVersion atomic.Int64 // tls_handshake_failures_protocol_version
+	TLSOtherFailures   atomic.Int64 // tls_handshake_failures_other
+	TLSOnPlainPort     atomic.Int64 // tls_clients_on_plain_port: sent a TLS handshake to a plain port
 
 	// TLS handshakes completed on TLS ports, and how many resumed a
 	// session (INFO tls).
@@ -80,7 +88,8 @@ func (st *Stats) reset() {
 		&st.NetInputBytes, &st.NetOutputBytes, &st.ErrorReplies, &st.ProtocolErrors,
 		&st.QueryBufferLimit, &st.IdleTimeouts, &st.StalledOutput, &st.TLSHandshakeFailures,
 		&st.TLSHandshakeTimeouts, &st.PlainTextOnTLSPort, &st.TLSOnPlainPort,
-		&st.TLSHandshakes, &st.TLSResumed,
+		&st.TLSHandshakes, &st.TLSResumed, &st.TLSNoClientCert, &st.TLSUnknownCA,
+		&st.TLSExpiredCert, &st.TLSProtocolVersion, &st.TLSOtherFailures,
 	} {
 		c.Store(0)
 	}
@@ -92,11 +101,25 @@ func (st *Stats) reset() {
 // countHandshakeFailure classifies a failed TLS handshake.
 func (st *Stats) countHandshakeFailure(err error, notTLS bool) {
 	st.TLSHandshakeFailures.Add(1)
+	var unknownCA x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
 	switch {
 	case notTLS:
 		st.PlainTextOnTLSPort.Add(1)
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		st.TLSHandshakeTimeouts.Add(1)
+	case errors.As(err, &unknownCA):
+		st.TLSUnknownCA.Add(1)
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		st.TLSExpiredCert.Add(1)
+	// crypto/tls has no error values for these two: its messages are the
+	// only way to tell them apart.
+	case strings.Contains(err.Error(), "client didn't provide a certificate"):
+		st.TLSNoClientCert.Add(1)
+	case strings.Contains(err.Error(), "unsupported versions") || strings.Contains(err.Error(), "protocol version not supported"):
+		st.TLSProtocolVersion.Add(1)
+	default:
+		st.TLSOtherFailures.Add(1)
 	}
 }
 
