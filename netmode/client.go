@@ -84,6 +84,13 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 		return
 	}
 	c := s.newClient(conn, cfg)
+	if !c.authenticateByCert(cfg, conn.Security()) {
+		s.nclients.Add(-1)
+		conn.SetWriteDeadline(time.Now().Add(time.Second))
+		conn.Write([]byte("-NOPERM the client certificate names no enabled user\r\n"))
+		conn.Close()
+		return
+	}
 	s.mu.Lock()
 	if s.stopping.Load() {
 		s.mu.Unlock()
@@ -115,7 +122,7 @@ func (s *Server) newClient(conn tlsconn.Conn, cfg *Config) *client {
 		proto:   2,
 		user:    "default",
 	}
-	c.authed = cfg.RequirePass == ""
+	c.authed = s.defaultAuthed()
 	c.sess = s.db.NewSession()
 	c.ctx = command.Ctx{Ops: &c.sess.Ops, DB: s.db, Proto: 2, Client: c}
 	c.lastActive.Store(c.created.UnixNano())

@@ -1,7 +1,6 @@
 package netmode
 
 import (
-	"crypto/subtle"
 	"crypto/tls"
 	"strconv"
 	"strings"
@@ -36,6 +35,7 @@ func serverCommands() []*command.Command {
 		{Name: "command", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @connection"), Run: commandCmd},
 		{Name: "config", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: configCmd},
 		{Name: "info", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @dangerous"), Run: infoCmd},
+		{Name: "acl", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: aclCmd},
 	}
 }
 
@@ -53,16 +53,18 @@ func echo(_ *command.Ctx, args [][]byte) command.Reply { return command.Bulk(arg
 
 var errWrongPass = command.ErrorReply("WRONGPASS invalid username-password pair or user is disabled.")
 
-// checkAuth checks a user and password against the default user, the only
-// one before ACLs: with requirepass set its password is requirepass,
-// without it the default user takes any password.
+// checkAuth checks a user and password, counting a failure.
 func (c *client) checkAuth(user, pass []byte) bool {
-	if string(user) != "default" {
+	if !c.s.users.Authenticate(string(user), string(pass)) {
+		c.s.stats.ACLDeniedAuth.Add(1)
 		return false
 	}
-	want := c.s.cfg.Load().RequirePass
-	return want == "" || subtle.ConstantTimeCompare(pass, []byte(want)) == 1
+	return true
 }
+
+// defaultAuthed reports whether a new connection starts authenticated as
+// the default user: when that user is on and needs no password.
+func (s *Server) defaultAuthed() bool { return s.users.Authenticate("default", "") }
 
 func (c *client) setAuthed(user string) {
 	c.mu.Lock()
@@ -75,7 +77,7 @@ func auth(ctx *command.Ctx, args [][]byte) command.Reply {
 	var user, pass []byte
 	switch len(args) {
 	case 2:
-		if c.s.cfg.Load().RequirePass == "" {
+		if c.s.defaultAuthed() {
 			return command.ErrorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		}
 		user, pass = []byte("default"), args[1]
@@ -196,7 +198,7 @@ func reset(ctx *command.Ctx, _ [][]byte) command.Reply {
 	c.name = ""
 	c.proto = 2
 	c.noEvict = false
-	c.authed = c.s.cfg.Load().RequirePass == ""
+	c.authed = c.s.defaultAuthed()
 	c.user = "default"
 	c.mu.Unlock()
 	ctx.Proto, c.ctx.Proto = 2, 2

@@ -288,6 +288,9 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	if built != nil {
 		s.reload.setSum(sum)
 	}
+	if next.RequirePass != old.RequirePass {
+		setRequirePass(s.users, next.RequirePass)
+	}
 	s.cfg.Store(next)
 	return command.OK
 }
@@ -470,6 +473,11 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("tls_handshake_timeouts", st.TLSHandshakeTimeouts.Load())
 		line("tls_plaintext_clients", st.PlainTextOnTLSPort.Load())
 		line("tls_clients_on_plain_port", st.TLSOnPlainPort.Load())
+		line("acl_access_denied_auth", st.ACLDeniedAuth.Load())
+		line("acl_access_denied_cmd", st.ACLDeniedCmd.Load())
+		line("acl_access_denied_key", st.ACLDeniedKey.Load())
+		line("acl_access_denied_channel", 0)
+		line("acl_access_denied_tls_cert", st.ACLDeniedCert.Load())
 	case "replication":
 		off, id := ctx.Ops.Offset(), ctx.Ops.ReplicationID()
 		b.WriteString("# Replication\r\n")

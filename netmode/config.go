@@ -48,6 +48,15 @@ type Config struct {
 	// RequirePass is the password of the default user (requirepass); empty
 	// for none.
 	RequirePass string
+	// Users are the user directives of a config file, in order: each a
+	// user name and its ACL rules ("alice", "on", ">pw", "~app:*",
+	// "+@read"). At run time, ACL SETUSER and DELUSER change the users.
+	Users [][]string
+	// TLSAuthClientsUser maps a verified client certificate to the user
+	// the connection is authenticated as (tls-auth-clients-user): "CN" (its
+	// subject common name), "URI" (its first URI SAN) or "off", the
+	// default. A certificate naming no enabled user is refused.
+	TLSAuthClientsUser string
 	// MaxClients caps connected clients (maxclients). Default 10000.
 	MaxClients int
 	// ProtoMaxBulkLen is the longest argument accepted, and the longest
@@ -95,6 +104,7 @@ func DefaultConfig() *Config {
 		Port:                   6379,
 		TLS:                    tlsconn.DefaultSettings(),
 		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
+		TLSAuthClientsUser:     "off",
 		MaxClients:             DefaultMaxClients,
 		ProtoMaxBulkLen:        DefaultProtoMaxBulkLen,
 		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
@@ -108,6 +118,10 @@ func DefaultConfig() *Config {
 func (c *Config) clone() *Config {
 	n := *c
 	n.Bind = append([]string(nil), c.Bind...)
+	n.Users = make([][]string, len(c.Users))
+	for i, u := range c.Users {
+		n.Users[i] = append([]string(nil), u...)
+	}
 	n.inert = make(map[string]string, len(c.inert))
 	for k, v := range c.inert {
 		n.inert[k] = v
@@ -119,6 +133,9 @@ func (c *Config) clone() *Config {
 func (c *Config) check() error {
 	if len(c.Bind) == 0 {
 		c.Bind = DefaultConfig().Bind
+	}
+	if c.TLSAuthClientsUser == "" {
+		c.TLSAuthClientsUser = "off"
 	}
 	if c.TLSHandshakeTimeout <= 0 {
 		c.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
@@ -277,6 +294,21 @@ var directives = []directive{
 	secondsDirective("timeout", func(c *Config) *time.Duration { return &c.Timeout }, 0, noEffect),
 	secondsDirective("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive }, 0, noEffect),
 	secondsDirective("tls-handshake-timeout", func(c *Config) *time.Duration { return &c.TLSHandshakeTimeout }, 1, noEffect),
+	{name: "tls-auth-clients-user",
+		get: func(c *Config) string { return c.TLSAuthClientsUser },
+		set: func(c *Config, v string) error {
+			switch strings.ToLower(v) {
+			case "cn":
+				c.TLSAuthClientsUser = "CN"
+			case "uri":
+				c.TLSAuthClientsUser = "URI"
+			case "off":
+				c.TLSAuthClientsUser = "off"
+			default:
+				return fmt.Errorf("argument(s) must be one of the following: off, CN, URI")
+			}
+			return nil
+		}},
 	secondsDirective("tls-auto-reload-interval", func(c *Config) *time.Duration { return &c.TLSAutoReloadInterval }, 0, noEffect),
 	strDirective("tls-cert-file", func(c *Config) *string { return &c.TLS.CertFile }, reloadTLS),
 	strDirective("tls-key-file", func(c *Config) *string { return &c.TLS.KeyFile }, reloadTLS),
@@ -373,6 +405,10 @@ func lookupDirective(name string) *directive {
 // for CONFIG GET (see the package doc). Unknown directives are an error.
 func (c *Config) Set(name string, args ...string) error {
 	name = strings.ToLower(name)
+	if name == "user" { // many of them, and only from a config file or New
+		c.Users = append(c.Users, append([]string(nil), args...))
+		return nil
+	}
 	v := strings.Join(args, " ")
 	if d := lookupDirective(name); d != nil {
 		if err := d.set(c, v); err != nil {

@@ -16,7 +16,7 @@ type multiState struct {
 
 // containers are the commands whose first argument names a subcommand;
 // CLIENT LIST shows them as "client|list", as Redis 7 does.
-var containers = map[string]bool{"client": true, "config": true, "command": true, "debug": true}
+var containers = map[string]bool{"acl": true, "client": true, "config": true, "command": true, "debug": true}
 
 // multiControl commands run at once even inside MULTI.
 var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "quit": true, "reset": true}
@@ -41,6 +41,7 @@ func (c *client) execute(args [][]byte) {
 		c.refuse(command.WrongArgs(cmd.Name))
 	case !c.authed && cmd.Flags&command.FlagNoAuth == 0:
 		c.refuse(errNoAuth)
+	case c.denied(cmd, args):
 	case c.multi != nil && !multiControl[cmd.Name]:
 		if cmd.Flags&command.FlagNoMulti != 0 {
 			c.refuse(errNoMulti)
@@ -81,6 +82,20 @@ func (c *client) holdFor(cmd *command.Command) {
 func (c *client) release() {
 	c.sess.Release()
 	c.held = 0
+}
+
+// denied checks cmd against the client's user (commands that may run
+// before authentication, AUTH and HELLO, are always allowed, as in Redis)
+// and refuses it if the user may not run it.
+func (c *client) denied(cmd *command.Command, args [][]byte) bool {
+	if cmd.Flags&command.FlagNoAuth != 0 {
+		return false
+	}
+	r, ok := c.permitted(cmd, args)
+	if !ok {
+		c.refuse(r)
+	}
+	return !ok
 }
 
 // refuse answers a command that did not run; inside MULTI it also dooms

@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shinglekv/shingle/acl"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
@@ -40,6 +41,7 @@ type Server struct {
 	ops   opsMeter
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
+	users  *acl.Registry
 
 	// mu guards the fields below, and serializes configuration changes.
 	// Lock order: Server.mu, then client.mu; neither is held while calling
@@ -94,6 +96,11 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	}
 	s.closing, s.cancelClose = context.WithCancel(context.Background())
 	s.table.Add(serverCommands()...)
+	users, err := newUsers(cfg, s.table)
+	if err != nil {
+		return nil, err
+	}
+	s.users = users
 	s.cfg.Store(cfg)
 	if cfg.usesTLS() {
 		sum := tlsFilesSum(cfg.TLS)

@@ -43,6 +43,12 @@ type Stats struct {
 
 	// TLS handshakes completed on TLS ports, and how many resumed a
 	// session (INFO tls).
+	// ACL denials, as INFO stats counts them.
+	ACLDeniedAuth atomic.Int64 // acl_access_denied_auth: AUTH or HELLO AUTH failed
+	ACLDeniedCmd  atomic.Int64 // acl_access_denied_cmd
+	ACLDeniedKey  atomic.Int64 // acl_access_denied_key
+	ACLDeniedCert atomic.Int64 // acl_access_denied_tls_cert: a certificate named no enabled user
+
 	TLSHandshakes atomic.Int64 // tls_handshakes
 	TLSResumed    atomic.Int64 // tls_handshakes_resumed
 
@@ -90,6 +96,7 @@ func (st *Stats) reset() {
 		&st.TLSHandshakeTimeouts, &st.PlainTextOnTLSPort, &st.TLSOnPlainPort,
 		&st.TLSHandshakes, &st.TLSResumed, &st.TLSNoClientCert, &st.TLSUnknownCA,
 		&st.TLSExpiredCert, &st.TLSProtocolVersion, &st.TLSOtherFailures,
+		&st.ACLDeniedAuth, &st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedCert,
 	} {
 		c.Store(0)
 	}

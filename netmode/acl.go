@@ -1,0 +1,210 @@
+package netmode
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shinglekv/shingle/acl"
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// Users and access control: the acl package holds the users and their
+// rules; this file connects them to clients. A client is authenticated as
+// a user by AUTH or HELLO AUTH, by a client certificate (with
+// tls-auth-clients-user), or at connection as "default" when that user
+// needs no password. Every command is checked against the user's rules
+// before it runs or is queued, as Redis 7 checks it.
+
+// newUsers builds the users of cfg: the "default" user, the user
+// directives in order (each starting from reset, as Redis loads them), and
+// requirepass as the default user's password (Redis's compatibility rule).
+// Rules naming a command check it against table.
+func newUsers(cfg *Config, table *command.Table) (*acl.Registry, error) {
+	r := acl.NewRegistry()
+	r.SetCommandChecker(func(name string) bool { return table.Lookup([]byte(name)) != nil })
+	seen := map[string]bool{}
+	for _, u := range cfg.Users {
+		if len(u) == 0 {
+			return nil, errors.New("netmode: user directive without a name")
+		}
+		if seen[u[0]] {
+			return nil, fmt.Errorf("netmode: user %s: duplicate user directive", u[0])
+		}
+		seen[u[0]] = true
+		if err := r.SetUser(u[0], append([]string{"reset"}, u[1:]...)...); err != nil {
+			return nil, fmt.Errorf("netmode: user %s: %w", u[0], err)
+		}
+	}
+	if cfg.RequirePass != "" {
+		if err := setRequirePass(r, cfg.RequirePass); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// setRequirePass makes pass the default user's only password ("" for
+// none: nopass), as requirepass does in Redis.
+func setRequirePass(r *acl.Registry, pass string) error {
+	if pass == "" {
+		return r.SetUser("default", "nopass")
+	}
+	return r.SetUser("default", "resetpass", ">"+pass)
+}
+
+// certUser returns the user name a verified client certificate names under
+// tls-auth-clients-user (its subject CN, or its first URI SAN), or "".
+func certUser(mode string, cert *x509.Certificate) string {
+	if cert == nil {
+		return ""
+	}
+	switch strings.ToLower(mode) {
+	case "cn":
+		return cert.Subject.CommonName
+	case "uri":
+		if len(cert.URIs) > 0 {
+			return cert.URIs[0].String()
+		}
+	}
+	return ""
+}
+
+// authenticateByCert logs the client in as the user its certificate
+// names, when tls-auth-clients-user asks for it. A certificate naming no
+// enabled user is refused: it reports false, and the connection is to be
+// closed.
+func (c *client) authenticateByCert(cfg *Config, sec *tlsconn.Security) bool {
+	if sec == nil || strings.EqualFold(cfg.TLSAuthClientsUser, "off") {
+		return true
+	}
+	name := certUser(cfg.TLSAuthClientsUser, sec.PeerCertificate)
+	if name == "" {
+		return sec.PeerCertificate == nil // no certificate: as without the directive
+	}
+	if u := c.s.users.User(name); u == nil || !u.Enabled() {
+		c.s.stats.ACLDeniedCert.Add(1)
+		return false
+	}
+	c.authed, c.user = true, name
+	return true
+}
+
+// permitted checks cmd with args against the client's user, answering and
+// counting a denial as Redis 7 does.
+func (c *client) permitted(cmd *command.Command, args [][]byte) (command.Reply, bool) {
+	u := c.s.users.User(c.user)
+	if u == nil || !u.Enabled() {
+		// The user was deleted or turned off: Redis disconnects its
+		// clients.
+		c.mu.Lock()
+		c.closing = true
+		c.mu.Unlock()
+		return command.ErrorReply("ERR the user of this connection was removed or disabled"), false
+	}
+	if !u.CanRun(cmd.Name, cmd.Categories) {
+		c.s.stats.ACLDeniedCmd.Add(1)
+		return command.ErrorReply(fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", c.lastCommand())), false
+	}
+	for _, k := range cmd.Keys(args) {
+		if !u.CanAccessKey(k) {
+			c.s.stats.ACLDeniedKey.Add(1)
+			return command.ErrorReply("NOPERM this user has no permissions to access one of the keys used as arguments"), false
+		}
+	}
+	return command.Reply{}, true
+}
+
+func (c *client) lastCommand() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lastCmd
+}
+
+// aclCmd answers ACL SETUSER|DELUSER|GETUSER|LIST|USERS|WHOAMI|CAT.
+func aclCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	users := c.s.users
+	sub := strings.ToLower(string(args[1]))
+	n := len(args)
+	wrongArgs := command.ErrorReply("ERR unknown subcommand or wrong number of arguments for '" + string(args[1]) + "'. Try ACL HELP.")
+	switch {
+	case sub == "setuser" && n >= 3:
+		rules := make([]string, 0, n-3)
+		for _, a := range args[3:] {
+			rules = append(rules, string(a))
+		}
+		if err := users.SetUser(string(args[2]), rules...); err != nil {
+			return command.ErrorReply("ERR " + err.Error())
+		}
+		return command.OK
+	case sub == "deluser" && n >= 3:
+		names := make([]string, 0, n-2)
+		for _, a := range args[2:] {
+			names = append(names, string(a))
+		}
+		deleted, err := users.DelUser(names...)
+		if err != nil {
+			return command.ErrorReply("ERR " + err.Error())
+		}
+		return command.Int(int64(deleted))
+	case sub == "getuser" && n == 3:
+		u := users.User(string(args[2]))
+		if u == nil {
+			return command.Reply{Kind: command.KindNull}
+		}
+		var out []command.Reply
+		for _, f := range u.GetUser() {
+			out = append(out, command.BulkString(f.Name), fieldReply(f.Value))
+		}
+		return command.Map(out...)
+	case sub == "list" && n == 2:
+		return stringsReply(users.List())
+	case sub == "users" && n == 2:
+		return stringsReply(users.Users())
+	case sub == "whoami" && n == 2:
+		return command.BulkString(c.user)
+	case sub == "cat" && n == 2:
+		return stringsReply(acl.Categories())
+	case sub == "cat" && n == 3:
+		cat := "@" + strings.ToLower(string(args[2]))
+		found := false
+		for _, name := range acl.Categories() {
+			found = found || "@"+name == cat
+		}
+		if !found {
+			return command.ErrorReply("ERR Unknown category '" + string(args[2]) + "'")
+		}
+		var names []string
+		for _, cmd := range c.s.table.Commands() {
+			for _, k := range cmd.Categories {
+				if k == cat {
+					names = append(names, cmd.Name)
+					break
+				}
+			}
+		}
+		return stringsReply(names)
+	}
+	return wrongArgs
+}
+
+func fieldReply(v any) command.Reply {
+	switch v := v.(type) {
+	case string:
+		return command.BulkString(v)
+	case []string:
+		return stringsReply(v)
+	}
+	return command.Reply{Kind: command.KindNull}
+}
+
+func stringsReply(ss []string) command.Reply {
+	out := make([]command.Reply, len(ss))
+	for i, s := range ss {
+		out[i] = command.BulkString(s)
+	}
+	return command.Array(out...)
+}

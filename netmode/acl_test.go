@@ -1,0 +1,123 @@
+package netmode
+
+import (
+	"crypto/tls"
+	"strings"
+	"testing"
+
+	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
+)
+
+// certClient connects over TLS presenting a client certificate with the
+// given common name, issued by the server's CA.
+func (ts *testServer) certClient(t *testing.T, cn string) (*testutil.Client, error) {
+	t.Helper()
+	certPEM, keyPEM, err := ts.ca.Issue(certgen.LeafOptions{CommonName: cn, Client: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := ts.clientTLS(t, false)
+	tc.Certificates = []tls.Certificate{pair}
+	return ts.rawTLS(t, tc)
+}
+
+// TestCertificateIdentity maps client certificates to users with
+// tls-auth-clients-user CN: alice may read app:* keys only, a certificate
+// naming no user is refused at connect, and each denial is counted.
+func TestCertificateIdentity(t *testing.T) {
+	ts := startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		c.Users = [][]string{{"alice", "on", "~app:*", "+@read"}}
+	})
+	admin := ts.raw(t)
+	mustDo(t, admin, "SET", "app:x", "1")
+	alice, err := ts.certClient(t, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ cmd, want string }{
+		{"GET app:x", `"1"`},
+		{"SET app:x 2", "(error) NOPERM this user has no permissions to run the 'set' command"},
+		{"GET other:x", "(error) NOPERM this user has no permissions to access one of the keys used as arguments"},
+		{"ACL WHOAMI", "(error) NOPERM this user has no permissions to run the 'acl|whoami' command"},
+		{"AUTH alice wrong", "(error) WRONGPASS invalid username-password pair or user is disabled."},
+	} {
+		if got := mustDo(t, alice, strings.Fields(tc.cmd)...); got != tc.want {
+			t.Errorf("alice: %s = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+	if got := mustDo(t, admin, "CLIENT", "LIST"); !strings.Contains(got, " user=alice ") {
+		t.Errorf("CLIENT LIST shows no user=alice:\n%s", got)
+	}
+
+	bob, err := ts.certClient(t, "bob") // no such user
+	if err == nil {
+		if r, err := bob.Do("PING"); err == nil && !strings.HasPrefix(r.String(), "(error) NOPERM") {
+			t.Fatalf("a certificate naming no user was served: %v", r)
+		}
+	}
+	mustDo(t, admin, "ACL", "SETUSER", "alice", "off")
+	if off, err := ts.certClient(t, "alice"); err == nil {
+		if r, err := off.Do("GET", "app:x"); err == nil && r.String() == `"1"` {
+			t.Fatal("a certificate naming a user that is off was served")
+		}
+	}
+	stats := mustDo(t, admin, "INFO", "stats")
+	for _, want := range []string{"acl_access_denied_cmd:2", "acl_access_denied_key:1", "acl_access_denied_auth:1", "acl_access_denied_tls_cert:2"} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("INFO stats lacks %s:\n%s", want, stats)
+		}
+	}
+}
+
+// TestACLCommands drives users through ACL and AUTH as a Redis client
+// would.
+func TestACLCommands(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.Users = [][]string{{"app", "on", ">secret", "~app:*", "+@all"}} })
+	c := ts.raw(t)
+	for _, tc := range []struct{ cmd, want string }{
+		{"ACL WHOAMI", `"default"`},
+		{"ACL USERS", `["app" "default"]`},
+		{"ACL SETUSER ops on >pw allkeys +@read -get", `"OK"`},
+		{"ACL SETUSER ops %R~x", "(error) ERR Error in ACL SETUSER modifier '%R~x': Syntax error"},
+		{"ACL DELUSER default", "(error) ERR The 'default' user cannot be removed"},
+		{"AUTH app wrong", "(error) WRONGPASS invalid username-password pair or user is disabled."},
+		{"AUTH app secret", `"OK"`},
+		{"ACL WHOAMI", `"app"`},
+		{"SET app:1 v", `"OK"`},
+		{"SET other v", "(error) NOPERM this user has no permissions to access one of the keys used as arguments"},
+		{"AUTH ops pw", `"OK"`},
+		{"GET app:1", "(error) NOPERM this user has no permissions to run the 'get' command"},
+		{"STRLEN app:1", "(integer) 1"},
+		{"AUTH default anything", `"OK"`}, // nopass
+		{"ACL DELUSER ops nobody", "(integer) 1"},
+		{"ACL USERS", `["app" "default"]`},
+	} {
+		if got := mustDo(t, c, strings.Fields(tc.cmd)...); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+	if got := mustDo(t, c, "ACL", "GETUSER", "app"); !strings.Contains(got, `"~app:*"`) || !strings.Contains(got, `"flags"`) {
+		t.Errorf("ACL GETUSER app = %s", got)
+	}
+	if got := mustDo(t, c, "ACL", "LIST"); !strings.Contains(got, "user app on") {
+		t.Errorf("ACL LIST = %s", got)
+	}
+}
+
+// TestInteropRedisCliCertUser connects the real redis-cli with a client
+// certificate under tls-auth-clients-user CN: ACL WHOAMI names the user.
+func TestInteropRedisCliCertUser(t *testing.T) {
+	bin := testutil.RequireTool(t, "redis-cli")
+	ts := startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		c.Users = [][]string{{"client", "on", "allkeys", "+@all"}} // the CN of the test PKI's client certificate
+	})
+	conn := ts.tlsToolArgs(t, true)
+	wantCliOutput(t, "ACL WHOAMI", runCli(t, bin, conn, "ACL", "WHOAMI"), "client")
+}
