@@ -3,6 +3,7 @@ package netmode
 import (
 	"context"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -139,5 +140,80 @@ func TestQUICPortDirective(t *testing.T) {
 	}
 	if info := mustDo(t, c, "INFO", "server"); strings.Contains(info, "name=quic") {
 		t.Fatalf("quic-port 0 left a listener:\n%s", info)
+	}
+}
+
+// TestQUICHostile sends what a QUIC port must survive: garbage datagrams,
+// a session that starts a command and is abandoned, a session reset by
+// its client, and a reload to a key that does not match the certificate.
+// Each is counted, and a healthy client sharing the QUIC connection of
+// the bad sessions is served throughout.
+func TestQUICHostile(t *testing.T) {
+	ts := startServer(t, func(c *Config) { c.Timeout = time.Second })
+	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
+	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	t.Cleanup(func() { d.Close() })
+	healthy := quicClient(t, d, addr, 2)
+	admin := ts.raw(t)
+	infoTLS := func() string { return mustDo(t, admin, "INFO", "tls") }
+	ctx := context.Background()
+
+	udp, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	for _, junk := range [][]byte{[]byte("PING\r\n"), {0}, {0xc0, 0, 0, 0, 1, 8}, make([]byte, 1200)} {
+		udp.Write(junk)
+	}
+	eventually(t, "the garbage datagrams to be counted", func() bool {
+		return !strings.Contains(infoTLS(), ",dropped_datagrams=0")
+	})
+	if err := roundTrip(t, healthy, "after-garbage"); err != nil {
+		t.Fatalf("after garbage datagrams: %v", err)
+	}
+
+	abandoned, err := d.DialContext(ctx, "udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer abandoned.Close()
+	abandoned.Write([]byte("*2\r\n$3\r\nGE")) // half a command, then silence
+	reset, err := d.DialContext(ctx, "udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset.Write([]byte("*1\r\n$4\r\nPI"))
+	reset.Close() // the client gives up on it
+	if err := roundTrip(t, healthy, "beside-abandoned"); err != nil {
+		t.Fatalf("beside an abandoned session: %v", err)
+	}
+	eventually(t, "the abandoned session to time out", func() bool {
+		return !strings.Contains(mustDo(t, admin, "INFO", "stats"), "client_idle_timeout_disconnections:0")
+	})
+
+	other := newPKI(t, "Other CA")
+	key, err := os.ReadFile(other.keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ts.keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.srv.ReloadTLS(); err == nil {
+		t.Fatal("a reload to a key that does not match the certificate succeeded")
+	}
+	if info := infoTLS(); !strings.Contains(info, `tls_reload_failures:1\r\n`) || !strings.Contains(info, `tls_last_reload_status:failed\r\n`) {
+		t.Fatalf("INFO tls after a failed reload:\n%s", info)
+	}
+	fresh := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	t.Cleanup(func() { fresh.Close() })
+	if err := roundTrip(t, quicClient(t, fresh, addr, 2), "after-bad-reload"); err != nil {
+		t.Fatalf("a new QUIC client after a failed reload: %v", err)
+	}
+	// The healthy session idled past timeout meanwhile; a new one on the
+	// same QUIC connection is served.
+	if err := roundTrip(t, quicClient(t, d, addr, 2), "still"); err != nil {
+		t.Fatalf("a new session on the first QUIC connection after everything: %v", err)
 	}
 }

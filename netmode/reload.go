@@ -143,7 +143,11 @@ func (s *Server) infoTLS(cfg *Config, line func(string, any)) {
 	line("tls_port", cfg.TLSPort)
 	line("quic_port", cfg.QUICPort)
 	for i, l := range s.Listeners() {
-		line("connections_listener"+strconv.Itoa(i), fmt.Sprintf("name=%s,addr=%s,accepted=%d,current=%d", l.Transport, l.Addr, l.Accepted, l.Current))
+		v := fmt.Sprintf("name=%s,addr=%s,accepted=%d,current=%d", l.Transport, l.Addr, l.Accepted, l.Current)
+		if l.Transport == tlsconn.QUIC {
+			v += fmt.Sprintf(",dropped_datagrams=%d", l.DroppedDatagrams)
+		}
+		line("connections_listener"+strconv.Itoa(i), v)
 	}
 	line("tls_auth_clients", cfg.TLS.AuthClients)
 	if t := s.tls.Load(); t != nil {

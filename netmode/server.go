@@ -384,8 +384,12 @@ func (s *Server) Listeners() []ListenerInfo {
 	for _, t := range []string{tlsconn.TCP, tlsconn.Unix, tlsconn.TLS, tlsconn.QUIC} {
 		for _, l := range s.listeners {
 			if l.ln.Transport() == t {
-				out = append(out, ListenerInfo{Transport: t, Addr: l.ln.Addr(), Bind: l.bind,
-					Accepted: l.accepted.Load(), Current: l.current.Load()})
+				info := ListenerInfo{Transport: t, Addr: l.ln.Addr(), Bind: l.bind,
+					Accepted: l.accepted.Load(), Current: l.current.Load()}
+				if d, ok := l.ln.(interface{ DroppedDatagrams() int64 }); ok {
+					info.DroppedDatagrams = d.DroppedDatagrams()
+				}
+				out = append(out, info)
 			}
 		}
 	}
@@ -400,6 +404,9 @@ type ListenerInfo struct {
 	// Accepted counts the connections (for QUIC, the client sessions:
 	// streams) it accepted; Current those still open.
 	Accepted, Current int64
+	// DroppedDatagrams counts, for QUIC, the datagrams dropped as not QUIC,
+	// malformed or for no known connection.
+	DroppedDatagrams int64
 }
 
 // Addr returns the address of the first listener of transport, or nil.

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/qlog"
+	"github.com/quic-go/quic-go/qlogwriter"
 )
 
 // ALPN is the application protocol a QUIC client must offer: RESP, one
@@ -70,6 +73,7 @@ func quicTLS(base *tls.Config) *tls.Config {
 // every connection is.
 type quicListener struct {
 	tr      *quic.Transport
+	drops   dropCounter
 	ln      *quic.Listener
 	streams chan Conn
 	ctx     context.Context // cancelled by Close
@@ -112,13 +116,14 @@ func listenQUIC(addr string, config *tls.Config) (*quicListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &quic.Transport{Conn: udp}
+	l := &quicListener{streams: make(chan Conn), conns: map[*quicConn]bool{}}
+	tr := &quic.Transport{Conn: udp, Tracer: &l.drops}
 	ln, err := tr.Listen(quicTLS(config), quicConfig())
 	if err != nil {
 		udp.Close()
 		return nil, err
 	}
-	l := &quicListener{tr: tr, ln: ln, streams: make(chan Conn), conns: map[*quicConn]bool{}}
+	l.tr, l.ln = tr, ln
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	l.wg.Add(1)
 	go l.acceptConns()
@@ -219,6 +224,21 @@ func (l *quicListener) Close() error {
 	l.mu.Unlock()
 	return err
 }
+
+// DroppedDatagrams counts the datagrams the listener dropped: not QUIC,
+// malformed, or for no connection it knows.
+func (l *quicListener) DroppedDatagrams() int64 { return l.drops.n.Load() }
+
+// dropCounter counts qlog's packet_dropped events of a transport.
+type dropCounter struct{ n atomic.Int64 }
+
+func (d *dropCounter) RecordEvent(e qlogwriter.Event) {
+	if _, ok := e.(qlog.PacketDropped); ok {
+		d.n.Add(1)
+	}
+}
+
+func (d *dropCounter) Close() error { return nil }
 
 func (l *quicListener) Addr() net.Addr    { return l.ln.Addr() }
 func (l *quicListener) Transport() string { return QUIC }
