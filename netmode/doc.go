@@ -1,6 +1,6 @@
 // Package netmode serves a Shingle store to Redis clients: redis-cli,
 // redis-benchmark, go-redis and every other client speaking RESP, over plain
-// TCP, TLS and unix sockets at the same time.
+// TCP, TLS, QUIC and unix sockets at the same time.
 //
 // # Usage
 //
@@ -24,7 +24,9 @@
 // The listeners, named and numbered as Redis names them (port, tls-port,
 // unixsocket, bind); the connections, one goroutine each, with buffered,
 // pipelined I/O; the RESP protocol in both versions (RESP2, and RESP3 after
-// HELLO 3); the connection state (authentication, name, MULTI); the limits
+// HELLO 3); the connection state (authentication, name, MULTI); who a
+// client is (AUTH, or its client certificate) and what its user may run
+// (the acl package's rules, checked before every command); the limits
 // (maxclients, proto-max-bulk-len, client-query-buffer-limit, timeout, the
 // TLS handshake timeout); and the connection and server commands (PING,
 // HELLO, AUTH, CLIENT, COMMAND, CONFIG, INFO, MULTI/EXEC ...), added to the
