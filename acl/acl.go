@@ -58,6 +58,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/shinglekv/shingle/internal/glob"
 )
@@ -103,7 +104,12 @@ type Registry struct {
 	mu      sync.RWMutex
 	users   map[string]*User
 	checker func(name string) bool
+	version atomic.Uint64 // bumped by every change
 }
+
+// Version changes whenever a user is set or deleted: a caller holding a
+// User from User(name) may keep using it while Version is unchanged.
+func (r *Registry) Version() uint64 { return r.version.Load() }
 
 // NewRegistry returns a registry holding only the "default" user, as Redis
 // starts: on, nopass, ~* (allkeys), +@all.
@@ -154,6 +160,7 @@ func (r *Registry) SetUser(name string, rules ...string) error {
 		}
 	}
 	r.users[name] = u
+	r.version.Add(1)
 	return nil
 }
 
@@ -172,6 +179,7 @@ func (r *Registry) DelUser(names ...string) (int, error) {
 	for _, n := range names {
 		if _, ok := r.users[n]; ok {
 			delete(r.users, n)
+			r.version.Add(1)
 			deleted++
 		}
 	}
@@ -322,6 +330,9 @@ func (u *User) CanRun(name string, categories []string) bool {
 	}
 	return u.allCommands
 }
+
+// AllKeys reports whether the user may access every key (allkeys, ~*).
+func (u *User) AllKeys() bool { return u.allKeys }
 
 // CanAccessKey reports whether key matches one of the user's key patterns.
 func (u *User) CanAccessKey(key []byte) bool {

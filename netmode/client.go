@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shinglekv/shingle/acl"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/store"
@@ -29,6 +30,9 @@ type client struct {
 	ctx  command.Ctx
 	sess *store.Session // the client's writes wait for the log once per flush
 	held int            // commands run under the session's current Hold
+
+	aclCached  *acl.User // the user's rules, as of aclVersion of the users
+	aclVersion uint64
 
 	created    time.Time
 	lastActive atomic.Int64 // unix nanoseconds of the last command
