@@ -12,8 +12,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -53,7 +51,11 @@ func run() error {
 	if *test != "set" && *test != "get" {
 		return fmt.Errorf("-t %q: set or get", *test)
 	}
-	tc, err := tlsConfig(*caFile, *certFile, *keyFile)
+	// The client side of Shingle's own tls-* settings: the CA verifies
+	// the server (for the name 127.0.0.1), the pair is presented.
+	st := tlsconn.DefaultSettings()
+	st.CACertFile, st.ClientCertFile, st.ClientKeyFile = *caFile, *certFile, *keyFile
+	tc, err := st.ClientConfig("127.0.0.1")
 	if err != nil {
 		return err
 	}
@@ -112,24 +114,4 @@ func run() error {
 	}
 	fmt.Printf("%.2f\n", float64(*n)/elapsed.Seconds())
 	return nil
-}
-
-func tlsConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
-	ca, err := os.ReadFile(caFile)
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(ca) {
-		return nil, fmt.Errorf("%s: no PEM certificate", caFile)
-	}
-	tc := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}
-	if certFile != "" {
-		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
-		if err != nil {
-			return nil, err
-		}
-		tc.Certificates = []tls.Certificate{pair}
-	}
-	return tc, nil
 }
