@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/tlsconn"
 )
 
 // roundTrip writes and reads a key through c, the minimal proof that a
@@ -30,11 +31,15 @@ func roundTrip(t *testing.T, c *redis.Client, key string) error {
 
 func TestServesEveryTransport(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
+	quicAddr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
+	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, false)}
+	t.Cleanup(func() { d.Close() })
 	for _, proto := range []int{2, 3} {
 		for name, c := range map[string]*redis.Client{
 			"tcp":  goRedis(t, "tcp", ts.tcp, nil, proto),
 			"tls":  goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), proto),
 			"unix": goRedis(t, "unix", ts.unixPath, nil, proto),
+			"quic": quicClient(t, d, quicAddr, proto),
 		} {
 			if err := roundTrip(t, c, name); err != nil {
 				t.Errorf("%s RESP%d: %v", name, proto, err)
