@@ -76,7 +76,8 @@ func Categories() []string {
 	return append([]string(nil), categories...)
 }
 
-func isCategory(name string) bool {
+// IsCategory reports whether name (without "@") is an ACL category.
+func IsCategory(name string) bool {
 	for _, c := range categories {
 		if c == name {
 			return true
@@ -516,7 +517,7 @@ func (u *User) apply(op string, known func(string) bool) string {
 		rule := cmdRule{allow: op[0] == '+'}
 		if strings.HasPrefix(op[1:], "@") {
 			rule.category, rule.name = true, strings.ToLower(op[2:])
-			if !isCategory(rule.name) {
+			if !IsCategory(rule.name) {
 				return msgUnknown
 			}
 		} else {

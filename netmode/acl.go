@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shinglekv/shingle/acl"
@@ -16,7 +17,9 @@ import (
 // a user by AUTH or HELLO AUTH, by a client certificate (with
 // tls-auth-clients-user), or at connection as "default" when that user
 // needs no password. Every command is checked against the user's rules
-// before it runs or is queued, as Redis 7 checks it.
+// before it runs or is queued, and again when EXEC runs it, as Redis 7
+// checks it. A user turned off keeps its open connections (as in Redis);
+// a deleted user loses them.
 
 // newUsers builds the users of cfg: the "default" user, the user
 // directives in order (each starting from reset, as Redis loads them), and
@@ -88,40 +91,62 @@ func (c *client) authenticateByCert(cfg *Config, sec *tlsconn.Security) bool {
 		c.s.stats.ACLDeniedCert.Add(1)
 		return false
 	}
-	c.authed, c.user = true, name
+	c.setAuthed(name)
 	return true
 }
 
-// permitted checks cmd with args against the client's user, answering and
-// counting a denial as Redis 7 does.
-func (c *client) permitted(cmd *command.Command, args [][]byte) (command.Reply, bool) {
-	u := c.aclUser()
-	if u == nil || !u.Enabled() {
-		// The user was deleted or turned off: Redis disconnects its
-		// clients.
-		c.mu.Lock()
-		c.closing = true
-		c.mu.Unlock()
-		return command.ErrorReply("ERR the user of this connection was removed or disabled"), false
+// subCategories are the ACL categories of the subcommands whose
+// categories differ from their container's, as Redis 7 files them.
+var subCategories = func() map[string][]string {
+	admin := []string{"@admin", "@slow", "@dangerous"}
+	adminConn := []string{"@admin", "@slow", "@dangerous", "@connection"}
+	return map[string][]string{
+		"client|kill": adminConn, "client|list": adminConn, "client|no-evict": adminConn,
+		"acl|setuser": admin, "acl|deluser": admin, "acl|getuser": admin, "acl|list": admin, "acl|users": admin,
+		"acl|whoami": {"@slow"}, "acl|cat": {"@slow"},
 	}
-	if !u.CanRun(cmd.Name, cmd.Categories) {
+}()
+
+// fullName is the name ACL rules, NOPERM and CLIENT LIST use for cmd:
+// "client|kill" for a container's subcommand, the name otherwise.
+func fullName(cmd *command.Command, args [][]byte) string {
+	if containers[cmd.Name] && len(args) > 1 {
+		return cmd.Name + "|" + strings.ToLower(string(args[1]))
+	}
+	return cmd.Name
+}
+
+// permitted checks cmd with args against the client's user. It returns
+// why not, in Redis's words ("no permissions to run the 'set' command"),
+// and counts the denial.
+func (c *client) permitted(cmd *command.Command, args [][]byte) (string, bool) {
+	u := c.aclUser()
+	name := fullName(cmd, args)
+	if u == nil { // deleted: its connections are being closed
+		return "no permissions to run the '" + name + "' command", false
+	}
+	cats := cmd.Categories
+	if sc, ok := subCategories[name]; ok {
+		cats = sc
+	}
+	if !u.CanRun(name, cats) {
 		c.s.stats.ACLDeniedCmd.Add(1)
-		return command.ErrorReply(fmt.Sprintf("NOPERM this user has no permissions to run the '%s' command", c.lastCommand())), false
+		return "no permissions to run the '" + name + "' command", false
 	}
 	if u.AllKeys() {
-		return command.Reply{}, true
+		return "", true
 	}
 	for _, k := range cmd.Keys(args) {
 		if !u.CanAccessKey(k) {
 			c.s.stats.ACLDeniedKey.Add(1)
-			return command.ErrorReply("NOPERM this user has no permissions to access one of the keys used as arguments"), false
+			return "no permissions to access one of the keys used as arguments", false
 		}
 	}
-	return command.Reply{}, true
+	return "", true
 }
 
 // aclUser returns the client's user, looked up again only when the users
-// changed since the last command.
+// changed since the last command; nil once the user is deleted.
 func (c *client) aclUser() *acl.User {
 	if v := c.s.users.Version(); v != c.aclVersion || c.aclCached == nil || c.aclCached.Name() != c.user {
 		c.aclCached, c.aclVersion = c.s.users.User(c.user), v
@@ -129,10 +154,17 @@ func (c *client) aclUser() *acl.User {
 	return c.aclCached
 }
 
-func (c *client) lastCommand() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lastCmd
+// killUsers closes the connections authenticated as any of names (ACL
+// DELUSER), as Redis does; self, if among them, after its reply.
+func (s *Server) killUsers(self *client, names []string) {
+	for _, c := range s.clientsByID() {
+		c.mu.Lock()
+		user := c.user
+		c.mu.Unlock()
+		if slices.Contains(names, user) {
+			c.killFrom(self)
+		}
+	}
 }
 
 // aclCmd answers ACL SETUSER|DELUSER|GETUSER|LIST|USERS|WHOAMI|CAT.
@@ -161,6 +193,7 @@ func aclCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		if err != nil {
 			return command.ErrorReply("ERR " + err.Error())
 		}
+		c.s.killUsers(c, names)
 		return command.Int(int64(deleted))
 	case sub == "getuser" && n == 3:
 		u := users.User(string(args[2]))
@@ -182,11 +215,7 @@ func aclCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		return stringsReply(acl.Categories())
 	case sub == "cat" && n == 3:
 		cat := "@" + strings.ToLower(string(args[2]))
-		found := false
-		for _, name := range acl.Categories() {
-			found = found || "@"+name == cat
-		}
-		if !found {
+		if !acl.IsCategory(cat[1:]) {
 			return command.ErrorReply("ERR Unknown category '" + string(args[2]) + "'")
 		}
 		var names []string

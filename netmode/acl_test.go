@@ -121,3 +121,45 @@ func TestInteropRedisCliCertUser(t *testing.T) {
 	conn := ts.tlsToolArgs(t, true)
 	wantCliOutput(t, "ACL WHOAMI", runCli(t, bin, conn, "ACL", "WHOAMI"), "client")
 }
+
+// TestACLChangesReachOpenConnections changes users under open
+// connections: EXEC checks its queued commands again, a deleted user's
+// connections are closed, RESET keeps a certificate's user, and CLIENT
+// KILL needs @admin as in Redis.
+func TestACLChangesReachOpenConnections(t *testing.T) {
+	ts := startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		c.Users = [][]string{
+			{"alice", "on", "~app:*", "+@read"},
+			{"app", "on", ">pw", "allkeys", "+@all", "-@admin"},
+		}
+	})
+	admin := ts.raw(t)
+	app := ts.raw(t)
+	mustDo(t, app, "AUTH", "app", "pw")
+	mustDo(t, app, "MULTI")
+	mustDo(t, app, "SET", "k", "v")
+	mustDo(t, admin, "ACL", "SETUSER", "app", "-set")
+	if got := mustDo(t, app, "EXEC"); !strings.Contains(got, "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call") {
+		t.Fatalf("EXEC after the user lost SET = %s", got)
+	}
+	if got := mustDo(t, app, "CLIENT", "KILL", "ID", "1"); got != "(error) NOPERM this user has no permissions to run the 'client|kill' command" {
+		t.Fatalf("CLIENT KILL without @admin = %s", got)
+	}
+	if got := mustDo(t, app, "CLIENT", "ID"); !strings.HasPrefix(got, "(integer)") {
+		t.Fatalf("CLIENT ID = %s", got)
+	}
+	mustDo(t, admin, "ACL", "DELUSER", "app")
+	if r, err := app.Do("PING"); err == nil {
+		t.Fatalf("the connection of a deleted user answered %v", r)
+	}
+
+	alice, err := ts.certClient(t, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustDo(t, alice, "RESET")
+	if got := mustDo(t, alice, "GET", "other:x"); !strings.HasPrefix(got, "(error) NOPERM") {
+		t.Fatalf("after RESET the certificate's user lost its limits: GET other:x = %s", got)
+	}
+}

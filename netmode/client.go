@@ -82,17 +82,13 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	if s.nclients.Add(1) > int64(cfg.MaxClients) {
 		s.nclients.Add(-1)
 		s.stats.RejectedConnections.Add(1)
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte("-ERR max number of clients reached\r\n"))
-		conn.Close()
+		refuseConn(conn, "ERR max number of clients reached")
 		return
 	}
 	c := s.newClient(conn, cfg)
 	if !c.authenticateByCert(cfg, conn.Security()) {
 		s.nclients.Add(-1)
-		conn.SetWriteDeadline(time.Now().Add(time.Second))
-		conn.Write([]byte("-NOPERM the client certificate names no enabled user\r\n"))
-		conn.Close()
+		refuseConn(conn, "NOPERM the client certificate names no enabled user")
 		return
 	}
 	s.mu.Lock()
@@ -113,6 +109,14 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	delete(s.clients, c.id)
 	s.mu.Unlock()
 	s.nclients.Add(-1)
+	conn.Close()
+}
+
+// refuseConn tells a connection why it is refused, in one error reply
+// written within a second, and closes it.
+func refuseConn(conn tlsconn.Conn, msg string) {
+	conn.SetWriteDeadline(time.Now().Add(time.Second))
+	conn.Write([]byte("-" + msg + "\r\n"))
 	conn.Close()
 }
 

@@ -201,6 +201,12 @@ func reset(ctx *command.Ctx, _ [][]byte) command.Reply {
 	c.authed = c.s.defaultAuthed()
 	c.user = "default"
 	c.mu.Unlock()
+	// A client known by its certificate stays that user, as at connect.
+	if !c.authenticateByCert(c.s.cfg.Load(), c.conn.Security()) {
+		c.mu.Lock()
+		c.closing = true
+		c.mu.Unlock()
+	}
 	ctx.Proto, c.ctx.Proto = 2, 2
 	return command.Status("RESET")
 }

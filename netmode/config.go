@@ -157,6 +157,9 @@ func (c *Config) check() error {
 			return fmt.Errorf("netmode: port %d out of range", p)
 		}
 	}
+	if c.QUICPort != 0 && !strings.Contains(strings.ToLower(c.TLS.Protocols), "tlsv1.3") {
+		return fmt.Errorf("netmode: quic-port needs TLSv1.3 in tls-protocols: QUIC has no other TLS version")
+	}
 	if c.ProtoMaxBulkLen < 1<<20 {
 		return fmt.Errorf("netmode: proto-max-bulk-len must be at least 1mb")
 	}

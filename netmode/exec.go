@@ -91,9 +91,9 @@ func (c *client) denied(cmd *command.Command, args [][]byte) bool {
 	if cmd.Flags&command.FlagNoAuth != 0 {
 		return false
 	}
-	r, ok := c.permitted(cmd, args)
+	why, ok := c.permitted(cmd, args)
 	if !ok {
-		c.refuse(r)
+		c.refuse(command.ErrorReply("NOPERM this user has " + why))
 	}
 	return !ok
 }
@@ -110,10 +110,7 @@ func (c *client) refuse(r command.Reply) {
 func (c *client) setLastCmd(cmd *command.Command, args [][]byte) {
 	name := strings.ToLower(string(args[0]))
 	if cmd != nil {
-		name = cmd.Name
-		if containers[name] && len(args) > 1 {
-			name += "|" + strings.ToLower(string(args[1]))
-		}
+		name = fullName(cmd, args)
 	}
 	c.mu.Lock()
 	c.lastCmd = name
@@ -165,7 +162,12 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 		txCtx.Ops = &tx.Ops
 		for _, args := range m.queued {
 			cmd := c.s.table.Lookup(args[0])
-			r := cmd.Run(&txCtx, args)
+			var r command.Reply
+			if why, ok := c.permitted(cmd, args); !ok {
+				r = command.ErrorReply("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + why)
+			} else {
+				r = cmd.Run(&txCtx, args)
+			}
 			if r.Kind == command.KindError {
 				c.s.stats.ErrorReplies.Add(1)
 			}

@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -42,8 +43,15 @@ func (r *reloadState) setSum(sum [sha256.Size]byte) {
 func (s *Server) ReloadTLS() error {
 	s.tlsMu.Lock()
 	defer s.tlsMu.Unlock()
+	if s.tls.Load() == nil {
+		return ErrNoTLS
+	}
 	return s.reloadTLSLocked(s.cfg.Load(), tlsFilesSum(s.cfg.Load().TLS))
 }
+
+// ErrNoTLS is ReloadTLS's answer when no listener uses TLS: there is
+// nothing to reload.
+var ErrNoTLS = errors.New("netmode: no TLS configuration in service")
 
 // reloadTLSLocked builds cfg's TLS configuration and adopts it. Called with
 // tlsMu held.
@@ -89,26 +97,23 @@ func (s *Server) autoReload() {
 				continue
 			}
 			last = now
-			s.checkTLSFiles(cfg)
+			s.checkTLSFiles()
 		}
 	}
 }
 
 // checkTLSFiles reloads the TLS files if they changed since last read.
-func (s *Server) checkTLSFiles(cfg *Config) {
+func (s *Server) checkTLSFiles() {
+	s.tlsMu.Lock() // CONFIG SET changes the files' names under it
+	defer s.tlsMu.Unlock()
+	cfg := s.cfg.Load()
 	sum := tlsFilesSum(cfg.TLS)
 	s.reload.mu.Lock()
 	same := s.reload.sum == sum
 	s.reload.mu.Unlock()
-	if same {
-		return
+	if !same {
+		s.reloadTLSLocked(cfg, sum)
 	}
-	s.tlsMu.Lock()
-	defer s.tlsMu.Unlock()
-	if cfg != s.cfg.Load() { // CONFIG SET ran meanwhile and reloaded
-		return
-	}
-	s.reloadTLSLocked(cfg, sum)
 }
 
 // tlsFilesSum hashes the contents of every file the server's TLS

@@ -41,14 +41,15 @@ type Stats struct {
 	TLSOtherFailures   atomic.Int64 // tls_handshake_failures_other
 	TLSOnPlainPort     atomic.Int64 // tls_clients_on_plain_port: sent a TLS handshake to a plain port
 
-	// TLS handshakes completed on TLS ports, and how many resumed a
-	// session (INFO tls).
 	// ACL denials, as INFO stats counts them.
 	ACLDeniedAuth atomic.Int64 // acl_access_denied_auth: AUTH or HELLO AUTH failed
 	ACLDeniedCmd  atomic.Int64 // acl_access_denied_cmd
 	ACLDeniedKey  atomic.Int64 // acl_access_denied_key
 	ACLDeniedCert atomic.Int64 // acl_access_denied_tls_cert: a certificate named no enabled user
 
+	// TLS handshakes completed on TLS ports (QUIC's happen inside the
+	// QUIC library and are not counted), and how many resumed a session
+	// (INFO tls).
 	TLSHandshakes atomic.Int64 // tls_handshakes
 	TLSResumed    atomic.Int64 // tls_handshakes_resumed
 

@@ -58,7 +58,8 @@
 //     (Update, a reload) starts a new cache and so ends the resumption of
 //     earlier sessions: a new CA or policy cannot be bypassed by resuming.
 //   - tls-ca-cert-dir is read when the configuration is built; a CA added to
-//     the directory takes effect at the next Update (CONFIG SET).
+//     the directory takes effect at the next Update or Adopt (CONFIG SET,
+//     a reload).
 //   - Whenever certificates are verified (tls-auth-clients yes or optional,
 //     tls-replication, tls-cluster) a CA file or directory is required; the
 //     system trust store is never used.

@@ -44,14 +44,8 @@ func quicConfig() *quic.Config {
 // other) and the ALPN protocol, for every handshake, including those whose
 // configuration base's GetConfigForClient picks at that moment.
 func quicTLS(base *tls.Config) *tls.Config {
-	adapt := func(c *tls.Config) *tls.Config {
-		c = c.Clone()
-		c.NextProtos = []string{ALPN}
-		c.MinVersion = tls.VersionTLS13
-		return c
-	}
 	if base.GetConfigForClient == nil {
-		return adapt(base)
+		return forQUIC(base)
 	}
 	return &tls.Config{
 		MinVersion: tls.VersionTLS13,
@@ -61,9 +55,20 @@ func quicTLS(base *tls.Config) *tls.Config {
 			if err != nil || c == nil {
 				return c, err
 			}
-			return adapt(c), nil
+			return forQUIC(c), nil
 		},
 	}
+}
+
+// forQUIC returns a copy of c with QUIC's ALPN protocol and TLS 1.3.
+func forQUIC(c *tls.Config) *tls.Config {
+	if c == nil {
+		c = &tls.Config{}
+	}
+	c = c.Clone()
+	c.NextProtos = []string{ALPN}
+	c.MinVersion = tls.VersionTLS13
+	return c
 }
 
 // quicListener accepts QUIC connections and hands out each of their
@@ -158,8 +163,10 @@ func (l *quicListener) acceptConns() {
 	}
 }
 
-// acceptStreams hands out qc's streams until the connection or the
-// listener closes, then waits for the connection's end.
+// acceptStreams hands out qc's streams until the connection ends. Once
+// the listener is closed, a new stream is reset at once, so that its
+// client sees an error (and redials) rather than waiting on a session
+// nobody serves.
 func (l *quicListener) acceptStreams(qc *quicConn) {
 	defer l.wg.Done()
 	defer func() {
@@ -168,9 +175,9 @@ func (l *quicListener) acceptStreams(qc *quicConn) {
 		l.mu.Unlock()
 	}()
 	for {
-		s, err := qc.c.AcceptStream(l.ctx)
+		s, err := qc.c.AcceptStream(qc.c.Context())
 		if err != nil {
-			break
+			return // the connection ended
 		}
 		qc.mu.Lock()
 		qc.live++
@@ -179,23 +186,14 @@ func (l *quicListener) acceptStreams(qc *quicConn) {
 		case l.streams <- &quicStream{Stream: s, conn: qc.c, sec: qc.sec, owner: qc}:
 			continue
 		case <-l.ctx.Done():
-			s.CancelRead(0)
-			s.CancelWrite(0)
-			qc.streamClosed()
 		}
-		break
+		s.CancelRead(0)
+		s.CancelWrite(0)
+		qc.streamClosed()
 	}
-	<-qc.c.Context().Done()
 }
 
-func quicSecurity(c *quic.Conn) *Security {
-	st := c.ConnectionState().TLS
-	sec := &Security{Version: st.Version, CipherSuite: st.CipherSuite, Resumed: st.DidResume, ServerName: st.ServerName}
-	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
-		sec.PeerCertificate = st.VerifiedChains[0][0]
-	}
-	return sec
-}
+func quicSecurity(c *quic.Conn) *Security { return securityOf(c.ConnectionState().TLS) }
 
 func (l *quicListener) Accept() (Conn, error) {
 	select {
@@ -309,12 +307,7 @@ func (d *QUICDialer) conn(ctx context.Context, addr string) (*quic.Conn, error) 
 	if c := d.conns[addr]; c != nil && c.Context().Err() == nil {
 		return c, nil
 	}
-	tc := d.TLSConfig.Clone()
-	if tc == nil {
-		tc = &tls.Config{}
-	}
-	tc.NextProtos = []string{ALPN}
-	tc.MinVersion = tls.VersionTLS13
+	tc := forQUIC(d.TLSConfig)
 	qc := quicConfig()
 	qc.KeepAlivePeriod = quicKeepAlive
 	c, err := quic.DialAddr(ctx, addr, tc, qc)

@@ -125,3 +125,62 @@ func TestQUICStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestQUICNewStreamAfterClose opens a session on a QUIC connection whose
+// listener has closed while another session stays open: the new one is
+// refused at once, not left waiting.
+func TestQUICNewStreamAfterClose(t *testing.T) {
+	p := newPKI(t, t.TempDir(), "ca")
+	s, _ := p.serverSettings()
+	s.AuthClients = AuthClientsNo
+	ln, _ := startQUICEcho(t, s)
+	d := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	open, err := d.DialContext(ctx, "udp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := echo(open, bufio.NewReader(open), "hi"); err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	c, err := d.DialContext(ctx, "udp", ln.Addr().String())
+	if err != nil {
+		return // refused at once: as good
+	}
+	start := time.Now()
+	if _, err := echo(c, bufio.NewReader(c), "late"); err == nil {
+		t.Fatal("a session opened after Close was served")
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Fatal("a session opened after Close waited for its deadline instead of being refused")
+	}
+}
+
+// TestSessionCacheForgetsExpired fills an unbounded session cache and
+// moves the clock past the timeout: the next session issued drops the
+// expired ones.
+func TestSessionCacheForgetsExpired(t *testing.T) {
+	var clock fakeClock
+	cfg := &tls.Config{Time: clock.now}
+	c := cacheSessions(cfg, 0, time.Minute)
+	var ss tls.SessionState
+	for range 3 {
+		if _, err := cfg.WrapSession(tls.ConnectionState{}, &ss); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.advance(2 * time.Minute)
+	id, err := cfg.WrapSession(tls.ConnectionState{}, &ss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.entries[string(id)]; !ok {
+		t.Fatal("the fresh session is gone")
+	}
+	if n := c.lru.Len(); n != 1 {
+		t.Fatalf("%d sessions cached, want only the fresh one", n)
+	}
+}

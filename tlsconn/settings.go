@@ -412,7 +412,7 @@ type sessionEntry struct {
 
 // cacheSessions makes cfg keep its sessions in a bounded server-side cache
 // with the given limits.
-func cacheSessions(cfg *tls.Config, size int, timeout time.Duration) {
+func cacheSessions(cfg *tls.Config, size int, timeout time.Duration) *sessionCache {
 	c := &sessionCache{size: size, timeout: timeout, entries: map[string]*list.Element{}}
 	c.now = func() time.Time {
 		if cfg.Time != nil {
@@ -422,6 +422,7 @@ func cacheSessions(cfg *tls.Config, size int, timeout time.Duration) {
 	}
 	cfg.WrapSession = c.wrap
 	cfg.UnwrapSession = c.unwrap
+	return c
 }
 
 func (c *sessionCache) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
@@ -433,7 +434,13 @@ func (c *sessionCache) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte
 	rand.Read(id)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.entries[string(id)] = c.lru.PushFront(&sessionEntry{id: string(id), state: state, expires: c.now().Add(c.timeout)})
+	// The least recently used entries are at the back: drop those expired,
+	// so that a cache without a size limit still forgets old sessions.
+	now := c.now()
+	for el := c.lru.Back(); el != nil && !now.Before(el.Value.(*sessionEntry).expires); el = c.lru.Back() {
+		c.remove(el)
+	}
+	c.entries[string(id)] = c.lru.PushFront(&sessionEntry{id: string(id), state: state, expires: now.Add(c.timeout)})
 	for c.size > 0 && c.lru.Len() > c.size {
 		c.remove(c.lru.Back())
 	}

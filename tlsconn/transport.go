@@ -152,17 +152,17 @@ func (c *tlsConn) Handshake(ctx context.Context) error {
 	if err := c.HandshakeContext(ctx); err != nil {
 		return err
 	}
-	st := c.ConnectionState()
-	c.sec = &Security{
-		Version:     st.Version,
-		CipherSuite: st.CipherSuite,
-		Resumed:     st.DidResume,
-		ServerName:  st.ServerName,
-	}
-	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
-		c.sec.PeerCertificate = st.VerifiedChains[0][0]
-	}
+	c.sec = securityOf(c.ConnectionState())
 	return nil
+}
+
+// securityOf describes a completed TLS session.
+func securityOf(st tls.ConnectionState) *Security {
+	sec := &Security{Version: st.Version, CipherSuite: st.CipherSuite, Resumed: st.DidResume, ServerName: st.ServerName}
+	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
+		sec.PeerCertificate = st.VerifiedChains[0][0]
+	}
+	return sec
 }
 
 func (c *tlsConn) Security() *Security               { return c.sec }
