@@ -327,7 +327,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Con
 			missing = append(missing, a)
 		}
 	}
-	opened, err := openManaged(next, missing, tlsConfig)
+	opened, err := s.openManaged(next, missing, tlsConfig)
 	if err != nil {
 		return err
 	}

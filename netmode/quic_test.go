@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"context"
+	"crypto/tls"
 	"net"
 	"os"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -215,5 +217,59 @@ func TestQUICHostile(t *testing.T) {
 	// same QUIC connection is served.
 	if err := roundTrip(t, quicClient(t, d, addr, 2), "still"); err != nil {
 		t.Fatalf("a new session on the first QUIC connection after everything: %v", err)
+	}
+}
+
+// TestQUICHandshakesCounted refuses QUIC clients for each certificate
+// reason and sees INFO tls count them as it counts the TLS port's; a
+// client certificate accepted over QUIC names its user as over TLS.
+func TestQUICHandshakesCounted(t *testing.T) {
+	ts := startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		c.Users = [][]string{{"client", "on", "allkeys", "+@all"}}
+	})
+	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
+	admin := ts.raw(t)
+	other := newPKI(t, "Other CA")
+	expiredCert, expiredKey, err := ts.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expired, err := tls.X509KeyPair(expiredCert, expiredKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	present := func(cert *tls.Certificate) *tls.Config {
+		c := ts.clientTLS(t, false)
+		if cert != nil {
+			c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		counter string
+		tls     *tls.Config
+	}{
+		{"no_client_cert", present(nil)},
+		{"unknown_ca", present(&other.clientTLS(t, true).Certificates[0])},
+		{"expired_cert", present(&expired)},
+	} {
+		d := &tlsconn.QUICDialer{TLSConfig: tc.tls}
+		if err := roundTrip(t, quicClient(t, d, addr, 2), "refused"); err == nil {
+			t.Fatalf("%s: a QUIC client was served", tc.counter)
+		}
+		d.Close()
+		eventually(t, "tls_handshake_failures_"+tc.counter+" to count", func() bool {
+			return strings.Contains(mustDo(t, admin, "INFO", "tls"), "tls_handshake_failures_"+tc.counter+`:1\r\n`)
+		})
+	}
+	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	t.Cleanup(func() { d.Close() })
+	if who, err := quicClient(t, d, addr, 2).Do(context.Background(), "ACL", "WHOAMI").Text(); err != nil || who != "client" {
+		t.Fatalf("ACL WHOAMI over QUIC with a certificate = %q, %v", who, err)
+	}
+	if info := mustDo(t, admin, "INFO", "tls"); !strings.Contains(info, `tls_handshakes:1\r\n`) {
+		t.Fatalf("the QUIC handshake is not counted:\n%s", info)
 	}
 }

@@ -149,7 +149,7 @@ func (s *Server) Start() error {
 			return err
 		}
 	}
-	lns, err := openManaged(cfg, managedAddrs(cfg), tlsConfig)
+	lns, err := s.openManaged(cfg, managedAddrs(cfg), tlsConfig)
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (s *Server) Listen(transport, addr string) (tlsconn.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := tlsconn.Listen(transport, addr, t)
+	ln, err := s.listenOn(transport, addr, t)
 	if err != nil {
 		return nil, err
 	}
@@ -279,16 +279,28 @@ func managedAddrs(cfg *Config) []managedAddr {
 	return out
 }
 
-// openManaged opens the listeners of addrs, TLS ones with tlsConfig; on
-// error it closes those it opened.
-func openManaged(cfg *Config, addrs []managedAddr, tlsConfig *tls.Config) ([]*listener, error) {
+// listenOn opens a listener; a QUIC one reports its handshakes, which
+// happen inside the QUIC library, to the server's counters.
+func (s *Server) listenOn(transport, addr string, tlsConfig *tls.Config) (tlsconn.Listener, error) {
+	if transport == tlsconn.QUIC {
+		return tlsconn.ListenQUIC(addr, tlsConfig, tlsconn.QUICHooks{
+			OnHandshake:        s.stats.countHandshake,
+			OnHandshakeFailure: func(err error) { s.stats.countHandshakeFailure(err, false) },
+		})
+	}
+	return tlsconn.Listen(transport, addr, tlsConfig)
+}
+
+// openManaged opens the listeners of addrs, TLS and QUIC ones with
+// tlsConfig; on error it closes those it opened.
+func (s *Server) openManaged(cfg *Config, addrs []managedAddr, tlsConfig *tls.Config) ([]*listener, error) {
 	var lns []*listener
 	for _, a := range addrs {
 		var t *tls.Config
 		if a.transport == tlsconn.TLS || a.transport == tlsconn.QUIC {
 			t = tlsConfig
 		}
-		ln, err := tlsconn.Listen(a.transport, a.addr, t)
+		ln, err := s.listenOn(a.transport, a.addr, t)
 		if err == nil && a.transport == tlsconn.Unix && cfg.UnixSocketPerm != 0 {
 			if err = os.Chmod(a.addr, cfg.UnixSocketPerm); err != nil {
 				ln.Close()

@@ -47,9 +47,8 @@ type Stats struct {
 	ACLDeniedKey  atomic.Int64 // acl_access_denied_key
 	ACLDeniedCert atomic.Int64 // acl_access_denied_tls_cert: a certificate named no enabled user
 
-	// TLS handshakes completed on TLS ports (QUIC's happen inside the
-	// QUIC library and are not counted), and how many resumed a session
-	// (INFO tls).
+	// TLS handshakes completed on TLS and QUIC ports, and how many resumed
+	// a session (INFO tls).
 	TLSHandshakes atomic.Int64 // tls_handshakes
 	TLSResumed    atomic.Int64 // tls_handshakes_resumed
 

@@ -23,7 +23,10 @@
 // since early data can be replayed. The handshake is bounded at 10
 // seconds, and a connection without traffic closes after 5 minutes
 // (QUICDialer sends keepalives every 15 seconds). QUICDialer is the client
-// side, shaped for go-redis's Dialer option.
+// side, shaped for go-redis's Dialer option. QUIC handshakes run inside the
+// QUIC library; so that a refused client certificate can be reported
+// (ListenQUIC's hooks), the listener verifies client certificates itself,
+// exactly as crypto/tls would (chain to the CA, clientAuth usage, validity).
 //
 // # Redis's directives in Go
 //

@@ -3,6 +3,7 @@ package tlsconn
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -40,12 +41,30 @@ func quicConfig() *quic.Config {
 	}
 }
 
-// quicTLS adapts a TLS configuration for QUIC: TLS 1.3 only (QUIC has no
-// other) and the ALPN protocol, for every handshake, including those whose
-// configuration base's GetConfigForClient picks at that moment.
-func quicTLS(base *tls.Config) *tls.Config {
+// QUICHooks are told how QUIC handshakes end, which happens inside the
+// QUIC library, out of the server's sight: OnHandshake after each one
+// completes, OnHandshakeFailure when a client certificate is refused (the
+// error is Go's own for that case: x509.UnknownAuthorityError,
+// x509.CertificateInvalidError, or ErrNoClientCertificate). Either may be
+// nil; both must be safe for concurrent use.
+type QUICHooks struct {
+	OnHandshake        func(*Security)
+	OnHandshakeFailure func(error)
+}
+
+// ErrNoClientCertificate is the handshake failure of a client that sent no
+// certificate where one is required (crypto/tls's own words).
+var ErrNoClientCertificate = errors.New("tls: client didn't provide a certificate")
+
+// quicTLS adapts a server TLS configuration for QUIC: TLS 1.3 only (QUIC
+// has no other) and the ALPN protocol, for every handshake, including those
+// whose configuration base's GetConfigForClient picks at that moment.
+// Client certificates are verified here rather than by crypto/tls, the same
+// way, so that a refusal can be reported to hooks.
+func quicTLS(base *tls.Config, hooks QUICHooks) *tls.Config {
+	adapt := func(c *tls.Config) *tls.Config { return verifyClientsForQUIC(forQUIC(c), hooks) }
 	if base.GetConfigForClient == nil {
-		return forQUIC(base)
+		return adapt(base)
 	}
 	return &tls.Config{
 		MinVersion: tls.VersionTLS13,
@@ -55,9 +74,57 @@ func quicTLS(base *tls.Config) *tls.Config {
 			if err != nil || c == nil {
 				return c, err
 			}
-			return forQUIC(c), nil
+			return adapt(c), nil
 		},
 	}
+}
+
+// verifyClientsForQUIC moves c's client certificate verification into
+// VerifyPeerCertificate, reporting refusals: c asks for a certificate
+// without crypto/tls verifying it, and the callback checks it as crypto/tls
+// would (the chain to ClientCAs, the clientAuth usage, the validity dates
+// by c.Time), requiring one when c did. c is modified and returned.
+func verifyClientsForQUIC(c *tls.Config, hooks QUICHooks) *tls.Config {
+	if c.ClientAuth != tls.VerifyClientCertIfGiven && c.ClientAuth != tls.RequireAndVerifyClientCert {
+		return c
+	}
+	required := c.ClientAuth == tls.RequireAndVerifyClientCert
+	roots, now := c.ClientCAs, c.Time
+	fail := func(err error) error {
+		if hooks.OnHandshakeFailure != nil {
+			hooks.OnHandshakeFailure(err)
+		}
+		return err
+	}
+	c.ClientAuth = tls.RequestClientCert
+	c.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			if required {
+				return fail(ErrNoClientCertificate)
+			}
+			return nil
+		}
+		certs := make([]*x509.Certificate, len(raw))
+		for i, b := range raw {
+			var err error
+			if certs[i], err = x509.ParseCertificate(b); err != nil {
+				return fail(err)
+			}
+		}
+		opts := x509.VerifyOptions{Roots: roots, Intermediates: x509.NewCertPool(),
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+		if now != nil {
+			opts.CurrentTime = now()
+		}
+		for _, ic := range certs[1:] {
+			opts.Intermediates.AddCert(ic)
+		}
+		if _, err := certs[0].Verify(opts); err != nil {
+			return fail(err)
+		}
+		return nil
+	}
+	return c
 }
 
 // forQUIC returns a copy of c with QUIC's ALPN protocol and TLS 1.3.
@@ -77,6 +144,7 @@ func forQUIC(c *tls.Config) *tls.Config {
 // the last of its streams handed out is closed, and the UDP socket once
 // every connection is.
 type quicListener struct {
+	hooks   QUICHooks
 	tr      *quic.Transport
 	drops   dropCounter
 	ln      *quic.Listener
@@ -109,7 +177,13 @@ func (qc *quicConn) streamClosed() {
 	}
 }
 
-func listenQUIC(addr string, config *tls.Config) (*quicListener, error) {
+// ListenQUIC is Listen(QUIC, addr, config) with hooks told how handshakes
+// end.
+func ListenQUIC(addr string, config *tls.Config, hooks QUICHooks) (Listener, error) {
+	return listenQUIC(addr, config, hooks)
+}
+
+func listenQUIC(addr string, config *tls.Config, hooks QUICHooks) (*quicListener, error) {
 	if config == nil {
 		return nil, errors.New("tlsconn: QUIC listener without a TLS config")
 	}
@@ -121,9 +195,9 @@ func listenQUIC(addr string, config *tls.Config) (*quicListener, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &quicListener{streams: make(chan Conn), conns: map[*quicConn]bool{}}
+	l := &quicListener{streams: make(chan Conn), conns: map[*quicConn]bool{}, hooks: hooks}
 	tr := &quic.Transport{Conn: udp, Tracer: &l.drops}
-	ln, err := tr.Listen(quicTLS(config), quicConfig())
+	ln, err := tr.Listen(quicTLS(config, hooks), quicConfig())
 	if err != nil {
 		udp.Close()
 		return nil, err
@@ -150,6 +224,9 @@ func (l *quicListener) acceptConns() {
 			return
 		}
 		qc := &quicConn{c: c, sec: quicSecurity(c)}
+		if l.hooks.OnHandshake != nil {
+			l.hooks.OnHandshake(qc.sec)
+		}
 		l.mu.Lock()
 		if l.ctx.Err() != nil { // Close ran: it did not see this one
 			l.mu.Unlock()
@@ -193,7 +270,17 @@ func (l *quicListener) acceptStreams(qc *quicConn) {
 	}
 }
 
-func quicSecurity(c *quic.Conn) *Security { return securityOf(c.ConnectionState().TLS) }
+// quicSecurity describes c's TLS session. The server verifies client
+// certificates itself (verifyClientsForQUIC), so crypto/tls records no
+// verified chain: a certificate it accepted is the peer's first.
+func quicSecurity(c *quic.Conn) *Security {
+	st := c.ConnectionState().TLS
+	sec := securityOf(st)
+	if sec.PeerCertificate == nil && len(st.PeerCertificates) > 0 {
+		sec.PeerCertificate = st.PeerCertificates[0]
+	}
+	return sec
+}
 
 func (l *quicListener) Accept() (Conn, error) {
 	select {
@@ -298,7 +385,7 @@ func (d *QUICDialer) DialContext(ctx context.Context, network, addr string) (net
 	if err != nil {
 		return nil, fmt.Errorf("tlsconn: open QUIC stream to %s: %w", addr, err)
 	}
-	return &quicStream{Stream: s, conn: c, sec: quicSecurity(c)}, nil
+	return &quicStream{Stream: s, conn: c, sec: securityOf(c.ConnectionState().TLS)}, nil
 }
 
 func (d *QUICDialer) conn(ctx context.Context, addr string) (*quic.Conn, error) {

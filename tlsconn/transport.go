@@ -99,7 +99,7 @@ func Listen(transport, addr string, config *tls.Config) (Listener, error) {
 		ln.(*net.UnixListener).SetUnlinkOnClose(true)
 		return &streamListener{ln: ln, transport: Unix}, nil
 	case QUIC:
-		return listenQUIC(addr, config)
+		return listenQUIC(addr, config, QUICHooks{})
 	}
 	return nil, fmt.Errorf("tlsconn: unknown transport %q", transport)
 }
