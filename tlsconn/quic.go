@@ -370,8 +370,9 @@ func (s *quicStream) Close() error {
 type QUICDialer struct {
 	TLSConfig *tls.Config
 
-	mu    sync.Mutex
-	conns map[string]*quic.Conn
+	mu      sync.Mutex
+	conns   map[string]*quic.Conn
+	dialing map[string]chan struct{} // closed when the dial to that address ends
 }
 
 // DialContext opens a new stream to addr (host:port, network "udp" or any
@@ -388,21 +389,45 @@ func (d *QUICDialer) DialContext(ctx context.Context, network, addr string) (net
 	return &quicStream{Stream: s, conn: c, sec: securityOf(c.ConnectionState().TLS)}, nil
 }
 
+// conn returns the open QUIC connection to addr, dialing it when there is
+// none. One dial per address runs at a time, outside the lock, so that a
+// slow address holds up only its own callers.
 func (d *QUICDialer) conn(ctx context.Context, addr string) (*quic.Conn, error) {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if c := d.conns[addr]; c != nil && c.Context().Err() == nil {
-		return c, nil
+	for {
+		if c := d.conns[addr]; c != nil && c.Context().Err() == nil {
+			d.mu.Unlock()
+			return c, nil
+		}
+		ch := d.dialing[addr]
+		if ch == nil {
+			break
+		}
+		d.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		d.mu.Lock()
 	}
-	tc := forQUIC(d.TLSConfig)
+	ch := make(chan struct{})
+	if d.dialing == nil {
+		d.conns, d.dialing = map[string]*quic.Conn{}, map[string]chan struct{}{}
+	}
+	d.dialing[addr] = ch
+	d.mu.Unlock()
+
 	qc := quicConfig()
 	qc.KeepAlivePeriod = quicKeepAlive
-	c, err := quic.DialAddr(ctx, addr, tc, qc)
+	c, err := quic.DialAddr(ctx, addr, forQUIC(d.TLSConfig), qc)
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.dialing, addr)
+	close(ch)
 	if err != nil {
 		return nil, fmt.Errorf("tlsconn: QUIC dial %s: %w", addr, err)
-	}
-	if d.conns == nil {
-		d.conns = map[string]*quic.Conn{}
 	}
 	d.conns[addr] = c
 	return c, nil
