@@ -182,3 +182,30 @@ type quietLogger struct{}
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(quietLogger{}) }
+
+// presenting is a client configuration trusting p's CA that sends cert
+// (none when nil) whatever CAs the server names: Go's client would
+// otherwise send no certificate the server's CA list does not cover.
+func (p *pki) presenting(t testing.TB, cert *tls.Certificate) *tls.Config {
+	c := p.clientTLS(t, false)
+	if cert != nil {
+		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	return c
+}
+
+// expiredClientCert is a client certificate from p's CA that expired an
+// hour ago.
+func (p *pki) expiredClientCert(t testing.TB) *tls.Certificate {
+	t.Helper()
+	certPEM, keyPEM, err := p.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &pair
+}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -231,29 +230,13 @@ func TestQUICHandshakesCounted(t *testing.T) {
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
 	admin := ts.raw(t)
 	other := newPKI(t, "Other CA")
-	expiredCert, expiredKey, err := ts.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := tls.X509KeyPair(expiredCert, expiredKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	present := func(cert *tls.Certificate) *tls.Config {
-		c := ts.clientTLS(t, false)
-		if cert != nil {
-			c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-		}
-		return c
-	}
 	for _, tc := range []struct {
 		counter string
 		tls     *tls.Config
 	}{
-		{"no_client_cert", present(nil)},
-		{"unknown_ca", present(&other.clientTLS(t, true).Certificates[0])},
-		{"expired_cert", present(&expired)},
+		{"no_client_cert", ts.presenting(t, nil)},
+		{"unknown_ca", ts.presenting(t, &other.clientTLS(t, true).Certificates[0])},
+		{"expired_cert", ts.presenting(t, ts.expiredClientCert(t))},
 	} {
 		d := &tlsconn.QUICDialer{TLSConfig: tc.tls}
 		if err := roundTrip(t, quicClient(t, d, addr, 2), "refused"); err == nil {

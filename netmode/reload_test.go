@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/shinglekv/shingle/internal/certgen"
 )
 
 // TestTLSAutoReload rotates the server certificate to one from a second CA
@@ -123,13 +121,6 @@ func TestSessionResumptionCounted(t *testing.T) {
 func TestTLSFailureReasons(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.Protocols = "TLSv1.3" })
 	admin := ts.raw(t)
-	// present sends cert whatever CAs the server names (Go's client would
-	// otherwise send none that they do not cover).
-	present := func(cert tls.Certificate) *tls.Config {
-		c := ts.clientTLS(t, false)
-		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &cert, nil }
-		return c
-	}
 	tryTLS := func(tc *tls.Config) {
 		c, err := tls.Dial("tcp", ts.tls, tc)
 		if err == nil {
@@ -140,22 +131,13 @@ func TestTLSFailureReasons(t *testing.T) {
 		}
 	}
 	other := newPKI(t, "Other CA")
-	expiredCert, expiredKey, err := ts.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	expired, err := tls.X509KeyPair(expiredCert, expiredKey)
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		counter string
 		try     func()
 	}{
 		{"no_client_cert", func() { tryTLS(ts.clientTLS(t, false)) }},
-		{"unknown_ca", func() { tryTLS(present(other.clientTLS(t, true).Certificates[0])) }},
-		{"expired_cert", func() { tryTLS(present(expired)) }},
+		{"unknown_ca", func() { tryTLS(ts.presenting(t, &other.clientTLS(t, true).Certificates[0])) }},
+		{"expired_cert", func() { tryTLS(ts.presenting(t, ts.expiredClientCert(t))) }},
 		{"protocol_version", func() {
 			c := ts.clientTLS(t, true)
 			c.MaxVersion = tls.VersionTLS12
