@@ -1,6 +1,9 @@
 package replication
 
 import (
+	"bufio"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -67,5 +70,59 @@ func TestSnapshotLoadsIntoRedis(t *testing.T) {
 	}
 	if got := string(r.Str); got != want {
 		t.Fatalf("redis-server's DEBUG DIGEST after loading the snapshot = %s, Shingle's = %s", got, want)
+	}
+}
+
+// TestFullSyncRoundTrip carries a store's snapshot through the RDB stream
+// into another store, the way a Shingle replica loads a Shingle primary:
+// the digests agree, the replica takes the primary's history, and what
+// follows the RDB on the stream is left for the change stream.
+func TestFullSyncRoundTrip(t *testing.T) {
+	primary, err := store.Open("", &store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer primary.Close()
+	for i := range 500 {
+		k := []byte("k:" + strconv.Itoa(i))
+		if i%2 == 0 {
+			primary.Set(k, []byte(strconv.Itoa(i)))
+		} else {
+			primary.HSet(k, []byte("f"), []byte("v"), []byte("g"), []byte(strconv.Itoa(i)))
+		}
+		if i%5 == 0 {
+			primary.Expire(k, time.Hour, store.ExpireAlways)
+		}
+	}
+	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	defer snap.Close()
+	var stream bytes.Buffer
+	if err := WriteSnapshot(&stream, snap, "7.0.15"); err != nil {
+		t.Fatal(err)
+	}
+	stream.WriteString("*1\r\n$4\r\nPING\r\n") // the change stream goes on after the RDB
+
+	replica, err := store.Open("", &store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer replica.Close()
+	br := bufio.NewReader(&stream)
+	if err := LoadRDB(replica, snap.ReplicationID, snap.Offset, br); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := primary.Digest()
+	if got, _ := replica.Digest(); got != want {
+		t.Fatalf("replica digest %s, primary %s", got, want)
+	}
+	if replica.ReplicationID() != primary.ReplicationID() || replica.Offset() != primary.Offset() {
+		t.Fatal("the replica did not take the primary's history")
+	}
+	if rest, _ := io.ReadAll(br); string(rest) != "*1\r\n$4\r\nPING\r\n" {
+		t.Fatalf("after the RDB the stream holds %q", rest)
 	}
 }

@@ -1,0 +1,32 @@
+package replication
+
+import (
+	"io"
+
+	"github.com/shinglekv/shingle/replication/rdb"
+	"github.com/shinglekv/shingle/store"
+)
+
+// LoadRDB replaces db's data set with the RDB stream r carries, a full
+// sync's body, and takes replID and offset (from the primary's +FULLRESYNC)
+// as db's history. A key of a type Shingle does not store stops the load
+// with rdb.ErrUnsupportedType naming it. r is read up to the RDB's checksum
+// and no further when it is an io.ByteReader (a bufio.Reader), so that the
+// stream of changes that follows can be read from it.
+func LoadRDB(db *store.DB, replID string, offset uint64, r io.Reader) error {
+	rr := rdb.NewReader(r)
+	return db.Load(replID, offset, func() (*store.Record, error) {
+		e, err := rr.Next()
+		if err != nil {
+			return nil, err // io.EOF after a good checksum ends the load
+		}
+		rec := &store.Record{Key: e.Key, Value: e.Value, Fields: e.Fields, ExpireMs: e.ExpireMs}
+		switch e.Type {
+		case rdb.TypeString:
+			rec.Type = store.TypeString
+		case rdb.TypeHash:
+			rec.Type = store.TypeHash
+		}
+		return rec, nil
+	})
+}

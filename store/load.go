@@ -1,0 +1,102 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// loadBatch is how many records Load commits at once.
+const loadBatch = 1000
+
+// Load replaces the data set with the records next returns until it
+// returns io.EOF, then takes replID and offset as the store's own
+// replication id and offset: a replica's full sync, after which the
+// primary's change feed continues the same history here. Nothing Load
+// writes reaches subscribers (the records are the state at offset, not
+// changes after it); a subscriber must start again from a new snapshot.
+//
+// Other readers and writers run between Load's batches and see the data
+// set partly loaded; a replica keeps clients out meanwhile, as Redis does.
+// If next fails, Load stops and returns the error with the data set partly
+// loaded and the replication id and offset unchanged.
+func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) error {
+	if len(replID) != 40 {
+		return fmt.Errorf("store: replication id %q is not 40 characters", replID)
+	}
+	w, err := db.beginWrite(nil)
+	if err != nil {
+		return err
+	}
+	for _, ns := range []byte{nsKey, nsSub, nsExpire} {
+		w.b.DeleteRange([]byte{ns}, []byte{ns + 1}, nil)
+	}
+	w.flushed = true
+	w.cacheOps = append(w.cacheOps, cacheOp{})
+	if err := db.endWrite(w, nil, nil); err != nil {
+		return err
+	}
+	for done := false; !done; {
+		if w, err = db.beginWrite(nil); err != nil {
+			return err
+		}
+		for n := 0; n < loadBatch; n++ {
+			r, err := next()
+			if errors.Is(err, io.EOF) {
+				done = true
+				break
+			}
+			if err == nil {
+				err = w.loadRecord(r)
+			}
+			if err != nil {
+				return db.endWrite(w, err, nil)
+			}
+		}
+		if err := db.endWrite(w, nil, nil); err != nil {
+			return err
+		}
+	}
+	w, err = db.beginWrite(nil)
+	if err != nil {
+		return err
+	}
+	w.b.Set(sysReplID, []byte(replID), nil)
+	w.b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
+	// Take the history before the batch applies, under the same lock: no
+	// write can fall between the new offset and the next change.
+	db.replID, db.offset, db.saved = replID, offset, offset
+	return db.endWrite(w, nil, nil)
+}
+
+// loadRecord writes r as a new key into the emptied data set. Keys are
+// unique in a snapshot (an RDB), so none is read first.
+func (w *writer) loadRecord(r *Record) error {
+	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(r.Key)), r.Key)}
+	switch r.Type {
+	case TypeString:
+		w.put(&e, meta{typ: TypeString, value: r.Value, expire: r.ExpireMs})
+	case TypeHash:
+		if len(r.Fields) == 0 || len(r.Fields)%2 != 0 {
+			return fmt.Errorf("store: load: hash %q with %d field and value strings", r.Key, len(r.Fields))
+		}
+		m := w.newCollection(TypeHash)
+		m.expire = r.ExpireMs
+		seen := map[string]bool{}
+		for i := 0; i < len(r.Fields); i += 2 {
+			if seen[string(r.Fields[i])] {
+				continue // as HSET: the last value of a field wins, counted once
+			}
+			seen[string(r.Fields[i])] = true
+			m.count++
+		}
+		for i := 0; i < len(r.Fields); i += 2 {
+			w.b.Set(hashedSubKey(nil, e.slot(), m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
+		}
+		w.put(&e, m)
+	default:
+		return fmt.Errorf("store: load: key %q: type %v is not stored", r.Key, r.Type)
+	}
+	return nil
+}

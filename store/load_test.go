@@ -1,0 +1,105 @@
+package store
+
+import (
+	"errors"
+	"io"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// TestLoad copies a store through its snapshot into another, as a full
+// sync does: the same digest, key counts and TTLs, the primary's history
+// taken as the replica's own and kept across a restart, and nothing
+// published to the replica's subscribers.
+func TestLoad(t *testing.T) {
+	src := openMem(t, nil)
+	for i := range 3000 {
+		k := []byte("k" + strconv.Itoa(i))
+		switch i % 3 {
+		case 0:
+			src.Set(k, []byte(strconv.Itoa(i)))
+		case 1:
+			src.HSet(k, []byte("a"), []byte("1"), []byte("b"), []byte(strconv.Itoa(i)))
+		case 2:
+			src.Set(k, []byte("t"))
+			src.Expire(k, time.Hour, ExpireAlways)
+		}
+	}
+	snap, cancel, err := src.SubscribeSnapshot(func(Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	defer snap.Close()
+	var records []*Record
+	if err := snap.Each(func(r *Record) error { records = append(records, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	dst, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst.Set([]byte("old"), []byte("gone after the load"))
+	published := 0
+	_, cancelDst, err := dst.Subscribe(func(Change) { published++ })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancelDst()
+
+	// A failing source stops the load and leaves the history alone.
+	id := dst.ReplicationID()
+	boom := errors.New("link cut")
+	n := 0
+	if err := dst.Load(snap.ReplicationID, snap.Offset, func() (*Record, error) {
+		if n++; n > 10 {
+			return nil, boom
+		}
+		return records[n-1], nil
+	}); !errors.Is(err, boom) {
+		t.Fatalf("Load with a failing source: %v", err)
+	}
+	if dst.ReplicationID() != id {
+		t.Fatal("a failed load changed the replication id")
+	}
+
+	i := 0
+	if err := dst.Load(snap.ReplicationID, snap.Offset, func() (*Record, error) {
+		if i == len(records) {
+			return nil, io.EOF
+		}
+		i++
+		return records[i-1], nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if published != 0 {
+		t.Fatalf("the load published %d changes", published)
+	}
+	want, _ := src.Digest()
+	check := func(db *DB, when string) {
+		t.Helper()
+		if got, err := db.Digest(); err != nil || got != want {
+			t.Fatalf("%s: digest %s, %v; want %s", when, got, err, want)
+		}
+		if db.ReplicationID() != snap.ReplicationID || db.Offset() != snap.Offset {
+			t.Fatalf("%s: history %s@%d, want %s@%d", when, db.ReplicationID(), db.Offset(), snap.ReplicationID, snap.Offset)
+		}
+		keys, expires, err := db.KeyCounts()
+		if err != nil || keys != 3000 || expires != 1000 {
+			t.Fatalf("%s: %d keys, %d with expiry, %v", when, keys, expires, err)
+		}
+	}
+	check(dst, "after Load")
+	if err := dst.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if dst, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Close()
+	check(dst, "after reopening")
+}
