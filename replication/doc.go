@@ -1,10 +1,11 @@
 // Package replication will make one Shingle instance follow another, and
 // follow or feed a stock redis-server, speaking Redis's own replication
 // protocol over TCP, TLS or QUIC. This file is the design, written before
-// the code. What exists so far: the RDB format (the rdb subpackage), the
+// the code. What exists so far: the RDB format (the rdb subpackage); the
 // store's SubscribeSnapshot (a snapshot and the changes after it, joined at
-// one offset) and WriteSnapshot, the body of a full sync, which a stock
-// redis-server loads to the same DEBUG DIGEST.
+// one offset) and Load; WriteSnapshot, the body of a full sync, which a
+// stock redis-server loads to the same DEBUG DIGEST; and LoadRDB, a
+// replica's side of it.
 //
 // # What it owns
 //
