@@ -4,8 +4,8 @@
 // the code. What exists so far: the RDB format (the rdb subpackage); the
 // store's SubscribeSnapshot (a snapshot and the changes after it, joined at
 // one offset) and Load; WriteSnapshot, the body of a full sync, which a
-// stock redis-server loads to the same DEBUG DIGEST; and LoadRDB, a
-// replica's side of it.
+// stock redis-server loads to the same DEBUG DIGEST; LoadRDB, a replica's
+// side of it; and the Backlog partial resyncs will be served from.
 //
 // # What it owns
 //
