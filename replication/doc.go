@@ -5,7 +5,8 @@
 // store's SubscribeSnapshot (a snapshot and the changes after it, joined at
 // one offset) and Load; WriteSnapshot, the body of a full sync, which a
 // stock redis-server loads to the same DEBUG DIGEST; LoadRDB, a replica's
-// side of it; and the Backlog partial resyncs will be served from.
+// side of it; WriteFullSync and ReadFullSync, the +FULLRESYNC exchange in
+// Redis's framings; and the Backlog partial resyncs will be served from.
 //
 // # What it owns
 //

@@ -1,0 +1,111 @@
+package replication
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/shinglekv/shingle/store"
+)
+
+// eofMarkLen is the length of the random marker that ends a diskless full
+// sync's RDB, announced first as "$EOF:<marker>" (Redis's
+// RDB_EOF_MARK_SIZE).
+const eofMarkLen = 40
+
+// WriteFullSync answers a replica's PSYNC with a full sync, as a diskless
+// Redis primary does: "+FULLRESYNC <replid> <offset>", then the snapshot
+// as an RDB framed by an end marker ("$EOF:<marker>\r\n", the RDB, the
+// marker), since a streamed RDB's length is not known in advance. The
+// changes after snap.Offset follow it on the same connection.
+func WriteFullSync(w io.Writer, snap *store.Snapshot, redisVersion string) error {
+	var raw [eofMarkLen / 2]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return err
+	}
+	mark := hex.EncodeToString(raw[:])
+	if _, err := fmt.Fprintf(w, "+FULLRESYNC %s %d\r\n$EOF:%s\r\n", snap.ReplicationID, snap.Offset, mark); err != nil {
+		return err
+	}
+	if err := WriteSnapshot(w, snap, redisVersion); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, mark)
+	return err
+}
+
+// ErrBadSync is a primary's full sync that does not follow the protocol.
+var ErrBadSync = errors.New("replication: malformed full sync")
+
+// ReadFullSync reads a primary's answer to PSYNC when it is a full sync,
+// from its "+FULLRESYNC <replid> <offset>" line on, and loads the RDB that
+// follows into db (LoadRDB), in either of Redis's framings: "$EOF:<marker>"
+// (diskless) or "$<length>" (from a file). The empty lines a Redis primary
+// sends to keep the link alive while it prepares the RDB are skipped. It
+// returns the history db now continues; the change stream follows on br.
+func ReadFullSync(br *bufio.Reader, db *store.DB) (replID string, offset uint64, err error) {
+	line, err := readLine(br)
+	if err != nil {
+		return "", 0, err
+	}
+	f := strings.Fields(line)
+	if len(f) != 3 || f[0] != "+FULLRESYNC" || len(f[1]) != 40 {
+		return "", 0, fmt.Errorf("%w: %q where +FULLRESYNC was expected", ErrBadSync, line)
+	}
+	replID = f[1]
+	if offset, err = strconv.ParseUint(f[2], 10, 64); err != nil {
+		return "", 0, fmt.Errorf("%w: offset %q", ErrBadSync, f[2])
+	}
+	for line = ""; line == ""; { // skip keepalive newlines
+		if line, err = readLine(br); err != nil {
+			return "", 0, err
+		}
+	}
+	switch {
+	case strings.HasPrefix(line, "$EOF:") && len(line) == 5+eofMarkLen:
+		if err := LoadRDB(db, replID, offset, br); err != nil {
+			return "", 0, err
+		}
+		var mark [eofMarkLen]byte
+		if _, err := io.ReadFull(br, mark[:]); err != nil {
+			return "", 0, err
+		}
+		if string(mark[:]) != line[5:] {
+			return "", 0, fmt.Errorf("%w: the RDB is not followed by its end marker", ErrBadSync)
+		}
+	case strings.HasPrefix(line, "$"):
+		n, err := strconv.ParseInt(line[1:], 10, 64)
+		if err != nil || n < 0 {
+			return "", 0, fmt.Errorf("%w: RDB length %q", ErrBadSync, line)
+		}
+		lr := &io.LimitedReader{R: br, N: n}
+		body := bufio.NewReader(lr)
+		if err := LoadRDB(db, replID, offset, body); err != nil {
+			return "", 0, err
+		}
+		if extra := lr.N + int64(body.Buffered()); extra != 0 {
+			return "", 0, fmt.Errorf("%w: %d bytes after the RDB's checksum", ErrBadSync, extra)
+		}
+	default:
+		return "", 0, fmt.Errorf("%w: %q where the RDB was expected", ErrBadSync, line)
+	}
+	return replID, offset, nil
+}
+
+// readLine reads one line without its "\r\n" (or "\n").
+func readLine(br *bufio.Reader) (string, error) {
+	b, err := br.ReadSlice('\n')
+	if err != nil {
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return "", fmt.Errorf("%w: a line longer than %d bytes", ErrBadSync, br.Size())
+		}
+		return "", err
+	}
+	return string(bytes.TrimRight(b, "\r\n")), nil
+}
