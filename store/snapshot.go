@@ -89,26 +89,15 @@ func (s *Snapshot) Each(fn func(*Record) error) error {
 	return it.Close()
 }
 
-// hashFields reads the fields and values of the hash with collection id.
+// hashFields reads the fields and values of the hash with collection id,
+// flattened as field, value, field, value...
 func (v *view) hashFields(slot uint16, id uint64) ([][]byte, error) {
-	prefix := subPrefix(nil, slot, id, tagHashField)
-	it, err := v.iter(prefix, prefixEnd(prefix))
-	if err != nil {
-		return nil, err
+	fvs, err := v.allFields(subPrefix(nil, slot, id, tagHashField))
+	out := make([][]byte, 0, 2*len(fvs))
+	for _, fv := range fvs {
+		out = append(out, fv.Field, fv.Value)
 	}
-	var out [][]byte
-	for it.First(); it.Valid(); it.Next() {
-		_, f, err := decodeHashedSubKey(it.Key())
-		if err != nil {
-			return nil, closeIter(it, err)
-		}
-		val, err := it.ValueAndErr()
-		if err != nil {
-			return nil, closeIter(it, err)
-		}
-		out = append(out, bytes.Clone(f), bytes.Clone(val))
-	}
-	return out, it.Close()
+	return out, err
 }
 
 // Close releases the snapshot. Later calls do nothing.
