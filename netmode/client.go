@@ -31,6 +31,8 @@ type client struct {
 	sess *store.Session // the client's writes wait for the log once per flush
 	held int            // commands run under the session's current Hold
 
+	replicaLink bool // PSYNC ran: the connection serves a replica from now on
+
 	aclCached  *acl.User // the user's rules, as of aclVersion of the users
 	aclVersion uint64
 
@@ -160,6 +162,13 @@ func (c *client) run() {
 		}
 		c.lastActive.Store(time.Now().UnixNano())
 		c.execute(args)
+		if c.replicaLink {
+			if c.flush() {
+				c.release()
+				c.serveReplica()
+			}
+			return
+		}
 		if c.isClosing() {
 			c.flush()
 			return

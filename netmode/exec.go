@@ -55,7 +55,10 @@ func (c *client) execute(args [][]byte) {
 		c.reply(command.Status("QUEUED"))
 	default:
 		c.holdFor(cmd)
-		c.reply(cmd.Run(&c.ctx, args))
+		r := cmd.Run(&c.ctx, args)
+		if !c.replicaLink {
+			c.reply(r)
+		}
 	}
 }
 

@@ -485,6 +485,9 @@ func (s *Server) Close() error {
 	closeAll(s.listeners)
 	s.listeners = nil
 	for _, c := range s.clients {
+		// The deadline first: it unblocks a write stalled on a client that
+		// does not read, which closing alone does not do for a QUIC stream.
+		c.conn.SetDeadline(time.Now())
 		c.conn.Close()
 	}
 	s.mu.Unlock()
