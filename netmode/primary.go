@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/command"
-	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
 )
@@ -56,9 +55,7 @@ type streamBuffer struct {
 func (b *streamBuffer) add(c store.Change) {
 	b.mu.Lock()
 	if !b.overflow {
-		for _, cmd := range c.Commands {
-			b.data = resp.AppendCommand(b.data, cmd...)
-		}
+		b.data = replication.AppendChange(b.data, c)
 		b.overflow = len(b.data) > replicaBufferLimit
 	}
 	b.mu.Unlock()

@@ -20,6 +20,15 @@ type Backlog struct {
 	buf  []byte // encoding scratch
 }
 
+// AppendChange appends c as replicas receive it: its commands, RESP-encoded
+// one after another, exactly the bytes its offset counts.
+func AppendChange(dst []byte, c store.Change) []byte {
+	for _, cmd := range c.Commands {
+		dst = resp.AppendCommand(dst, cmd...)
+	}
+	return dst
+}
+
 // NewBacklog returns an empty backlog of size bytes (at least one) whose
 // next byte is at offset (the store's offset when it starts following the
 // feed).
@@ -33,10 +42,7 @@ func NewBacklog(size int, offset uint64) *Backlog {
 func (b *Backlog) Append(c store.Change) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.buf = b.buf[:0]
-	for _, cmd := range c.Commands {
-		b.buf = resp.AppendCommand(b.buf, cmd...)
-	}
+	b.buf = AppendChange(b.buf[:0], c)
 	if c.Offset != b.end+uint64(len(b.buf)) {
 		b.held = 0
 	}

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/store"
 )
 
@@ -22,9 +21,7 @@ func TestBacklog(t *testing.T) {
 	var b *Backlog
 	var start uint64
 	offset, cancel, err := db.Subscribe(func(c store.Change) {
-		for _, cmd := range c.Commands {
-			feed = resp.AppendCommand(feed, cmd...)
-		}
+		feed = AppendChange(feed, c)
 		b.Append(c)
 	})
 	if err != nil {

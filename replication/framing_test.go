@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/shinglekv/shingle/store"
 )
@@ -26,6 +27,9 @@ func fullSyncFixture(t *testing.T) (*store.DB, *store.Snapshot) {
 			primary.Set(k, []byte(strconv.Itoa(i)))
 		} else {
 			primary.HSet(k, []byte("f"), []byte(strconv.Itoa(i)))
+		}
+		if i%5 == 0 {
+			primary.Expire(k, time.Hour, store.ExpireAlways)
 		}
 	}
 	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})

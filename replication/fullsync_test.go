@@ -78,39 +78,14 @@ func TestSnapshotLoadsIntoRedis(t *testing.T) {
 // the digests agree, the replica takes the primary's history, and what
 // follows the RDB on the stream is left for the change stream.
 func TestFullSyncRoundTrip(t *testing.T) {
-	primary, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer primary.Close()
-	for i := range 500 {
-		k := []byte("k:" + strconv.Itoa(i))
-		if i%2 == 0 {
-			primary.Set(k, []byte(strconv.Itoa(i)))
-		} else {
-			primary.HSet(k, []byte("f"), []byte("v"), []byte("g"), []byte(strconv.Itoa(i)))
-		}
-		if i%5 == 0 {
-			primary.Expire(k, time.Hour, store.ExpireAlways)
-		}
-	}
-	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	defer snap.Close()
+	primary, snap := fullSyncFixture(t)
 	var stream bytes.Buffer
 	if err := WriteSnapshot(&stream, snap, "7.0.15"); err != nil {
 		t.Fatal(err)
 	}
 	stream.WriteString("*1\r\n$4\r\nPING\r\n") // the change stream goes on after the RDB
 
-	replica, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer replica.Close()
+	replica := newReplica(t)
 	br := bufio.NewReader(&stream)
 	if err := LoadRDB(replica, snap.ReplicationID, snap.Offset, br); err != nil {
 		t.Fatal(err)

@@ -216,14 +216,19 @@ func (o *Ops) FlushAll() error {
 	if err != nil {
 		return err
 	}
+	w.flushAll()
+	w.propagate(cmdFlushAll)
+	return o.endWrite(w, nil)
+}
+
+// flushAll deletes every key in w's batch.
+func (w *writer) flushAll() {
 	for _, ns := range []byte{nsKey, nsSub, nsExpire} {
 		w.b.DeleteRange([]byte{ns}, []byte{ns + 1}, nil)
 	}
 	w.flushed = true
 	w.keys, w.expires = 0, 0
 	w.cacheOps = append(w.cacheOps, cacheOp{})
-	w.propagate(cmdFlushAll)
-	return o.endWrite(w, nil)
 }
 
 // RandomKey returns a random existing key. Errors: ErrNotFound when there is

@@ -29,11 +29,7 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	if err != nil {
 		return err
 	}
-	for _, ns := range []byte{nsKey, nsSub, nsExpire} {
-		w.b.DeleteRange([]byte{ns}, []byte{ns + 1}, nil)
-	}
-	w.flushed = true
-	w.cacheOps = append(w.cacheOps, cacheOp{})
+	w.flushAll()
 	if err := db.endWrite(w, nil, nil); err != nil {
 		return err
 	}
