@@ -32,6 +32,12 @@ type client struct {
 	held int            // commands run under the session's current Hold
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
+	// What a replica said before PSYNC: REPLCONF listening-port and
+	// ip-address, and PSYNC's replid and offset.
+	replPort  int
+	replIP    string
+	psyncID   string
+	psyncFrom uint64
 
 	aclCached  *acl.User // the user's rules, as of aclVersion of the users
 	aclVersion uint64

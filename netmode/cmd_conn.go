@@ -36,6 +36,11 @@ func serverCommands() []*command.Command {
 		{Name: "config", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: configCmd},
 		{Name: "info", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @dangerous"), Run: infoCmd},
 		{Name: "psync", Arity: -3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: psync},
+		{Name: "sync", Arity: 1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: psync},
+		{Name: "wait", Arity: 3, Flags: command.FlagNoScript, Categories: cat("@slow @connection"), Run: waitCmd},
+		{Name: "role", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@admin @fast @dangerous"), Run: roleCmd},
+		{Name: "replicaof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
+		{Name: "slaveof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
 		{Name: "replconf", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: replconf},
 		{Name: "acl", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: aclCmd},
 	}
@@ -149,7 +154,7 @@ func hello(ctx *command.Ctx, args [][]byte) command.Reply {
 		command.BulkString("proto"), command.Int(int64(proto)),
 		command.BulkString("id"), command.Int(int64(c.id)),
 		command.BulkString("mode"), command.BulkString("standalone"),
-		command.BulkString("role"), command.BulkString("master"),
+		command.BulkString("role"), command.BulkString(c.s.role()),
 		command.BulkString("modules"), command.Array(),
 	)
 }

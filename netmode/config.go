@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/config"
+	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -78,6 +79,41 @@ type Config struct {
 	// durability (appendfsync). The server does not open the store; it
 	// reports them in CONFIG GET and INFO. Defaults "." and "everysec".
 	Dir, AppendFsync string
+
+	// ReplicaOf is the primary to follow, "host port" (replicaof, or its
+	// old name slaveof); empty for none. At run time, REPLICAOF changes it.
+	ReplicaOf string
+	// MasterUser and MasterAuth authenticate a replica to its primary
+	// (masteruser, masterauth).
+	MasterUser, MasterAuth string
+	// ReplicaReadOnly refuses clients' writes on a replica
+	// (replica-read-only). Default true.
+	ReplicaReadOnly bool
+	// ReplTimeout bounds every wait of a replica's link (repl-timeout,
+	// seconds). Default 60 s.
+	ReplTimeout time.Duration
+	// ReplBacklogSize is the size of the backlog that partial resyncs are
+	// served from (repl-backlog-size, at startup only). Default 1 MiB.
+	ReplBacklogSize int64
+	// ReplPingReplicaPeriod is how often a primary pings its replicas
+	// (repl-ping-replica-period, seconds, at startup only). Default 10 s.
+	ReplPingReplicaPeriod time.Duration
+	// ReplicaAnnouncePort and ReplicaAnnounceIP, when set, are what a
+	// replica announces to its primary instead of its own port and address
+	// (replica-announce-port, replica-announce-ip).
+	ReplicaAnnouncePort int
+	ReplicaAnnounceIP   string
+	// ReplTransport is how a replica reaches its primary (repl-transport;
+	// Shingle's own directive): "tcp", the default, which is TLS when
+	// tls-replication is yes, or "quic", to the primary's quic-port (the
+	// port given to replicaof), with the tls-* client settings.
+	ReplTransport string
+	// MinReplicasToWrite refuses writes while fewer replicas than this have
+	// acknowledged within MinReplicasMaxLag (min-replicas-to-write, 0 off;
+	// min-replicas-max-lag, seconds, default 10).
+	MinReplicasToWrite int
+	MinReplicasMaxLag  time.Duration
+
 	// ConfigFile is the file the configuration came from, for INFO.
 	ConfigFile string
 	// Logger receives the server's log. Default: none.
@@ -111,6 +147,12 @@ func DefaultConfig() *Config {
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",
 		AppendFsync:            "everysec",
+		ReplicaReadOnly:        true,
+		ReplTimeout:            replication.DefaultTimeout,
+		ReplBacklogSize:        1 << 20,
+		ReplPingReplicaPeriod:  10 * time.Second,
+		ReplTransport:          replication.TCP,
+		MinReplicasMaxLag:      10 * time.Second,
 	}
 }
 
@@ -151,6 +193,24 @@ func (c *Config) check() error {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	def := DefaultConfig()
+	if c.ReplTimeout <= 0 {
+		c.ReplTimeout = def.ReplTimeout
+	}
+	if c.ReplBacklogSize <= 0 {
+		c.ReplBacklogSize = def.ReplBacklogSize
+	}
+	if c.ReplPingReplicaPeriod <= 0 {
+		c.ReplPingReplicaPeriod = def.ReplPingReplicaPeriod
+	}
+	if c.ReplTransport == "" {
+		c.ReplTransport = def.ReplTransport
+	}
+	if c.ReplicaOf != "" {
+		if _, _, err := parseReplicaOf(c.ReplicaOf); err != nil {
+			return fmt.Errorf("netmode: %w", err)
+		}
 	}
 	for _, p := range []int{c.Port, c.TLSPort, c.QUICPort} {
 		if p < 0 || p > 65535 {
@@ -341,6 +401,50 @@ var directives = []directive{
 	intDirective("tls-session-cache-timeout", func(c *Config) *int { return &c.TLS.SessionCacheTimeout }, 0, 1<<31-1, reloadTLS),
 	boolDirective("tls-replication", func(c *Config) *bool { return &c.TLS.Replication }, reloadTLS),
 	boolDirective("tls-cluster", func(c *Config) *bool { return &c.TLS.Cluster }, reloadTLS),
+	{name: "replicaof", immutable: true, // REPLICAOF changes it at run time
+		get: func(c *Config) string { return c.ReplicaOf },
+		set: func(c *Config, v string) error {
+			if strings.EqualFold(v, "no one") {
+				v = ""
+			} else if _, _, err := parseReplicaOf(v); err != nil {
+				return err
+			}
+			c.ReplicaOf = v
+			return nil
+		}},
+	strDirective("masteruser", func(c *Config) *string { return &c.MasterUser }, noEffect),
+	strDirective("masterauth", func(c *Config) *string { return &c.MasterAuth }, noEffect),
+	boolDirective("replica-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }, noEffect),
+	secondsDirective("repl-timeout", func(c *Config) *time.Duration { return &c.ReplTimeout }, 1, noEffect),
+	{name: "repl-backlog-size", immutable: true,
+		get: func(c *Config) string { return strconv.FormatInt(c.ReplBacklogSize, 10) },
+		set: func(c *Config, v string) error {
+			n, err := config.ParseMemory(v)
+			if err == nil && (n < 16<<10 || n > 1<<40) {
+				err = fmt.Errorf("argument must be a memory value between 16kb and 1tb")
+			}
+			c.ReplBacklogSize = n
+			return err
+		}},
+	func() directive {
+		d := secondsDirective("repl-ping-replica-period", func(c *Config) *time.Duration { return &c.ReplPingReplicaPeriod }, 1, noEffect)
+		d.immutable = true
+		return d
+	}(),
+	intDirective("replica-announce-port", func(c *Config) *int { return &c.ReplicaAnnouncePort }, 0, 65535, noEffect),
+	strDirective("replica-announce-ip", func(c *Config) *string { return &c.ReplicaAnnounceIP }, noEffect),
+	{name: "repl-transport",
+		get: func(c *Config) string { return c.ReplTransport },
+		set: func(c *Config, v string) error {
+			switch v = strings.ToLower(v); v {
+			case replication.TCP, replication.QUIC:
+				c.ReplTransport = v
+				return nil
+			}
+			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
+		}},
+	intDirective("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, 1<<31-1, noEffect),
+	secondsDirective("min-replicas-max-lag", func(c *Config) *time.Duration { return &c.MinReplicasMaxLag }, 0, noEffect),
 	{name: "dir", immutable: true,
 		get: func(c *Config) string { return c.Dir },
 		set: func(c *Config, v string) error { c.Dir = v; return nil }},
@@ -391,6 +495,10 @@ var accepted = map[string]string{
 	"shutdown-on-sigint": "default", "shutdown-on-sigterm": "default", "latency-tracking": "yes",
 	"latency-tracking-info-percentiles": "50 99 99.9", "maxmemory-clients": "0",
 	"active-expire-effort": "1", "cluster-enabled": "no",
+	"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "5", "repl-diskless-sync-max-replicas": "0",
+	"repl-diskless-load": "disabled", "repl-disable-tcp-nodelay": "no", "repl-backlog-ttl": "3600",
+	"replica-serve-stale-data": "yes", "replica-priority": "100", "replica-announced": "yes",
+	"replica-ignore-maxmemory": "yes",
 }
 
 func lookupDirective(name string) *directive {
@@ -408,6 +516,9 @@ func lookupDirective(name string) *directive {
 // for CONFIG GET (see the package doc). Unknown directives are an error.
 func (c *Config) Set(name string, args ...string) error {
 	name = strings.ToLower(name)
+	if name == "slaveof" {
+		name = "replicaof"
+	}
 	if name == "user" { // many of them, and only from a config file or New
 		c.Users = append(c.Users, append([]string(nil), args...))
 		return nil

@@ -24,7 +24,18 @@ var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true,
 var (
 	errNoAuth  = command.ErrorReply("NOAUTH Authentication required.")
 	errNoMulti = command.ErrorReply("ERR Command not allowed inside a transaction")
+	errLoading = command.ErrorReply("LOADING Redis is loading the dataset in memory")
 )
+
+// writeRefused refuses a write that this server may not take now (a
+// read-only replica, too few replicas for min-replicas-to-write).
+func (c *client) writeRefused() bool {
+	r, refused := c.s.writeRefused(c.s.cfg.Load())
+	if refused {
+		c.refuse(r)
+	}
+	return refused
+}
 
 // execute runs one command: the checks Redis makes before running anything
 // (known command, arity, authentication), queuing inside MULTI, and the
@@ -42,6 +53,9 @@ func (c *client) execute(args [][]byte) {
 	case !c.authed && cmd.Flags&command.FlagNoAuth == 0:
 		c.refuse(errNoAuth)
 	case c.denied(cmd, args):
+	case cmd.Flags&command.FlagLoading == 0 && s.loading():
+		c.refuse(errLoading)
+	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
 	case c.multi != nil && !multiControl[cmd.Name]:
 		if cmd.Flags&command.FlagNoMulti != 0 {
 			c.refuse(errNoMulti)

@@ -2,7 +2,12 @@ package netmode
 
 import (
 	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shinglekv/shingle/command"
@@ -10,53 +15,192 @@ import (
 	"github.com/shinglekv/shingle/store"
 )
 
-// The primary side of replication, as far as it goes: a client that sends
-// PSYNC (or SYNC) becomes a replica link. Its connection and goroutine
-// then serve only the full sync and the change stream that follows,
-// written by this goroutine alone; the changes committed meanwhile wait in
-// a buffer bounded like Redis's client-output-buffer-limit for replicas.
-// Partial resync (+CONTINUE) is not offered yet: every PSYNC gets a full
-// sync.
+// The primary side of replication: a client that sends PSYNC (or SYNC)
+// becomes a replica link. Its connection and goroutine then serve only the
+// sync, partial (+CONTINUE, from the backlog) or full, and the change
+// stream after it, written by this goroutine alone; the changes committed
+// meanwhile wait in a buffer bounded like Redis's
+// client-output-buffer-limit for replicas. A second goroutine reads the
+// replica's REPLCONF ACKs, which WAIT, min-replicas-to-write and INFO use.
 
 // replicaBufferLimit is the most a replica link may fall behind, in bytes
 // of the change stream, before it is dropped (Redis's default hard limit
 // for replicas, 256mb).
 const replicaBufferLimit = 256 << 20
 
-// replconf answers REPLCONF: the replica's listening-port, capabilities
-// and acknowledgements are accepted (acknowledgements arrive on the link
-// later and are read there).
+// primary is the server's primary-side replication state.
+type primary struct {
+	backlog *replication.Backlog
+	unsub   func()
+
+	mu    sync.Mutex
+	links map[*replicaLink]struct{}
+	acked chan struct{} // closed and replaced when an ACK arrives
+}
+
+// replicaLink is one replica, as INFO and WAIT see it.
+type replicaLink struct {
+	c     *client
+	ip    string
+	port  int
+	state atomic.Value // string: wait_bgsave, send_bulk, online
+	ack   atomic.Uint64
+	ackAt atomic.Int64 // unix nanoseconds; 0 before the first ACK
+}
+
+func (s *Server) startPrimary(cfg *Config) error {
+	p := &s.primary
+	p.links = map[*replicaLink]struct{}{}
+	p.acked = make(chan struct{})
+	var b *replication.Backlog
+	offset, cancel, err := s.db.Subscribe(func(c store.Change) { b.Append(c) })
+	if err != nil {
+		return err
+	}
+	b = replication.NewBacklog(int(cfg.ReplBacklogSize), offset)
+	p.backlog, p.unsub = b, cancel
+	s.loops.Add(1)
+	go s.pingReplicas(cfg.ReplPingReplicaPeriod)
+	return nil
+}
+
+// pingReplicas feeds PING to the replicas every period, as Redis does, so
+// that they can tell a quiet primary from a dead link. The PINGs count in
+// the offsets.
+func (s *Server) pingReplicas(period time.Duration) {
+	defer s.loops.Done()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+		}
+		if s.primary.count() > 0 {
+			s.db.Publish([]byte("PING"))
+		}
+	}
+}
+
+func (p *primary) count() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.links)
+}
+
+// snapshotLinks returns the links, for INFO and ROLE.
+func (p *primary) snapshotLinks() []*replicaLink {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]*replicaLink, 0, len(p.links))
+	for l := range p.links {
+		out = append(out, l)
+	}
+	return out
+}
+
+// good counts the replicas online whose last ACK is at least offset and,
+// with maxLag set, no older than maxLag.
+func (p *primary) good(offset uint64, maxLag time.Duration) int {
+	now := time.Now().UnixNano()
+	n := 0
+	for _, l := range p.snapshotLinks() {
+		at := l.ackAt.Load()
+		if at == 0 || l.ack.Load() < offset || maxLag > 0 && time.Duration(now-at) > maxLag {
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// ackWait returns a channel closed at the next ACK.
+func (p *primary) ackWait() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.acked
+}
+
+func (p *primary) noteAck(l *replicaLink, offset uint64) {
+	l.ack.Store(offset)
+	l.ackAt.Store(time.Now().UnixNano())
+	p.mu.Lock()
+	close(p.acked)
+	p.acked = make(chan struct{})
+	p.mu.Unlock()
+}
+
+// replconf answers REPLCONF: the replica's listening-port, ip-address and
+// capabilities are noted for when it sends PSYNC; ACK and GETACK, which
+// only a replica link sends, get no reply, as in Redis.
 func replconf(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
 	if len(args)%2 == 0 {
 		return command.ErrorReply("ERR syntax error")
+	}
+	for i := 1; i < len(args); i += 2 {
+		switch opt := strings.ToLower(string(args[i])); opt {
+		case "listening-port":
+			port, err := strconv.Atoi(string(args[i+1]))
+			if err != nil || port < 0 || port > 65535 {
+				return command.ErrorReply("ERR value is out of range")
+			}
+			c.replPort = port
+		case "ip-address":
+			c.replIP = string(args[i+1])
+		case "capa", "rdb-only", "rdb-filter-only":
+		case "ack", "getack", "fack":
+			return command.Reply{}
+		default:
+			return command.ErrorReply("ERR Unrecognized REPLCONF option: " + string(args[i]))
+		}
 	}
 	return command.OK
 }
 
 // psync marks the client to become a replica link once this reply and
-// those before it are written.
+// those before it are written; the link answers it.
 func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
 	if c.multi != nil {
 		return command.ErrorReply("ERR Command not allowed inside a transaction")
 	}
-	c.replicaLink = true // execute writes no reply: the link answers +FULLRESYNC
+	if rs := c.s.replica.Load(); rs != nil && !rs.r.Status().LinkUp {
+		return command.ErrorReply("NOMASTERLINK Can't SYNC while not connected with my master")
+	}
+	if strings.EqualFold(string(args[0]), "psync") && len(args) == 3 {
+		c.psyncID = string(args[1])
+		c.psyncFrom, _ = strconv.ParseUint(string(args[2]), 10, 64)
+	}
+	c.replicaLink = true
 	return command.Reply{}
 }
 
 // streamBuffer holds the change stream a replica link has not written yet.
 type streamBuffer struct {
-	mu       sync.Mutex
-	data     []byte
-	overflow bool
-	wake     chan struct{} // signalled when data arrives
+	mu   sync.Mutex
+	data []byte
+	drop error // why the link must end: it fell too far behind, or the history restarted
+	wake chan struct{}
 }
+
+var (
+	errReplicaOverflow = errors.New("netmode: replica fell too far behind (output buffer limit)")
+	errHistoryReset    = errors.New("netmode: this replica's own full sync replaced the data set; its replicas sync again")
+)
 
 func (b *streamBuffer) add(c store.Change) {
 	b.mu.Lock()
-	if !b.overflow {
+	switch {
+	case b.drop != nil:
+	case c.Reset:
+		b.drop = errHistoryReset
+	default:
 		b.data = replication.AppendChange(b.data, c)
-		b.overflow = len(b.data) > replicaBufferLimit
+		if len(b.data) > replicaBufferLimit {
+			b.drop = errReplicaOverflow
+		}
 	}
 	b.mu.Unlock()
 	select {
@@ -65,68 +209,56 @@ func (b *streamBuffer) add(c store.Change) {
 	}
 }
 
-func (b *streamBuffer) take() ([]byte, bool) {
+func (b *streamBuffer) take() ([]byte, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	d := b.data
 	b.data = nil
-	return d, b.overflow
+	return d, b.drop
 }
 
-var errReplicaOverflow = errors.New("netmode: replica fell too far behind (output buffer limit)")
-
-// serveReplica runs a replica link to its end: the full sync, then the
-// changes after it, while a reader goroutine drains what the replica sends
-// (REPLCONF ACK). It returns when the link fails or the server stops.
+// serveReplica runs a replica link to its end: the sync, then the changes
+// after it, while a reader goroutine takes the replica's ACKs. It returns
+// when the link fails or the server stops.
 func (c *client) serveReplica() {
-	cfg := c.s.cfg.Load()
+	s := c.s
+	cfg := s.cfg.Load()
+	l := &replicaLink{c: c, port: c.replPort, ip: c.replIP}
+	if l.ip == "" {
+		l.ip, _, _ = net.SplitHostPort(c.conn.RemoteAddr().String())
+	}
+	l.state.Store("wait_bgsave")
+	p := &s.primary
+	p.mu.Lock()
+	p.links[l] = struct{}{}
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		delete(p.links, l)
+		p.mu.Unlock()
+	}()
 	buf := &streamBuffer{wake: make(chan struct{}, 1)}
-	snap, cancel, err := c.s.db.SubscribeSnapshot(buf.add)
+	c.conn.SetWriteDeadline(time.Time{})
+	cancel, err := c.syncReplica(buf, l)
 	if err != nil {
-		c.reply(command.ErrReply(err))
-		c.flush()
+		cfg.Logger.Warn("netmode: sync to a replica failed", "id", c.id, "err", err)
 		return
 	}
 	defer cancel()
-	c.conn.SetWriteDeadline(time.Time{})
-	err = replication.WriteFullSync(c.conn, snap, Version)
-	snap.Close()
-	if err != nil {
-		cfg.Logger.Warn("netmode: full sync to a replica failed", "id", c.id, "err", err)
-		return
-	}
+	l.state.Store("online")
 	gone := make(chan struct{})
-	go func() { // acknowledgements: read and dropped for now
-		defer close(gone)
-		c.conn.SetReadDeadline(time.Time{})
-		for {
-			if err := c.rd.Fill(); err != nil {
-				return
-			}
-			for {
-				args, err := c.rd.Next(false)
-				if err != nil {
-					return
-				}
-				if args == nil {
-					break
-				}
-			}
-		}
-	}()
-	// No PING keepalives yet: Redis counts them in the stream's offsets,
-	// and the store's offsets count only writes.
+	go c.readAcks(l, gone)
 	for {
 		select {
 		case <-buf.wake:
 		case <-gone:
 			return
-		case <-c.s.done:
+		case <-s.done:
 			return
 		}
-		data, overflow := buf.take()
-		if overflow {
-			cfg.Logger.Warn(errReplicaOverflow.Error(), "id", c.id)
+		data, drop := buf.take()
+		if drop != nil {
+			cfg.Logger.Warn(drop.Error(), "id", c.id)
 			return
 		}
 		if timeout := cfg.Timeout; timeout > 0 {
@@ -136,4 +268,218 @@ func (c *client) serveReplica() {
 			return
 		}
 	}
+}
+
+// syncReplica answers PSYNC: +CONTINUE and the backlog from the replica's
+// offset when the history it names is ours (or the one ours continues, up
+// to where it does) and the backlog holds every byte since; otherwise a
+// full sync. Either way buf receives every change after what was sent.
+func (c *client) syncReplica(buf *streamBuffer, l *replicaLink) (cancel func(), err error) {
+	s := c.s
+	if c.psyncID != "" && c.psyncFrom > 0 {
+		h, cancel, err := s.db.SubscribeHistory(buf.add)
+		if err != nil {
+			return nil, err
+		}
+		ours := c.psyncID == h.ReplID || c.psyncID == h.ReplID2 && int64(c.psyncFrom) <= h.SecondOffset
+		if data, ok := s.primary.backlog.Since(c.psyncFrom-1, h.Offset); ours && ok {
+			s.stats.PartialSyncs.Add(1)
+			_, err := c.conn.Write(append([]byte("+CONTINUE "+h.ReplID+"\r\n"), data...))
+			return cancel, err
+		}
+		cancel()
+		buf.take()
+		if c.psyncID != "?" {
+			s.stats.PartialSyncsRefused.Add(1)
+		}
+	}
+	s.stats.FullSyncs.Add(1)
+	snap, cancel, err := s.db.SubscribeSnapshot(buf.add)
+	if err != nil {
+		return nil, err
+	}
+	l.state.Store("send_bulk")
+	err = replication.WriteFullSync(c.conn, snap, Version)
+	snap.Close()
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	return cancel, nil
+}
+
+// readAcks reads what a replica sends on its link, REPLCONF ACK <offset>
+// (other commands are ignored), until the link ends; then closes gone.
+func (c *client) readAcks(l *replicaLink, gone chan<- struct{}) {
+	defer close(gone)
+	c.conn.SetReadDeadline(time.Time{})
+	for {
+		args, err := c.rd.Next(true)
+		if err != nil {
+			return
+		}
+		if len(args) >= 3 && strings.EqualFold(string(args[0]), "replconf") && strings.EqualFold(string(args[1]), "ack") {
+			if off, err := strconv.ParseUint(string(args[2]), 10, 64); err == nil {
+				c.s.primary.noteAck(l, off)
+			}
+		}
+	}
+}
+
+// waitCmd answers WAIT numreplicas timeout: it returns once numreplicas
+// replicas acknowledged every write so far, or after timeout milliseconds
+// (0: no limit), with the number that did. The replicas are asked to
+// acknowledge at once (REPLCONF GETACK *) rather than at their next
+// once-a-second ACK.
+func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	s := c.s
+	if s.replica.Load() != nil {
+		return command.ErrorReply("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
+	}
+	n, err := strconv.ParseInt(string(args[1]), 10, 64)
+	if err != nil {
+		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	ms, err := strconv.ParseInt(string(args[2]), 10, 64)
+	if err != nil {
+		return command.ErrorReply("ERR timeout is not an integer or out of range")
+	}
+	if ms < 0 {
+		return command.ErrorReply("ERR timeout is negative")
+	}
+	target := ctx.DB.Offset()
+	p := &s.primary
+	got := p.good(target, 0)
+	if int64(got) >= n || c.multi != nil {
+		return command.Int(int64(got))
+	}
+	var timeout <-chan time.Time
+	if ms > 0 {
+		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		defer t.Stop()
+		timeout = t.C
+	}
+	c.flush() // the replies before WAIT are not held back by it
+	s.db.Publish([]byte("REPLCONF"), []byte("GETACK"), []byte("*"))
+	for {
+		acked := p.ackWait()
+		if got = p.good(target, 0); int64(got) >= n {
+			return command.Int(int64(got))
+		}
+		select {
+		case <-acked:
+		case <-timeout:
+			return command.Int(int64(p.good(target, 0)))
+		case <-s.done:
+			return command.Int(int64(p.good(target, 0)))
+		}
+	}
+}
+
+// writeRefused is the error a write gets on this server before it runs, if
+// any: on a read-only replica, or on a primary with fewer good replicas
+// than min-replicas-to-write.
+func (s *Server) writeRefused(cfg *Config) (command.Reply, bool) {
+	if s.replica.Load() != nil {
+		if cfg.ReplicaReadOnly {
+			return command.ErrorReply("READONLY You can't write against a read only replica."), true
+		}
+		return command.Reply{}, false
+	}
+	if cfg.MinReplicasToWrite > 0 && s.primary.good(0, cfg.MinReplicasMaxLag) < cfg.MinReplicasToWrite {
+		return command.ErrorReply("NOREPLICAS Not enough good replicas to write."), true
+	}
+	return command.Reply{}, false
+}
+
+// replicationInfo writes INFO's replication section.
+func (s *Server) replicationInfo(line func(string, any)) {
+	h, _ := s.db.History()
+	now := time.Now()
+	if rs := s.replica.Load(); rs != nil {
+		st := rs.r.Status()
+		line("role", "slave")
+		line("master_host", rs.host)
+		line("master_port", rs.port)
+		line("master_link_status", map[bool]string{true: "up", false: "down"}[st.LinkUp])
+		last := int64(-1)
+		if !st.LastIO.IsZero() {
+			last = int64(now.Sub(st.LastIO) / time.Second)
+		}
+		line("master_last_io_seconds_ago", last)
+		line("master_sync_in_progress", map[bool]int{true: 1, false: 0}[st.Syncing])
+		line("slave_read_repl_offset", h.Offset)
+		line("slave_repl_offset", h.Offset)
+		if st.Syncing {
+			line("master_sync_total_bytes", st.SyncTotal)
+			line("master_sync_read_bytes", st.SyncRead)
+			left := int64(-1)
+			if st.SyncTotal >= 0 {
+				left = st.SyncTotal - st.SyncRead
+			}
+			line("master_sync_left_bytes", left)
+			line("master_sync_last_io_seconds_ago", max(last, 0))
+		}
+		if !st.LinkUp {
+			line("master_link_down_since_seconds", int64(now.Sub(st.DownSince)/time.Second))
+		}
+		line("master_link_last_error", strings.NewReplacer("\r", " ", "\n", " ").Replace(st.LastError))
+		line("master_full_syncs", st.FullSyncs)
+		line("master_partial_syncs", st.PartialSyncs)
+		line("slave_priority", 100)
+		line("slave_read_only", map[bool]int{true: 1, false: 0}[s.cfg.Load().ReplicaReadOnly])
+		line("replica_announced", 1)
+	} else {
+		line("role", "master")
+	}
+	links := s.primary.snapshotLinks()
+	line("connected_slaves", len(links))
+	for i, l := range links {
+		lag := int64(-1)
+		if at := l.ackAt.Load(); at != 0 {
+			lag = int64(now.Sub(time.Unix(0, at)) / time.Second)
+		}
+		line(fmt.Sprintf("slave%d", i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
+			l.ip, l.port, l.state.Load(), l.ack.Load(), lag))
+	}
+	line("master_failover_state", "no-failover")
+	line("master_replid", h.ReplID)
+	id2 := h.ReplID2
+	if id2 == "" {
+		id2 = strings.Repeat("0", 40)
+	}
+	line("master_replid2", id2)
+	line("master_repl_offset", h.Offset)
+	line("second_repl_offset", h.SecondOffset)
+	first, held := s.primary.backlog.Range()
+	line("repl_backlog_active", 1)
+	line("repl_backlog_size", s.cfg.Load().ReplBacklogSize)
+	line("repl_backlog_first_byte_offset", first)
+	line("repl_backlog_histlen", held)
+}
+
+// roleCmd answers ROLE.
+func roleCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := ctx.Client.(*client)
+	s := c.s
+	h, _ := s.db.History()
+	if rs := s.replica.Load(); rs != nil {
+		st := rs.r.Status()
+		state := "connect"
+		switch {
+		case st.LinkUp:
+			state = "connected"
+		case st.Syncing:
+			state = "sync"
+		}
+		return command.Array(command.BulkString("slave"), command.BulkString(rs.host), command.Int(int64(rs.port)),
+			command.BulkString(state), command.Int(int64(h.Offset)))
+	}
+	var replicas []command.Reply
+	for _, l := range s.primary.snapshotLinks() {
+		replicas = append(replicas, command.Array(command.BulkString(l.ip),
+			command.BulkString(strconv.Itoa(l.port)), command.BulkString(strconv.FormatUint(l.ack.Load(), 10))))
+	}
+	return command.Array(command.BulkString("master"), command.Int(int64(h.Offset)), command.Array(replicas...))
 }

@@ -42,6 +42,10 @@ type Server struct {
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
 	users  *acl.Registry
+	// primary is the primary side of replication (primary.go); replica is
+	// the primary this server follows, nil when it is a primary.
+	primary primary
+	replica atomic.Pointer[replicaState]
 
 	// mu guards the fields below, and serializes configuration changes.
 	// Lock order: Server.mu, then client.mu; neither is held while calling
@@ -110,6 +114,16 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 		}
 		s.tls.Store(t)
 		s.reload.sum = sum
+	}
+	if err := s.startPrimary(cfg); err != nil {
+		return nil, err
+	}
+	if cfg.ReplicaOf != "" {
+		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
+		if err := s.followLocked(host, port); err != nil {
+			s.primary.unsub()
+			return nil, err
+		}
 	}
 	s.loops.Add(2)
 	go s.meter()
@@ -490,7 +504,12 @@ func (s *Server) Close() error {
 		c.conn.SetDeadline(time.Now())
 		c.conn.Close()
 	}
+	rs := s.replica.Swap(nil)
 	s.mu.Unlock()
+	if rs != nil {
+		rs.r.Stop()
+	}
+	s.primary.unsub()
 	s.conns.Wait()
 	s.loops.Wait()
 	return nil

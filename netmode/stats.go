@@ -52,6 +52,11 @@ type Stats struct {
 	TLSHandshakes atomic.Int64 // tls_handshakes
 	TLSResumed    atomic.Int64 // tls_handshakes_resumed
 
+	// Syncs served to replicas (INFO stats).
+	FullSyncs           atomic.Int64 // sync_full
+	PartialSyncs        atomic.Int64 // sync_partial_ok
+	PartialSyncsRefused atomic.Int64 // sync_partial_err
+
 	sessions sessionCounts
 }
 

@@ -23,6 +23,9 @@ type Backlog struct {
 // AppendChange appends c as replicas receive it: its commands, RESP-encoded
 // one after another, exactly the bytes its offset counts.
 func AppendChange(dst []byte, c store.Change) []byte {
+	if c.Raw != nil {
+		return append(dst, c.Raw...)
+	}
 	for _, cmd := range c.Commands {
 		dst = resp.AppendCommand(dst, cmd...)
 	}
@@ -38,12 +41,13 @@ func NewBacklog(size int, offset uint64) *Backlog {
 
 // Append adds a change, as Subscribe delivers it. A change that does not
 // start where the backlog ends (the feed was restarted, or a change was
-// missed) empties the backlog first: it never holds a gap.
+// missed), or a Reset, empties the backlog first: it never holds a gap, nor
+// bytes of another history.
 func (b *Backlog) Append(c store.Change) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = AppendChange(b.buf[:0], c)
-	if c.Offset != b.end+uint64(len(b.buf)) {
+	if c.Reset || c.Offset != b.end+uint64(len(b.buf)) {
 		b.held = 0
 	}
 	b.end = c.Offset
@@ -57,20 +61,16 @@ func (b *Backlog) Append(c store.Change) {
 	b.held = min(b.held+len(b.buf), len(b.ring))
 }
 
-// Since returns a copy of the bytes from offset to the newest, and whether
-// the backlog holds them all (offset may equal the end: nothing missed).
-func (b *Backlog) Since(offset uint64) ([]byte, bool) {
+// Since returns a copy of the bytes from offset from to offset to, and
+// whether the backlog holds them all (from may equal to: nothing missed).
+func (b *Backlog) Since(from, to uint64) ([]byte, bool) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if offset > b.end || b.end-offset > uint64(b.held) {
+	if from > to || to > b.end || b.end-from > uint64(b.held) {
 		return nil, false
 	}
-	n := int(b.end - offset)
-	out := make([]byte, n)
-	if n == 0 {
-		return out, true
-	}
-	at := int(offset % uint64(len(b.ring)))
+	out := make([]byte, int(to-from))
+	at := int(from % uint64(len(b.ring)))
 	k := copy(out, b.ring[at:])
 	copy(out[k:], b.ring)
 	return out, true

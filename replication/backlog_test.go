@@ -38,16 +38,19 @@ func TestBacklog(t *testing.T) {
 			t.Fatalf("after %d writes: range %d,%d; want %d bytes ending at %d", i+1, first, held, want, end)
 		}
 		for off := start; off <= end; off++ {
-			got, ok := b.Since(off)
-			inside := end-off <= uint64(held)
-			if ok != inside {
-				t.Fatalf("Since(%d) ok=%v with %d bytes held up to %d", off, ok, held, end)
-			}
-			if ok && !bytes.Equal(got, feed[off-start:]) {
-				t.Fatalf("Since(%d) = %q, want %q", off, got, feed[off-start:])
+			to := off + (end-off)/2 // a range ending before the newest byte, too
+			for _, to := range []uint64{end, to} {
+				got, ok := b.Since(off, to)
+				inside := end-off <= uint64(held)
+				if ok != inside {
+					t.Fatalf("Since(%d, %d) ok=%v with %d bytes held up to %d", off, to, ok, held, end)
+				}
+				if ok && !bytes.Equal(got, feed[off-start:to-start]) {
+					t.Fatalf("Since(%d, %d) = %q, want %q", off, to, got, feed[off-start:to-start])
+				}
 			}
 		}
-		if _, ok := b.Since(end + 1); ok {
+		if _, ok := b.Since(end+1, end+1); ok {
 			t.Fatal("an offset beyond the end was accepted")
 		}
 	}

@@ -54,6 +54,13 @@ func ReadFullSync(br *bufio.Reader, db *store.DB) (replID string, offset uint64,
 	if err != nil {
 		return "", 0, err
 	}
+	return readFullSync(br, db, line, nil)
+}
+
+// readFullSync is ReadFullSync once the +FULLRESYNC line is read. loading,
+// if set, is called when the RDB starts with its length, -1 when the
+// framing does not tell it.
+func readFullSync(br *bufio.Reader, db *store.DB, line string, loading func(size int64)) (replID string, offset uint64, err error) {
 	f := strings.Fields(line)
 	if len(f) != 3 || f[0] != "+FULLRESYNC" || len(f[1]) != 40 {
 		return "", 0, fmt.Errorf("%w: %q where +FULLRESYNC was expected", ErrBadSync, line)
@@ -69,6 +76,9 @@ func ReadFullSync(br *bufio.Reader, db *store.DB) (replID string, offset uint64,
 	}
 	switch {
 	case strings.HasPrefix(line, "$EOF:") && len(line) == 5+eofMarkLen:
+		if loading != nil {
+			loading(-1)
+		}
 		if err := LoadRDB(db, replID, offset, br); err != nil {
 			return "", 0, err
 		}
@@ -83,6 +93,9 @@ func ReadFullSync(br *bufio.Reader, db *store.DB) (replID string, offset uint64,
 		n, err := strconv.ParseInt(line[1:], 10, 64)
 		if err != nil || n < 0 {
 			return "", 0, fmt.Errorf("%w: RDB length %q", ErrBadSync, line)
+		}
+		if loading != nil {
+			loading(n)
 		}
 		lr := &io.LimitedReader{R: br, N: n}
 		body := bufio.NewReader(lr)

@@ -38,13 +38,18 @@ type DB struct {
 	w       writer // the one writer, reused; guarded by mu
 	replID  string
 	offset  uint64
-	saved   uint64 // the offset last written to disk
-	nextID  uint64 // next collection id to hand out
-	idLimit uint64 // ids below this are reserved on disk (sysNextID)
-	counts  *keyCounts
-	filter  filterState
-	cache   *recordCache // nil when Options.RecordCacheSize is negative
-	subs    []*subscriber
+	replID2 string // History.ReplID2
+	offset2 int64  // History.SecondOffset
+	// following: a replica's mode (SetFollowing); only Replicate moves the
+	// offset and the feed.
+	following bool
+	saved     uint64 // the offset last written to disk
+	nextID    uint64 // next collection id to hand out
+	idLimit   uint64 // ids below this are reserved on disk (sysNextID)
+	counts    *keyCounts
+	filter    filterState
+	cache     *recordCache // nil when Options.RecordCacheSize is negative
+	subs      []*subscriber
 
 	wal   *walFS      // nil under FsyncAlways and in memory
 	dirty atomic.Bool // a write since the last fsync
@@ -149,6 +154,13 @@ func (db *DB) loadState() error {
 	default:
 		db.replID = newReplID()
 		b.Set(sysReplID, []byte(db.replID), nil)
+	}
+	if clean != nil {
+		if err := db.loadHistory2(get); err != nil {
+			return err
+		}
+	} else {
+		db.offset2 = -1
 	}
 	for _, u := range []struct {
 		key []byte
@@ -283,20 +295,26 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 // In a session the wait is left to Session.Wait.
 func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	b := w.b
-	if err != nil || b.Empty() {
+	if err != nil || b.Empty() && !w.replicated {
 		db.nextID, db.idLimit = w.savedID, w.savedLim
 		db.endLocked(sess)
 		b.Close()
 		return err
 	}
 	offset := db.offset
-	for _, c := range w.cmds {
-		offset += respLen(c)
+	switch {
+	case w.replicated:
+		offset += uint64(len(w.raw))
+	case !db.following:
+		for _, c := range w.cmds {
+			offset += respLen(c)
+		}
 	}
-	sync := !db.opts.InMemory
-	if sync {
+	sync := !db.opts.InMemory && !b.Empty()
+	switch {
+	case sync:
 		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
-	} else {
+	case !b.Empty():
 		err = db.pdb.Apply(b, pebble.NoSync)
 	}
 	if err != nil {
@@ -314,7 +332,10 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		db.counts.keys += w.keys
 		db.counts.expires += w.expires
 	}
-	if len(w.cmds) > 0 && len(db.subs) > 0 {
+	switch {
+	case w.replicated:
+		db.publish(Change{Offset: offset, Raw: w.raw})
+	case !db.following && len(w.cmds) > 0 && len(db.subs) > 0:
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
 	db.inflight.Add(1)

@@ -179,6 +179,9 @@ func (db *DB) expireCycle(limit int) (int, error) {
 }
 
 func (w *writer) expireCycle(limit int) (int, error) {
+	if w.db.following {
+		return 0, nil // a replica waits for its primary's DEL
+	}
 	// Keys whose expiry is before now; a key expiring exactly now is still
 	// alive (Redis's now > when).
 	hi := binary.BigEndian.AppendUint64([]byte{nsExpire}, uint64(w.nowMs()))

@@ -19,6 +19,14 @@ type Change struct {
 	// Commands are the commands, each a list of arguments, command name
 	// first. They are valid only during the callback.
 	Commands [][][]byte
+	// Raw, set instead of Commands when the change is a primary's stream
+	// applied by Replicate, is those bytes exactly, valid only during the
+	// callback.
+	Raw []byte
+	// Reset says that a full sync (Load) replaced the data set: the history
+	// starts again at Offset, and nothing received before continues it. A
+	// Reset carries no commands.
+	Reset bool
 }
 
 type subscriber struct {
@@ -35,16 +43,23 @@ type subscriber struct {
 //
 // When nobody subscribes, the feed costs a length computation per write.
 func (db *DB) Subscribe(fn func(Change)) (offset uint64, cancel func(), err error) {
+	h, cancel, err := db.SubscribeHistory(fn)
+	return h.Offset, cancel, err
+}
+
+// SubscribeHistory is Subscribe, returning the whole History the changes
+// continue (a primary checks a replica's PSYNC against it).
+func (db *DB) SubscribeHistory(fn func(Change)) (h History, cancel func(), err error) {
 	s := &subscriber{fn: fn}
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed {
-		return 0, nil, ErrClosed
+		return History{}, nil, ErrClosed
 	}
 	db.subs = append(db.subs, s)
 	// Cancelling only sets a flag, so that it is safe inside fn (which runs
 	// under the write lock); publish drops cancelled subscribers.
-	return db.offset, func() { s.cancelled.Store(true) }, nil
+	return db.history(), func() { s.cancelled.Store(true) }, nil
 }
 
 // publish hands c to every subscriber. Called with mu held.

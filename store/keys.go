@@ -32,11 +32,13 @@ const (
 
 // System keys.
 var (
-	sysFormat = []byte("\x00format")
-	sysReplID = []byte("\x00replid")
-	sysOffset = []byte("\x00offset")
-	sysNextID = []byte("\x00nextid")
-	sysClean  = []byte("\x00clean") // present only between a Close and the next Open
+	sysFormat  = []byte("\x00format")
+	sysReplID  = []byte("\x00replid")
+	sysOffset  = []byte("\x00offset")
+	sysReplID2 = []byte("\x00replid2")
+	sysOffset2 = []byte("\x00offset2")
+	sysNextID  = []byte("\x00nextid")
+	sysClean   = []byte("\x00clean") // present only between a Close and the next Open
 )
 
 // formatVersion is the on-disk format this code writes and reads.

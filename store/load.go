@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,9 @@ const loadBatch = 1000
 // replication id and offset: a replica's full sync, after which the
 // primary's change feed continues the same history here. Nothing Load
 // writes reaches subscribers (the records are the state at offset, not
-// changes after it); a subscriber must start again from a new snapshot.
+// changes after it): they receive one Change with Reset set, after which a
+// subscriber that passes changes on (a replica's own replicas) must start
+// again from a new snapshot.
 //
 // Other readers and writers run between Load's batches and see the data
 // set partly loaded; a replica keeps clients out meanwhile, as Redis does.
@@ -58,11 +59,13 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	if err != nil {
 		return err
 	}
-	w.b.Set(sysReplID, []byte(replID), nil)
-	w.b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
 	// Take the history before the batch applies, under the same lock: no
-	// write can fall between the new offset and the next change.
-	db.replID, db.offset, db.saved = replID, offset, offset
+	// write can fall between the new offset and the next change. A full
+	// sync starts from the primary's history alone (no ReplID2), as in
+	// Redis.
+	db.replID, db.offset, db.replID2, db.offset2 = replID, offset, "", -1
+	w.setHistory(db.history())
+	db.publish(Change{Offset: offset, Reset: true})
 	return db.endWrite(w, nil, nil)
 }
 

@@ -11,7 +11,7 @@ import (
 // TestLoad copies a store through its snapshot into another, as a full
 // sync does: the same digest, key counts and TTLs, the primary's history
 // taken as the replica's own and kept across a restart, and nothing
-// published to the replica's subscribers.
+// published to the replica's subscribers but the one Reset.
 func TestLoad(t *testing.T) {
 	src := openMem(t, nil)
 	for i := range 3000 {
@@ -43,8 +43,14 @@ func TestLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst.Set([]byte("old"), []byte("gone after the load"))
-	published := 0
-	_, cancelDst, err := dst.Subscribe(func(Change) { published++ })
+	published, resets := 0, 0
+	_, cancelDst, err := dst.Subscribe(func(c Change) {
+		if c.Reset {
+			resets++
+		} else {
+			published++
+		}
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +82,8 @@ func TestLoad(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if published != 0 {
-		t.Fatalf("the load published %d changes", published)
+	if published != 0 || resets != 1 {
+		t.Fatalf("the load published %d changes and %d resets, want 0 and 1", published, resets)
 	}
 	want, _ := src.Digest()
 	check := func(db *DB, when string) {

@@ -24,11 +24,15 @@ var errTxDone = errors.New("store: transaction used after its function returned"
 //
 // Update holds the store's write lock while fn runs: other writers wait, and
 // fn must not call methods on the DB itself (only on tx).
-func (db *DB) Update(fn func(tx *Tx) error) error {
+func (db *DB) Update(fn func(tx *Tx) error) error { return db.update(fn, nil) }
+
+// update is Update, or with stream set, Replicate.
+func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 	w, err := db.beginWrite(nil)
 	if err != nil {
 		return err
 	}
+	w.replicated, w.raw = stream != nil, stream
 	w.b.Close()
 	w.b = db.pdb.NewIndexedBatch()
 	w.r = w.b
@@ -42,7 +46,7 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 	if err == nil {
 		err = tx.err
 	}
-	if err == nil && len(w.cmds) > 1 {
+	if err == nil && len(w.cmds) > 1 && !w.replicated {
 		cmds := make([][][]byte, 0, len(w.cmds)+2)
 		cmds = append(cmds, [][]byte{cmdMulti})
 		cmds = append(cmds, w.cmds...)

@@ -18,6 +18,10 @@ type writer struct {
 	db   *DB
 	b    *pebble.Batch
 	cmds [][][]byte // commands to propagate, in order
+	// replicated: a Replicate, whose stream raw is published instead of
+	// cmds, even when it writes nothing.
+	replicated bool
+	raw        []byte
 
 	keys, expires     int64 // changes to the key counts (since flushed, if set)
 	flushed           bool  // FLUSHALL ran: the counts start again from zero

@@ -1,0 +1,156 @@
+package netmode
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/replication"
+)
+
+// The replica side of the server: replicaof (directive), REPLICAOF and
+// SLAVEOF (commands) start a replication.Replica on the server's store;
+// REPLICAOF NO ONE promotes it. While it runs, clients' writes are refused
+// (replica-read-only) and commands wait while a full sync loads.
+
+// replicaState is the primary the server follows.
+type replicaState struct {
+	r    *replication.Replica
+	host string
+	port int
+}
+
+// announcePort is the port a replica announces to its primary, by Redis's
+// rule: replica-announce-port, else tls-port when replication runs over
+// TLS, else port.
+func announcePort(cfg *Config) int {
+	switch {
+	case cfg.ReplicaAnnouncePort != 0:
+		return cfg.ReplicaAnnouncePort
+	case cfg.TLS.Replication && cfg.TLSPort != 0:
+		return cfg.TLSPort
+	}
+	return cfg.Port
+}
+
+// replicaConfig is how the server follows host:port under cfg.
+func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.Config, error) {
+	rc := replication.Config{
+		Addr:          net.JoinHostPort(host, strconv.Itoa(port)),
+		Transport:     replication.TCP,
+		User:          cfg.MasterUser,
+		Password:      cfg.MasterAuth,
+		ListeningPort: announcePort(cfg),
+		AnnounceIP:    cfg.ReplicaAnnounceIP,
+		Timeout:       cfg.ReplTimeout,
+		Logger:        cfg.Logger,
+	}
+	switch {
+	case cfg.ReplTransport == replication.QUIC:
+		rc.Transport = replication.QUIC
+	case cfg.TLS.Replication:
+		rc.Transport = replication.TLS
+	}
+	if rc.Transport != replication.TCP {
+		tc, err := cfg.TLS.ClientConfig("")
+		if err != nil {
+			return rc, fmt.Errorf("netmode: replication over %s: %w", rc.Transport, err)
+		}
+		rc.TLS = tc
+	}
+	return rc, nil
+}
+
+// follow makes the server a replica of host:port, replacing the primary it
+// followed, if any. Called with s.mu held.
+func (s *Server) followLocked(host string, port int) error {
+	rc, err := s.replicaConfig(s.cfg.Load(), host, port)
+	if err != nil {
+		return err
+	}
+	if old := s.replica.Load(); old != nil {
+		old.r.Stop()
+	}
+	r, err := replication.Follow(s.db, rc)
+	if err != nil {
+		return err
+	}
+	s.replica.Store(&replicaState{r: r, host: host, port: port})
+	// Replicas of this server sync again from the new history, as Redis
+	// drops them when it changes primary.
+	s.dropReplicaLinksLocked()
+	return nil
+}
+
+// promoteLocked stops following and makes the server a primary that
+// continues the history it followed. Called with s.mu held.
+func (s *Server) promoteLocked() error {
+	old := s.replica.Swap(nil)
+	if old == nil {
+		return nil
+	}
+	return old.r.Promote()
+}
+
+func (s *Server) dropReplicaLinksLocked() {
+	for _, l := range s.primary.snapshotLinks() {
+		l.c.conn.Close()
+	}
+}
+
+// parseReplicaOf splits "host port", the replicaof directive's value.
+func parseReplicaOf(v string) (host string, port int, err error) {
+	f := strings.Fields(v)
+	if len(f) != 2 {
+		return "", 0, fmt.Errorf("replicaof takes a host and a port")
+	}
+	port, err = strconv.Atoi(f[1])
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("invalid master port %q", f[1])
+	}
+	return f[0], port, nil
+}
+
+// replicaofCmd answers REPLICAOF (and SLAVEOF) host port, and REPLICAOF NO
+// ONE.
+func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	s := ctx.Client.(*client).s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {
+		if err := s.promoteLocked(); err != nil {
+			return command.ErrReply(err)
+		}
+		s.cfg.Load().Logger.Info("netmode: promoted to primary (REPLICAOF NO ONE)")
+		return command.OK
+	}
+	port, err := strconv.Atoi(string(args[2]))
+	if err != nil || port <= 0 || port > 65535 {
+		return command.ErrorReply("ERR Invalid master port")
+	}
+	host := string(args[1])
+	if rs := s.replica.Load(); rs != nil && rs.host == host && rs.port == port {
+		return command.Status("OK Already connected to specified master")
+	}
+	if err := s.followLocked(host, port); err != nil {
+		return command.ErrReply(err)
+	}
+	return command.OK
+}
+
+// loading reports whether a full sync is loading into the store, during
+// which only commands flagged loading run (Redis's -LOADING).
+func (s *Server) loading() bool {
+	rs := s.replica.Load()
+	return rs != nil && rs.r.Loading()
+}
+
+// role is the server's role as HELLO names it.
+func (s *Server) role() string {
+	if s.replica.Load() != nil {
+		return "replica"
+	}
+	return "master"
+}

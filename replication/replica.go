@@ -1,0 +1,518 @@
+package replication
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/store"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// Transports a replica can reach its primary over.
+const (
+	TCP  = "tcp"
+	TLS  = "tls"  // tls-replication yes
+	QUIC = "quic" // repl-transport quic: Addr is the primary's quic-port
+)
+
+// DefaultTimeout is Redis's repl-timeout.
+const DefaultTimeout = 60 * time.Second
+
+// retryInterval is how long a replica waits before connecting again after
+// its link failed (Redis retries from its once-a-second cron).
+const retryInterval = time.Second
+
+// Config says whom a replica follows and how.
+type Config struct {
+	// Addr is the primary's host:port (replicaof host port).
+	Addr string
+	// Transport is TCP (the default), TLS or QUIC.
+	Transport string
+	// TLS is the client side of TLS and QUIC links, as
+	// tlsconn.Settings.ClientConfig builds it: the CA that verifies the
+	// primary, and the certificate presented to it.
+	TLS *tls.Config
+	// User and Password authenticate to the primary (masteruser,
+	// masterauth); without a Password no AUTH is sent.
+	User, Password string
+	// ListeningPort is announced with REPLCONF listening-port, for the
+	// primary's INFO and ROLE; 0 announces none. netmode computes it by
+	// Redis's rule (replica-announce-port, else tls-port under
+	// tls-replication, else port).
+	ListeningPort int
+	// AnnounceIP, when set, is announced with REPLCONF ip-address
+	// (replica-announce-ip).
+	AnnounceIP string
+	// Timeout bounds every wait on the link: the connection, each reply of
+	// the handshake, each read of the full sync and of the stream (the
+	// primary pings every 10 seconds), each write (repl-timeout). Default
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Table runs the primary's commands; default command.NewTable(). It
+	// must hold every command the primary propagates.
+	Table *command.Table
+	// Logger receives the link's events. Default: none.
+	Logger *slog.Logger
+}
+
+// Status is a replica's link, as INFO replication reports it.
+type Status struct {
+	Addr      string
+	LinkUp    bool      // master_link_status
+	LastIO    time.Time // the last byte from the primary (master_last_io_seconds_ago)
+	DownSince time.Time // when the link went down, or Follow was called
+	// Syncing is a full sync in progress: SyncTotal bytes announced (-1
+	// when the primary streams it without a length), SyncRead read so far.
+	Syncing             bool
+	SyncTotal, SyncRead int64
+	// FullSyncs and PartialSyncs count the syncs that completed.
+	FullSyncs, PartialSyncs int64
+	// LastError is why the link last failed, or "".
+	LastError string
+}
+
+// Replica follows a primary: it keeps a link to it, full-syncs or
+// continues over it, applies the stream through the command table, and
+// acknowledges what it applied once a second. While it runs, its store
+// follows (store.DB.SetFollowing).
+type Replica struct {
+	db     *store.DB
+	cfg    Config
+	cancel context.CancelFunc
+	done   chan struct{}
+	quic   *tlsconn.QUICDialer
+	lastIO  atomic.Int64 // unix nanoseconds
+	loading atomic.Bool
+
+	mu sync.Mutex
+	st Status
+}
+
+// Follow starts following the primary cfg names, in the background. The
+// store's writes from elsewhere stop reaching its change feed at once
+// (SetFollowing). Stop or Promote end it.
+func Follow(db *store.DB, cfg Config) (*Replica, error) {
+	switch cfg.Transport {
+	case "":
+		cfg.Transport = TCP
+	case TCP:
+	case TLS, QUIC:
+		if cfg.TLS == nil {
+			return nil, fmt.Errorf("replication: the %s transport needs a TLS configuration", cfg.Transport)
+		}
+	default:
+		return nil, fmt.Errorf("replication: unknown transport %q (tcp, tls or quic)", cfg.Transport)
+	}
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
+		return nil, fmt.Errorf("replication: primary address: %w", err)
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Table == nil {
+		cfg.Table = command.NewTable()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &Replica{db: db, cfg: cfg, cancel: cancel, done: make(chan struct{}),
+		st: Status{Addr: cfg.Addr, DownSince: time.Now()}}
+	if cfg.Transport == QUIC {
+		r.quic = &tlsconn.QUICDialer{TLSConfig: cfg.TLS}
+	}
+	db.SetFollowing(true)
+	go r.run(ctx)
+	return r, nil
+}
+
+// Status returns the state of the link.
+func (r *Replica) Status() Status {
+	r.mu.Lock()
+	st := r.st
+	r.mu.Unlock()
+	if n := r.lastIO.Load(); n != 0 {
+		st.LastIO = time.Unix(0, n)
+	}
+	return st
+}
+
+// Loading reports whether a full sync is loading into the store: the data
+// set is partial meanwhile, and a server keeps its clients out (-LOADING).
+func (r *Replica) Loading() bool { return r.loading.Load() }
+
+// Stop ends the link and waits for it. The store keeps following; start
+// another Follow to follow another primary, or call Promote instead.
+func (r *Replica) Stop() {
+	r.cancel()
+	<-r.done
+}
+
+// Promote stops following and makes the store a primary on a new history
+// that continues the one it followed (REPLICAOF NO ONE): replicas of the
+// old primary, and of this one, can continue from it with +CONTINUE.
+func (r *Replica) Promote() error {
+	r.Stop()
+	r.db.SetFollowing(false)
+	return r.db.ShiftHistory("")
+}
+
+func (r *Replica) run(ctx context.Context) {
+	defer close(r.done)
+	if r.quic != nil {
+		defer r.quic.Close()
+	}
+	for {
+		err := r.session(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		r.update(func(st *Status) {
+			if st.LinkUp || st.LastError == "" {
+				st.DownSince = time.Now()
+			}
+			st.LinkUp, st.Syncing, st.LastError = false, false, err.Error()
+		})
+		r.cfg.Logger.Warn("replication: link to the primary failed", "primary", r.cfg.Addr, "err", err)
+		t := time.NewTimer(retryInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Replica) update(f func(*Status)) {
+	r.mu.Lock()
+	f(&r.st)
+	r.mu.Unlock()
+}
+
+func (r *Replica) dial(ctx context.Context) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	nd := &net.Dialer{}
+	switch r.cfg.Transport {
+	case TLS:
+		return (&tls.Dialer{NetDialer: nd, Config: r.cfg.TLS}).DialContext(ctx, "tcp", r.cfg.Addr)
+	case QUIC:
+		return r.quic.DialContext(ctx, "udp", r.cfg.Addr)
+	}
+	return nd.DialContext(ctx, "tcp", r.cfg.Addr)
+}
+
+// link is one connection to the primary: reads and writes under the
+// replica's timeout, writes serialized (the acknowledgements come from
+// their own goroutine).
+type link struct {
+	net.Conn
+	r       *Replica
+	br      *bufio.Reader
+	wmu     sync.Mutex
+	read    atomic.Int64 // bytes read
+	timeout time.Duration
+}
+
+func (l *link) Read(p []byte) (int, error) {
+	l.Conn.SetReadDeadline(time.Now().Add(l.timeout))
+	n, err := l.Conn.Read(p)
+	if n > 0 {
+		l.read.Add(int64(n))
+		l.r.lastIO.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+func (l *link) send(args ...string) error {
+	bs := make([][]byte, len(args))
+	for i, a := range args {
+		bs[i] = []byte(a)
+	}
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	l.Conn.SetWriteDeadline(time.Now().Add(l.timeout))
+	_, err := l.Conn.Write(resp.AppendCommand(nil, bs...))
+	return err
+}
+
+// ask sends a command of the handshake and reads its one-line reply,
+// skipping the empty lines a primary sends to keep a waiting link alive.
+func (l *link) ask(args ...string) (string, error) {
+	if err := l.send(args...); err != nil {
+		return "", err
+	}
+	for {
+		line, err := readLine(l.br)
+		if err != nil || line != "" {
+			return line, err
+		}
+	}
+}
+
+func (l *link) ack(offset uint64) error {
+	return l.send("REPLCONF", "ACK", strconv.FormatUint(offset, 10))
+}
+
+// session runs one link to its end: connect, handshake, sync, stream.
+func (r *Replica) session(ctx context.Context) error {
+	conn, err := r.dial(ctx)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
+	defer conn.Close()
+	l := &link{Conn: conn, r: r, timeout: r.cfg.Timeout}
+	l.br = bufio.NewReaderSize(l, 64<<10)
+	if err := r.handshake(l); err != nil {
+		return err
+	}
+	if err := r.sync(l); err != nil {
+		return err
+	}
+	r.update(func(st *Status) { st.LinkUp, st.Syncing, st.LastError = true, false, "" })
+	r.cfg.Logger.Info("replication: following the primary", "primary", r.cfg.Addr)
+	acks := make(chan struct{})
+	go func() {
+		defer close(acks)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			if l.ack(r.db.Offset()) != nil {
+				conn.Close() // the stream's read fails and ends the session
+				return
+			}
+		}
+	}()
+	defer func() { <-acks }()
+	defer cancel()
+	return r.stream(l)
+}
+
+// handshake runs Redis's replica handshake up to PSYNC's question.
+func (r *Replica) handshake(l *link) error {
+	line, err := l.ask("PING")
+	if err != nil {
+		return fmt.Errorf("handshake: PING: %w", err)
+	}
+	// A primary that wants AUTH first answers PING with an error Redis's
+	// replica accepts.
+	if line != "+PONG" && !strings.HasPrefix(line, "-NOAUTH") && !strings.HasPrefix(line, "-NOPERM") &&
+		!strings.HasPrefix(line, "-ERR operation not permitted") {
+		return fmt.Errorf("handshake: PING answered %q", line)
+	}
+	if r.cfg.Password != "" {
+		args := []string{"AUTH", r.cfg.Password}
+		if r.cfg.User != "" {
+			args = []string{"AUTH", r.cfg.User, r.cfg.Password}
+		}
+		if line, err = l.ask(args...); err != nil || line != "+OK" {
+			return fmt.Errorf("handshake: AUTH answered %q: %v", line, err)
+		}
+	}
+	// The REPLCONFs are not critical: a primary that does not know them
+	// still replicates, as Redis's replica allows.
+	optional := [][]string{{"REPLCONF", "capa", "eof", "capa", "psync2"}}
+	if r.cfg.ListeningPort != 0 {
+		optional = append(optional, []string{"REPLCONF", "listening-port", strconv.Itoa(r.cfg.ListeningPort)})
+	}
+	if r.cfg.AnnounceIP != "" {
+		optional = append(optional, []string{"REPLCONF", "ip-address", r.cfg.AnnounceIP})
+	}
+	for _, args := range optional {
+		if line, err = l.ask(args...); err != nil {
+			return fmt.Errorf("handshake: %s: %w", strings.Join(args[:2], " "), err)
+		}
+		if line != "+OK" {
+			r.cfg.Logger.Info("replication: the primary refused a REPLCONF (not critical)", "args", args, "reply", line)
+		}
+	}
+	return nil
+}
+
+// sync asks to continue the store's history (PSYNC replid offset+1) and
+// takes the primary's answer: +CONTINUE, or a full sync.
+func (r *Replica) sync(l *link) error {
+	h, err := r.db.History()
+	if err != nil {
+		return err
+	}
+	line, err := l.ask("PSYNC", h.ReplID, strconv.FormatUint(h.Offset+1, 10))
+	if err != nil {
+		return fmt.Errorf("handshake: PSYNC: %w", err)
+	}
+	switch {
+	case strings.HasPrefix(line, "+CONTINUE"):
+		// The primary may go on under a new id (it was promoted, or its
+		// primary was): ours becomes the secondary one, as in psync2.
+		if f := strings.Fields(line); len(f) == 2 && f[1] != h.ReplID {
+			if err := r.db.ShiftHistory(f[1]); err != nil {
+				return err
+			}
+		}
+		r.update(func(st *Status) { st.PartialSyncs++ })
+		r.cfg.Logger.Info("replication: partial resync", "primary", r.cfg.Addr, "offset", h.Offset)
+		return nil
+	case strings.HasPrefix(line, "+FULLRESYNC"):
+		start := l.read.Load() - int64(l.br.Buffered())
+		r.update(func(st *Status) { st.Syncing, st.SyncTotal, st.SyncRead = true, -1, 0 })
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() { // the byte count, for INFO, while the load runs
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					n := l.read.Load() - int64(l.br.Buffered()) - start
+					r.update(func(st *Status) { st.SyncRead = n })
+				}
+			}
+		}()
+		r.loading.Store(true)
+		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
+		r.loading.Store(false)
+		if err != nil {
+			return fmt.Errorf("full sync: %w", err)
+		}
+		r.update(func(st *Status) { st.FullSyncs++ })
+		r.cfg.Logger.Info("replication: full sync done", "primary", r.cfg.Addr, "offset", offset)
+		return nil
+	}
+	return fmt.Errorf("handshake: PSYNC answered %q", line)
+}
+
+// Stream runs are applied as one store transaction each: everything the
+// link has buffered, up to these bounds, and never ending inside a
+// MULTI ... EXEC block.
+const (
+	runCommands = 1024
+	runBytes    = 1 << 20
+)
+
+// ErrUnsupportedCommand stops a replica whose primary sent a command
+// Shingle does not implement (a type it does not store, say): applying
+// the rest would silently lose data.
+var ErrUnsupportedCommand = errors.New("replication: the primary sent a command Shingle does not implement")
+
+// stream applies the primary's command stream until the link fails.
+func (r *Replica) stream(l *link) error {
+	rd := resp.NewRequestReader(l.br)
+	consumed := func() int64 { return rd.InputBytes - int64(len(rd.Buffered())) }
+	var (
+		cmds  [][][]byte
+		raw   []byte
+		multi bool
+	)
+	for {
+		cmds, raw = cmds[:0], raw[:0]
+		for block := true; ; block = multi {
+			before := consumed()
+			args, err := rd.Next(block)
+			if err != nil {
+				return fmt.Errorf("stream: %w", err)
+			}
+			if args == nil {
+				break
+			}
+			n := len(raw)
+			raw = resp.AppendCommand(raw, args...)
+			if got := consumed() - before; got != int64(len(raw)-n) {
+				return fmt.Errorf("stream: a command of %d bytes not in RESP's canonical form (%d bytes re-encoded): the offsets would drift", got, len(raw)-n)
+			}
+			cmds = append(cmds, parseCanonical(raw[n:]))
+			switch strings.ToLower(string(cmds[len(cmds)-1][0])) {
+			case "multi":
+				multi = true
+			case "exec":
+				multi = false
+			}
+			if !multi && (len(cmds) >= runCommands || len(raw) >= runBytes) {
+				break
+			}
+		}
+		getack, err := r.apply(cmds, raw)
+		if err != nil {
+			return err
+		}
+		if getack {
+			if err := l.ack(r.db.Offset()); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// parseCanonical splits one command that resp.AppendCommand encoded back
+// into its arguments, which alias b.
+func parseCanonical(b []byte) [][]byte {
+	var args [][]byte
+	i := bytes.IndexByte(b, '\n') + 1
+	for i < len(b) {
+		j := i + bytes.IndexByte(b[i:], '\n')
+		n, _ := strconv.Atoi(string(b[i+1 : j-1]))
+		args = append(args, b[j+1:j+1+n])
+		i = j + 1 + n + 2
+	}
+	return args
+}
+
+// apply runs a run of the stream as one transaction whose offset and
+// published bytes are raw, and reports whether the primary asked for an
+// acknowledgement in it.
+func (r *Replica) apply(cmds [][][]byte, raw []byte) (getack bool, err error) {
+	table := r.cfg.Table
+	err = r.db.Replicate(raw, func(tx *store.Tx) error {
+		ctx := &command.Ctx{Ops: &tx.Ops, DB: r.db, Proto: 2}
+		for _, args := range cmds {
+			switch name := strings.ToLower(string(args[0])); name {
+			case "multi", "exec", "ping", "publish":
+				// The run is one transaction already; Shingle has no
+				// channels for PUBLISH to reach.
+				continue
+			case "select":
+				if len(args) != 2 || string(args[1]) != "0" {
+					return fmt.Errorf("%w: %q: Shingle has only database 0", ErrUnsupportedCommand, args)
+				}
+				continue
+			case "replconf":
+				getack = getack || len(args) > 1 && strings.EqualFold(string(args[1]), "getack")
+				continue
+			}
+			if table.Lookup(args[0]) == nil {
+				return fmt.Errorf("%w: %s", ErrUnsupportedCommand, command.UnknownCommand(args).Str)
+			}
+			if rep := table.Exec(ctx, args); rep.IsError() {
+				// The primary ran it without an error, or it would not
+				// have propagated it: the data sets differ. Redis logs and
+				// goes on; so does Shingle.
+				r.cfg.Logger.Error("replication: a command from the primary failed here", "command", string(args[0]), "reply", string(rep.Str))
+			}
+		}
+		return nil
+	})
+	return getack, err
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"testing"
+)
+
+// TestReplicateCountsTheStream: a replicated run moves the offset by its
+// stream bytes and publishes them unchanged, whatever its commands would
+// propagate and even when it writes nothing; a failed run applies nothing.
+func TestReplicateCountsTheStream(t *testing.T) {
+	db := openMem(t, nil)
+	var got []Change
+	start, cancel, err := db.Subscribe(func(c Change) {
+		got = append(got, Change{Offset: c.Offset, Raw: bytes.Clone(c.Raw), Commands: c.Commands})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	stream := []byte("*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+	if err := db.Replicate(stream, func(tx *Tx) error { return tx.Set([]byte("k"), []byte("v")) }); err != nil {
+		t.Fatal(err)
+	}
+	ping := []byte("*1\r\n$4\r\nPING\r\n")
+	if err := db.Replicate(ping, func(*Tx) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	if err := db.Replicate(stream, func(tx *Tx) error { tx.Set([]byte("x"), []byte("y")); return boom }); !errors.Is(err, boom) {
+		t.Fatalf("failed run: %v", err)
+	}
+	want := start + uint64(len(stream)+len(ping))
+	if off := db.Offset(); off != want {
+		t.Fatalf("offset %d, want %d", off, want)
+	}
+	if len(got) != 2 || !bytes.Equal(got[0].Raw, stream) || !bytes.Equal(got[1].Raw, ping) || got[1].Offset != want || got[0].Commands != nil {
+		t.Fatalf("published %+v", got)
+	}
+	if v := mustGet(t, db, "k"); v != "v" {
+		t.Fatalf("k = %q", v)
+	}
+	if n, _ := db.Exists([]byte("x")); n != 0 {
+		t.Fatal("the failed run wrote x")
+	}
+}
+
+// TestFollowing: while following, the store's own writes apply but do not
+// move the offset or the feed, Publish does nothing, and active expiry
+// leaves expired keys for the primary's DEL.
+func TestFollowing(t *testing.T) {
+	clock := newTestClock()
+	db := openMem(t, &Options{Now: clock.Now, ActiveExpireInterval: -1})
+	var n int
+	start, cancel, _ := db.Subscribe(func(Change) { n++ })
+	defer cancel()
+	db.SetFollowing(true)
+	db.Set([]byte("local"), []byte("1"))
+	db.Set([]byte("e"), []byte("1"))
+	db.Expire([]byte("e"), 1, ExpireAlways)
+	db.Publish([]byte("PING"))
+	clock.Advance(10)
+	if k, err := db.expireCycle(10); err != nil || k != 0 {
+		t.Fatalf("active expiry while following: %d %v", k, err)
+	}
+	if off := db.Offset(); off != start || n != 0 {
+		t.Fatalf("offset %d (from %d), %d changes published", off, start, n)
+	}
+	if mustGet(t, db, "local") != "1" {
+		t.Fatal("the local write did not apply")
+	}
+	db.SetFollowing(false)
+	db.Publish([]byte("PING"))
+	if off := db.Offset(); off != start+14 || n != 1 {
+		t.Fatalf("after following: offset %d (from %d), %d changes", off, start, n)
+	}
+}
+
+// TestShiftHistory: a promotion's new history names the old one as its
+// ReplID2 up to the offset, survives a clean restart, and a full sync's
+// Load clears it.
+func TestShiftHistory(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Set([]byte("k"), []byte("v"))
+	before, _ := db.History()
+	if before.ReplID2 != "" || before.SecondOffset != -1 {
+		t.Fatalf("a new store has a secondary history: %+v", before)
+	}
+	if err := db.ShiftHistory(""); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.History()
+	if after.ReplID == before.ReplID || after.ReplID2 != before.ReplID || after.SecondOffset != int64(before.Offset)+1 || after.Offset != before.Offset {
+		t.Fatalf("before %+v, after %+v", before, after)
+	}
+	db.Close()
+	if db, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if h, _ := db.History(); h != after {
+		t.Fatalf("after a restart %+v, want %+v", h, after)
+	}
+	id := "0123456789012345678901234567890123456789"
+	if err := db.Load(id, 77, func() (*Record, error) { return nil, io.EOF }); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := db.History(); h != (History{ReplID: id, Offset: 77, SecondOffset: -1}) {
+		t.Fatalf("after a load %+v", h)
+	}
+}
