@@ -89,11 +89,11 @@ type Status struct {
 // acknowledges what it applied once a second. While it runs, its store
 // follows (store.DB.SetFollowing).
 type Replica struct {
-	db     *store.DB
-	cfg    Config
-	cancel context.CancelFunc
-	done   chan struct{}
-	quic   *tlsconn.QUICDialer
+	db      *store.DB
+	cfg     Config
+	cancel  context.CancelFunc
+	done    chan struct{}
+	quic    *tlsconn.QUICDialer
 	lastIO  atomic.Int64 // unix nanoseconds
 	loading atomic.Bool
 
