@@ -75,7 +75,8 @@ type Status struct {
 	LastIO    time.Time // the last byte from the primary (master_last_io_seconds_ago)
 	DownSince time.Time // when the link went down, or Follow was called
 	// Syncing is a full sync in progress: SyncTotal bytes announced (-1
-	// when the primary streams it without a length), SyncRead read so far.
+	// when the primary streams it without a length), SyncRead read so far
+	// (counting what the link has read ahead).
 	Syncing             bool
 	SyncTotal, SyncRead int64
 	// FullSyncs and PartialSyncs count the syncs that completed.
@@ -96,6 +97,10 @@ type Replica struct {
 	quic    *tlsconn.QUICDialer
 	lastIO  atomic.Int64 // unix nanoseconds
 	loading atomic.Bool
+	// The link of a full sync in progress and its byte count when the RDB
+	// began, for Status.SyncRead.
+	syncLink atomic.Pointer[link]
+	syncFrom atomic.Int64
 
 	mu sync.Mutex
 	st Status
@@ -146,6 +151,9 @@ func (r *Replica) Status() Status {
 	r.mu.Unlock()
 	if n := r.lastIO.Load(); n != 0 {
 		st.LastIO = time.Unix(0, n)
+	}
+	if l := r.syncLink.Load(); l != nil && st.Syncing {
+		st.SyncRead = l.read.Load() - r.syncFrom.Load()
 	}
 	return st
 }
@@ -375,23 +383,10 @@ func (r *Replica) sync(l *link) error {
 		r.cfg.Logger.Info("replication: partial resync", "primary", r.cfg.Addr, "offset", h.Offset)
 		return nil
 	case strings.HasPrefix(line, "+FULLRESYNC"):
-		start := l.read.Load() - int64(l.br.Buffered())
-		r.update(func(st *Status) { st.Syncing, st.SyncTotal, st.SyncRead = true, -1, 0 })
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() { // the byte count, for INFO, while the load runs
-			t := time.NewTicker(100 * time.Millisecond)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					n := l.read.Load() - int64(l.br.Buffered()) - start
-					r.update(func(st *Status) { st.SyncRead = n })
-				}
-			}
-		}()
+		r.syncFrom.Store(l.read.Load() - int64(l.br.Buffered()))
+		r.syncLink.Store(l)
+		defer r.syncLink.Store(nil)
+		r.update(func(st *Status) { st.Syncing, st.SyncTotal = true, -1 })
 		r.loading.Store(true)
 		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
 		r.loading.Store(false)

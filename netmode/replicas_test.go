@@ -1,0 +1,324 @@
+package netmode
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/store"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// node is a server on an on-disk store in dir, listening on 127.0.0.1:0
+// over TCP, TLS and QUIC, that a test can stop and start again.
+type node struct {
+	t              *testing.T
+	p              *pki
+	dir            string
+	mod            func(*Config)
+	db             *store.DB
+	srv            *Server
+	tcp, tls, quic string
+	infoc          *testutil.Client // for info, opened on first use
+}
+
+// startNode starts a node with p's certificates (its CA verifies peers and
+// its client pair is what the node presents as a replica); mod adjusts the
+// configuration.
+func startNode(t *testing.T, p *pki, mod func(*Config)) *node {
+	n := &node{t: t, p: p, dir: t.TempDir(), mod: mod}
+	n.start()
+	t.Cleanup(n.stop)
+	return n
+}
+
+func (n *node) start() {
+	t := n.t
+	t.Helper()
+	db, err := store.Open(n.dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.Port = 0
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = n.p.certFile, n.p.keyFile, n.p.caFile
+	cfg.TLS.ClientCertFile, cfg.TLS.ClientKeyFile = n.p.clientCert, n.p.clientKey
+	if n.mod != nil {
+		n.mod(cfg)
+	}
+	srv, err := New(db, cfg)
+	if err != nil {
+		db.Close()
+		t.Fatal(err)
+	}
+	n.db, n.srv = db, srv
+	for _, l := range []struct {
+		transport string
+		addr      *string
+	}{{tlsconn.TCP, &n.tcp}, {tlsconn.TLS, &n.tls}, {tlsconn.QUIC, &n.quic}} {
+		ln, err := srv.Listen(l.transport, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		*l.addr = ln.Addr().String()
+	}
+}
+
+// stop closes the server and the store; stopping twice is safe.
+func (n *node) stop() {
+	if n.srv != nil {
+		n.srv.Close()
+		n.db.Close()
+		n.srv, n.db, n.infoc = nil, nil, nil
+	}
+}
+
+func (n *node) client() *testutil.Client {
+	n.t.Helper()
+	c, err := testutil.Dial("tcp", n.tcp)
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	n.t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// info returns one field of INFO replication, or "".
+func (n *node) info(field string) string {
+	if n.infoc == nil {
+		n.infoc = n.client()
+	}
+	r, err := n.infoc.Do("INFO", "replication")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(r.Str), "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func (n *node) digest() string {
+	d, err := n.db.Digest()
+	if err != nil {
+		n.t.Fatal(err)
+	}
+	return d
+}
+
+// replicaOf makes n follow primary at addr with REPLICAOF.
+func (n *node) replicaOf(addr string) {
+	n.t.Helper()
+	host, port, _ := net.SplitHostPort(addr)
+	if r := mustDo(n.t, n.client(), "REPLICAOF", host, port); !strings.HasPrefix(r, `"OK`) {
+		n.t.Fatalf("REPLICAOF: %s", r)
+	}
+}
+
+// waitInSync waits until replica's link is up and it has applied all of
+// primary's stream, then checks that their data is the same.
+func waitInSync(t *testing.T, primary, replica *node) {
+	t.Helper()
+	eventuallyWithin(t, time.Minute, "the replica to catch up", func() bool {
+		return replica.info("master_link_status") == "up" &&
+			replica.info("master_repl_offset") == primary.info("master_repl_offset")
+	})
+	if p, r := primary.digest(), replica.digest(); p != r {
+		t.Fatalf("at the same offset the primary's digest is %s, the replica's %s", p, r)
+	}
+}
+
+// fill writes n keys of every stored type, a third of them with a TTL,
+// in transactions of 1000 keys.
+func fill(t *testing.T, db *store.DB, prefix string, n int) {
+	t.Helper()
+	for base := 0; base < n; base += 1000 {
+		err := db.Update(func(tx *store.Tx) error {
+			for i := base; i < min(base+1000, n); i++ {
+				k := []byte(prefix + strconv.Itoa(i))
+				if i%2 == 0 {
+					tx.Set(k, []byte(strconv.Itoa(i)))
+				} else {
+					tx.HSet(k, []byte("f"), []byte("v"), []byte("n"), []byte(strconv.Itoa(i)))
+				}
+				if i%3 == 0 {
+					tx.Expire(k, time.Hour, store.ExpireAlways)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// writeWhile writes keys to c until stop is closed and returns how many.
+func writeWhile(t *testing.T, c *testutil.Client, prefix string, stop <-chan struct{}) <-chan int {
+	done := make(chan int, 1)
+	go func() {
+		i := 0
+		defer func() { done <- i }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := c.Do("SET", prefix+strconv.Itoa(i), "x"); err != nil {
+				t.Error(err)
+				return
+			}
+			i++
+		}
+	}()
+	return done
+}
+
+// TestReplicaFullSyncAndRestart: a Shingle replica full-syncs 100k keys of
+// every stored type with TTLs while writes go on, follows the stream, is
+// read-only, counts for WAIT, and, restarted with its data, continues with
+// +CONTINUE instead of a second full sync.
+func TestReplicaFullSyncAndRestart(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	start := time.Now()
+	fill(t, primary.db, "k:", 100_000)
+	t.Logf("filled in %v", time.Since(start))
+	replica := startNode(t, p, nil)
+
+	stop := make(chan struct{})
+	written := writeWhile(t, primary.client(), "during:", stop)
+	replica.replicaOf(primary.tcp)
+	eventually(t, "the link to come up", func() bool { return replica.info("master_link_status") == "up" })
+	close(stop)
+	if n := <-written; n == 0 {
+		t.Log("no write landed during the sync")
+	}
+	waitInSync(t, primary, replica)
+	t.Logf("in sync after %v", time.Since(start))
+	if got := primary.info("sync_full"); got != "" {
+		t.Fatalf("sync_full is in INFO replication: %q", got)
+	}
+
+	c := replica.client()
+	if r := mustDo(t, c, "SET", "x", "1"); !strings.Contains(r, "READONLY You can't write against a read only replica.") {
+		t.Fatalf("a write on the replica: %s", r)
+	}
+	if r := mustDo(t, c, "ROLE"); !strings.HasPrefix(r, `["slave" "127.0.0.1" `) || !strings.Contains(r, `"connected"`) {
+		t.Fatalf("ROLE on the replica: %s", r)
+	}
+	pc := primary.client()
+	mustDo(t, pc, "SET", "acked", "1")
+	if r := mustDo(t, pc, "WAIT", "1", "5000"); r != "(integer) 1" {
+		t.Fatalf("WAIT 1: %s", r)
+	}
+	if r := mustDo(t, pc, "ROLE"); !strings.HasPrefix(r, `["master" `) || !strings.Contains(r, `"127.0.0.1"`) {
+		t.Fatalf("ROLE on the primary: %s", r)
+	}
+	if got := primary.info("connected_slaves"); got != "1" {
+		t.Fatalf("connected_slaves:%s", got)
+	}
+	if got := primary.info("slave0"); !strings.Contains(got, "state=online") {
+		t.Fatalf("slave0:%s", got)
+	}
+
+	// Restarted with its data, the replica continues where it stood.
+	replica.stop()
+	mustDo(t, pc, "SET", "while-down", "1")
+	mustDo(t, pc, "HSET", "k:1", "g", "h")
+	replica.mod = func(cfg *Config) { cfg.ReplicaOf = strings.Replace(primary.tcp, ":", " ", 1) }
+	replica.start()
+	waitInSync(t, primary, replica)
+	if got := replica.info("master_partial_syncs"); got != "1" {
+		t.Fatalf("after a restart: master_partial_syncs:%s, master_full_syncs:%s", got, replica.info("master_full_syncs"))
+	}
+	if got := replica.info("master_full_syncs"); got != "0" {
+		t.Fatalf("after a restart: master_full_syncs:%s", got)
+	}
+}
+
+// TestReplicaTransports runs a full sync and the stream over mutual TLS
+// (tls-replication) and over QUIC (repl-transport quic).
+func TestReplicaTransports(t *testing.T) {
+	for _, transport := range []string{"tls", "quic"} {
+		t.Run(transport, func(t *testing.T) {
+			p := newPKI(t, "Replication Test CA")
+			primary := startNode(t, p, nil)
+			fill(t, primary.db, "k:", 5000)
+			replica := startNode(t, p, func(cfg *Config) {
+				cfg.TLS.Replication = true
+				if transport == "quic" {
+					cfg.ReplTransport = "quic"
+				}
+			})
+			addr := primary.tls
+			if transport == "quic" {
+				addr = primary.quic
+			}
+			replica.replicaOf(addr)
+			waitInSync(t, primary, replica)
+			mustDo(t, primary.client(), "SET", "after", "sync")
+			waitInSync(t, primary, replica)
+		})
+	}
+}
+
+// TestPromotionContinues: with two replicas of one primary, the first is
+// promoted (REPLICAOF NO ONE) and the second pointed at it: it continues
+// with a partial resync, thanks to the promoted replica's secondary id.
+func TestPromotionContinues(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	fill(t, primary.db, "k:", 2000)
+	r1, r2 := startNode(t, p, nil), startNode(t, p, nil)
+	r1.replicaOf(primary.tcp)
+	r2.replicaOf(primary.tcp)
+	waitInSync(t, primary, r1)
+	waitInSync(t, primary, r2)
+	oldID := primary.info("master_replid")
+
+	if r := mustDo(t, r1.client(), "REPLICAOF", "NO", "ONE"); r != `"OK"` {
+		t.Fatalf("REPLICAOF NO ONE: %s", r)
+	}
+	if got := r1.info("master_replid2"); got != oldID {
+		t.Fatalf("master_replid2:%s, want the old primary's %s", got, oldID)
+	}
+	mustDo(t, r1.client(), "SET", "on-the-new-primary", "1")
+	r2.replicaOf(r1.tcp)
+	waitInSync(t, r1, r2)
+	if got := r1.info("sync_partial_ok"); got != "" {
+		t.Fatalf("sync_partial_ok in INFO replication: %q", got)
+	}
+	st, _ := r1.client().Do("INFO", "stats")
+	if !strings.Contains(string(st.Str), "sync_partial_ok:1") || !strings.Contains(string(st.Str), "sync_full:0") {
+		t.Fatalf("the promoted replica served no partial resync:\n%s", st.Str)
+	}
+	if got := r2.info("master_replid"); got != r1.info("master_replid") {
+		t.Fatalf("r2 follows history %s, r1 is on %s", got, r1.info("master_replid"))
+	}
+}
+
+// TestMinReplicasAndWaitTimeout: min-replicas-to-write refuses writes
+// without enough good replicas; WAIT times out with the count it got.
+func TestMinReplicasAndWaitTimeout(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, func(cfg *Config) { cfg.MinReplicasToWrite = 1 })
+	c := primary.client()
+	if r := mustDo(t, c, "SET", "k", "v"); !strings.Contains(r, "NOREPLICAS Not enough good replicas to write.") {
+		t.Fatalf("a write without replicas: %s", r)
+	}
+	if r := mustDo(t, c, "WAIT", "1", "50"); r != "(integer) 0" {
+		t.Fatalf("WAIT without replicas: %s", r)
+	}
+	replica := startNode(t, p, nil)
+	replica.replicaOf(primary.tcp)
+	eventually(t, "a good replica", func() bool { return mustDo(t, c, "SET", "k", "v") == `"OK"` })
+	waitInSync(t, primary, replica)
+}
+
