@@ -321,4 +321,3 @@ func TestMinReplicasAndWaitTimeout(t *testing.T) {
 	eventually(t, "a good replica", func() bool { return mustDo(t, c, "SET", "k", "v") == `"OK"` })
 	waitInSync(t, primary, replica)
 }
-
