@@ -1,0 +1,154 @@
+package testutil
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Proxy forwards TCP connections from its own loopback address to a
+// target, and lets a test cut them, cut them after a number of bytes, and
+// fragment and delay what flows from the target to the client
+// ("downstream"): the faults a replication link must survive.
+type Proxy struct {
+	Addr   string // where clients connect
+	target string
+	ln     net.Listener
+
+	mu       sync.Mutex
+	conns    map[net.Conn]struct{}
+	cutAfter []int64 // cut the next connections after these many bytes downstream
+	chunk    int     // downstream writes of at most chunk bytes; 0 unchanged
+	delay    time.Duration
+	accepted int
+	wg       sync.WaitGroup
+}
+
+// StartProxy starts a proxy to target on 127.0.0.1:0, stopped by
+// t.Cleanup.
+func StartProxy(t testing.TB, target string) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{Addr: ln.Addr().String(), target: target, ln: ln, conns: map[net.Conn]struct{}{}}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(func() {
+		ln.Close()
+		p.Cut()
+		p.wg.Wait()
+	})
+	return p
+}
+
+// Cut closes every connection open through the proxy.
+func (p *Proxy) Cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		c.Close()
+	}
+}
+
+// CutAfter makes the next connections close once n[0], n[1], ... bytes
+// have gone downstream through them, one limit per connection (a cut in
+// the middle of a reply or a snapshot).
+func (p *Proxy) CutAfter(n ...int64) {
+	p.mu.Lock()
+	p.cutAfter = append(p.cutAfter, n...)
+	p.mu.Unlock()
+}
+
+// Shape splits what goes downstream on connections accepted from now on
+// into writes of at most chunk bytes, each after delay.
+func (p *Proxy) Shape(chunk int, delay time.Duration) {
+	p.mu.Lock()
+	p.chunk, p.delay = chunk, delay
+	p.mu.Unlock()
+}
+
+// Accepted returns how many connections the proxy has accepted.
+func (p *Proxy) Accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
+}
+
+func (p *Proxy) accept() {
+	defer p.wg.Done()
+	for {
+		client, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		server, err := net.Dial("tcp", p.target)
+		if err != nil {
+			client.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.accepted++
+		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
+		var limit int64
+		if len(p.cutAfter) > 0 {
+			limit, p.cutAfter = p.cutAfter[0], p.cutAfter[1:]
+		}
+		chunk, delay := p.chunk, p.delay
+		p.mu.Unlock()
+		closeBoth := func() {
+			client.Close()
+			server.Close()
+			p.mu.Lock()
+			delete(p.conns, client)
+			delete(p.conns, server)
+			p.mu.Unlock()
+		}
+		p.wg.Add(2)
+		go func() {
+			defer p.wg.Done()
+			defer closeBoth()
+			io.Copy(server, client)
+		}()
+		go func() {
+			defer p.wg.Done()
+			defer closeBoth()
+			downstream(client, server, limit, chunk, delay)
+		}()
+	}
+}
+
+// downstream copies from src to dst, shaped, until either fails or limit
+// bytes (when set) have gone through.
+func downstream(dst io.Writer, src io.Reader, limit int64, chunk int, delay time.Duration) {
+	buf := make([]byte, 32<<10)
+	var sent int64
+	for {
+		n, err := src.Read(buf)
+		data := buf[:n]
+		if limit > 0 && sent+int64(len(data)) >= limit {
+			data = data[:limit-sent]
+			err = io.EOF
+		}
+		for len(data) > 0 {
+			k := len(data)
+			if chunk > 0 {
+				k = min(k, chunk)
+			}
+			if delay > 0 {
+				time.Sleep(delay) // the link's latency, not a synchronisation
+			}
+			if _, werr := dst.Write(data[:k]); werr != nil {
+				return
+			}
+			sent += int64(k)
+			data = data[k:]
+		}
+		if err != nil {
+			return
+		}
+	}
+}
