@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -320,4 +321,48 @@ func TestMinReplicasAndWaitTimeout(t *testing.T) {
 	replica.replicaOf(primary.tcp)
 	eventually(t, "a good replica", func() bool { return mustDo(t, c, "SET", "k", "v") == `"OK"` })
 	waitInSync(t, primary, replica)
+}
+
+// TestEmbeddedReplica: a store with no server of its own follows a
+// primary through replication.Follow, authenticating as masteruser /
+// masterauth would, and Promote makes it a primary continuing the same
+// history.
+func TestEmbeddedReplica(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, func(cfg *Config) {
+		cfg.Users = [][]string{{"repl", "on", ">s3cret", "+@all", "~*"}, {"default", "off"}}
+	})
+	fill(t, primary.db, "k:", 1000)
+	db, err := store.Open("", &store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	bad, err := replication.Follow(db, replication.Config{Addr: primary.tcp, User: "repl", Password: "wrong"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the wrong password to be refused", func() bool {
+		return strings.Contains(bad.Status().LastError, "WRONGPASS")
+	})
+	bad.Stop()
+	r, err := replication.Follow(db, replication.Config{Addr: primary.tcp, User: "repl", Password: "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the embedded replica to sync", func() bool {
+		d, _ := db.Digest()
+		return r.Status().LinkUp && d == primary.digest()
+	})
+	if err := db.Set([]byte("local"), []byte("1")); err != nil {
+		t.Fatal(err) // an embedder's own writes apply, unpublished
+	}
+	h, _ := db.History()
+	if err := r.Promote(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := db.History()
+	if after.ReplID2 != h.ReplID || after.SecondOffset != int64(h.Offset)+1 || db.Following() {
+		t.Fatalf("promoted from %+v to %+v", h, after)
+	}
 }
