@@ -113,6 +113,13 @@ type Config struct {
 	// min-replicas-max-lag, seconds, default 10).
 	MinReplicasToWrite int
 	MinReplicasMaxLag  time.Duration
+	// ReplDisklessSyncDelay is how long a full sync waits for more replicas
+	// to share its snapshot (repl-diskless-sync-delay, seconds), unless
+	// ReplDisklessSyncMaxReplicas have asked (repl-diskless-sync-max-replicas,
+	// 0 no limit). Shingle's default is 0, where Redis's is 5: a snapshot
+	// here costs no fork, only its reading, so a replica is served at once.
+	ReplDisklessSyncDelay       time.Duration
+	ReplDisklessSyncMaxReplicas int
 
 	// ConfigFile is the file the configuration came from, for INFO.
 	ConfigFile string
@@ -443,6 +450,8 @@ var directives = []directive{
 			}
 			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
 		}},
+	secondsDirective("repl-diskless-sync-delay", func(c *Config) *time.Duration { return &c.ReplDisklessSyncDelay }, 0, noEffect),
+	intDirective("repl-diskless-sync-max-replicas", func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas }, 0, 1<<31-1, noEffect),
 	intDirective("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, 1<<31-1, noEffect),
 	secondsDirective("min-replicas-max-lag", func(c *Config) *time.Duration { return &c.MinReplicasMaxLag }, 0, noEffect),
 	{name: "dir", immutable: true,
@@ -495,7 +504,7 @@ var accepted = map[string]string{
 	"shutdown-on-sigint": "default", "shutdown-on-sigterm": "default", "latency-tracking": "yes",
 	"latency-tracking-info-percentiles": "50 99 99.9", "maxmemory-clients": "0",
 	"active-expire-effort": "1", "cluster-enabled": "no",
-	"repl-diskless-sync": "yes", "repl-diskless-sync-delay": "5", "repl-diskless-sync-max-replicas": "0",
+	"repl-diskless-sync": "yes",
 	"repl-diskless-load": "disabled", "repl-disable-tcp-nodelay": "no", "repl-backlog-ttl": "3600",
 	"replica-serve-stale-data": "yes", "replica-priority": "100", "replica-announced": "yes",
 	"replica-ignore-maxmemory": "yes",

@@ -33,9 +33,10 @@ type primary struct {
 	backlog *replication.Backlog
 	unsub   func()
 
-	mu    sync.Mutex
-	links map[*replicaLink]struct{}
-	acked chan struct{} // closed and replaced when an ACK arrives
+	mu        sync.Mutex
+	links     map[*replicaLink]struct{}
+	acked     chan struct{} // closed and replaced when an ACK arrives
+	gathering *fullSync     // a full sync waiting for more replicas to share it
 }
 
 // replicaLink is one replica, as INFO and WAIT see it.
@@ -238,7 +239,6 @@ func (c *client) serveReplica() {
 		p.mu.Unlock()
 	}()
 	buf := &streamBuffer{wake: make(chan struct{}, 1)}
-	c.conn.SetWriteDeadline(time.Time{})
 	cancel, err := c.syncReplica(buf, l)
 	if err != nil {
 		cfg.Logger.Warn("netmode: sync to a replica failed", "id", c.id, "err", err)
@@ -261,9 +261,7 @@ func (c *client) serveReplica() {
 			cfg.Logger.Warn(drop.Error(), "id", c.id)
 			return
 		}
-		if timeout := cfg.Timeout; timeout > 0 {
-			c.conn.SetWriteDeadline(time.Now().Add(timeout))
-		}
+		c.conn.SetWriteDeadline(time.Now().Add(cfg.ReplTimeout))
 		if _, err := c.conn.Write(data); err != nil {
 			return
 		}
@@ -284,6 +282,7 @@ func (c *client) syncReplica(buf *streamBuffer, l *replicaLink) (cancel func(), 
 		ours := c.psyncID == h.ReplID || c.psyncID == h.ReplID2 && int64(c.psyncFrom) <= h.SecondOffset
 		if data, ok := s.primary.backlog.Since(c.psyncFrom-1, h.Offset); ours && ok {
 			s.stats.PartialSyncs.Add(1)
+			c.conn.SetWriteDeadline(time.Now().Add(s.cfg.Load().ReplTimeout))
 			_, err := c.conn.Write(append([]byte("+CONTINUE "+h.ReplID+"\r\n"), data...))
 			return cancel, err
 		}
@@ -293,19 +292,129 @@ func (c *client) syncReplica(buf *streamBuffer, l *replicaLink) (cancel func(), 
 			s.stats.PartialSyncsRefused.Add(1)
 		}
 	}
-	s.stats.FullSyncs.Add(1)
-	snap, cancel, err := s.db.SubscribeSnapshot(buf.add)
-	if err != nil {
-		return nil, err
+	return c.fullSync(buf, l)
+}
+
+// fullSync is one snapshot of the store written to every replica that asked
+// for a full sync while the first waited repl-diskless-sync-delay (or until
+// repl-diskless-sync-max-replicas asked): the store is read and encoded
+// once for all of them, as Redis's diskless sync feeds one RDB to several
+// replicas. The changes after the snapshot reach each replica's own buffer.
+type fullSync struct {
+	members []*syncMember // guarded by primary.mu until the sync starts
+	enough  chan struct{} // closed when max replicas joined
+	done    chan struct{} // closed when the snapshot is written
+	live    atomic.Int32
+	cancel  func() // the shared subscription, cancelled when every member left
+}
+
+type syncMember struct {
+	c    *client
+	buf  *streamBuffer
+	l    *replicaLink
+	err  error // the member's failure; read after done
+	gone atomic.Bool
+}
+
+// leave ends the member's part in the shared subscription.
+func (g *fullSync) leave(m *syncMember) {
+	if !m.gone.Swap(true) && g.live.Add(-1) == 0 && g.cancel != nil {
+		g.cancel()
 	}
-	l.state.Store("send_bulk")
-	err = replication.WriteFullSync(c.conn, snap, Version)
-	snap.Close()
-	if err != nil {
-		cancel()
-		return nil, err
+}
+
+func (c *client) fullSync(buf *streamBuffer, l *replicaLink) (cancel func(), err error) {
+	s := c.s
+	cfg := s.cfg.Load()
+	p := &s.primary
+	m := &syncMember{c: c, buf: buf, l: l}
+	p.mu.Lock()
+	if g := p.gathering; g != nil {
+		g.members = append(g.members, m)
+		if len(g.members) == cfg.ReplDisklessSyncMaxReplicas {
+			close(g.enough)
+		}
+		p.mu.Unlock()
+		s.stats.SharedFullSyncs.Add(1)
+		<-g.done
+		return func() { g.leave(m) }, m.err
 	}
-	return cancel, nil
+	g := &fullSync{members: []*syncMember{m}, enough: make(chan struct{}), done: make(chan struct{})}
+	if cfg.ReplDisklessSyncDelay > 0 && cfg.ReplDisklessSyncMaxReplicas != 1 {
+		p.gathering = g
+		p.mu.Unlock()
+		t := time.NewTimer(cfg.ReplDisklessSyncDelay)
+		select {
+		case <-t.C:
+		case <-g.enough:
+		case <-s.done:
+		}
+		t.Stop()
+		p.mu.Lock()
+		p.gathering = nil
+	}
+	members := g.members
+	p.mu.Unlock()
+	g.live.Store(int32(len(members)))
+	err = g.write(s, cfg, members)
+	for _, m := range members {
+		if m.err == nil {
+			m.err = err
+		}
+		if m.err != nil {
+			g.leave(m)
+		}
+	}
+	close(g.done)
+	return func() { g.leave(m) }, m.err
+}
+
+// write takes the snapshot and writes it to the members.
+func (g *fullSync) write(s *Server, cfg *Config, members []*syncMember) error {
+	snap, cancel, err := s.db.SubscribeSnapshot(func(ch store.Change) {
+		for _, m := range members {
+			if !m.gone.Load() {
+				m.buf.add(ch)
+			}
+		}
+	})
+	if err != nil {
+		return err
+	}
+	g.cancel = cancel
+	defer snap.Close()
+	for _, m := range members {
+		s.stats.FullSyncs.Add(1)
+		m.l.state.Store("send_bulk")
+	}
+	return replication.WriteFullSync(&fanout{members: members, timeout: cfg.ReplTimeout}, snap, Version)
+}
+
+// fanout writes to every member still healthy; a member whose write fails
+// drops out without stopping the others.
+type fanout struct {
+	members []*syncMember
+	timeout time.Duration
+}
+
+func (f *fanout) Write(b []byte) (int, error) {
+	var first error
+	ok := 0
+	for _, m := range f.members {
+		if m.err != nil {
+			continue
+		}
+		m.c.conn.SetWriteDeadline(time.Now().Add(f.timeout))
+		if _, err := m.c.conn.Write(b); err != nil {
+			m.err, first = err, err
+			continue
+		}
+		ok++
+	}
+	if ok == 0 {
+		return 0, first
+	}
+	return len(b), nil
 }
 
 // readAcks reads what a replica sends on its link, REPLCONF ACK <offset>

@@ -366,3 +366,27 @@ func TestEmbeddedReplica(t *testing.T) {
 		t.Fatalf("promoted from %+v to %+v", h, after)
 	}
 }
+
+// TestSharedFullSync: replicas that ask for a full sync while the first
+// waits repl-diskless-sync-delay share one snapshot, which starts as soon
+// as repl-diskless-sync-max-replicas have asked.
+func TestSharedFullSync(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, func(cfg *Config) {
+		cfg.ReplDisklessSyncDelay = time.Hour // only the second replica starts it
+		cfg.ReplDisklessSyncMaxReplicas = 2
+	})
+	fill(t, primary.db, "k:", 3000)
+	r1, r2 := startNode(t, p, nil), startNode(t, p, nil)
+	r1.replicaOf(primary.tcp)
+	eventually(t, "the first replica to wait", func() bool {
+		return strings.Contains(primary.info("slave0"), "state=wait_bgsave")
+	})
+	r2.replicaOf(primary.tcp)
+	waitInSync(t, primary, r1)
+	waitInSync(t, primary, r2)
+	st, _ := primary.client().Do("INFO", "stats")
+	if !strings.Contains(string(st.Str), "sync_full:2\r\n") || !strings.Contains(string(st.Str), "sync_full_shared:1\r\n") {
+		t.Fatalf("two full syncs, one shared, expected:\n%s", st.Str)
+	}
+}

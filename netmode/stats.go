@@ -56,6 +56,7 @@ type Stats struct {
 	FullSyncs           atomic.Int64 // sync_full
 	PartialSyncs        atomic.Int64 // sync_partial_ok
 	PartialSyncsRefused atomic.Int64 // sync_partial_err
+	SharedFullSyncs     atomic.Int64 // sync_full_shared: full syncs that joined another replica's snapshot
 
 	sessions sessionCounts
 }
