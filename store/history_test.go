@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"testing"
+	"time"
 )
 
 // TestReplicateCountsTheStream: a replicated run moves the offset by its
@@ -59,9 +60,9 @@ func TestFollowing(t *testing.T) {
 	db.SetFollowing(true)
 	db.Set([]byte("local"), []byte("1"))
 	db.Set([]byte("e"), []byte("1"))
-	db.Expire([]byte("e"), 1, ExpireAlways)
+	db.Expire([]byte("e"), time.Millisecond, ExpireAlways)
 	db.Publish([]byte("PING"))
-	clock.Advance(10)
+	clock.Advance(10 * time.Millisecond)
 	if k, err := db.expireCycle(10); err != nil || k != 0 {
 		t.Fatalf("active expiry while following: %d %v", k, err)
 	}
@@ -72,6 +73,11 @@ func TestFollowing(t *testing.T) {
 		t.Fatal("the local write did not apply")
 	}
 	db.SetFollowing(false)
+	if k, err := db.expireCycle(10); err != nil || k != 1 {
+		t.Fatalf("active expiry of a primary: %d %v", k, err)
+	}
+	start = db.Offset()
+	n = 0
 	db.Publish([]byte("PING"))
 	if off := db.Offset(); off != start+14 || n != 1 {
 		t.Fatalf("after following: offset %d (from %d), %d changes", off, start, n)
@@ -113,5 +119,30 @@ func TestShiftHistory(t *testing.T) {
 	}
 	if h, _ := db.History(); h != (History{ReplID: id, Offset: 77, SecondOffset: -1}) {
 		t.Fatalf("after a load %+v", h)
+	}
+}
+
+// TestReplicateKeepsExpiredKeys: the primary's commands apply to a key
+// whose time has passed here as the primary saw it, still alive (it had
+// not expired it yet); the key goes when the primary's DEL arrives.
+func TestReplicateKeepsExpiredKeys(t *testing.T) {
+	clock := newTestClock()
+	db := openMem(t, &Options{Now: clock.Now, ActiveExpireInterval: -1})
+	db.SetFollowing(true)
+	db.Set([]byte("k"), []byte("1"))
+	db.Expire([]byte("k"), 10*time.Millisecond, ExpireAlways)
+	clock.Advance(20 * time.Millisecond)
+	err := db.Replicate([]byte("*2\r\n$7\r\nPERSIST\r\n$1\r\nk\r\n"), func(tx *Tx) error {
+		ok, err := tx.Persist([]byte("k"))
+		if !ok {
+			t.Error("PERSIST from the primary did not find the key")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := mustGet(t, db, "k"); v != "1" {
+		t.Fatalf("after the primary's PERSIST, k = %q", v)
 	}
 }

@@ -33,6 +33,7 @@ func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 		return err
 	}
 	w.replicated, w.raw = stream != nil, stream
+	w.keepExpired = w.replicated
 	w.b.Close()
 	w.b = db.pdb.NewIndexedBatch()
 	w.r = w.b

@@ -19,6 +19,11 @@ type view struct {
 	filterDB *DB
 	clock    func() time.Time
 	now      int64 // unix ms, read from clock on first use, then fixed for the whole command
+	// keepExpired sees keys whose time has passed as live: a replica
+	// applying its primary's stream, where keys expire only when the
+	// primary's DEL arrives (the primary, which had not expired the key
+	// yet, ran the command on it as it was).
+	keepExpired bool
 }
 
 // nowMs returns the command's time. The clock is read only when a command
@@ -52,7 +57,9 @@ func (e *entry) hash() uint64 { return binary.BigEndian.Uint64(e.mk[3:11]) }
 
 // isExpired is Redis's rule: a key is expired once the clock has passed its
 // expiry time (now > when), not when it reaches it.
-func (v *view) isExpired(m *meta) bool { return m.expire != 0 && v.nowMs() > m.expire }
+func (v *view) isExpired(m *meta) bool {
+	return m.expire != 0 && !v.keepExpired && v.nowMs() > m.expire
+}
 
 // get returns a copy of the value stored under Pebble key k, or nil, false.
 func (v *view) get(k []byte) ([]byte, bool, error) {
