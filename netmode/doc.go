@@ -30,7 +30,11 @@
 // (maxclients, proto-max-bulk-len, client-query-buffer-limit, timeout, the
 // TLS handshake timeout); and the connection and server commands (PING,
 // HELLO, AUTH, CLIENT, COMMAND, CONFIG, INFO, MULTI/EXEC ...), added to the
-// one command table next to the store's.
+// one command table next to the store's. And the server's replication
+// roles: as a primary, the links of the clients that sent PSYNC, the
+// backlog, WAIT and min-replicas-* (primary.go); as a replica, the
+// replication.Replica that replicaof or REPLICAOF started, read-only
+// clients and -LOADING (replica.go).
 //
 // # What it must never do
 //

@@ -1,12 +1,16 @@
-// Package replication will make one Shingle instance follow another, and
+// Package replication makes one Shingle instance follow another, and
 // follow or feed a stock redis-server, speaking Redis's own replication
-// protocol over TCP, TLS or QUIC. This file is the design, written before
-// the code. What exists so far: the RDB format (the rdb subpackage); the
-// store's SubscribeSnapshot (a snapshot and the changes after it, joined at
-// one offset) and Load; WriteSnapshot, the body of a full sync, which a
-// stock redis-server loads to the same DEBUG DIGEST; LoadRDB, a replica's
-// side of it; WriteFullSync and ReadFullSync, the +FULLRESYNC exchange in
-// Redis's framings; and the Backlog partial resyncs will be served from.
+// protocol over TCP, TLS or QUIC. This file is the design; it was written
+// before the code and is kept true to it.
+//
+// What is here: Follow and Replica (the replica's side of the link: dial,
+// handshake, full sync or +CONTINUE, the stream applied through the command
+// table, acknowledgements); WriteFullSync and WriteSnapshot (the primary's
+// full sync, which netmode writes on the replica's own connection);
+// ReadFullSync and LoadRDB; the Backlog partial resyncs are served from;
+// the RDB format (the rdb subpackage). The primary's side of a link (PSYNC,
+// the per-replica buffer, ACKs, WAIT, INFO replication) is in netmode,
+// which owns client connections (netmode/primary.go, netmode/replica.go).
 //
 // # What it owns
 //
@@ -42,11 +46,19 @@
 // stream by running each command through the command table, the same code
 // a client's commands run, and takes the primary's replid and offset as its
 // own, so that its own replicas, and it after a promotion, continue the
-// same history.
+// same history. It applies a run of the stream as one store transaction
+// (store.DB.Replicate), whose offset and published bytes are the primary's
+// bytes themselves: a replica's replicas and backlog carry the primary's
+// stream unchanged (PING and SELECT included), and its own writes (a
+// writable replica's clients, an embedder) are not published
+// (store.DB.SetFollowing), as in Redis. Keys expire on a replica only when
+// the primary's DEL arrives: active expiry stops, and the primary's
+// commands see a key whose time has passed as still alive.
 //
-// On the primary, a replica is a client of netmode that sent PSYNC: netmode
-// hands that connection (and its goroutine) to the primary side here, which
-// from then on only writes to it and reads REPLCONF ACKs from it. On the
+// On the primary, a replica is a client of netmode that sent PSYNC: that
+// connection's goroutine from then on only writes the sync and the stream
+// to it, and a second goroutine reads its REPLCONF ACKs. Replicas asking
+// for a full sync within repl-diskless-sync-delay share one snapshot. On the
 // replica, the link is a client connection it dials with tlsconn (TCP, TLS
 // with tls-replication, QUIC with repl-transport quic).
 //
