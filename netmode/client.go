@@ -33,11 +33,13 @@ type client struct {
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
 	// What a replica said before PSYNC: REPLCONF listening-port and
-	// ip-address, and PSYNC's replid and offset.
+	// ip-address, and PSYNC's replid and offset; syncOnly: it sent the
+	// older SYNC instead, which gets the RDB without +FULLRESYNC.
 	replPort  int
 	replIP    string
 	psyncID   string
 	psyncFrom uint64
+	syncOnly  bool
 
 	aclCached  *acl.User // the user's rules, as of aclVersion of the users
 	aclVersion uint64

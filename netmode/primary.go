@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net"
@@ -170,7 +171,9 @@ func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 	if rs := c.s.replica.Load(); rs != nil && !rs.r.Status().LinkUp {
 		return command.ErrorReply("NOMASTERLINK Can't SYNC while not connected with my master")
 	}
-	if strings.EqualFold(string(args[0]), "psync") && len(args) == 3 {
+	if strings.EqualFold(string(args[0]), "sync") {
+		c.syncOnly = true
+	} else {
 		c.psyncID = string(args[1])
 		c.psyncFrom, _ = strconv.ParseUint(string(args[2]), 10, 64)
 	}
@@ -383,11 +386,16 @@ func (g *fullSync) write(s *Server, cfg *Config, members []*syncMember) error {
 	}
 	g.cancel = cancel
 	defer snap.Close()
+	out := &fanout{members: members, timeout: cfg.ReplTimeout}
+	header := []byte(replication.FullResync(snap))
 	for _, m := range members {
 		s.stats.FullSyncs.Add(1)
 		m.l.state.Store("send_bulk")
+		if !m.c.syncOnly { // SYNC gets the RDB alone
+			out.writeTo(m, header)
+		}
 	}
-	return replication.WriteFullSync(&fanout{members: members, timeout: cfg.ReplTimeout}, snap, Version)
+	return replication.WriteDisklessRDB(out, snap, Version)
 }
 
 // fanout writes to every member still healthy; a member whose write fails
@@ -401,12 +409,8 @@ func (f *fanout) Write(b []byte) (int, error) {
 	var first error
 	ok := 0
 	for _, m := range f.members {
-		if m.err != nil {
-			continue
-		}
-		m.c.conn.SetWriteDeadline(time.Now().Add(f.timeout))
-		if _, err := m.c.conn.Write(b); err != nil {
-			m.err, first = err, err
+		if err := f.writeTo(m, b); err != nil {
+			first = cmp.Or(first, err)
 			continue
 		}
 		ok++
@@ -415,6 +419,16 @@ func (f *fanout) Write(b []byte) (int, error) {
 		return 0, first
 	}
 	return len(b), nil
+}
+
+// writeTo writes b to one member, unless it failed already.
+func (f *fanout) writeTo(m *syncMember, b []byte) error {
+	if m.err != nil {
+		return m.err
+	}
+	m.c.conn.SetWriteDeadline(time.Now().Add(f.timeout))
+	_, m.err = m.c.conn.Write(b)
+	return m.err
 }
 
 // readAcks reads what a replica sends on its link, REPLCONF ACK <offset>

@@ -1,12 +1,17 @@
 package netmode
 
 import (
+	"io"
+	"maps"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/replication/rdb"
 )
 
 // TestRedisReplicatesFromShingle starts a stock redis-server as a replica
@@ -43,4 +48,40 @@ func TestRedisReplicatesFromShingle(t *testing.T) {
 	mustDo(t, c, "DEL", "k:0")
 	want, _ = ts.db.Digest()
 	eventually(t, "the replica to follow the stream", func() bool { return digest() == want })
+}
+
+// TestRedisCliRDBBackup: redis-cli --rdb, which asks for the RDB with the
+// older SYNC, saves a snapshot of Shingle over TLS that reads back key by
+// key.
+func TestRedisCliRDBBackup(t *testing.T) {
+	bin := testutil.RequireTool(t, "redis-cli")
+	ts := startServer(t, nil)
+	want := map[string]string{}
+	for i := range 200 {
+		k, v := "k:"+strconv.Itoa(i), strings.Repeat("v", i)
+		ts.db.Set([]byte(k), []byte(v))
+		want[k] = v
+	}
+	file := filepath.Join(t.TempDir(), "dump.rdb")
+	runCli(t, bin, ts.tlsToolArgs(t, true), "--rdb", file)
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := rdb.NewReader(f)
+	got := map[string]string{}
+	for {
+		e, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[string(e.Key)] = string(e.Value)
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("the backup holds %d keys, want %d (or the values differ)", len(got), len(want))
+	}
 }

@@ -25,12 +25,28 @@ const eofMarkLen = 40
 // marker), since a streamed RDB's length is not known in advance. The
 // changes after snap.Offset follow it on the same connection.
 func WriteFullSync(w io.Writer, snap *store.Snapshot, redisVersion string) error {
+	if _, err := io.WriteString(w, FullResync(snap)); err != nil {
+		return err
+	}
+	return WriteDisklessRDB(w, snap, redisVersion)
+}
+
+// FullResync is the line that announces a full sync of snap to a replica
+// that sent PSYNC.
+func FullResync(snap *store.Snapshot) string {
+	return fmt.Sprintf("+FULLRESYNC %s %d\r\n", snap.ReplicationID, snap.Offset)
+}
+
+// WriteDisklessRDB writes snap as an RDB framed by an end marker, what
+// follows +FULLRESYNC, and all a client of the older SYNC (redis-cli --rdb)
+// receives.
+func WriteDisklessRDB(w io.Writer, snap *store.Snapshot, redisVersion string) error {
 	var raw [eofMarkLen / 2]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return err
 	}
 	mark := hex.EncodeToString(raw[:])
-	if _, err := fmt.Fprintf(w, "+FULLRESYNC %s %d\r\n$EOF:%s\r\n", snap.ReplicationID, snap.Offset, mark); err != nil {
+	if _, err := fmt.Fprintf(w, "$EOF:%s\r\n", mark); err != nil {
 		return err
 	}
 	if err := WriteSnapshot(w, snap, redisVersion); err != nil {
