@@ -192,6 +192,7 @@ type streamBuffer struct {
 var (
 	errReplicaOverflow = errors.New("netmode: replica fell too far behind (output buffer limit)")
 	errHistoryReset    = errors.New("netmode: this replica's own full sync replaced the data set; its replicas sync again")
+	errNewHistory      = errors.New("netmode: the replication id changed; replicas reconnect to learn it")
 )
 
 func (b *streamBuffer) add(c store.Change) {
@@ -200,6 +201,8 @@ func (b *streamBuffer) add(c store.Change) {
 	case b.drop != nil:
 	case c.Reset:
 		b.drop = errHistoryReset
+	case c.NewHistory:
+		b.drop = errNewHistory
 	default:
 		b.data = replication.AppendChange(b.data, c)
 		if len(b.data) > replicaBufferLimit {

@@ -390,3 +390,29 @@ func TestSharedFullSync(t *testing.T) {
 		t.Fatalf("two full syncs, one shared, expected:\n%s", st.Str)
 	}
 }
+
+// TestChainedReplicas: a replica of a replica receives the primary's
+// stream through it; when the middle one is promoted, its replica learns
+// the new id by reconnecting and continues with a partial resync.
+func TestChainedReplicas(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	fill(t, primary.db, "k:", 2000)
+	middle, last := startNode(t, p, nil), startNode(t, p, nil)
+	middle.replicaOf(primary.tcp)
+	waitInSync(t, primary, middle)
+	last.replicaOf(middle.tcp)
+	waitInSync(t, primary, last)
+	mustDo(t, primary.client(), "HSET", "through", "the", "middle")
+	waitInSync(t, primary, last)
+
+	mustDo(t, middle.client(), "REPLICAOF", "NO", "ONE")
+	mustDo(t, middle.client(), "SET", "on-the-promoted", "1")
+	eventually(t, "the last replica to take the new id", func() bool {
+		return last.info("master_replid") == middle.info("master_replid")
+	})
+	waitInSync(t, middle, last)
+	if full, partial := last.info("master_full_syncs"), last.info("master_partial_syncs"); full != "1" || partial != "1" {
+		t.Fatalf("the last replica made %s full and %s partial syncs, want 1 and 1", full, partial)
+	}
+}

@@ -44,6 +44,9 @@ func NewBacklog(size int, offset uint64) *Backlog {
 // missed), or a Reset, empties the backlog first: it never holds a gap, nor
 // bytes of another history.
 func (b *Backlog) Append(c store.Change) {
+	if c.NewHistory {
+		return // the same bytes go on
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.buf = AppendChange(b.buf[:0], c)

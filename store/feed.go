@@ -27,6 +27,12 @@ type Change struct {
 	// starts again at Offset, and nothing received before continues it. A
 	// Reset carries no commands.
 	Reset bool
+	// NewHistory says that the history goes on under a new id
+	// (ShiftHistory) at Offset: the bytes continue, but a replica passing
+	// them on must have its own replicas learn the id (Redis disconnects
+	// them, and they continue with a partial resync). It carries no
+	// commands.
+	NewHistory bool
 }
 
 type subscriber struct {

@@ -57,6 +57,7 @@ func (db *DB) ShiftHistory(replID string) error {
 	if replID != db.replID {
 		db.replID2, db.offset2 = db.replID, int64(db.offset)+1
 		db.replID = replID
+		db.publish(Change{Offset: db.offset, NewHistory: true})
 	}
 	w.setHistory(db.history())
 	return db.endWrite(w, nil, nil)
