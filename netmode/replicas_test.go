@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"cmp"
 	"net"
 	"strconv"
 	"strings"
@@ -56,11 +57,13 @@ func (n *node) start() {
 		t.Fatal(err)
 	}
 	n.db, n.srv = db, srv
+	tcp := cmp.Or(n.tcp, "127.0.0.1:0") // a restarted node keeps its TCP address
 	for _, l := range []struct {
 		transport string
 		addr      *string
-	}{{tlsconn.TCP, &n.tcp}, {tlsconn.TLS, &n.tls}, {tlsconn.QUIC, &n.quic}} {
-		ln, err := srv.Listen(l.transport, "127.0.0.1:0")
+		at        string
+	}{{tlsconn.TCP, &n.tcp, tcp}, {tlsconn.TLS, &n.tls, "127.0.0.1:0"}, {tlsconn.QUIC, &n.quic, "127.0.0.1:0"}} {
+		ln, err := srv.Listen(l.transport, l.at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -414,5 +417,36 @@ func TestChainedReplicas(t *testing.T) {
 	waitInSync(t, middle, last)
 	if full, partial := last.info("master_full_syncs"), last.info("master_partial_syncs"); full != "1" || partial != "1" {
 		t.Fatalf("the last replica made %s full and %s partial syncs, want 1 and 1", full, partial)
+	}
+}
+
+// TestPrimaryRestartContinues: a primary restarted with its data keeps its
+// history, and its replica continues with a partial resync; what WAIT saw
+// acknowledged before the restart is on both.
+func TestPrimaryRestartContinues(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	fill(t, primary.db, "k:", 1000)
+	replica := startNode(t, p, nil)
+	replica.replicaOf(primary.tcp)
+	waitInSync(t, primary, replica)
+	c := primary.client()
+	mustDo(t, c, "SET", "before-restart", "1")
+	if r := mustDo(t, c, "WAIT", "1", "5000"); r != "(integer) 1" {
+		t.Fatalf("WAIT: %s", r)
+	}
+	id := primary.info("master_replid")
+	primary.stop()
+	primary.start()
+	if got := primary.info("master_replid"); got != id {
+		t.Fatalf("the restarted primary's id is %s, was %s", got, id)
+	}
+	mustDo(t, primary.client(), "SET", "after-restart", "1")
+	waitInSync(t, primary, replica)
+	if got := replica.info("master_partial_syncs"); got != "1" {
+		t.Fatalf("master_partial_syncs:%s, master_full_syncs:%s", got, replica.info("master_full_syncs"))
+	}
+	if got := mustDo(t, replica.client(), "GET", "before-restart"); got != `"1"` {
+		t.Fatalf("the acknowledged write is %s on the replica", got)
 	}
 }
