@@ -124,3 +124,31 @@ func TestFragmentedSlowLink(t *testing.T) {
 		t.Fatalf("the slow link was reconnected %d times", proxy.Accepted()-1)
 	}
 }
+
+// TestLoadingDuringFullSync: while a slow full sync loads, the replica
+// answers -LOADING to data commands, INFO and ROLE still work, and INFO
+// shows the sync's progress.
+func TestLoadingDuringFullSync(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	fill(t, primary.db, "k:", 20_000)
+	proxy := testutil.StartProxy(t, primary.tcp)
+	proxy.Shape(4096, time.Millisecond)
+	replica := startNode(t, p, nil)
+	replica.replicaOf(proxy.Addr)
+	eventually(t, "the full sync to start loading", func() bool {
+		n, _ := strconv.Atoi(replica.info("master_sync_read_bytes"))
+		return replica.info("master_sync_in_progress") == "1" && n > 0
+	})
+	c := replica.client()
+	if r := mustDo(t, c, "GET", "k:0"); !strings.Contains(r, "LOADING") {
+		t.Fatalf("GET during the load: %s", r)
+	}
+	if r := mustDo(t, c, "ROLE"); !strings.Contains(r, `"sync"`) {
+		t.Fatalf("ROLE during the load: %s", r)
+	}
+	if got := replica.info("master_sync_total_bytes"); got != "-1" {
+		t.Fatalf("master_sync_total_bytes:%s for a diskless sync", got)
+	}
+	waitInSync(t, primary, replica)
+}
