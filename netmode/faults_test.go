@@ -1,6 +1,8 @@
 package netmode
 
 import (
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -151,4 +153,21 @@ func TestLoadingDuringFullSync(t *testing.T) {
 		t.Fatalf("master_sync_total_bytes:%s for a diskless sync", got)
 	}
 	waitInSync(t, primary, replica)
+}
+
+// TestSilentReplicaDropped: a replica that stops acknowledging is dropped
+// after repl-timeout, as Redis drops it.
+func TestSilentReplicaDropped(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, func(cfg *Config) { cfg.ReplTimeout = time.Second })
+	conn, err := net.Dial("tcp", primary.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "PSYNC ? -1\r\n"); err != nil { // and never a REPLCONF ACK
+		t.Fatal(err)
+	}
+	eventually(t, "the replica link", func() bool { return primary.info("connected_slaves") == "1" })
+	eventually(t, "the silent replica to be dropped", func() bool { return primary.info("connected_slaves") == "0" })
 }

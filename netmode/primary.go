@@ -435,11 +435,13 @@ func (f *fanout) writeTo(m *syncMember, b []byte) error {
 }
 
 // readAcks reads what a replica sends on its link, REPLCONF ACK <offset>
-// (other commands are ignored), until the link ends; then closes gone.
+// (other commands are ignored), until the link ends or the replica is
+// silent for repl-timeout (it acknowledges every second, as Redis's do);
+// then closes gone.
 func (c *client) readAcks(l *replicaLink, gone chan<- struct{}) {
 	defer close(gone)
-	c.conn.SetReadDeadline(time.Time{})
 	for {
+		c.conn.SetReadDeadline(time.Now().Add(c.s.cfg.Load().ReplTimeout))
 		args, err := c.rd.Next(true)
 		if err != nil {
 			return

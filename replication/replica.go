@@ -158,8 +158,9 @@ func (r *Replica) Status() Status {
 	return st
 }
 
-// Loading reports whether a full sync is loading into the store: the data
-// set is partial meanwhile, and a server keeps its clients out (-LOADING).
+// Loading reports whether a full sync is loading into the store, or one
+// failed half way: the data set is partial, and a server keeps its clients
+// out (-LOADING) until a full sync completes.
 func (r *Replica) Loading() bool { return r.loading.Load() }
 
 // Stop ends the link and waits for it. The store keeps following; start
@@ -387,12 +388,14 @@ func (r *Replica) sync(l *link) error {
 		r.syncLink.Store(l)
 		defer r.syncLink.Store(nil)
 		r.update(func(st *Status) { st.Syncing, st.SyncTotal = true, -1 })
+		// A load that fails leaves the data set partial: it stays
+		// "loading" (clients are kept out) until a full sync completes.
 		r.loading.Store(true)
 		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
-		r.loading.Store(false)
 		if err != nil {
 			return fmt.Errorf("full sync: %w", err)
 		}
+		r.loading.Store(false)
 		r.update(func(st *Status) { st.FullSyncs++ })
 		r.cfg.Logger.Info("replication: full sync done", "primary", r.cfg.Addr, "offset", offset)
 		return nil

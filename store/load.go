@@ -21,7 +21,8 @@ const loadBatch = 1000
 // Other readers and writers run between Load's batches and see the data
 // set partly loaded; a replica keeps clients out meanwhile, as Redis does.
 // If next fails, Load stops and returns the error with the data set partly
-// loaded and the replication id and offset unchanged.
+// loaded under a new replication id of its own, which no primary
+// continues.
 func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) error {
 	if len(replID) != 40 {
 		return fmt.Errorf("store: replication id %q is not 40 characters", replID)
@@ -31,6 +32,10 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 		return err
 	}
 	w.flushAll()
+	// Until the load completes, the data set belongs to no history: a
+	// fresh id, so that a load that fails half way is never continued.
+	db.replID, db.replID2, db.offset2 = newReplID(), "", -1
+	w.setHistory(db.history())
 	if err := db.endWrite(w, nil, nil); err != nil {
 		return err
 	}
