@@ -43,9 +43,9 @@ type DB struct {
 	// following: a replica's mode (SetFollowing); only Replicate moves the
 	// offset and the feed.
 	following bool
-	saved     uint64 // the offset last written to disk
-	nextID    uint64 // next collection id to hand out
-	idLimit   uint64 // ids below this are reserved on disk (sysNextID)
+	saved     atomic.Uint64 // the offset last written to disk (by the background save, or a history change under mu)
+	nextID    uint64        // next collection id to hand out
+	idLimit   uint64        // ids below this are reserved on disk (sysNextID)
 	counts    *keyCounts
 	filter    filterState
 	cache     *recordCache // nil when Options.RecordCacheSize is negative
@@ -177,7 +177,7 @@ func (db *DB) loadState() error {
 	// Ids are handed out from the reserved block's end: ids below idLimit may
 	// be in use by collections committed before a crash.
 	db.nextID = db.idLimit
-	db.saved = db.offset
+	db.saved.Store(db.offset)
 	if b.Empty() {
 		return nil
 	}
@@ -248,14 +248,14 @@ func (db *DB) saveOffset() error {
 	db.mu.RLock()
 	offset := db.offset
 	db.mu.RUnlock()
-	if offset != db.saved {
+	if offset != db.saved.Load() {
 		b := db.pdb.NewBatch()
 		defer b.Close()
 		b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
 		if err := db.pdb.Apply(b, pebble.Sync); err != nil {
 			return err
 		}
-		db.saved = offset
+		db.saved.Store(offset)
 	}
 	if db.opts.AppendFsync == FsyncEverySec && db.dirty.Swap(false) {
 		return db.wal.syncLogs()

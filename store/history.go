@@ -70,7 +70,7 @@ func (w *writer) setHistory(h History) {
 	w.b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, h.Offset), nil)
 	w.b.Set(sysReplID2, []byte(h.ReplID2), nil)
 	w.b.Set(sysOffset2, []byte(strconv.FormatInt(h.SecondOffset, 10)), nil)
-	w.db.saved = h.Offset
+	w.db.saved.Store(h.Offset)
 }
 
 // loadHistory2 reads the secondary id of the history loadState resumed.
