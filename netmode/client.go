@@ -32,6 +32,7 @@ type client struct {
 	held int            // commands run under the session's current Hold
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
+	noReply     bool // the command that ran answers nothing (REPLCONF ACK)
 	// What a replica said before PSYNC: REPLCONF listening-port and
 	// ip-address, and PSYNC's replid and offset; syncOnly: it sent the
 	// older SYNC instead, which gets the RDB without +FULLRESYNC.

@@ -70,9 +70,10 @@ func (c *client) execute(args [][]byte) {
 	default:
 		c.holdFor(cmd)
 		r := cmd.Run(&c.ctx, args)
-		if !c.replicaLink {
+		if !c.replicaLink && !c.noReply {
 			c.reply(r)
 		}
+		c.noReply = false
 	}
 }
 

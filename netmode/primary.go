@@ -153,6 +153,7 @@ func replconf(ctx *command.Ctx, args [][]byte) command.Reply {
 			c.replIP = string(args[i+1])
 		case "capa", "rdb-only", "rdb-filter-only":
 		case "ack", "getack", "fack":
+			c.noReply = true
 			return command.Reply{}
 		default:
 			return command.ErrorReply("ERR Unrecognized REPLCONF option: " + string(args[i]))

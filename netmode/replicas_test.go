@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"bufio"
 	"cmp"
 	"net"
 	"strconv"
@@ -448,5 +449,33 @@ func TestPrimaryRestartContinues(t *testing.T) {
 	}
 	if got := mustDo(t, replica.client(), "GET", "before-restart"); got != `"1"` {
 		t.Fatalf("the acknowledged write is %s on the replica", got)
+	}
+}
+
+// TestReplconfAnswers: REPLCONF as Redis answers it outside a replica
+// link: OK for the handshake's options, an error for an unknown one, and
+// nothing at all for ACK.
+func TestReplconfAnswers(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	if r := mustDo(t, c, "REPLCONF", "listening-port", "6380", "capa", "eof", "capa", "psync2"); r != `"OK"` {
+		t.Fatalf("REPLCONF listening-port, capa: %s", r)
+	}
+	if r := mustDo(t, c, "REPLCONF", "nonsense", "1"); !strings.Contains(r, "ERR Unrecognized REPLCONF option: nonsense") {
+		t.Fatalf("REPLCONF nonsense: %s", r)
+	}
+	// ACK gets no reply: the first reply read is PING's.
+	conn, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := conn.Write([]byte("REPLCONF ACK 0\r\nPING\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || line != "+PONG\r\n" {
+		t.Fatalf("after REPLCONF ACK, read %q, %v", line, err)
 	}
 }
