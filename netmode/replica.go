@@ -123,6 +123,7 @@ func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		if err := s.promoteLocked(); err != nil {
 			return command.ErrReply(err)
 		}
+		s.setReplicaOfLocked("")
 		s.cfg.Load().Logger.Info("netmode: promoted to primary (REPLICAOF NO ONE)")
 		return command.OK
 	}
@@ -137,7 +138,19 @@ func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	if err := s.followLocked(host, port); err != nil {
 		return command.ErrReply(err)
 	}
+	s.setReplicaOfLocked(net.JoinHostPort(host, strconv.Itoa(port)))
 	return command.OK
+}
+
+// setReplicaOfLocked records the primary followed, as CONFIG GET replicaof
+// reports it ("host port"). Called with s.mu held.
+func (s *Server) setReplicaOfLocked(addr string) {
+	cfg := s.cfg.Load().clone()
+	cfg.ReplicaOf = ""
+	if host, port, err := net.SplitHostPort(addr); err == nil {
+		cfg.ReplicaOf = host + " " + port
+	}
+	s.cfg.Store(cfg)
 }
 
 // loading reports whether a full sync is loading into the store, during

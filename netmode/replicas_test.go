@@ -288,8 +288,15 @@ func TestPromotionContinues(t *testing.T) {
 	waitInSync(t, primary, r2)
 	oldID := primary.info("master_replid")
 
+	host, port, _ := net.SplitHostPort(primary.tcp)
+	if r := mustDo(t, r1.client(), "CONFIG", "GET", "replicaof"); r != `["replicaof" "`+host+" "+port+`"]` {
+		t.Fatalf("CONFIG GET replicaof on a replica: %s", r)
+	}
 	if r := mustDo(t, r1.client(), "REPLICAOF", "NO", "ONE"); r != `"OK"` {
 		t.Fatalf("REPLICAOF NO ONE: %s", r)
+	}
+	if r := mustDo(t, r1.client(), "CONFIG", "GET", "replicaof"); r != `["replicaof" ""]` {
+		t.Fatalf("CONFIG GET replicaof after a promotion: %s", r)
 	}
 	if got := r1.info("master_replid2"); got != oldID {
 		t.Fatalf("master_replid2:%s, want the old primary's %s", got, oldID)
