@@ -39,8 +39,8 @@ func serverCommands() []*command.Command {
 		{Name: "sync", Arity: 1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: psync},
 		{Name: "wait", Arity: 3, Flags: command.FlagNoScript, Categories: cat("@slow @connection"), Run: waitCmd},
 		{Name: "role", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@admin @fast @dangerous"), Run: roleCmd},
-		{Name: "replicaof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
-		{Name: "slaveof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
+		{Name: "replicaof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti | command.FlagLoading, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
+		{Name: "slaveof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti | command.FlagLoading, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
 		{Name: "replconf", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: replconf},
 		{Name: "acl", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: aclCmd},
 	}

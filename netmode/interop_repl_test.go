@@ -364,7 +364,9 @@ func TestRedisReplicatesFromShingleOverTLS(t *testing.T) {
 	}
 	for _, cmd := range [][]string{{"MULTI"}, {"SET", "tx:1", "x"}, {"HSET", "tx:2", "f", "v"}, {"INCRBY", "tx:3", "5"},
 		{"EXPIRE", "tx:1", "600"}, {"DEL", "k:20"}, {"EXEC"}} {
-		mustDo(t, c, cmd...)
+		if r := mustDo(t, c, cmd...); strings.Contains(r, "(error)") {
+			t.Fatalf("%q in MULTI on Shingle: %s", cmd, r)
+		}
 	}
 	caughtUp("redis-server to follow Shingle's stream")
 	n := sameData(t, "after writes on Shingle", shingle, redis)
@@ -483,7 +485,9 @@ func TestShingleReplicatesFromRedisOverTLS(t *testing.T) {
 			}
 			for _, cmd := range [][]string{{"MULTI"}, {"SET", "tx:1", "x"}, {"HSET", "tx:2", "f", "v"}, {"INCRBY", "tx:3", "5"},
 				{"PEXPIRE", "tx:1", "600000"}, {"DEL", "k:20"}, {"HINCRBYFLOAT", "tx:2", "n", "1.5"}, {"EXEC"}} {
-				mustDo(t, c, cmd...)
+				if r := mustDo(t, c, cmd...); strings.Contains(r, "(error)") {
+					t.Fatalf("%q in MULTI on redis-server: %s", cmd, r)
+				}
 			}
 			caughtUp("Shingle to follow redis-server's stream")
 			n := sameData(t, "after writes on redis-server", redis, shingle)

@@ -153,11 +153,12 @@ func (s *Server) setReplicaOfLocked(addr string) {
 	s.cfg.Store(cfg)
 }
 
-// loading reports whether a full sync is loading into the store, during
-// which only commands flagged loading run (Redis's -LOADING).
+// loading reports whether a full sync is loading into the store, or one
+// did not complete, during which only commands flagged loading run
+// (Redis's -LOADING); REPLICAOF is one, the way to a complete data set.
 func (s *Server) loading() bool {
 	rs := s.replica.Load()
-	return rs != nil && rs.r.Loading()
+	return rs != nil && rs.r.Loading() || s.db.Incomplete()
 }
 
 // role is the server's role as HELLO names it.

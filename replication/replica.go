@@ -159,9 +159,9 @@ func (r *Replica) Status() Status {
 }
 
 // Loading reports whether a full sync is loading into the store, or one
-// failed half way: the data set is partial, and a server keeps its clients
-// out (-LOADING) until a full sync completes.
-func (r *Replica) Loading() bool { return r.loading.Load() }
+// failed half way (store.DB.Incomplete): the data set is partial, and a
+// server keeps its clients out (-LOADING) until a full sync completes.
+func (r *Replica) Loading() bool { return r.loading.Load() || r.db.Incomplete() }
 
 // Stop ends the link and waits for it. The store keeps following; start
 // another Follow to follow another primary, or call Promote instead.
@@ -388,14 +388,14 @@ func (r *Replica) sync(l *link) error {
 		r.syncLink.Store(l)
 		defer r.syncLink.Store(nil)
 		r.update(func(st *Status) { st.Syncing, st.SyncTotal = true, -1 })
-		// A load that fails leaves the data set partial: it stays
-		// "loading" (clients are kept out) until a full sync completes.
+		// A load that fails leaves the data set partial: the store says so
+		// (Incomplete) until a full sync completes.
 		r.loading.Store(true)
 		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
+		r.loading.Store(false)
 		if err != nil {
 			return fmt.Errorf("full sync: %w", err)
 		}
-		r.loading.Store(false)
 		r.update(func(st *Status) { st.FullSyncs++ })
 		r.cfg.Logger.Info("replication: full sync done", "primary", r.cfg.Addr, "offset", offset)
 		return nil

@@ -43,13 +43,16 @@ type DB struct {
 	// following: a replica's mode (SetFollowing); only Replicate moves the
 	// offset and the feed.
 	following bool
-	saved     atomic.Uint64 // the offset last written to disk (by the background save, or a history change under mu)
-	nextID    uint64        // next collection id to hand out
-	idLimit   uint64        // ids below this are reserved on disk (sysNextID)
-	counts    *keyCounts
-	filter    filterState
-	cache     *recordCache // nil when Options.RecordCacheSize is negative
-	subs      []*subscriber
+	// incomplete: a Load emptied the data set and did not finish (this
+	// run or an earlier one).
+	incomplete atomic.Bool
+	saved      atomic.Uint64 // the offset last written to disk (by the background save, or a history change under mu)
+	nextID     uint64        // next collection id to hand out
+	idLimit    uint64        // ids below this are reserved on disk (sysNextID)
+	counts     *keyCounts
+	filter     filterState
+	cache      *recordCache // nil when Options.RecordCacheSize is negative
+	subs       []*subscriber
 
 	wal   *walFS      // nil under FsyncAlways and in memory
 	dirty atomic.Bool // a write since the last fsync
@@ -135,6 +138,14 @@ func (db *DB) loadState() error {
 	clean, err := get(sysClean)
 	if err != nil {
 		return err
+	}
+	partial, err := get(sysIncomplete)
+	if err != nil {
+		return err
+	}
+	if partial != nil {
+		db.incomplete.Store(true)
+		db.log.Warn("store: the data set is a full sync that did not complete; it needs a new one")
 	}
 	id, err := get(sysReplID)
 	if err != nil {

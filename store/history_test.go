@@ -146,3 +146,51 @@ func TestReplicateKeepsExpiredKeys(t *testing.T) {
 		t.Fatalf("after the primary's PERSIST, k = %q", v)
 	}
 }
+
+// TestIncompleteLoad: a load that fails leaves the store Incomplete, after
+// a restart too, until a load completes.
+func TestIncompleteLoad(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := "0123456789012345678901234567890123456789"
+	one := &Record{Key: []byte("k"), Type: TypeString, Value: []byte("v")}
+	n := 0
+	err = db.Load(id, 10, func() (*Record, error) {
+		if n++; n > 1 {
+			return nil, errors.New("link cut")
+		}
+		return one, nil
+	})
+	if err == nil || !db.Incomplete() {
+		t.Fatalf("a failed load: %v, Incomplete %v", err, db.Incomplete())
+	}
+	db.Close()
+	if db, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !db.Incomplete() {
+		t.Fatal("a restart forgot the load did not complete")
+	}
+	done := false
+	err = db.Load(id, 10, func() (*Record, error) {
+		if done {
+			return nil, io.EOF
+		}
+		done = true
+		return one, nil
+	})
+	if err != nil || db.Incomplete() {
+		t.Fatalf("a complete load: %v, Incomplete %v", err, db.Incomplete())
+	}
+	db.Close()
+	if db, err = Open(dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.Incomplete() {
+		t.Fatal("Incomplete after a restart following a complete load")
+	}
+}

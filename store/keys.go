@@ -39,6 +39,9 @@ var (
 	sysOffset2 = []byte("\x00offset2")
 	sysNextID  = []byte("\x00nextid")
 	sysClean   = []byte("\x00clean") // present only between a Close and the next Open
+	// sysIncomplete is present while a Load has emptied the data set and
+	// not finished filling it.
+	sysIncomplete = []byte("\x00incomplete")
 )
 
 // formatVersion is the on-disk format this code writes and reads.

@@ -22,7 +22,8 @@ const loadBatch = 1000
 // set partly loaded; a replica keeps clients out meanwhile, as Redis does.
 // If next fails, Load stops and returns the error with the data set partly
 // loaded under a new replication id of its own, which no primary
-// continues.
+// continues, and Incomplete true (after a restart too) until a Load
+// completes.
 func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) error {
 	if len(replID) != 40 {
 		return fmt.Errorf("store: replication id %q is not 40 characters", replID)
@@ -33,9 +34,12 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	}
 	w.flushAll()
 	// Until the load completes, the data set belongs to no history: a
-	// fresh id, so that a load that fails half way is never continued.
+	// fresh id, so that a load that fails half way is never continued; and
+	// it is marked incomplete, across restarts too.
 	db.replID, db.replID2, db.offset2 = newReplID(), "", -1
 	w.setHistory(db.history())
+	w.b.Set(sysIncomplete, []byte("1"), nil)
+	db.incomplete.Store(true)
 	if err := db.endWrite(w, nil, nil); err != nil {
 		return err
 	}
@@ -70,6 +74,8 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	// Redis.
 	db.replID, db.offset, db.replID2, db.offset2 = replID, offset, "", -1
 	w.setHistory(db.history())
+	w.b.Delete(sysIncomplete, nil)
+	db.incomplete.Store(false)
 	db.publish(Change{Offset: offset, Reset: true})
 	return db.endWrite(w, nil, nil)
 }
@@ -104,3 +110,8 @@ func (w *writer) loadRecord(r *Record) error {
 	}
 	return nil
 }
+
+// Incomplete reports whether the data set is a Load that did not complete
+// (the link failed half way, or the process stopped): a replica keeps its
+// clients out (-LOADING) until a full sync completes.
+func (db *DB) Incomplete() bool { return db.incomplete.Load() }
