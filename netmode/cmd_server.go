@@ -464,6 +464,7 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("sync_partial_ok", st.PartialSyncs.Load())
 		line("sync_partial_err", st.PartialSyncsRefused.Load())
 		line("sync_full_shared", st.SharedFullSyncs.Load())
+		line("client_output_buffer_limit_disconnections", st.ReplicaOverflows.Load())
 		line("expired_keys", 0)
 		line("evicted_keys", 0)
 		line("keyspace_hits", 0)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,6 +121,13 @@ type Config struct {
 	// here costs no fork, only its reading, so a replica is served at once.
 	ReplDisklessSyncDelay       time.Duration
 	ReplDisklessSyncMaxReplicas int
+	// OutputLimits are client-output-buffer-limit's classes, normal,
+	// replica and pubsub in that order. Shingle applies the replica class
+	// to its replica links (a replica whose pending stream passes the hard
+	// limit, or stays above the soft one for its seconds, is dropped and
+	// syncs again); normal clients are bounded by timeout instead, and
+	// there is no pubsub yet.
+	OutputLimits [3]OutputLimit
 
 	// ConfigFile is the file the configuration came from, for INFO.
 	ConfigFile string
@@ -130,6 +138,52 @@ type Config struct {
 	// effect (see accepted).
 	inert map[string]string
 }
+
+// OutputLimit is one class of client-output-buffer-limit: Hard bytes at
+// most, and no more than Soft for longer than SoftTime; 0 is no limit.
+type OutputLimit struct {
+	Hard, Soft int64
+	SoftTime   time.Duration
+}
+
+var outputClasses = []string{"normal", "slave", "pubsub"}
+
+// outputLimitDirective reads and writes client-output-buffer-limit as Redis
+// does: groups of class, hard, soft, soft-seconds, any subset of the
+// classes at once ("replica" is a name of "slave").
+var outputLimitDirective = directive{name: "client-output-buffer-limit",
+	get: func(c *Config) string {
+		var parts []string
+		for i, l := range c.OutputLimits {
+			parts = append(parts, fmt.Sprintf("%s %d %d %d", outputClasses[i], l.Hard, l.Soft, int64(l.SoftTime/time.Second)))
+		}
+		return strings.Join(parts, " ")
+	},
+	set: func(c *Config, v string) error {
+		f := strings.Fields(v)
+		if len(f) == 0 || len(f)%4 != 0 {
+			return fmt.Errorf("wrong number of arguments")
+		}
+		limits := c.OutputLimits
+		for i := 0; i < len(f); i += 4 {
+			class := slices.Index(outputClasses, strings.ToLower(f[i]))
+			if strings.EqualFold(f[i], "replica") {
+				class = 1
+			}
+			if class < 0 {
+				return fmt.Errorf("invalid client class specified in buffer limit configuration")
+			}
+			hard, err1 := config.ParseMemory(f[i+1])
+			soft, err2 := config.ParseMemory(f[i+2])
+			secs, err3 := strconv.ParseInt(f[i+3], 10, 64)
+			if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
+				return fmt.Errorf("error in hard, soft or soft_seconds setting in buffer limit configuration")
+			}
+			limits[class] = OutputLimit{Hard: hard, Soft: soft, SoftTime: time.Duration(secs) * time.Second}
+		}
+		c.OutputLimits = limits
+		return nil
+	}}
 
 // Defaults of the settings Redis does not define.
 const (
@@ -160,6 +214,8 @@ func DefaultConfig() *Config {
 		ReplPingReplicaPeriod:  10 * time.Second,
 		ReplTransport:          replication.TCP,
 		MinReplicasMaxLag:      10 * time.Second,
+		OutputLimits: [3]OutputLimit{{}, {Hard: 256 << 20, Soft: 64 << 20, SoftTime: time.Minute},
+			{Hard: 32 << 20, Soft: 8 << 20, SoftTime: time.Minute}},
 	}
 }
 
@@ -452,6 +508,7 @@ var directives = []directive{
 		}},
 	secondsDirective("repl-diskless-sync-delay", func(c *Config) *time.Duration { return &c.ReplDisklessSyncDelay }, 0, noEffect),
 	intDirective("repl-diskless-sync-max-replicas", func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas }, 0, 1<<31-1, noEffect),
+	outputLimitDirective,
 	intDirective("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, 1<<31-1, noEffect),
 	secondsDirective("min-replicas-max-lag", func(c *Config) *time.Duration { return &c.MinReplicasMaxLag }, 0, noEffect),
 	{name: "dir", immutable: true,
@@ -494,7 +551,7 @@ var accepted = map[string]string{
 	"list-max-ziplist-size": "-2", "list-compress-depth": "0", "set-max-intset-entries": "512",
 	"zset-max-listpack-entries": "128", "zset-max-listpack-value": "64", "zset-max-ziplist-entries": "128",
 	"zset-max-ziplist-value": "64", "hll-sparse-max-bytes": "3000", "stream-node-max-bytes": "4096",
-	"stream-node-max-entries": "100", "client-output-buffer-limit": "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60",
+	"stream-node-max-entries":    "100",
 	"rdb-save-incremental-fsync": "yes", "aof-rewrite-incremental-fsync": "yes", "jemalloc-bg-thread": "yes",
 	"oom-score-adj": "no", "oom-score-adj-values": "0 200 800", "enable-debug-command": "no",
 	"enable-protected-configs": "no", "enable-module-command": "no", "locale-collate": "",

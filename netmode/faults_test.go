@@ -171,3 +171,36 @@ func TestSilentReplicaDropped(t *testing.T) {
 	eventually(t, "the replica link", func() bool { return primary.info("connected_slaves") == "1" })
 	eventually(t, "the silent replica to be dropped", func() bool { return primary.info("connected_slaves") == "0" })
 }
+
+// TestReplicaOutputLimit: a replica that falls behind by more than the
+// replica class of client-output-buffer-limit is dropped, counted, and
+// syncs again.
+func TestReplicaOutputLimit(t *testing.T) {
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	c := primary.client()
+	if r := mustDo(t, c, "CONFIG", "SET", "client-output-buffer-limit", "replica 256kb 0 0"); r != `"OK"` {
+		t.Fatalf("CONFIG SET client-output-buffer-limit: %s", r)
+	}
+	if r := mustDo(t, c, "CONFIG", "GET", "client-output-buffer-limit"); r != `["client-output-buffer-limit" "normal 0 0 0 slave 262144 0 0 pubsub 33554432 8388608 60"]` {
+		t.Fatalf("CONFIG GET client-output-buffer-limit: %s", r)
+	}
+	proxy := testutil.StartProxy(t, primary.tcp)
+	proxy.Shape(1024, time.Millisecond) // about 1 MB/s
+	replica := startNode(t, p, nil)
+	replica.replicaOf(proxy.Addr)
+	eventually(t, "the link", func() bool { return replica.info("master_link_status") == "up" })
+	big := strings.Repeat("x", 100<<10)
+	dropped := func() bool {
+		st, _ := c.Do("INFO", "stats")
+		return !strings.Contains(string(st.Str), "client_output_buffer_limit_disconnections:0\r\n")
+	}
+	for i := 0; !dropped(); i++ {
+		if i == 1000 {
+			t.Fatal("100 MB written and the slow replica was never dropped")
+		}
+		mustDo(t, c, "SET", "big:"+strconv.Itoa(i%50), big)
+	}
+	proxy.Shape(0, 0)
+	waitInSync(t, primary, replica)
+}

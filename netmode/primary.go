@@ -24,11 +24,6 @@ import (
 // client-output-buffer-limit for replicas. A second goroutine reads the
 // replica's REPLCONF ACKs, which WAIT, min-replicas-to-write and INFO use.
 
-// replicaBufferLimit is the most a replica link may fall behind, in bytes
-// of the change stream, before it is dropped (Redis's default hard limit
-// for replicas, 256mb).
-const replicaBufferLimit = 256 << 20
-
 // primary is the server's primary-side replication state.
 type primary struct {
 	backlog *replication.Backlog
@@ -182,12 +177,18 @@ func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 	return command.Reply{}
 }
 
-// streamBuffer holds the change stream a replica link has not written yet.
+// streamBuffer holds the change stream a replica link has not written yet,
+// within the replica class of client-output-buffer-limit.
 type streamBuffer struct {
-	mu   sync.Mutex
-	data []byte
-	drop error // why the link must end: it fell too far behind, or the history restarted
-	wake chan struct{}
+	limit     OutputLimit
+	mu        sync.Mutex
+	data      []byte
+	softSince time.Time // when data went above the soft limit; zero when below
+	drop      error     // why the link must end: it fell too far behind, or the history restarted
+	wake      chan struct{}
+	// abort ends the link at once when drop is set, as Redis closes a
+	// client past its limit without waiting for its pending write.
+	abort func(why error)
 }
 
 var (
@@ -198,6 +199,7 @@ var (
 
 func (b *streamBuffer) add(c store.Change) {
 	b.mu.Lock()
+	dropped := b.drop != nil
 	switch {
 	case b.drop != nil:
 	case c.Reset:
@@ -206,15 +208,44 @@ func (b *streamBuffer) add(c store.Change) {
 		b.drop = errNewHistory
 	default:
 		b.data = replication.AppendChange(b.data, c)
-		if len(b.data) > replicaBufferLimit {
-			b.drop = errReplicaOverflow
-		}
+		b.drop = b.limit.check(int64(len(b.data)), &b.softSince)
+	}
+	if b.drop != nil && !dropped {
+		b.data = nil
+		go b.abort(b.drop) // not under the store's lock, which add runs under
 	}
 	b.mu.Unlock()
 	select {
 	case b.wake <- struct{}{}:
 	default:
 	}
+}
+
+// check applies the limit to a buffer of n bytes, above the soft limit
+// since *since: errReplicaOverflow when it must be dropped.
+func (l OutputLimit) check(n int64, since *time.Time) error {
+	if l.Hard > 0 && n > l.Hard {
+		return errReplicaOverflow
+	}
+	if l.Soft <= 0 || n <= l.Soft {
+		*since = time.Time{}
+		return nil
+	}
+	now := time.Now()
+	if since.IsZero() {
+		*since = now
+	}
+	if now.Sub(*since) > l.SoftTime {
+		return errReplicaOverflow
+	}
+	return nil
+}
+
+// dropped returns why the link must end, or nil.
+func (b *streamBuffer) dropped() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.drop
 }
 
 func (b *streamBuffer) take() ([]byte, error) {
@@ -245,7 +276,15 @@ func (c *client) serveReplica() {
 		delete(p.links, l)
 		p.mu.Unlock()
 	}()
-	buf := &streamBuffer{wake: make(chan struct{}, 1)}
+	buf := &streamBuffer{limit: cfg.OutputLimits[1], wake: make(chan struct{}, 1), abort: func(why error) {
+		if why == errReplicaOverflow {
+			s.stats.ReplicaOverflows.Add(1)
+		}
+		cfg.Logger.Warn(why.Error(), "id", c.id)
+		// Ends a pending write (a QUIC stream's too); the loop below sets
+		// its deadline before it looks for a drop, so this one holds.
+		c.conn.SetDeadline(time.Now())
+	}}
 	cancel, err := c.syncReplica(buf, l)
 	if err != nil {
 		cfg.Logger.Warn("netmode: sync to a replica failed", "id", c.id, "err", err)
@@ -263,12 +302,11 @@ func (c *client) serveReplica() {
 		case <-s.done:
 			return
 		}
+		c.conn.SetWriteDeadline(time.Now().Add(cfg.ReplTimeout))
 		data, drop := buf.take()
 		if drop != nil {
-			cfg.Logger.Warn(drop.Error(), "id", c.id)
-			return
+			return // abort said why
 		}
-		c.conn.SetWriteDeadline(time.Now().Add(cfg.ReplTimeout))
 		if _, err := c.conn.Write(data); err != nil {
 			return
 		}
@@ -425,8 +463,12 @@ func (f *fanout) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// writeTo writes b to one member, unless it failed already.
+// writeTo writes b to one member, unless it failed already or its buffer
+// of changes dropped it.
 func (f *fanout) writeTo(m *syncMember, b []byte) error {
+	if m.err == nil {
+		m.err = m.buf.dropped()
+	}
 	if m.err != nil {
 		return m.err
 	}

@@ -57,6 +57,7 @@ type Stats struct {
 	PartialSyncs        atomic.Int64 // sync_partial_ok
 	PartialSyncsRefused atomic.Int64 // sync_partial_err
 	SharedFullSyncs     atomic.Int64 // sync_full_shared: full syncs that joined another replica's snapshot
+	ReplicaOverflows    atomic.Int64 // client_output_buffer_limit_disconnections: replicas dropped for the replica limit
 
 	sessions sessionCounts
 }
