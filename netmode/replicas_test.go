@@ -486,3 +486,61 @@ func TestReplconfAnswers(t *testing.T) {
 		t.Fatalf("after REPLCONF ACK, read %q, %v", line, err)
 	}
 }
+
+// TestAnnouncedPortAndWritableReplica: the port a replica announces
+// follows Redis's rule, shows in the primary's INFO and ROLE; with
+// replica-read-only no its clients' writes apply locally and are not
+// passed on.
+func TestAnnouncedPortAndWritableReplica(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want int
+	}{
+		{Config{Port: 6379}, 6379},
+		{Config{Port: 6379, TLSPort: 6380}, 6379},
+		{Config{Port: 6379, TLSPort: 6380, TLS: tlsconn.Settings{Replication: true}}, 6380},
+		{Config{Port: 6379, TLSPort: 6380, TLS: tlsconn.Settings{Replication: true}, ReplicaAnnouncePort: 7000}, 7000},
+	} {
+		if got := announcePort(&tc.cfg); got != tc.want {
+			t.Errorf("announcePort(port %d, tls-port %d, tls-replication %v, replica-announce-port %d) = %d, want %d",
+				tc.cfg.Port, tc.cfg.TLSPort, tc.cfg.TLS.Replication, tc.cfg.ReplicaAnnouncePort, got, tc.want)
+		}
+	}
+
+	p := newPKI(t, "Replication Test CA")
+	primary := startNode(t, p, nil)
+	sub := startNode(t, p, nil)
+	replica := startNode(t, p, func(cfg *Config) {
+		cfg.ReplicaAnnouncePort = 7000
+		cfg.ReplicaAnnounceIP = "10.1.2.3"
+		cfg.ReplicaReadOnly = false
+	})
+	replica.replicaOf(primary.tcp)
+	sub.replicaOf(replica.tcp)
+	waitInSync(t, primary, replica)
+	waitInSync(t, replica, sub)
+	if got := primary.info("slave0"); !strings.HasPrefix(got, "ip=10.1.2.3,port=7000,state=online,") {
+		t.Fatalf("slave0:%s", got)
+	}
+	if r := mustDo(t, primary.client(), "ROLE"); !strings.Contains(r, `["10.1.2.3" "7000" `) {
+		t.Fatalf("ROLE: %s", r)
+	}
+	rc := replica.client()
+	if r := mustDo(t, rc, "SET", "local", "1"); r != `"OK"` {
+		t.Fatalf("a write on a writable replica: %s", r)
+	}
+	if r := mustDo(t, rc, "WAIT", "0", "0"); !strings.Contains(r, "ERR WAIT cannot be used with replica instances") {
+		t.Fatalf("WAIT on a replica: %s", r)
+	}
+	mustDo(t, primary.client(), "SET", "from-primary", "1")
+	// The local write does not count in the offsets: the replica and its
+	// replica reach the primary's.
+	for _, n := range []*node{replica, sub} {
+		eventually(t, "the primary's offset", func() bool {
+			return n.info("master_repl_offset") == primary.info("master_repl_offset")
+		})
+	}
+	if got := mustDo(t, sub.client(), "EXISTS", "local", "from-primary"); got != "(integer) 1" {
+		t.Fatalf("the replica's replica has %s of the local and the primary's key, want only the primary's", got)
+	}
+}
