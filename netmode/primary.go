@@ -49,13 +49,19 @@ func (s *Server) startPrimary(cfg *Config) error {
 	p := &s.primary
 	p.links = map[*replicaLink]struct{}{}
 	p.acked = make(chan struct{})
-	var b *replication.Backlog
-	offset, cancel, err := s.db.Subscribe(func(c store.Change) { b.Append(c) })
+	// A change committed before the backlog exists is left out; the
+	// backlog then empties at the next one, never holding a gap.
+	var bp atomic.Pointer[replication.Backlog]
+	offset, cancel, err := s.db.Subscribe(func(c store.Change) {
+		if b := bp.Load(); b != nil {
+			b.Append(c)
+		}
+	})
 	if err != nil {
 		return err
 	}
-	b = replication.NewBacklog(int(cfg.ReplBacklogSize), offset)
-	p.backlog, p.unsub = b, cancel
+	p.backlog, p.unsub = replication.NewBacklog(int(cfg.ReplBacklogSize), offset), cancel
+	bp.Store(p.backlog)
 	s.loops.Add(1)
 	go s.pingReplicas(cfg.ReplPingReplicaPeriod)
 	return nil
@@ -161,9 +167,6 @@ func replconf(ctx *command.Ctx, args [][]byte) command.Reply {
 // those before it are written; the link answers it.
 func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
-	if c.multi != nil {
-		return command.ErrorReply("ERR Command not allowed inside a transaction")
-	}
 	if rs := c.s.replica.Load(); rs != nil && !rs.r.Status().LinkUp {
 		return command.ErrorReply("NOMASTERLINK Can't SYNC while not connected with my master")
 	}
