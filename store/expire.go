@@ -58,7 +58,7 @@ func (w *writer) expireAt(key []byte, when int64, cond ExpireCond) (bool, error)
 		cond&ExpireLT != 0 && cur != 0 && when >= cur {
 		return false, nil
 	}
-	if when <= w.nowMs() {
+	if w.pastTime(when) {
 		w.deleteKey(&e)
 		w.propagate(cmdDel, key)
 		return true, nil

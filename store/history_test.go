@@ -145,6 +145,19 @@ func TestReplicateKeepsExpiredKeys(t *testing.T) {
 	if v := mustGet(t, db, "k"); v != "1" {
 		t.Fatalf("after the primary's PERSIST, k = %q", v)
 	}
+	// A time that has passed here, sent by a primary that had not reached
+	// it, sets the expiry rather than deleting the key.
+	past := clock.Now().Add(-time.Second)
+	err = db.Replicate([]byte("*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nk\r\n$1\r\n0\r\n"), func(tx *Tx) error {
+		_, err := tx.ExpireAt([]byte("k"), past, ExpireAlways)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := db.KeyCounts(); n != 1 {
+		t.Fatal("a replicated PEXPIREAT in the past deleted the key")
+	}
 }
 
 // TestIncompleteLoad: a load that fails leaves the store Incomplete, after

@@ -200,7 +200,7 @@ func (w *writer) getEx(key []byte, opt GetExOptions) ([]byte, error) {
 	switch {
 	case opt.Persist:
 		w.persist(&e, key)
-	case !opt.ExpireAt.IsZero() && exp <= w.nowMs():
+	case !opt.ExpireAt.IsZero() && w.pastTime(exp):
 		w.deleteKey(&e)
 		w.propagate(cmdDel, key)
 	default:

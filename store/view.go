@@ -61,6 +61,11 @@ func (v *view) isExpired(m *meta) bool {
 	return m.expire != 0 && !v.keepExpired && v.nowMs() > m.expire
 }
 
+// pastTime reports whether an expiry time given to a command has passed,
+// so that the command deletes the key rather than set it; on a replica
+// applying its primary's stream it sets it, as Redis's replicas do.
+func (v *view) pastTime(when int64) bool { return !v.keepExpired && when <= v.nowMs() }
+
 // get returns a copy of the value stored under Pebble key k, or nil, false.
 func (v *view) get(k []byte) ([]byte, bool, error) {
 	val, c, err := v.r.Get(k)
