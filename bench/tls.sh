@@ -15,6 +15,8 @@
 #                     empty for each side's own preference
 #   SHINGLE_BIN=      a Shingle server binary to use instead of building
 #                     ./cmd/embedded-demo
+#   KEEP=             1: keep the temporary directory (logs, data) and
+#                     print where it is
 set -euo pipefail
 
 REQUESTS=${REQUESTS:-100000}
@@ -22,26 +24,12 @@ KEYS=${KEYS:-100000}
 CLIENTS=${CLIENTS:-50}
 CONNS=${CONNS:-10000}
 CIPHERSUITE=${CIPHERSUITE-TLS_AES_128_GCM_SHA256}
-SHINGLE_BIN=${SHINGLE_BIN:-}
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source-path=SCRIPTDIR/..
+. bench/lib.sh
 
-die() {
-	echo "tls.sh: $*" >&2
-	exit 1
-}
-
-missing=()
-for tool in redis-server redis-benchmark redis-cli; do
-	command -v "$tool" >/dev/null || missing+=("$tool")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-	die "${missing[*]} not found: install them with
-    sudo apt-get install redis-server redis-tools"
-fi
-command -v openssl >/dev/null || die "openssl not found: install it with
-    sudo apt-get install openssl"
-command -v go >/dev/null || die "go not found: building Shingle needs Go 1.26 (https://go.dev/dl/)"
+require_tools
 
 # Each server and the idle-connection client each hold CONNS sockets.
 need=$((CONNS + 1024))
@@ -52,96 +40,20 @@ if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
 fi
 ulimit -n "$need"
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/shingle-tls-bench.XXXXXX")
-pids=()
-cleanup() {
-	exec 7>&- 2>/dev/null || true
-	for pid in "${pids[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${pids[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
-	rm -rf "$tmp"
-}
-# forget PID: it was reaped, so its number must never be signalled again.
-forget() {
-	local i
-	for i in "${!pids[@]}"; do
-		[ "${pids[$i]}" = "$1" ] && unset "pids[$i]"
-	done
-	return 0
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- certificates: a CA, a server pair for 127.0.0.1, a client pair -----
-pki=$tmp/pki
-mkdir -p "$pki"
-(
-	cd "$pki"
-	openssl req -x509 -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-		-keyout ca.key -out ca.crt -days 2 -subj "/O=Shingle bench/CN=Shingle bench CA" 2>/dev/null
-	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
-		"extendedKeyUsage=serverAuth,clientAuth" "subjectAltName=IP:127.0.0.1,DNS:localhost" >server.ext
-	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=digitalSignature" \
-		"extendedKeyUsage=clientAuth" >client.ext
-	for leaf in server client; do
-		openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
-			-keyout $leaf.key -out $leaf.csr -subj "/O=Shingle bench/CN=$leaf" 2>/dev/null
-		openssl x509 -req -in $leaf.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-			-days 2 -extfile $leaf.ext -out $leaf.crt 2>/dev/null
-	done
-) || die "openssl could not make the certificates"
-tls_client=(--tls --cacert "$pki/ca.crt" --cert "$pki/client.crt" --key "$pki/client.key")
+make_tmp tls
+make_certs
 
 # --- programs ------------------------------------------------------------
 echo "building Shingle, bench/idleconns and bench/goredis ..." >&2
 go build -o "$tmp/bin/idleconns" ./bench/idleconns
 go build -o "$tmp/bin/goredis" ./bench/goredis
-if [ -z "$SHINGLE_BIN" ]; then
-	go build -o "$tmp/bin/shingle" ./cmd/embedded-demo
-	SHINGLE_BIN=$tmp/bin/shingle
-fi
-
-# free_port prints a TCP port nobody listens on, below the ephemeral range
-# so that no outgoing connection holds it either.
-used_ports=" "
-free_port() {
-	local p
-	for _ in $(seq 200); do
-		p=$((20000 + RANDOM % 12000))
-		case "$used_ports" in *" $p "*) continue ;; esac
-		# Nothing answers: nothing listens.
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			used_ports+="$p "
-			echo "$p"
-			return
-		fi
-	done
-	die "found no free port"
-}
-
-# wait_ready PID LOG PATTERN: until LOG has a line matching PATTERN, or
-# the process dies, or 30 seconds pass.
-wait_ready() {
-	local pid=$1 log=$2 pattern=$3
-	for _ in $(seq 300); do
-		grep -q -- "$pattern" "$log" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; die "server exited before it was ready (log above)"; }
-		sleep 0.1
-	done
-	cat "$log" >&2
-	die "server not ready after 30s (log above)"
-}
+build_shingle
 
 maxclients=$((CONNS + 100))
 
 redis_port=$(free_port)
 mkdir -p "$tmp/redis"
-redis-server --bind 127.0.0.1 --port 0 --tls-port "$redis_port" \
-	--tls-cert-file "$pki/server.crt" --tls-key-file "$pki/server.key" \
-	--tls-ca-cert-file "$pki/ca.crt" --tls-auth-clients yes \
+redis-server --bind 127.0.0.1 --port 0 --tls-port "$redis_port" "${tls_server[@]}" \
 	--save "" --appendonly yes --appendfsync everysec \
 	--dir "$tmp/redis" --maxclients "$maxclients" \
 	--daemonize no --logfile "" >"$tmp/redis.log" 2>&1 &
@@ -152,9 +64,7 @@ shingle_port=$(free_port)
 # A port no TCP listener holds is, in all likelihood, free for UDP too.
 quic_port=$(free_port)
 mkdir -p "$tmp/shingle"
-"$SHINGLE_BIN" --port 0 --tls-port "$shingle_port" --quic-port "$quic_port" \
-	--tls-cert-file "$pki/server.crt" --tls-key-file "$pki/server.key" \
-	--tls-ca-cert-file "$pki/ca.crt" --tls-auth-clients yes \
+"$SHINGLE_BIN" --port 0 --tls-port "$shingle_port" --quic-port "$quic_port" "${tls_server[@]}" \
 	--dir "$tmp/shingle" --maxclients "$maxclients" >"$tmp/shingle.log" 2>&1 &
 shingle_pid=$!
 pids+=("$shingle_pid")
@@ -166,7 +76,7 @@ wait_ready "$shingle_pid" "$tmp/shingle.log" "Ready to accept connections tls"
 wait_ready "$shingle_pid" "$tmp/shingle.log" "Ready to accept connections quic"
 for port in "$redis_port" "$shingle_port"; do
 	pong=$(redis-cli -h 127.0.0.1 -p "$port" "${tls_client[@]}" PING 2>&1) || true
-	[ "$pong" = PONG ] || die "redis-cli PING on TLS port $port answered: $pong"
+	[ "$pong" = PONG ] || fail "redis-cli PING on TLS port $port answered: $pong"
 done
 
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
@@ -179,16 +89,13 @@ idle_conns() {
 	before=$(rss_kb "$pid")
 	rm -f "$tmp/ctl"
 	mkfifo "$tmp/ctl"
-	"$tmp/bin/idleconns" -addr "127.0.0.1:$port" -n "$CONNS" -cacert "$pki/ca.crt" \
-		-cert "$pki/client.crt" -key "$pki/client.key" <"$tmp/ctl" >"$tmp/idle-$name.log" 2>&1 &
+	"$tmp/bin/idleconns" -addr "127.0.0.1:$port" -n "$CONNS" "${go_tls[@]}" \
+		<"$tmp/ctl" >"$tmp/idle-$name.out" 2>&1 &
 	local idle=$!
 	pids+=("$idle")
 	exec 7>"$tmp/ctl" # idleconns holds its connections until this closes
-	while ! grep -qx ready "$tmp/idle-$name.log"; do
-		kill -0 "$idle" 2>/dev/null || {
-			cat "$tmp/idle-$name.log" >&2
-			die "idleconns against $name failed (above)"
-		}
+	while ! grep -qx ready "$tmp/idle-$name.out"; do
+		kill -0 "$idle" 2>/dev/null || fail "idleconns against $name failed: $(cat "$tmp/idle-$name.out")"
 		sleep 0.2
 	done
 	after=$(rss_kb "$pid")
@@ -196,7 +103,7 @@ idle_conns() {
 	clients=$(redis-cli -h 127.0.0.1 -p "$port" "${tls_client[@]}" INFO clients | tr -d '\r' |
 		awk -F: '/^connected_clients:/ { print $2 }')
 	exec 7>&-
-	wait "$idle" || die "idleconns against $name exited with an error: $(cat "$tmp/idle-$name.log")"
+	wait "$idle" || fail "idleconns against $name exited with an error: $(cat "$tmp/idle-$name.out")"
 	forget "$idle"
 	result[$name,rss0]=$before
 	result[$name,rss1]=$after
@@ -213,11 +120,11 @@ idle_conns shingle "$shingle_pid" "$shingle_port"
 suite=()
 [ -n "$CIPHERSUITE" ] && suite=(--tls-ciphersuites "$CIPHERSUITE")
 bench() {
-	local name=$1 port=$2 pipeline=$3 log=$tmp/bench-$1-P$3.log
+	local name=$1 port=$2 pipeline=$3 log=$tmp/bench-$1-P$3.out
 	echo "redis-benchmark $name -P $pipeline ..." >&2
 	redis-benchmark -h 127.0.0.1 -p "$port" "${tls_client[@]}" "${suite[@]}" \
 		-t set,get -n "$REQUESTS" -r "$KEYS" -c "$CLIENTS" -P "$pipeline" --csv >"$log" 2>&1 ||
-		die "redis-benchmark against $name failed: $(cat "$log")"
+		fail "redis-benchmark against $name failed: $(cat "$log")"
 	# Anything but the CSV (a warning about CONFIG GET, say) is worth seeing.
 	grep -v '^"' "$log" | sed "s/^/  $name -P $pipeline: /" >&2 || true
 	local test rps
@@ -235,12 +142,11 @@ done
 # go-redis against Shingle over TLS and over QUIC (CLIENTS streams of one
 # QUIC connection).
 goredis() {
-	local transport=$1 port=$2 test=$3 log=$tmp/goredis-$1-$3.log
+	local transport=$1 port=$2 test=$3 log=$tmp/goredis-$1-$3.out
 	echo "go-redis $transport $test ..." >&2
 	"$tmp/bin/goredis" -transport "$transport" -addr "127.0.0.1:$port" -t "$test" \
-		-c "$CLIENTS" -n "$REQUESTS" -r "$KEYS" \
-		-cacert "$pki/ca.crt" -cert "$pki/client.crt" -key "$pki/client.key" >"$log" 2>&1 ||
-		die "go-redis over $transport failed: $(cat "$log")"
+		-c "$CLIENTS" -n "$REQUESTS" -r "$KEYS" "${go_tls[@]}" >"$log" 2>&1 ||
+		fail "go-redis over $transport failed: $(cat "$log")"
 	result[goredis,$transport,$test]=$(cat "$log")
 }
 for test in set get; do
@@ -249,10 +155,8 @@ for test in set get; do
 done
 
 # --- report --------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
-
 echo
-echo "Shingle vs redis-server $(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), TLS 1.3 with client certificates${CIPHERSUITE:+ ($CIPHERSUITE)}"
+echo "Shingle vs redis-server $(redis_version), TLS 1.3 with client certificates${CIPHERSUITE:+ ($CIPHERSUITE)}"
 echo "$(nproc) CPUs; redis-benchmark -c $CLIENTS -n $REQUESTS -r $KEYS; appendfsync everysec on both"
 echo
 printf '%-34s %14s %14s %14s\n' "" "redis-server" "shingle" "shingle/redis"
