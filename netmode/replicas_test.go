@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,23 +164,22 @@ func fill(t *testing.T, db *store.DB, prefix string, n int) {
 	}
 }
 
-// writeWhile writes keys to c until stop is closed and returns how many.
-func writeWhile(t *testing.T, c *testutil.Client, prefix string, stop <-chan struct{}) <-chan int {
-	done := make(chan int, 1)
+// writeWhile writes keys to c until stop is closed, counting them in n.
+func writeWhile(t *testing.T, c *testutil.Client, prefix string, n *atomic.Int64, stop <-chan struct{}) <-chan struct{} {
+	done := make(chan struct{})
 	go func() {
-		i := 0
-		defer func() { done <- i }()
+		defer close(done)
 		for {
 			select {
 			case <-stop:
 				return
 			default:
 			}
-			if _, err := c.Do("SET", prefix+strconv.Itoa(i), "x"); err != nil {
+			if _, err := c.Do("SET", prefix+strconv.Itoa(int(n.Load())), "x"); err != nil {
 				t.Error(err)
 				return
 			}
-			i++
+			n.Add(1)
 		}
 	}()
 	return done
@@ -190,26 +190,46 @@ func writeWhile(t *testing.T, c *testutil.Client, prefix string, stop <-chan str
 // read-only, counts for WAIT, and, restarted with its data, continues with
 // +CONTINUE instead of a second full sync.
 func TestReplicaFullSyncAndRestart(t *testing.T) {
+	checkFullSyncAndRestart(t, "tcp", 100_000)
+}
+
+// TestReplicaTransports runs the same over mutual TLS (tls-replication)
+// and over QUIC (repl-transport quic), with fewer keys.
+func TestReplicaTransports(t *testing.T) {
+	for _, transport := range []string{"tls", "quic"} {
+		t.Run(transport, func(t *testing.T) { checkFullSyncAndRestart(t, transport, 20_000) })
+	}
+}
+
+func checkFullSyncAndRestart(t *testing.T, transport string, keys int) {
 	p := newPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
-	start := time.Now()
-	fill(t, primary.db, "k:", 100_000)
-	t.Logf("filled in %v", time.Since(start))
-	replica := startNode(t, p, nil)
+	fill(t, primary.db, "k:", keys)
+	onTransport := func(cfg *Config) {
+		cfg.TLS.Replication = transport != "tcp"
+		if transport == "quic" {
+			cfg.ReplTransport = "quic"
+		}
+	}
+	addr := map[string]string{"tcp": primary.tcp, "tls": primary.tls, "quic": primary.quic}[transport]
+	replica := startNode(t, p, onTransport)
 
+	// Writes go on through the full sync: some land between its start
+	// and the link coming up, after the snapshot was taken.
+	var written atomic.Int64
 	stop := make(chan struct{})
-	written := writeWhile(t, primary.client(), "during:", stop)
-	replica.replicaOf(primary.tcp)
-	eventually(t, "the link to come up", func() bool { return replica.info("master_link_status") == "up" })
+	writer := writeWhile(t, primary.client(), "during:", &written, stop)
+	replica.replicaOf(addr)
+	eventuallyWithin(t, time.Minute, "the full sync to start", func() bool { return replica.info("master_sync_in_progress") == "1" })
+	atStart := written.Load()
+	eventuallyWithin(t, time.Minute, "the link to come up", func() bool { return replica.info("master_link_status") == "up" })
+	atUp := written.Load()
 	close(stop)
-	if n := <-written; n == 0 {
-		t.Log("no write landed during the sync")
+	<-writer
+	if atUp <= atStart {
+		t.Fatalf("no write landed during the full sync (%d before it, %d when the link came up)", atStart, atUp)
 	}
 	waitInSync(t, primary, replica)
-	t.Logf("in sync after %v", time.Since(start))
-	if got := primary.info("sync_full"); got != "" {
-		t.Fatalf("sync_full is in INFO replication: %q", got)
-	}
 
 	c := replica.client()
 	if r := mustDo(t, c, "SET", "x", "1"); !strings.Contains(r, "READONLY You can't write against a read only replica.") {
@@ -237,7 +257,10 @@ func TestReplicaFullSyncAndRestart(t *testing.T) {
 	replica.stop()
 	mustDo(t, pc, "SET", "while-down", "1")
 	mustDo(t, pc, "HSET", "k:1", "g", "h")
-	replica.mod = func(cfg *Config) { cfg.ReplicaOf = strings.Replace(primary.tcp, ":", " ", 1) }
+	replica.mod = func(cfg *Config) {
+		onTransport(cfg)
+		cfg.ReplicaOf = strings.Replace(addr, ":", " ", 1)
+	}
 	replica.start()
 	waitInSync(t, primary, replica)
 	if got := replica.info("master_partial_syncs"); got != "1" {
@@ -245,32 +268,6 @@ func TestReplicaFullSyncAndRestart(t *testing.T) {
 	}
 	if got := replica.info("master_full_syncs"); got != "0" {
 		t.Fatalf("after a restart: master_full_syncs:%s", got)
-	}
-}
-
-// TestReplicaTransports runs a full sync and the stream over mutual TLS
-// (tls-replication) and over QUIC (repl-transport quic).
-func TestReplicaTransports(t *testing.T) {
-	for _, transport := range []string{"tls", "quic"} {
-		t.Run(transport, func(t *testing.T) {
-			p := newPKI(t, "Replication Test CA")
-			primary := startNode(t, p, nil)
-			fill(t, primary.db, "k:", 5000)
-			replica := startNode(t, p, func(cfg *Config) {
-				cfg.TLS.Replication = true
-				if transport == "quic" {
-					cfg.ReplTransport = "quic"
-				}
-			})
-			addr := primary.tls
-			if transport == "quic" {
-				addr = primary.quic
-			}
-			replica.replicaOf(addr)
-			waitInSync(t, primary, replica)
-			mustDo(t, primary.client(), "SET", "after", "sync")
-			waitInSync(t, primary, replica)
-		})
 	}
 }
 
