@@ -5,9 +5,9 @@
 //
 // What is here: Follow and Replica (the replica's side of the link: dial,
 // handshake, full sync or +CONTINUE, the stream applied through the command
-// table, acknowledgements); WriteFullSync and WriteSnapshot (the primary's
-// full sync, which netmode writes on the replica's own connection);
-// ReadFullSync and LoadRDB; the Backlog partial resyncs are served from;
+// table, acknowledgements); FullResync, WriteDisklessRDB and WriteSnapshot
+// (the primary's full sync, which netmode writes on the replica's own
+// connection); LoadRDB; the Backlog partial resyncs are served from;
 // the RDB format (the rdb subpackage). The primary's side of a link (PSYNC,
 // the per-replica buffer, ACKs, WAIT, INFO replication) is in netmode,
 // which owns client connections (netmode/primary.go, netmode/replica.go).

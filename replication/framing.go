@@ -19,20 +19,11 @@ import (
 // RDB_EOF_MARK_SIZE).
 const eofMarkLen = 40
 
-// WriteFullSync answers a replica's PSYNC with a full sync, as a diskless
-// Redis primary does: "+FULLRESYNC <replid> <offset>", then the snapshot
-// as an RDB framed by an end marker ("$EOF:<marker>\r\n", the RDB, the
-// marker), since a streamed RDB's length is not known in advance. The
-// changes after snap.Offset follow it on the same connection.
-func WriteFullSync(w io.Writer, snap *store.Snapshot, redisVersion string) error {
-	if _, err := io.WriteString(w, FullResync(snap)); err != nil {
-		return err
-	}
-	return WriteDisklessRDB(w, snap, redisVersion)
-}
-
 // FullResync is the line that announces a full sync of snap to a replica
-// that sent PSYNC.
+// that sent PSYNC. A diskless Redis primary follows it with the snapshot as
+// an RDB framed by an end marker (WriteDisklessRDB), since a streamed RDB's
+// length is not known in advance, and then the changes after the
+// snapshot's offset, on the same connection.
 func FullResync(snap *store.Snapshot) string {
 	return fmt.Sprintf("+FULLRESYNC %s %d\r\n", snap.ReplicationID, snap.Offset)
 }
@@ -59,23 +50,14 @@ func WriteDisklessRDB(w io.Writer, snap *store.Snapshot, redisVersion string) er
 // ErrBadSync is a primary's full sync that does not follow the protocol.
 var ErrBadSync = errors.New("replication: malformed full sync")
 
-// ReadFullSync reads a primary's answer to PSYNC when it is a full sync,
-// from its "+FULLRESYNC <replid> <offset>" line on, and loads the RDB that
-// follows into db (LoadRDB), in either of Redis's framings: "$EOF:<marker>"
+// readFullSync reads a primary's full sync from its "+FULLRESYNC <replid>
+// <offset>" line on (line, already read) and loads the RDB that follows
+// into db (LoadRDB), in either of Redis's framings: "$EOF:<marker>"
 // (diskless) or "$<length>" (from a file). The empty lines a Redis primary
 // sends to keep the link alive while it prepares the RDB are skipped. It
 // returns the history db now continues; the change stream follows on br.
-func ReadFullSync(br *bufio.Reader, db *store.DB) (replID string, offset uint64, err error) {
-	line, err := readLine(br)
-	if err != nil {
-		return "", 0, err
-	}
-	return readFullSync(br, db, line, nil)
-}
-
-// readFullSync is ReadFullSync once the +FULLRESYNC line is read. loading,
-// if set, is called when the RDB starts with its length, -1 when the
-// framing does not tell it.
+// loading, if set, is called when the RDB starts, with its length, -1 when
+// the framing does not tell it.
 func readFullSync(br *bufio.Reader, db *store.DB, line string, loading func(size int64)) (replID string, offset uint64, err error) {
 	f := strings.Fields(line)
 	if len(f) != 3 || f[0] != "+FULLRESYNC" || len(f[1]) != 40 {

@@ -61,7 +61,8 @@ func TestFullSyncFraming(t *testing.T) {
 	const next = "*1\r\n$4\r\nPING\r\n"
 
 	var diskless bytes.Buffer
-	if err := WriteFullSync(&diskless, snap, "7.0.15"); err != nil {
+	diskless.WriteString(FullResync(snap))
+	if err := WriteDisklessRDB(&diskless, snap, "7.0.15"); err != nil {
 		t.Fatal(err)
 	}
 	var rdbBody bytes.Buffer
@@ -75,7 +76,7 @@ func TestFullSyncFraming(t *testing.T) {
 	for name, stream := range map[string]string{"diskless": withKeepalives, "from a file": fromFile} {
 		replica := newReplica(t)
 		br := bufio.NewReader(bytes.NewBufferString(stream + next))
-		id, off, err := ReadFullSync(br, replica)
+		id, off, err := readSync(br, replica)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -98,11 +99,20 @@ func TestFullSyncFraming(t *testing.T) {
 		"garbage payload":   head + "hello\r\n",
 		"cut in the middle": s[:len(s)/2],
 	} {
-		_, _, err := ReadFullSync(bufio.NewReader(bytes.NewBufferString(bad)), newReplica(t))
+		_, _, err := readSync(bufio.NewReader(bytes.NewBufferString(bad)), newReplica(t))
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if name != "cut in the middle" && !errors.Is(err, ErrBadSync) {
 			t.Errorf("%s: %v, want ErrBadSync", name, err)
 		}
 	}
+}
+
+// readSync reads a full sync from its first line, as the replica does.
+func readSync(br *bufio.Reader, db *store.DB) (string, uint64, error) {
+	line, err := readLine(br)
+	if err != nil {
+		return "", 0, err
+	}
+	return readFullSync(br, db, line, nil)
 }

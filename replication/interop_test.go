@@ -15,7 +15,7 @@ import (
 
 // TestFullSyncFromRedis asks a stock redis-server for a full sync the way
 // a replica does (REPLCONF capa eof capa psync2, PSYNC ? -1) and loads it
-// with ReadFullSync: the store ends with the same DEBUG DIGEST as the
+// with readFullSync: the store ends with the same DEBUG DIGEST as the
 // server. Then a write on the server arrives on the same link as a command
 // of the change stream, and applied through the command table it keeps
 // the two equal.
@@ -53,7 +53,7 @@ func TestFullSyncFromRedis(t *testing.T) {
 	}
 	fmt.Fprintf(link, "PSYNC ? -1\r\n")
 	replica := newReplica(t)
-	id, off, err := ReadFullSync(br, replica)
+	id, off, err := readSync(br, replica)
 	if err != nil {
 		t.Fatal(err)
 	}
