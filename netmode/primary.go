@@ -62,8 +62,6 @@ func (s *Server) startPrimary(cfg *Config) error {
 	}
 	p.backlog, p.unsub = replication.NewBacklog(int(cfg.ReplBacklogSize), offset), cancel
 	bp.Store(p.backlog)
-	s.loops.Add(1)
-	go s.pingReplicas(cfg.ReplPingReplicaPeriod)
 	return nil
 }
 

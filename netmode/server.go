@@ -125,9 +125,10 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.loops.Add(2)
+	s.loops.Add(3)
 	go s.meter()
 	go s.autoReload()
+	go s.pingReplicas(cfg.ReplPingReplicaPeriod)
 	return s, nil
 }
 
