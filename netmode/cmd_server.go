@@ -485,7 +485,7 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("acl_access_denied_tls_cert", st.ACLDeniedCert.Load())
 	case "replication":
 		b.WriteString("# Replication\r\n")
-		s.replicationInfo(line)
+		s.replicationInfo(ctx.Ops, line)
 	case "keyspace":
 		b.WriteString("# Keyspace\r\n")
 		keys, expires, err := ctx.Ops.KeyCounts()

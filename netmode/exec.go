@@ -191,6 +191,7 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 			}
 			replies = append(replies, r)
 		}
+		c.noReply = false // a queued REPLCONF ACK does not silence EXEC
 		return nil
 	})
 	if err != nil {

@@ -277,21 +277,26 @@ func (c *client) serveReplica() {
 		delete(p.links, l)
 		p.mu.Unlock()
 	}()
-	buf := &streamBuffer{limit: cfg.OutputLimits[1], wake: make(chan struct{}, 1), abort: func(why error) {
-		if why == errReplicaOverflow {
-			s.stats.ReplicaOverflows.Add(1)
-		}
-		cfg.Logger.Warn(why.Error(), "id", c.id)
-		// Ends a pending write (a QUIC stream's too); the loop below sets
-		// its deadline before it looks for a drop, so this one holds.
-		c.conn.SetDeadline(time.Now())
-	}}
-	cancel, err := c.syncReplica(buf, l)
+	newBuffer := func() *streamBuffer {
+		return &streamBuffer{limit: cfg.OutputLimits[1], wake: make(chan struct{}, 1), abort: func(why error) {
+			if why == errReplicaOverflow {
+				s.stats.ReplicaOverflows.Add(1)
+			}
+			cfg.Logger.Warn(why.Error(), "id", c.id)
+			// Ends a pending write (a QUIC stream's too); the loop below
+			// sets its deadline before it looks for a drop, so this one
+			// holds.
+			c.conn.SetDeadline(time.Now())
+		}}
+	}
+	buf, cancel, err := c.syncReplica(newBuffer, l)
+	if cancel != nil {
+		defer cancel()
+	}
 	if err != nil {
 		cfg.Logger.Warn("netmode: sync to a replica failed", "id", c.id, "err", err)
 		return
 	}
-	defer cancel()
 	l.state.Store("online")
 	gone := make(chan struct{})
 	go c.readAcks(l, gone)
@@ -317,28 +322,33 @@ func (c *client) serveReplica() {
 // syncReplica answers PSYNC: +CONTINUE and the backlog from the replica's
 // offset when the history it names is ours (or the one ours continues, up
 // to where it does) and the backlog holds every byte since; otherwise a
-// full sync. Either way buf receives every change after what was sent.
-func (c *client) syncReplica(buf *streamBuffer, l *replicaLink) (cancel func(), err error) {
+// full sync. Either way the buffer it returns receives every change after
+// what was sent, until cancel (which may be set even with an error).
+func (c *client) syncReplica(newBuffer func() *streamBuffer, l *replicaLink) (buf *streamBuffer, cancel func(), err error) {
 	s := c.s
 	if c.psyncID != "" && c.psyncFrom > 0 {
+		buf := newBuffer()
 		h, cancel, err := s.db.SubscribeHistory(buf.add)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ours := c.psyncID == h.ReplID || c.psyncID == h.ReplID2 && int64(c.psyncFrom) <= h.SecondOffset
 		if data, ok := s.primary.backlog.Since(c.psyncFrom-1, h.Offset); ours && ok {
 			s.stats.PartialSyncs.Add(1)
 			c.conn.SetWriteDeadline(time.Now().Add(s.cfg.Load().ReplTimeout))
 			_, err := c.conn.Write(append([]byte("+CONTINUE "+h.ReplID+"\r\n"), data...))
-			return cancel, err
+			return buf, cancel, err
 		}
+		// A change may still reach this buffer after cancel: the full sync
+		// takes a fresh one, so that nothing in its snapshot comes twice.
 		cancel()
-		buf.take()
 		if c.psyncID != "?" {
 			s.stats.PartialSyncsRefused.Add(1)
 		}
 	}
-	return c.fullSync(buf, l)
+	buf = newBuffer()
+	cancel, err = c.fullSync(buf, l)
+	return buf, cancel, err
 }
 
 // fullSync is one snapshot of the store written to every replica that asked
@@ -467,13 +477,15 @@ func (f *fanout) Write(b []byte) (int, error) {
 // writeTo writes b to one member, unless it failed already or its buffer
 // of changes dropped it.
 func (f *fanout) writeTo(m *syncMember, b []byte) error {
-	if m.err == nil {
-		m.err = m.buf.dropped()
-	}
 	if m.err != nil {
 		return m.err
 	}
+	// The deadline before the check, as in serveReplica: an abort after
+	// the check then cuts this write short.
 	m.c.conn.SetWriteDeadline(time.Now().Add(f.timeout))
+	if m.err = m.buf.dropped(); m.err != nil {
+		return m.err
+	}
 	_, m.err = m.c.conn.Write(b)
 	return m.err
 }
@@ -520,10 +532,14 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	if ms < 0 {
 		return command.ErrorReply("ERR timeout is negative")
 	}
-	target := ctx.DB.Offset()
 	p := &s.primary
+	if ctx.Ops.InTransaction() { // inside EXEC: answer at once, as Redis does
+		h, _ := ctx.Ops.History()
+		return command.Int(int64(p.good(h.Offset, 0)))
+	}
+	target := ctx.Ops.Offset()
 	got := p.good(target, 0)
-	if int64(got) >= n || c.multi != nil {
+	if int64(got) >= n {
 		return command.Int(int64(got))
 	}
 	var timeout <-chan time.Time
@@ -566,8 +582,8 @@ func (s *Server) writeRefused(cfg *Config) (command.Reply, bool) {
 }
 
 // replicationInfo writes INFO's replication section.
-func (s *Server) replicationInfo(line func(string, any)) {
-	h, _ := s.db.History()
+func (s *Server) replicationInfo(ops *store.Ops, line func(string, any)) {
+	h, _ := ops.History()
 	now := time.Now()
 	if rs := s.replica.Load(); rs != nil {
 		st := rs.r.Status()
@@ -635,7 +651,7 @@ func (s *Server) replicationInfo(line func(string, any)) {
 func roleCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 	c := ctx.Client.(*client)
 	s := c.s
-	h, _ := s.db.History()
+	h, _ := ctx.Ops.History()
 	if rs := s.replica.Load(); rs != nil {
 		st := rs.r.Status()
 		state := "connect"

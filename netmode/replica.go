@@ -66,6 +66,9 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 // follow makes the server a replica of host:port, replacing the primary it
 // followed, if any. Called with s.mu held.
 func (s *Server) followLocked(host string, port int) error {
+	if s.closed || s.stopping.Load() {
+		return ErrServerClosed // Close would not stop a replica started now
+	}
 	rc, err := s.replicaConfig(s.cfg.Load(), host, port)
 	if err != nil {
 		return err
@@ -87,11 +90,14 @@ func (s *Server) followLocked(host string, port int) error {
 // promoteLocked stops following and makes the server a primary that
 // continues the history it followed. Called with s.mu held.
 func (s *Server) promoteLocked() error {
-	old := s.replica.Swap(nil)
+	old := s.replica.Load()
 	if old == nil {
 		return nil
 	}
-	return old.r.Promote()
+	// Clients' writes stay refused until the store is a primary.
+	err := old.r.Promote()
+	s.replica.Store(nil)
+	return err
 }
 
 func (s *Server) dropReplicaLinksLocked() {

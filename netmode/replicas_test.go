@@ -541,3 +541,28 @@ func TestAnnouncedPortAndWritableReplica(t *testing.T) {
 		t.Fatalf("the replica's replica has %s of the local and the primary's key, want only the primary's", got)
 	}
 }
+
+// TestReplicationCommandsInMulti: WAIT, ROLE, INFO and REPLCONF queued in
+// MULTI run inside EXEC, which holds the store's write lock, without
+// waiting on it, and EXEC answers them all.
+func TestReplicationCommandsInMulti(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	mustDo(t, c, "MULTI")
+	for _, cmd := range [][]string{{"SET", "a", "1"}, {"WAIT", "1", "0"}, {"ROLE"}, {"INFO", "replication"}, {"REPLCONF", "ACK", "1"}} {
+		if r := mustDo(t, c, cmd...); r != `"QUEUED"` {
+			t.Fatalf("%q in MULTI: %s", cmd, r)
+		}
+	}
+	r, err := c.Do("EXEC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Elems) != 5 || r.Elems[1].Int != 0 || string(r.Elems[2].Elems[0].Str) != "master" ||
+		!strings.Contains(string(r.Elems[3].Str), "role:master") {
+		t.Fatalf("EXEC: %v", r)
+	}
+	if got := mustDo(t, c, "GET", "a"); got != `"1"` {
+		t.Fatalf("after EXEC, GET a: %s", got)
+	}
+}

@@ -171,12 +171,12 @@ func (r *Replica) Stop() {
 }
 
 // Promote stops following and makes the store a primary on a new history
-// that continues the one it followed (REPLICAOF NO ONE): replicas of the
-// old primary, and of this one, can continue from it with +CONTINUE.
+// that continues the one it followed (REPLICAOF NO ONE; store.DB.Promote):
+// replicas of the old primary, and of this one, can continue from it with
+// +CONTINUE.
 func (r *Replica) Promote() error {
 	r.Stop()
-	r.db.SetFollowing(false)
-	return r.db.ShiftHistory("")
+	return r.db.Promote()
 }
 
 func (r *Replica) run(ctx context.Context) {
@@ -297,6 +297,11 @@ func (r *Replica) session(ctx context.Context) error {
 	}
 	r.update(func(st *Status) { st.LinkUp, st.Syncing, st.LastError = true, false, "" })
 	r.cfg.Logger.Info("replication: following the primary", "primary", r.cfg.Addr)
+	// At once: a diskless Redis primary starts the stream only at the
+	// first acknowledgement after a full sync.
+	if err := l.ack(r.db.Offset()); err != nil {
+		return err
+	}
 	acks := make(chan struct{})
 	go func() {
 		defer close(acks)

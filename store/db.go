@@ -171,7 +171,11 @@ func (db *DB) loadState() error {
 			return err
 		}
 	} else {
+		// A new history continues none: forget the one the last run
+		// continued, on disk too.
 		db.offset2 = -1
+		b.Delete(sysReplID2, nil)
+		b.Delete(sysOffset2, nil)
 	}
 	for _, u := range []struct {
 		key []byte

@@ -54,13 +54,42 @@ func (db *DB) ShiftHistory(replID string) error {
 	if err != nil {
 		return err
 	}
+	db.shiftLocked(replID)
+	w.setHistory(db.history())
+	return db.endWrite(w, nil, nil)
+}
+
+// Promote leaves the replica's mode and starts a new history continuing
+// the current one (SetFollowing(false) and ShiftHistory as one step, so
+// that no write falls between them unpublished or under the old id): a
+// replica becoming a primary. A data set left Incomplete by a full sync is
+// emptied first, and the mark cleared: a primary with part of a snapshot
+// would pass it off as whole.
+func (db *DB) Promote() error {
+	w, err := db.beginWrite(nil)
+	if err != nil {
+		return err
+	}
+	if db.incomplete.Load() {
+		db.log.Warn("store: promoted with an incomplete full sync; the partial data set is emptied")
+		w.flushAll()
+		w.b.Delete(sysIncomplete, nil)
+		db.incomplete.Store(false)
+	}
+	db.following = false
+	db.shiftLocked(newReplID())
+	w.setHistory(db.history())
+	return db.endWrite(w, nil, nil)
+}
+
+// shiftLocked moves the history to replID, keeping the current one as
+// ReplID2. Called with mu held.
+func (db *DB) shiftLocked(replID string) {
 	if replID != db.replID {
 		db.replID2, db.offset2 = db.replID, int64(db.offset)+1
 		db.replID = replID
 		db.publish(Change{Offset: db.offset, NewHistory: true})
 	}
-	w.setHistory(db.history())
-	return db.endWrite(w, nil, nil)
 }
 
 // setHistory writes h to the batch: the ids and the offset of a history

@@ -207,3 +207,52 @@ func TestIncompleteLoad(t *testing.T) {
 		t.Fatal("Incomplete after a restart following a complete load")
 	}
 }
+
+// TestHistoryAfterCrash: a crash starts a new history that continues
+// none, and a clean restart after it does not bring the old secondary id
+// back.
+func TestHistoryAfterCrash(t *testing.T) {
+	dir := t.TempDir()
+	db, err := Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Set([]byte("k"), []byte("v"))
+	if err := db.ShiftHistory(""); err != nil {
+		t.Fatal(err)
+	}
+	closeUncleanly(t, db)
+	for range 2 { // after the crash, then after a clean restart
+		if db, err = Open(dir, nil); err != nil {
+			t.Fatal(err)
+		}
+		if h, _ := db.History(); h.ReplID2 != "" || h.SecondOffset != -1 {
+			t.Fatalf("after a crash the history continues %s up to %d", h.ReplID2, h.SecondOffset)
+		}
+		db.Close()
+	}
+}
+
+// TestPromoteIncomplete: promoting a store whose full sync did not
+// complete empties it rather than pass part of a snapshot off as whole.
+func TestPromoteIncomplete(t *testing.T) {
+	db := openMem(t, nil)
+	db.SetFollowing(true)
+	one := &Record{Key: []byte("k"), Type: TypeString, Value: []byte("v")}
+	n := 0
+	db.Load("0123456789012345678901234567890123456789", 10, func() (*Record, error) {
+		if n++; n > 1 {
+			return nil, errors.New("link cut")
+		}
+		return one, nil
+	})
+	if !db.Incomplete() {
+		t.Fatal("the failed load left no mark")
+	}
+	if err := db.Promote(); err != nil {
+		t.Fatal(err)
+	}
+	if keys, _, _ := db.KeyCounts(); keys != 0 || db.Incomplete() || db.Following() {
+		t.Fatalf("after Promote: %d keys, Incomplete %v, Following %v", keys, db.Incomplete(), db.Following())
+	}
+}

@@ -6,8 +6,11 @@ import (
 	"io"
 )
 
-// loadBatch is how many records Load commits at once.
-const loadBatch = 1000
+// loadBatch and loadBatchBytes bound the records Load commits at once.
+const (
+	loadBatch      = 1000
+	loadBatchBytes = 4 << 20
+)
 
 // Load replaces the data set with the records next returns until it
 // returns io.EOF, then takes replID and offset as the store's own
@@ -18,6 +21,7 @@ const loadBatch = 1000
 // subscriber that passes changes on (a replica's own replicas) must start
 // again from a new snapshot.
 //
+// The Records next returns are Load's to keep until their batch commits.
 // Other readers and writers run between Load's batches and see the data
 // set partly loaded; a replica keeps clients out meanwhile, as Redis does.
 // If next fails, Load stops and returns the error with the data set partly
@@ -43,20 +47,31 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	if err := db.endWrite(w, nil, nil); err != nil {
 		return err
 	}
+	// Records are read (from the network, for a replica) outside the
+	// lock, a batch at a time; the lock is taken only to write the batch.
+	batch := make([]*Record, 0, loadBatch)
 	for done := false; !done; {
-		if w, err = db.beginWrite(nil); err != nil {
-			return err
-		}
-		for n := 0; n < loadBatch; n++ {
+		batch = batch[:0]
+		for size := 0; len(batch) < loadBatch && size < loadBatchBytes; {
 			r, err := next()
 			if errors.Is(err, io.EOF) {
 				done = true
 				break
 			}
-			if err == nil {
-				err = w.loadRecord(r)
-			}
 			if err != nil {
+				return err
+			}
+			batch = append(batch, r)
+			size += len(r.Key) + len(r.Value)
+			for _, f := range r.Fields {
+				size += len(f)
+			}
+		}
+		if w, err = db.beginWrite(nil); err != nil {
+			return err
+		}
+		for _, r := range batch {
+			if err := w.loadRecord(r); err != nil {
 				return db.endWrite(w, err, nil)
 			}
 		}

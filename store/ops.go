@@ -118,6 +118,25 @@ func (o *Ops) ReplicationID() string {
 	return o.db.replID
 }
 
+// History returns where the store stands in its replication history, as
+// DB.History does; inside a transaction, as of its start.
+func (o *Ops) History() (History, error) {
+	if o.tx != nil {
+		return o.db.history(), nil // the transaction holds the write lock
+	}
+	o.rlock()
+	defer o.runlock()
+	if o.db.closed {
+		return History{}, ErrClosed
+	}
+	return o.db.history(), nil
+}
+
+// InTransaction reports whether o is a transaction's (Update's, or a
+// replica's Replicate): calls that wait, such as WAIT's, must not run
+// there, as the transaction holds the write lock.
+func (o *Ops) InTransaction() bool { return o.tx != nil }
+
 // Offset returns the replication offset of the last committed write: the
 // number of bytes of the RESP-encoded change feed so far. It survives a
 // clean Close exactly; after a crash it resumes from its last save, at most

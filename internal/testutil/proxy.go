@@ -18,6 +18,7 @@ type Proxy struct {
 	ln     net.Listener
 
 	mu       sync.Mutex
+	closed   bool
 	conns    map[net.Conn]struct{}
 	cutAfter []int64 // cut the next connections after these many bytes downstream
 	chunk    int     // downstream writes of at most chunk bytes; 0 unchanged
@@ -39,6 +40,9 @@ func StartProxy(t testing.TB, target string) *Proxy {
 	go p.accept()
 	t.Cleanup(func() {
 		ln.Close()
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
 		p.Cut()
 		p.wg.Wait()
 	})
@@ -85,12 +89,18 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return
 		}
-		server, err := net.Dial("tcp", p.target)
+		server, err := net.DialTimeout("tcp", p.target, 10*time.Second)
 		if err != nil {
 			client.Close()
 			continue
 		}
 		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			client.Close()
+			server.Close()
+			return
+		}
 		p.accepted++
 		p.conns[client], p.conns[server] = struct{}{}, struct{}{}
 		var limit int64
