@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
 )
@@ -548,8 +549,12 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		defer t.Stop()
 		timeout = t.C
 	}
-	c.flush() // the replies before WAIT are not held back by it
+	if !c.flush() { // the replies before WAIT are not held back by it
+		return command.Int(int64(got))
+	}
 	s.db.Publish([]byte("REPLCONF"), []byte("GETACK"), []byte("*"))
+	gone, stop := c.watchGone()
+	defer stop()
 	for {
 		acked := p.ackWait()
 		if got = p.good(target, 0); int64(got) >= n {
@@ -559,9 +564,38 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		case <-acked:
 		case <-timeout:
 			return command.Int(int64(p.good(target, 0)))
+		case <-gone:
+			return command.Int(int64(p.good(target, 0)))
 		case <-s.done:
 			return command.Int(int64(p.good(target, 0)))
 		}
+	}
+}
+
+// watchGone reads ahead on a client blocked in a command (WAIT), so that
+// its leaving, or CLIENT KILL, ends the wait as Redis ends it: gone is
+// closed then. What the client sends meanwhile stays buffered for after.
+// stop ends the watch; call it before the client reads again.
+func (c *client) watchGone() (gone <-chan struct{}, stop func()) {
+	ch, done := make(chan struct{}), make(chan struct{})
+	c.conn.SetReadDeadline(time.Time{})
+	go func() {
+		defer close(done)
+		for {
+			err := c.rd.Fill()
+			switch {
+			case err == nil:
+				continue
+			case errors.Is(err, resp.ErrQueryBufferLimit):
+			case !isTimeout(err) || c.isKilled():
+				close(ch)
+			}
+			return
+		}
+	}()
+	return ch, func() {
+		c.conn.SetReadDeadline(time.Now())
+		<-done
 	}
 }
 

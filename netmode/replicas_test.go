@@ -3,6 +3,7 @@ package netmode
 import (
 	"bufio"
 	"cmp"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -565,4 +566,60 @@ func TestReplicationCommandsInMulti(t *testing.T) {
 	if got := mustDo(t, c, "GET", "a"); got != `"1"` {
 		t.Fatalf("after EXEC, GET a: %s", got)
 	}
+}
+
+// TestWaitEndsWithItsClient: a client blocked in WAIT without a timeout
+// does not outlive its connection, nor CLIENT KILL; a command sent while
+// WAIT waits is answered after it.
+func TestWaitEndsWithItsClient(t *testing.T) {
+	ts := startServer(t, nil)
+	admin := ts.raw(t)
+	clients := func() string {
+		r, _ := admin.Do("INFO", "clients")
+		for _, line := range strings.Split(string(r.Str), "\r\n") {
+			if v, ok := strings.CutPrefix(line, "connected_clients:"); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	conn, err := net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, "WAIT 1 0\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the waiting client", func() bool { return clients() == "2" })
+	conn.Close()
+	eventually(t, "the client that left to be gone", func() bool { return clients() == "1" })
+
+	conn, err = net.Dial("tcp", ts.tcp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	br := bufio.NewReader(conn)
+	// What the client sends while WAIT waits is answered after it.
+	if _, err := io.WriteString(conn, "WAIT 1 100\r\nPING\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{":0\r\n", "+PONG\r\n"} {
+		if line, err := br.ReadString('\n'); line != want {
+			t.Fatalf("read %q (%v), want %q", line, err, want)
+		}
+	}
+	if _, err := io.WriteString(conn, "CLIENT ID\r\nWAIT 1 0\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := br.ReadString('\n')
+	id := strings.TrimPrefix(strings.TrimSpace(line), ":")
+	if _, err := strconv.Atoi(id); err != nil {
+		t.Fatalf("CLIENT ID: %q", line)
+	}
+	if r := mustDo(t, admin, "CLIENT", "KILL", "ID", id); r != "(integer) 1" {
+		t.Fatalf("CLIENT KILL: %s", r)
+	}
+	eventually(t, "the killed client to be gone", func() bool { return clients() == "1" })
 }
