@@ -579,6 +579,11 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 func (c *client) watchGone() (gone <-chan struct{}, stop func()) {
 	ch, done := make(chan struct{}), make(chan struct{})
 	c.conn.SetReadDeadline(time.Time{})
+	// As in setReadDeadline: a CLIENT KILL or Shutdown whose deadline this
+	// one replaced has set its flag already.
+	if c.s.isStopping() || c.isKilled() {
+		c.conn.SetReadDeadline(time.Now())
+	}
 	go func() {
 		defer close(done)
 		for {
