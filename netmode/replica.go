@@ -80,10 +80,10 @@ func (s *Server) followLocked(host string, port int) error {
 	if err != nil {
 		return err
 	}
+	// This server's own replicas are dropped when its history changes
+	// (the store's Reset and NewHistory changes), not before: following a
+	// primary of the same history, they go on.
 	s.replica.Store(&replicaState{r: r, host: host, port: port})
-	// Replicas of this server sync again from the new history, as Redis
-	// drops them when it changes primary.
-	s.dropReplicaLinksLocked()
 	return nil
 }
 
@@ -98,12 +98,6 @@ func (s *Server) promoteLocked() error {
 	err := old.r.Promote()
 	s.replica.Store(nil)
 	return err
-}
-
-func (s *Server) dropReplicaLinksLocked() {
-	for _, l := range s.primary.snapshotLinks() {
-		l.c.conn.Close()
-	}
 }
 
 // parseReplicaOf splits "host port", the replicaof directive's value.

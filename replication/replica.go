@@ -446,8 +446,12 @@ func (r *Replica) stream(l *link) error {
 			if got := consumed() - before; got != int64(len(raw)-n) {
 				return fmt.Errorf("stream: a command of %d bytes not in RESP's canonical form (%d bytes re-encoded): the offsets would drift", got, len(raw)-n)
 			}
-			cmds = append(cmds, parseCanonical(raw[n:]))
-			switch strings.ToLower(string(cmds[len(cmds)-1][0])) {
+			cmd := make([][]byte, len(args)) // args alias the reader's buffer
+			for i, a := range args {
+				cmd[i] = bytes.Clone(a)
+			}
+			cmds = append(cmds, cmd)
+			switch strings.ToLower(string(cmd[0])) {
 			case "multi":
 				multi = true
 			case "exec":
@@ -467,20 +471,6 @@ func (r *Replica) stream(l *link) error {
 			}
 		}
 	}
-}
-
-// parseCanonical splits one command that resp.AppendCommand encoded back
-// into its arguments, which alias b.
-func parseCanonical(b []byte) [][]byte {
-	var args [][]byte
-	i := bytes.IndexByte(b, '\n') + 1
-	for i < len(b) {
-		j := i + bytes.IndexByte(b[i:], '\n')
-		n, _ := strconv.Atoi(string(b[i+1 : j-1]))
-		args = append(args, b[j+1:j+1+n])
-		i = j + 1 + n + 2
-	}
-	return args
 }
 
 // apply runs a run of the stream as one transaction whose offset and
