@@ -6,13 +6,17 @@
 //	go run ./cmd/embedded-demo
 //	go run ./cmd/embedded-demo shingle.conf --port 0 --tls-port 7380
 //
-// With no arguments it keeps its data in ./shingle-data and serves on
-// 127.0.0.1: plain TCP on 7379, TLS on 7380 and QUIC on 7381 (UDP), with a
+// It keeps its data in ./shingle-data and binds 127.0.0.1 unless told
+// otherwise. With no listener directive at all (port, tls-port, quic-port,
+// unixsocket) it serves ready to try: plain TCP on 7379, TLS on 7380 and
+// QUIC on 7381 (UDP). Once any listener is named, it listens on exactly
+// what the configuration names, plus port 6379 when port is left out, as
+// redis-server does. A TLS or QUIC port without tls-cert-file uses a
 // development CA and server certificate it creates in the data directory
-// on first start and reuses afterwards (tls-auth-clients optional: a client
-// certificate from that CA, also created, is checked when sent). SIGINT and
-// SIGTERM shut it down gracefully; SIGHUP reloads the TLS certificate, key
-// and CA files for new connections.
+// on first start and reuses afterwards (tls-auth-clients optional unless
+// set: a client certificate from that CA, also created, is checked when
+// sent). SIGINT and SIGTERM shut it down gracefully; SIGHUP reloads the
+// TLS certificate, key and CA files for new connections.
 package main
 
 import (
@@ -43,19 +47,6 @@ func main() {
 	}
 }
 
-// demoConfig is the configuration before any argument: Redis's defaults,
-// except what makes the demo safe and ready to try on a laptop.
-func demoConfig() *netmode.Config {
-	cfg := netmode.DefaultConfig()
-	cfg.Bind = []string{"127.0.0.1"}
-	cfg.Port = 7379
-	cfg.TLSPort = 7380
-	cfg.QUICPort = 7381
-	cfg.Dir = "shingle-data"
-	cfg.TLS.AuthClients = tlsconn.AuthClientsOptional
-	return cfg
-}
-
 // run serves until stop delivers a signal.
 func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) error {
 	cl, err := config.ParseCommandLine(args)
@@ -66,10 +57,13 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 	if err != nil {
 		return err
 	}
-	cfg := demoConfig()
+	cfg := demoConfig(ds)
 	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	if err := cfg.Apply(ds); err != nil {
 		return err
+	}
+	if !listensSomewhere(cfg) {
+		return errNoListener
 	}
 	if cl.File != "" {
 		cfg.ConfigFile, _ = filepath.Abs(cl.File)
@@ -85,6 +79,12 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		cfg.TLS.CertFile, cfg.TLS.KeyFile = dev.serverCert, dev.serverKey
 		if cfg.TLS.CACertFile == "" && cfg.TLS.CACertDir == "" {
 			cfg.TLS.CACertFile = dev.caCert
+		}
+		// With the development CA, a client certificate is checked when
+		// sent but not required, so that redis-cli --tls --cacert works
+		// as it is; tls-auth-clients given explicitly wins.
+		if !namesDirective(ds, "tls-auth-clients") {
+			cfg.TLS.AuthClients = tlsconn.AuthClientsOptional
 		}
 	}
 	policy, err := store.ParseFsyncPolicy(cfg.AppendFsync)
