@@ -31,8 +31,10 @@ type DB struct {
 	// the moment its batch is applied and visible, so that Pebble's commit
 	// order, the replication offsets and the order of the change feed are one
 	// and the same. Readers hold it shared, so that a read of several keys
-	// never sees half of a write. It is the only lock in the package besides
-	// Pebble's own; feed callbacks run under it.
+	// never sees half of a write. Besides Pebble's own, the package's other
+	// locks are leaves; feed callbacks run under it. No panic leaves it held
+	// (see the package doc): readers release it with defer, writers through
+	// abandon.
 	mu      sync.RWMutex
 	closed  bool
 	w       writer // the one writer, reused; guarded by mu
@@ -62,6 +64,20 @@ type DB struct {
 	// waiting for its log write, a snapshot being read). It is added to
 	// only under mu while the DB is open, and Close waits for it.
 	inflight sync.WaitGroup
+
+	// writeSeq numbers the writes (guarded by mu); writing is the number
+	// of the write in progress until it commits or is discarded, 0 when
+	// there is none, so that abandon can tell whether its write ended
+	// without touching w, which another write may own by then.
+	writeSeq uint64
+	writing  atomic.Uint64
+	// subPanic is the first panic of a feed callback during the current
+	// write (see publish), raised once the write has ended.
+	subPanic *SubscriberPanic
+	// testHookMeta, set only by tests, is called with the user key before
+	// every write of a key's meta record, so that a test can panic in the
+	// middle of a write.
+	testHookMeta func(key []byte)
 }
 
 // keyCounts are the key totals DBSIZE and INFO keyspace report. They are
@@ -74,6 +90,12 @@ const idBlock = 1024
 
 // Open opens (creating if needed) the database in directory dir. A nil o
 // means default Options. With Options.InMemory, dir is ignored.
+//
+// A directory is checked before anything in it changes: Open refuses,
+// leaving it as it was, a data directory in an on-disk format this build
+// does not read (ErrFormat). It records the format and Version in the
+// directory's stamp (see the package doc); other files in the directory
+// are left alone.
 func Open(dir string, o *Options) (*DB, error) {
 	opts, err := o.withDefaults()
 	if err != nil {
@@ -81,8 +103,11 @@ func Open(dir string, o *Options) (*DB, error) {
 	}
 	popts := opts.pebbleOptions()
 	defer popts.Cache.Unref()
+	var dd *dataDir
 	if opts.InMemory {
 		dir = "shingle"
+	} else if dd, err = checkDataDir(popts.FS, dir); err != nil {
+		return nil, err
 	}
 	pdb, err := pebble.Open(dir, popts)
 	if err != nil {
@@ -94,7 +119,11 @@ func Open(dir string, o *Options) (*DB, error) {
 	}
 	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
-	if err := db.loadState(); err != nil {
+	err = db.loadState(dir)
+	if err == nil && dd != nil {
+		err = dd.opened()
+	}
+	if err != nil {
 		pdb.Close()
 		return nil, err
 	}
@@ -111,7 +140,7 @@ func Open(dir string, o *Options) (*DB, error) {
 }
 
 // loadState reads the engine's own records, writing them on first open.
-func (db *DB) loadState() error {
+func (db *DB) loadState(dir string) error {
 	get := func(k []byte) ([]byte, error) {
 		v, c, err := db.pdb.Get(k)
 		if errors.Is(err, pebble.ErrNotFound) {
@@ -133,7 +162,10 @@ func (db *DB) loadState() error {
 	case format == nil:
 		b.Set(sysFormat, []byte(formatVersion), nil)
 	case string(format) != formatVersion:
-		return fmt.Errorf("store: on-disk format %q, this version reads %q", format, formatVersion)
+		// The stamp, when there is one, said formatVersion: the two
+		// disagree, and neither can be trusted.
+		return fmt.Errorf("%w: the database in %s holds on-disk format %q; this build (Shingle %s) reads format %s",
+			ErrFormat, dir, format, Version, formatVersion)
 	}
 	clean, err := get(sysClean)
 	if err != nil {
@@ -279,7 +311,17 @@ func (db *DB) saveOffset() error {
 }
 
 // beginWrite takes the write lock and readies the writer. Every successful
-// call is paired with endWrite.
+// call is followed at once by a deferred abandon of w.seq, and paired with
+// endWrite:
+//
+//	w, err := db.beginWrite(sess)
+//	if err != nil {
+//		return err
+//	}
+//	defer db.abandon(w.seq, sess)
+//	...
+//	return db.endWrite(w, err, sess)
+//
 // A session holding the lock (Session.Hold) has it already.
 func (db *DB) beginWrite(sess *Session) (*writer, error) {
 	if !sess.isHolding() {
@@ -289,6 +331,7 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 			return nil, ErrClosed
 		}
 	}
+	db.writeSeq++
 	w := &db.w
 	*w = writer{
 		view:     db.view(),
@@ -298,8 +341,45 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 		cacheOps: w.cacheOps[:0],
 		savedID:  db.nextID,
 		savedLim: db.idLimit,
+		seq:      db.writeSeq,
 	}
+	db.writing.Store(w.seq)
 	return w, nil
+}
+
+// abandon ends the write numbered seq if it is still in progress: a panic
+// is unwinding past it before endWrite ran. The write is discarded as if it
+// had never run (its batch dropped, the id allocator restored, nothing
+// published or cached), a session's hold on the lock is given up, and the
+// lock released; the panic goes on unchanged. Once endWrite has run it does
+// nothing: deferred right after beginWrite, it costs a comparison on the
+// normal path and needs no recover.
+func (db *DB) abandon(seq uint64, sess *Session) {
+	if db.writing.Load() != seq {
+		return
+	}
+	if p := db.takeSubPanic(); p != nil {
+		db.log.Error("store: a change feed subscriber panicked during a write that then panicked too",
+			"panic", p.Value, "stack", string(p.Stack))
+	}
+	if sess.isHolding() {
+		sess.holding = false // so that discard releases the lock, and Release does nothing
+	}
+	db.discard(&db.w, sess)
+}
+
+// discard ends a write without committing it: its batch is dropped, the id
+// allocator restored and the write's hold on the lock ended. A subscriber's
+// panic during the write (see publish) is raised once the lock is free.
+func (db *DB) discard(w *writer, sess *Session) {
+	db.writing.Store(0)
+	db.nextID, db.idLimit = w.savedID, w.savedLim
+	clear(w.cacheOps)
+	b := w.b // w is the next writer's once the lock is released
+	p := db.takeSubPanic()
+	db.endLocked(sess, p != nil)
+	b.Close()
+	p.raise()
 }
 
 // endWrite commits what w wrote (unless err is set or nothing was written),
@@ -308,12 +388,15 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 // That wait happens outside the lock, so that concurrent writers share one
 // write and one fsync (group commit). In memory there is no log to wait for.
 // In a session the wait is left to Session.Wait.
+//
+// A panic of a subscriber's callback (see Subscribe) does not stop it: the
+// write completes, and the panic is raised again, as a *SubscriberPanic,
+// once the write has released the lock (and in a session holding it, given
+// up the hold).
 func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	b := w.b
 	if err != nil || b.Empty() && !w.replicated {
-		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.endLocked(sess)
-		b.Close()
+		db.discard(w, sess)
 		return err
 	}
 	offset := db.offset
@@ -333,11 +416,12 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		err = db.pdb.Apply(b, pebble.NoSync)
 	}
 	if err != nil {
-		db.nextID, db.idLimit = w.savedID, w.savedLim
-		db.endLocked(sess)
-		b.Close()
+		db.discard(w, sess)
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	// Committed: the write completes from here on, whatever happens, and
+	// abandon leaves it alone.
+	db.writing.Store(0)
 	db.offset = offset
 	if w.flushed {
 		db.counts = &keyCounts{}
@@ -353,10 +437,12 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	case !db.following && len(w.cmds) > 0 && len(db.subs) > 0:
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
+	p := db.takeSubPanic()
 	db.inflight.Add(1)
-	db.endLocked(sess)
+	db.endLocked(sess, p != nil)
 	if sync && sess != nil {
 		sess.pending = append(sess.pending, b)
+		p.raise()
 		return nil
 	}
 	defer db.inflight.Done()
@@ -365,6 +451,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		db.dirty.Store(true)
 	}
 	b.Close()
+	p.raise()
 	return err
 }
 
@@ -387,20 +474,25 @@ func (db *DB) applyCacheOps(w *writer) {
 	clear(w.cacheOps)
 }
 
-// endLocked ends a write's hold on the lock, unless its session holds it on.
-func (db *DB) endLocked(sess *Session) {
-	if !sess.isHolding() {
+// endLocked ends a write's hold on the lock, unless its session holds it
+// on. With panicking set (a panic is about to leave the write), the
+// session's hold ends too: the panic may never reach a Release.
+func (db *DB) endLocked(sess *Session, panicking bool) {
+	switch {
+	case !sess.isHolding():
 		db.unlockWrite()
+	case panicking:
+		sess.Release()
 	}
 }
 
 // unlockWrite ends a write: it starts a key filter rebuild the write asked
 // for, now that the write is applied or discarded, and releases the lock.
 func (db *DB) unlockWrite() {
+	defer db.mu.Unlock()
 	if db.filter.rebuild {
 		db.startFilterBuild()
 	}
-	db.mu.Unlock()
 }
 
 // allocID hands out a collection id, reserving a new block on disk (in w's

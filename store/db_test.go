@@ -151,8 +151,8 @@ func TestFormatVersionChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	pdb.Close()
-	if _, err := Open(dir, nil); err == nil {
-		t.Fatal("Open accepted an unknown on-disk format")
+	if _, err := Open(dir, nil); !errors.Is(err, ErrFormat) {
+		t.Fatalf("Open of an unknown on-disk format = %v, want ErrFormat", err)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"crypto/sha1"
 	"encoding/binary"
 	"encoding/hex"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // Digest returns a digest of the whole dataset, 40 hex characters, that
@@ -26,17 +28,12 @@ func (o *Ops) Digest() (string, error) {
 		}
 		v = w.view
 	} else {
-		db := o.db
-		o.rlock()
-		if db.closed {
-			o.runlock()
-			return "", ErrClosed
+		snap, err := o.snapshot()
+		if err != nil {
+			return "", err
 		}
-		snap := db.pdb.NewSnapshot()
-		v = view{r: snap, clock: db.opts.Now}
-		db.inflight.Add(1)
-		o.runlock()
-		defer db.inflight.Done()
+		v = view{r: snap, clock: o.db.opts.Now}
+		defer o.db.inflight.Done()
 		defer snap.Close()
 	}
 
@@ -51,6 +48,19 @@ func (o *Ops) Digest() (string, error) {
 	mixDigest(&final, []byte{0, 0, 0, 0})
 	xorBytes(&final, &keys)
 	return hex.EncodeToString(final[:]), nil
+}
+
+// snapshot takes a Pebble snapshot of the committed state, counted in
+// inflight: the caller closes it, then calls inflight.Done.
+func (o *Ops) snapshot() (*pebble.Snapshot, error) {
+	o.rlock()
+	defer o.runlock()
+	if o.db.closed {
+		return nil, ErrClosed
+	}
+	snap := o.db.pdb.NewSnapshot()
+	o.db.inflight.Add(1)
+	return snap, nil
 }
 
 func (v *view) digestKeys(acc *[20]byte) (int, error) {

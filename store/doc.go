@@ -32,12 +32,44 @@
 // Every committed write gets a replication offset and is published on the
 // change feed (see Subscribe) in the form Redis propagates it.
 //
+// A panic out of any store call never leaves the store's lock held. A
+// write that panics before it commits (a bug in the store, or in the
+// function given to Update) is discarded as if it had never run: nothing
+// is written, published or counted, the lock and a session's hold on it are
+// released, and the panic continues to the caller unchanged. A Subscribe
+// callback that panics is cut off, and its panic is raised in the writer as
+// a *SubscriberPanic once the committed write has completed. Readers
+// release the lock with defer. (A session holding the lock across calls,
+// see Session.Hold, keeps it after a panic out of one of its reads, which
+// take no lock of their own: Release it as after any call.) Lock order:
+// the store's lock, then Pebble's; the package's other locks (the record
+// cache's shards, the set of open log files) are leaves, never held while
+// taking another.
+//
 // Expired keys are never visible: every read checks the expiry time against
 // the store's clock (Options.Now), using Redis's rule that a key expires once
 // the clock has passed its expiry time. A background task deletes them in
 // expiry order by walking an expiry index, and propagates each as DEL.
 //
 // # On-disk encoding
+//
+// A data directory holds Pebble's files and a stamp, a text file named
+// SHINGLE, written atomically (a temporary file, synced, renamed over it),
+// for example:
+//
+//	format 1
+//	shingle 0.1.0
+//
+// Each line is a name, one space and a value: format is the on-disk format
+// version (the same as the format engine key below), shingle the Version
+// that last opened the directory. Other names are ignored. Open reads the
+// stamp before Pebble opens the directory and refuses a format it does not
+// know (ErrFormat) without changing anything; a new directory is stamped
+// before Pebble creates its files, and one from before stamps (Pebble's
+// files, no SHINGLE) is stamped once it has opened. Other files in the
+// directory (Redis's dir often holds the config file) are left alone.
+// Later changes to the encoding bump the format and migrate, writing the
+// new format to both the stamp and the format key.
 //
 // All Pebble keys start with a namespace byte. Integers are big-endian, so
 // that Pebble's byte order is numeric order.
@@ -85,7 +117,7 @@
 // # Errors
 //
 // Errors meant for Go callers are package-prefixed sentinels (ErrClosed,
-// ErrNotFound). Errors that are Redis replies (ErrWrongType, ErrNotInteger,
-// ...) are *Error values whose text is the exact Redis reply, so that every
-// front end reports them identically.
+// ErrNotFound, ErrFormat). Errors that are Redis replies
+// (ErrWrongType, ErrNotInteger, ...) are *Error values whose text is the
+// exact Redis reply, so that every front end reports them identically.
 package store

@@ -13,6 +13,10 @@ var (
 	// on purpose: nothing was written. Any other error does the same and is
 	// returned as it is.
 	ErrAborted = errors.New("store: transaction aborted")
+	// ErrFormat is returned by Open for a data directory in an on-disk
+	// format this build does not read (written by a later release), or
+	// whose stamp it cannot read. The directory is left untouched.
+	ErrFormat = errors.New("store: unsupported on-disk format")
 )
 
 // Error is an error whose text is exactly the Redis error reply for the
@@ -43,6 +47,10 @@ var (
 	ErrNXXXGTLT        = newError("ERR NX and XX, GT or LT options at the same time are not compatible")
 	ErrGTLT            = newError("ERR GT and LT options at the same time are not compatible")
 	ErrValueOutOfRange = newError("ERR value is out of range, must be positive")
+	// ErrRandomCountRange is Redis's text for a random-field count out of
+	// range (its WITHVALUES bound); Shingle also uses it past
+	// MaxRandomRepeats.
+	ErrRandomCountRange = newError("ERR value is out of range")
 )
 
 // InvalidExpireError is the error for an expiry that is out of range; Redis

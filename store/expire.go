@@ -42,6 +42,7 @@ func (o *Ops) ExpireAt(key []byte, at time.Time, cond ExpireCond) (bool, error) 
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	ok, err := w.expireAt(key, at.UnixMilli(), cond)
 	return ok, o.endWrite(w, err)
 }
@@ -93,6 +94,7 @@ func (o *Ops) Persist(key []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	e, err := w.lookupWrite(key)
 	ok := err == nil && e.state == live && w.persist(&e, key)
 	return ok, o.endWrite(w, err)
@@ -152,17 +154,36 @@ func (db *DB) activeExpire() {
 			return
 		case <-t.C:
 		}
-		for {
-			n, err := db.expireCycle(expireBatch)
-			if err != nil {
-				if err != ErrClosed {
-					db.log.Error("store: active expiry failed", "err", err)
-				}
-				break
+		db.expireRound()
+	}
+}
+
+// expireRound runs expiry cycles until no expired key is left. A change
+// feed subscriber's panic during one, raised again here as a
+// *SubscriberPanic, is logged: this goroutine has no caller to raise it to,
+// and ending the process for a subscriber already cut off would take every
+// client down with it. Any other panic goes on.
+func (db *DB) expireRound() {
+	defer func() {
+		if v := recover(); v != nil {
+			p, ok := v.(*SubscriberPanic)
+			if !ok {
+				panic(v)
 			}
-			if n < expireBatch {
-				break
+			db.log.Error("store: a change feed subscriber panicked during active expiry; it is unsubscribed",
+				"panic", p.Value, "stack", string(p.Stack))
+		}
+	}()
+	for {
+		n, err := db.expireCycle(expireBatch)
+		if err != nil {
+			if err != ErrClosed {
+				db.log.Error("store: active expiry failed", "err", err)
 			}
+			return
+		}
+		if n < expireBatch {
+			return
 		}
 	}
 }
@@ -174,6 +195,7 @@ func (db *DB) expireCycle(limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer db.abandon(w.seq, nil)
 	n, err := w.expireCycle(limit)
 	return n, db.endWrite(w, err, nil)
 }

@@ -31,6 +31,7 @@ func (o *Ops) HSet(key []byte, fv ...[]byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	n, err := w.hset(key, fv, false)
 	return n, o.endWrite(w, err)
 }
@@ -42,6 +43,7 @@ func (o *Ops) HSetNX(key, field, value []byte) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	n, err := w.hset(key, [][]byte{field, value}, true)
 	return n == 1, o.endWrite(w, err)
 }
@@ -245,6 +247,7 @@ func (o *Ops) HDel(key []byte, fields ...[]byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	n, err := w.hdel(key, fields)
 	return n, o.endWrite(w, err)
 }
@@ -287,6 +290,7 @@ func (o *Ops) HIncrBy(key, field []byte, n int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	var r int64
 	err = w.hupdate(key, field, func(cur []byte, exists bool) ([]byte, error) {
 		var c int64
@@ -334,6 +338,7 @@ func (o *Ops) HIncrByFloatText(key, field, incr []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer o.abandon(w.seq)
 	var r []byte
 	err = w.hupdate(key, field, func(cur []byte, exists bool) ([]byte, error) {
 		var c redisnum.LongDouble
@@ -384,10 +389,17 @@ func (w *writer) hupdate(key, field []byte, f func(cur []byte, exists bool) ([]b
 	return nil
 }
 
+// MaxRandomRepeats is the largest -count HRandField serves with a negative
+// count: such a reply repeats fields, so its size is set by the count, not
+// by the hash, and it is built whole in memory. Redis has no such bound and
+// would build a reply of any size (a count of -2^63+1 exhausts its memory).
+const MaxRandomRepeats = 1 << 20
+
 // HRandField returns random fields of the hash at key, with their values:
 // with count > 0, that many distinct fields (all of them if the hash is not
 // larger); with count < 0, -count fields that may repeat. Errors:
-// ErrWrongType.
+// ErrWrongType, ErrRandomCountRange (count < -MaxRandomRepeats and the key
+// holds a hash).
 func (o *Ops) HRandField(key []byte, count int64) ([]FieldValue, error) {
 	v, err := o.beginRead()
 	if err != nil {
@@ -397,6 +409,9 @@ func (o *Ops) HRandField(key []byte, count int64) ([]FieldValue, error) {
 	e, err := v.lookupType(key, TypeHash)
 	if err != nil || e.state != live || count == 0 {
 		return []FieldValue{}, err
+	}
+	if count < -MaxRandomRepeats {
+		return nil, ErrRandomCountRange
 	}
 	size := e.meta.count
 	prefix := subPrefix(nil, e.slot(), e.meta.id, tagHashField)

@@ -54,6 +54,7 @@ func (db *DB) ShiftHistory(replID string) error {
 	if err != nil {
 		return err
 	}
+	defer db.abandon(w.seq, nil)
 	db.shiftLocked(replID)
 	w.setHistory(db.history())
 	return db.endWrite(w, nil, nil)
@@ -70,6 +71,7 @@ func (db *DB) Promote() error {
 	if err != nil {
 		return err
 	}
+	defer db.abandon(w.seq, nil)
 	if db.incomplete.Load() {
 		db.log.Warn("store: promoted with an incomplete full sync; the partial data set is emptied")
 		w.flushAll()
@@ -165,5 +167,8 @@ func (db *DB) Publish(args ...[]byte) error {
 	}
 	db.offset += respLen(args)
 	db.publish(Change{Offset: db.offset, Commands: [][][]byte{args}})
+	// A subscriber's panic goes on to the caller; the deferred Unlock
+	// releases the lock before it leaves Publish.
+	db.takeSubPanic().raise()
 	return nil
 }

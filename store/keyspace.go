@@ -34,6 +34,7 @@ func (o *Ops) Del(keys ...[]byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	var deleted [][]byte
 	for _, k := range uniqueKeys(keys) {
 		var e entry
@@ -101,6 +102,7 @@ func (o *Ops) rename(src, dst []byte, nx bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	ok, err := w.rename(src, dst, nx)
 	return ok, o.endWrite(w, err)
 }
@@ -177,6 +179,7 @@ func (o *Ops) Copy(src, dst []byte, replace bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	ok, err := w.copyKey(src, dst, replace)
 	return ok, o.endWrite(w, err)
 }
@@ -216,6 +219,7 @@ func (o *Ops) FlushAll() error {
 	if err != nil {
 		return err
 	}
+	defer o.abandon(w.seq)
 	w.flushAll()
 	w.propagate(cmdFlushAll)
 	return o.endWrite(w, nil)

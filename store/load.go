@@ -32,19 +32,7 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	if len(replID) != 40 {
 		return fmt.Errorf("store: replication id %q is not 40 characters", replID)
 	}
-	w, err := db.beginWrite(nil)
-	if err != nil {
-		return err
-	}
-	w.flushAll()
-	// Until the load completes, the data set belongs to no history: a
-	// fresh id, so that a load that fails half way is never continued; and
-	// it is marked incomplete, across restarts too.
-	db.replID, db.replID2, db.offset2 = newReplID(), "", -1
-	w.setHistory(db.history())
-	w.b.Set(sysIncomplete, []byte("1"), nil)
-	db.incomplete.Store(true)
-	if err := db.endWrite(w, nil, nil); err != nil {
+	if err := db.loadStart(); err != nil {
 		return err
 	}
 	// Records are read (from the network, for a replica) outside the
@@ -67,22 +55,54 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 				size += len(f)
 			}
 		}
-		if w, err = db.beginWrite(nil); err != nil {
-			return err
-		}
-		for _, r := range batch {
-			if err := w.loadRecord(r); err != nil {
-				return db.endWrite(w, err, nil)
-			}
-		}
-		if err := db.endWrite(w, nil, nil); err != nil {
+		if err := db.loadRecords(batch); err != nil {
 			return err
 		}
 	}
-	w, err = db.beginWrite(nil)
+	return db.loadEnd(replID, offset)
+}
+
+// loadStart empties the data set for Load.
+func (db *DB) loadStart() error {
+	w, err := db.beginWrite(nil)
 	if err != nil {
 		return err
 	}
+	defer db.abandon(w.seq, nil)
+	w.flushAll()
+	// Until the load completes, the data set belongs to no history: a
+	// fresh id, so that a load that fails half way is never continued; and
+	// it is marked incomplete, across restarts too.
+	db.replID, db.replID2, db.offset2 = newReplID(), "", -1
+	w.setHistory(db.history())
+	w.b.Set(sysIncomplete, []byte("1"), nil)
+	db.incomplete.Store(true)
+	return db.endWrite(w, nil, nil)
+}
+
+// loadRecords writes one batch of Load's records.
+func (db *DB) loadRecords(batch []*Record) error {
+	w, err := db.beginWrite(nil)
+	if err != nil {
+		return err
+	}
+	defer db.abandon(w.seq, nil)
+	for _, r := range batch {
+		if err = w.loadRecord(r); err != nil {
+			break
+		}
+	}
+	return db.endWrite(w, err, nil)
+}
+
+// loadEnd completes Load: the data set continues the history replID at
+// offset.
+func (db *DB) loadEnd(replID string, offset uint64) error {
+	w, err := db.beginWrite(nil)
+	if err != nil {
+		return err
+	}
+	defer db.abandon(w.seq, nil)
 	// Take the history before the batch applies, under the same lock: no
 	// write can fall between the new offset and the next change. A full
 	// sync starts from the primary's history alone (no ReplID2), as in

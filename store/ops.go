@@ -17,18 +17,38 @@ type Ops struct {
 	sess *Session // nil outside a session
 }
 
+// beginWrite starts a command's write: DB.beginWrite, or in a transaction
+// the next command of it. As there, every successful call is followed at
+// once by a deferred abandon and paired with endWrite.
 func (o *Ops) beginWrite() (*writer, error) {
 	if o.tx != nil {
-		return o.tx.beginCommand()
+		w, err := o.tx.beginCommand()
+		o.tx.writing = err == nil
+		return w, err
 	}
 	return o.db.beginWrite(o.sess)
 }
 
 func (o *Ops) endWrite(w *writer, err error) error {
 	if o.tx != nil {
+		o.tx.writing = false
 		return o.tx.endCommand(err)
 	}
 	return o.db.endWrite(w, err, o.sess)
+}
+
+// abandon is DB.abandon for a command: deferred right after beginWrite, it
+// discards the write if a panic leaves the command before endWrite. In a
+// transaction it dooms the transaction instead (the command may have
+// written half of its changes to the batch, and fn may recover the panic
+// and go on); Update's own abandon discards the batch if the panic leaves
+// fn.
+func (o *Ops) abandon(seq uint64) {
+	if o.tx != nil {
+		o.tx.abandonCommand()
+		return
+	}
+	o.db.abandon(seq, o.sess)
 }
 
 func (o *Ops) beginRead() (view, error) {

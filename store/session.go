@@ -59,6 +59,13 @@ func (s *Session) Wait() error {
 // work, reads included): calling the DB's methods, or Update, would wait
 // for the lock the session holds.
 // Hold while holding does nothing.
+//
+// If one of the session's writes panics while holding (in the store, or a
+// Subscribe callback's panic raised again), the session gives up its hold
+// before the panic leaves the call, as if Release had been called, and a
+// later Release does nothing: a panic never leaves a write's lock held. A
+// panic out of a read keeps the hold, as reads take no lock of their own:
+// Release as usual.
 func (s *Session) Hold() error {
 	if s.holding {
 		return nil

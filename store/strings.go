@@ -80,6 +80,7 @@ func (o *Ops) SetWith(key, value []byte, opt SetOptions) (written bool, old []by
 	if err != nil {
 		return false, nil, err
 	}
+	defer o.abandon(w.seq)
 	written, old, err = w.set(key, value, opt)
 	return written, old, o.endWrite(w, err)
 }
@@ -141,6 +142,7 @@ func (o *Ops) GetDel(key []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer o.abandon(w.seq)
 	e, err := w.lookupWriteType(key, TypeString)
 	if err == nil && e.state != live {
 		err = ErrNotFound
@@ -180,6 +182,7 @@ func (o *Ops) GetEx(key []byte, opt GetExOptions) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer o.abandon(w.seq)
 	val, err := w.getEx(key, opt)
 	return val, o.endWrite(w, err)
 }
@@ -253,6 +256,7 @@ func (o *Ops) mset(kv [][]byte, nx bool) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	defer o.abandon(w.seq)
 	ok, err := w.mset(kv, nx)
 	return ok, o.endWrite(w, err)
 }
@@ -301,6 +305,7 @@ func (o *Ops) Append(key, value []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	n, err := w.appendString(key, value)
 	return n, o.endWrite(w, err)
 }
@@ -343,6 +348,7 @@ func (o *Ops) IncrBy(key []byte, n int64) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	r, err := w.incrBy(key, n)
 	return r, o.endWrite(w, err)
 }
@@ -397,6 +403,7 @@ func (o *Ops) IncrByFloatText(key, incr []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer o.abandon(w.seq)
 	r, err := w.incrByFloat(key, incr)
 	return r, o.endWrite(w, err)
 }
@@ -468,6 +475,7 @@ func (o *Ops) SetRange(key []byte, offset int64, value []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer o.abandon(w.seq)
 	n, err := w.setRange(key, offset, value)
 	return n, o.endWrite(w, err)
 }
@@ -481,7 +489,10 @@ func (w *writer) setRange(key []byte, offset int64, value []byte) (int64, error)
 	if len(value) == 0 {
 		return int64(len(old)), nil
 	}
-	if offset+int64(len(value)) > w.db.opts.ProtoMaxBulkLen {
+	// Compared without adding, as Redis's checkStringLength guards its sum:
+	// offset+len(value) overflows for an offset near MaxInt64, and the
+	// wrapped sum would pass the check and slice out of range.
+	if offset > w.db.opts.ProtoMaxBulkLen-int64(len(value)) {
 		return 0, ErrStringTooLong
 	}
 	nv := make([]byte, max(int64(len(old)), offset+int64(len(value))))

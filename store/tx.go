@@ -8,12 +8,16 @@ import "errors"
 // inside the function given to Update and is not safe for concurrent use.
 type Tx struct {
 	Ops
-	w    *writer
-	err  error // a storage error, which dooms the transaction
-	done bool
+	w       *writer
+	err     error // a storage error, which dooms the transaction
+	done    bool
+	writing bool // a command's write is in progress
 }
 
-var errTxDone = errors.New("store: transaction used after its function returned")
+var (
+	errTxDone     = errors.New("store: transaction used after its function returned")
+	errTxPanicked = errors.New("store: a command of the transaction panicked")
+)
 
 // Update runs fn in a transaction and commits its writes when fn returns nil.
 // When fn returns an error, nothing is written and Update returns that error.
@@ -24,6 +28,12 @@ var errTxDone = errors.New("store: transaction used after its function returned"
 //
 // Update holds the store's write lock while fn runs: other writers wait, and
 // fn must not call methods on the DB itself (only on tx).
+//
+// If fn panics, the transaction is rolled back (nothing of it is written or
+// published), the lock is released, and the panic continues in Update's
+// caller; tx is done, as after a return. A command of tx that panics dooms
+// the transaction even if fn recovers: Update then writes nothing and
+// returns an error.
 func (db *DB) Update(fn func(tx *Tx) error) error { return db.update(fn, nil) }
 
 // update is Update, or with stream set, Replicate.
@@ -32,6 +42,7 @@ func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 	if err != nil {
 		return err
 	}
+	defer db.abandon(w.seq, nil)
 	w.replicated, w.raw = stream != nil, stream
 	w.keepExpired = w.replicated
 	w.b.Close()
@@ -42,8 +53,7 @@ func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 	w.cache, w.filterDB = nil, nil
 	tx := &Tx{w: w}
 	tx.Ops = Ops{db: db, tx: tx}
-	err = fn(tx)
-	tx.done = true
+	err = tx.run(fn)
 	if err == nil {
 		err = tx.err
 	}
@@ -54,6 +64,24 @@ func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 		w.cmds = append(cmds, [][]byte{cmdExec})
 	}
 	return db.endWrite(w, err, nil)
+}
+
+// run calls fn and marks the transaction done however fn ends, a panic
+// included, so that a Tx kept past its function fails.
+func (tx *Tx) run(fn func(tx *Tx) error) error {
+	defer func() { tx.done = true }()
+	return fn(tx)
+}
+
+// abandonCommand dooms the transaction if a command's write is in progress:
+// a panic left it half done.
+func (tx *Tx) abandonCommand() {
+	if tx.writing {
+		tx.writing = false
+		if tx.err == nil {
+			tx.err = errTxPanicked
+		}
+	}
 }
 
 func (tx *Tx) beginCommand() (*writer, error) {

@@ -27,6 +27,7 @@ type writer struct {
 	flushed           bool  // FLUSHALL ran: the counts start again from zero
 	cacheOps          []cacheOp
 	savedID, savedLim uint64 // id allocator state to restore if discarded
+	seq               uint64 // the write's number, for abandon
 }
 
 // propagate records a command for the change feed. The arguments are not
@@ -59,6 +60,9 @@ func (w *writer) lookupWriteType(k []byte, t Type) (entry, error) {
 // keeping the expiry index, the key counts and the elements of a replaced
 // collection in step.
 func (w *writer) put(e *entry, m meta) {
+	if h := w.db.testHookMeta; h != nil {
+		h(e.mk[metaPrefixLen:])
+	}
 	old := &e.meta
 	existed := e.state == live
 	if existed && old.expire != m.expire && old.expire != 0 {
@@ -84,6 +88,9 @@ func (w *writer) put(e *entry, m meta) {
 
 // dropMeta deletes the meta record mk.
 func (w *writer) dropMeta(mk []byte) {
+	if h := w.db.testHookMeta; h != nil {
+		h(mk[metaPrefixLen:])
+	}
 	w.b.Delete(mk, nil)
 	w.cacheOps = append(w.cacheOps, cacheOp{mk: mk})
 }
