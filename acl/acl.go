@@ -315,6 +315,9 @@ func (c cmdRule) mayOverlap(d cmdRule) bool {
 // Name returns the user's name.
 func (u *User) Name() string { return u.name }
 
+// NoPass reports whether any password authenticates the user (nopass).
+func (u *User) NoPass() bool { return u.nopass }
+
 // Enabled reports whether the user is on.
 func (u *User) Enabled() bool { return u.enabled }
 

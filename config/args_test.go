@@ -119,7 +119,7 @@ func TestLoadOptions(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load of %q: %v", c.args, err)
 			}
-			if !reflect.DeepEqual(ds, c.want) {
+			if ds := positionless(ds); !reflect.DeepEqual(ds, c.want) {
 				t.Errorf("Load of %q = %v\nwant %v", c.args, ds, c.want)
 			}
 		})

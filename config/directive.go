@@ -23,6 +23,18 @@ type Directive struct {
 	// editor would. (Redis numbers the files a glob pattern matched as one
 	// text; here each counts from 1.)
 	Line int
+	// Text is the line as redis-server quotes it in its startup error
+	// block (">>> '<Text>'"): trimmed of spaces, tabs, CR and LF, otherwise
+	// as written. A command-line option reads as Redis rewrites it, its
+	// values quoted: port "6380".
+	Text string
+	// RedisLine is the number redis-server 7.0 gives the line in that
+	// block. Redis reads the config file (every file a glob pattern
+	// matched), stdin, a newline and the command-line options as one text
+	// and numbers its lines from 1, so an option's number follows the
+	// file's last line; an included file's text is numbered on its own,
+	// from 1.
+	RedisLine int
 }
 
 // String returns the directive in redis.conf syntax, its words quoted with

@@ -48,6 +48,10 @@
 // in order, and a pattern matching nothing is silently skipped, as in Redis
 // 7. An include loop is an error here, where Redis crashes.
 //
+// Each Directive also carries its line as redis-server quotes it and the
+// line number it gives it (Text, RedisLine), so that a program can report a
+// refused line exactly as redis-server's FATAL CONFIG FILE ERROR block does.
+//
 // Redis reads config files with fgets and C strings, so a NUL byte drops the
 // rest of its line and the newline after it, joining the line to the next;
 // this package does the same, to read such a file as Redis does.

@@ -23,7 +23,27 @@ type Error struct {
 	// Err is the underlying error, if any: an *fs.PathError for a file that
 	// cannot be opened or read, ErrIncludeLoop for an include loop.
 	Err error
+
+	// Text and RedisLine are the offending line and its number as
+	// redis-server's startup error block shows them (see Directive); empty
+	// and 0 when the error is not about one line.
+	Text      string
+	RedisLine int
+	// Reason is the last line of the block redis-server 7.0 prints for
+	// this error before exiting: "Unbalanced quotes in configuration line",
+	// or RedisBadDirective where Redis does not know what the line is (an
+	// empty directive name, include with other than one argument). It is ""
+	// when Redis prints no such block: for a file that cannot be opened it
+	// logs a different message, and an include loop crashes it.
+	Reason string
 }
+
+// RedisBadDirective is the reason redis-server 7.0 gives for a line whose
+// directive it does not know, or whose number of arguments does not fit
+// any directive of that name.
+const RedisBadDirective = "Bad directive or wrong number of arguments"
+
+const redisUnbalanced = "Unbalanced quotes in configuration line"
 
 // Error formats e as "config: <file>:<line>: <msg>", leaving out the line
 // when it is 0 and writing "command line" for an empty File.

@@ -84,7 +84,10 @@ type parser struct {
 // each line is trimmed of " \t\r\n" (not \v or \f), comments and blank
 // lines are skipped, and the rest is split into words.
 func (p *parser) parse(buf []byte, srcs []source) error {
-	seg, lineNo := 0, 0
+	// lineNo counts lines within a source, redisLine within buf: Redis
+	// numbers the lines of the text it reads in one go (see
+	// Directive.RedisLine).
+	seg, lineNo, redisLine := 0, 0, 0
 	for off := 0; off < len(buf); {
 		end := bytes.IndexByte(buf[off:], '\n')
 		if end < 0 {
@@ -100,6 +103,7 @@ func (p *parser) parse(buf []byte, srcs []source) error {
 			lineNo = bytes.Count(buf[srcs[seg].start:off], []byte{'\n'})
 		}
 		lineNo++
+		redisLine++
 		off = end + 1
 
 		src := srcs[seg]
@@ -107,20 +111,20 @@ func (p *parser) parse(buf []byte, srcs []source) error {
 		if len(line) == 0 || line[0] == '#' {
 			continue
 		}
-		where := Error{File: src.name, Line: lineNo}
+		where := Error{File: src.name, Line: lineNo, Text: string(line), RedisLine: redisLine}
 		if src.cmdline {
 			where.Line = 0
 		}
 		words, err := splitargs.Split(line)
 		if err != nil {
-			return lineError(where, "Unbalanced quotes in configuration line", src, line)
+			return lineError(where, "Unbalanced quotes in configuration line", redisUnbalanced, src, line)
 		}
 		if len(words) == 0 {
 			continue // only \v or \f: trimmed by neither sdstrim nor the '#' test
 		}
-		d := Directive{Name: asciiLower(string(words[0])), File: where.File, Line: where.Line}
+		d := Directive{Name: asciiLower(string(words[0])), File: where.File, Line: where.Line, Text: where.Text, RedisLine: redisLine}
 		if d.Name == "" {
-			return lineError(where, "empty directive name", src, line)
+			return lineError(where, "empty directive name", RedisBadDirective, src, line)
 		}
 		if len(words) > 1 {
 			d.Args = make([]string, len(words)-1)
@@ -133,7 +137,7 @@ func (p *parser) parse(buf []byte, srcs []source) error {
 			// Redis takes include only with exactly one argument; any other
 			// count falls through to "Bad directive".
 			if len(d.Args) != 1 {
-				return lineError(where, "wrong number of arguments for include", src, line)
+				return lineError(where, "wrong number of arguments for include", RedisBadDirective, src, line)
 			}
 			p.stack = append(p.stack, src)
 			err := p.include(d.Args[0], where)
@@ -154,10 +158,12 @@ func (p *parser) parse(buf []byte, srcs []source) error {
 	return nil
 }
 
-// lineError returns where with msg. Command-line errors have no line number,
-// so the message quotes the line instead.
-func lineError(where Error, msg string, src source, line []byte) *Error {
+// lineError returns where with msg, and reason as Redis words it.
+// Command-line errors have no line number, so the message quotes the line
+// instead.
+func lineError(where Error, msg, reason string, src source, line []byte) *Error {
 	where.Msg = msg
+	where.Reason = reason
 	if src.cmdline {
 		where.Msg += fmt.Sprintf(": %q", line)
 	}

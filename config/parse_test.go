@@ -100,11 +100,25 @@ func TestParse(t *testing.T) {
 				t.Fatalf("Parse(%q): %v", c.in, err)
 			}
 			want := withFile(c.want, "t.conf")
-			if !reflect.DeepEqual(got, want) {
+			if got := positionless(got); !reflect.DeepEqual(got, want) {
 				t.Fatalf("Parse(%q) =\n%v\nwant\n%v", c.in, got, want)
 			}
 		})
 	}
+}
+
+// positionless returns ds without Text and RedisLine, which
+// TestRedisPosition checks.
+func positionless(ds []Directive) []Directive {
+	if ds == nil {
+		return nil
+	}
+	out := make([]Directive, len(ds))
+	for i, d := range ds {
+		d.Text, d.RedisLine = "", 0
+		out[i] = d
+	}
+	return out
 }
 
 func withFile(ds []Directive, file string) []Directive {
@@ -454,4 +468,59 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRedisPosition checks Directive.Text and RedisLine against what
+// redis-server 7.0.15 printed in its startup error block for the same
+// input (">>> 'Text'" and "at line RedisLine").
+func TestRedisPosition(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"a.conf":   "port 0\n\n  foo bar\t\n",
+		"inc.conf": "# inc\nbaz 1\n",
+		"b.conf":   "port 0\ninclude " + dir + "/inc.conf\n",
+		"c.conf":   "port 0",
+	})
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		name  string // the directive to look at
+		text  string
+		line  int
+	}{
+		{args: []string{dir + "/a.conf"}, name: "foo", text: "foo bar", line: 3},
+		{args: []string{dir + "/b.conf"}, name: "baz", text: "baz 1", line: 2},
+		{args: []string{"--port", "0", "--x", "a"}, name: "x", text: `x "a"`, line: 3},
+		{args: []string{dir + "/c.conf", "--bar", "a b"}, name: "bar", text: `bar "a b"`, line: 2},
+		{args: []string{dir + "/c.conf", "-"}, stdin: "qux 1\n", name: "port", text: "port 0qux 1", line: 1},
+		{args: []string{dir + "/a.conf", "--port", "1", "-"}, stdin: "qux 1\n", name: "qux", text: "qux 1", line: 4},
+	} {
+		cl, err := ParseCommandLine(c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ds, err := cl.Load(strings.NewReader(c.stdin))
+		if err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		found := false
+		for _, d := range ds {
+			if d.Name == c.name {
+				found = true
+				if d.Text != c.text || d.RedisLine != c.line {
+					t.Errorf("%q: %s is %q at line %d, want %q at line %d", c.args, c.name, d.Text, d.RedisLine, c.text, c.line)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%q: no %s directive in %v", c.args, c.name, ds)
+		}
+	}
+	// A syntax error carries the same, with Redis's words.
+	cl, _ := ParseCommandLine([]string{"--port", "0", `--x "a`})
+	_, err := cl.Load(nil)
+	var e *Error
+	if !errors.As(err, &e) || e.RedisLine != 3 || e.Text != `x "a` || e.Reason != "Unbalanced quotes in configuration line" {
+		t.Errorf("unbalanced quotes: %#v", err)
+	}
 }

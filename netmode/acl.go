@@ -76,10 +76,13 @@ func certUser(mode string, cert *x509.Certificate) string {
 }
 
 // authenticateByCert logs the client in as the user its certificate
-// names, when tls-auth-clients-user asks for it. A certificate naming no
-// enabled user is refused: it reports false, and the connection is to be
-// closed.
+// names, when tls-auth-clients-user asks for it, and binds the connection
+// to that user (see userSwitchRefused). A certificate naming no enabled
+// user is refused: it reports false, and the connection is to be closed.
+// Every CA trusted for client certificates can issue one naming any user:
+// the CA list is the mapping's trust boundary.
 func (c *client) authenticateByCert(cfg *Config, sec *tlsconn.Security) bool {
+	c.certUser = ""
 	if sec == nil || strings.EqualFold(cfg.TLSAuthClientsUser, "off") {
 		return true
 	}
@@ -92,7 +95,45 @@ func (c *client) authenticateByCert(cfg *Config, sec *tlsconn.Security) bool {
 		return false
 	}
 	c.setAuthed(name)
+	c.certUser = name
 	return true
+}
+
+// userSwitchRefused refuses AUTH or HELLO AUTH naming user on a connection
+// authenticated by its certificate as another user, unless
+// tls-auth-clients-user-switch allows it: the certificate is who the
+// client is, and without this check a client mapped to a user with few
+// rights could become the default user, which out of the box has no
+// password and every right. The refusal counts as acl_access_denied_auth.
+// AUTH naming the certificate's own user goes on to the password check:
+// with a valid password it succeeds and changes nothing.
+//
+// The reply is NOPERM, Redis's prefix for what an authenticated user may
+// not do, rather than WRONGPASS, which would tell the client its password
+// was wrong when it may not be; it names the certificate's user so that
+// whoever reads it knows which identity holds.
+func (c *client) userSwitchRefused(user []byte) (command.Reply, bool) {
+	if c.certUser == "" || string(user) == c.certUser || c.s.cfg.Load().TLSAuthClientsUserSwitch {
+		return command.Reply{}, false
+	}
+	c.s.stats.ACLDeniedAuth.Add(1)
+	name := strings.NewReplacer("\r", " ", "\n", " ").Replace(c.certUser)
+	return command.ErrorReply("NOPERM this connection is authenticated by its client certificate as '" + name +
+		"'; AUTH cannot change its user (tls-auth-clients-user-switch is no)"), true
+}
+
+// warnOpenDefault warns, at startup, when certificates map to users while
+// the default user is on without a password: a client that presents no
+// certificate (or comes to a plain port) is then the default user, with
+// its rules, +@all out of the box.
+func (s *Server) warnOpenDefault(cfg *Config) {
+	if strings.EqualFold(cfg.TLSAuthClientsUser, "off") || !s.defaultAuthed() {
+		return
+	}
+	cfg.Logger.Warn("netmode: tls-auth-clients-user maps client certificates to users, but the default user is on "+
+		"without a password: a client without a certificate, or on a plain port, is the default user with its rules "+
+		"(+@all out of the box); set requirepass, or 'user default off', or give the default user a password",
+		"tls-auth-clients-user", cfg.TLSAuthClientsUser, "tls-auth-clients-user-switch", yesNo(cfg.TLSAuthClientsUserSwitch))
 }
 
 // subCategories are the ACL categories of the subcommands whose

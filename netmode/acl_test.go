@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -161,5 +162,93 @@ func TestACLChangesReachOpenConnections(t *testing.T) {
 	mustDo(t, alice, "RESET")
 	if got := mustDo(t, alice, "GET", "other:x"); !strings.HasPrefix(got, "(error) NOPERM") {
 		t.Fatalf("after RESET the certificate's user lost its limits: GET other:x = %s", got)
+	}
+}
+
+// TestCertificateIdentityStays: a client authenticated by its certificate
+// as alice cannot become another user with AUTH or HELLO AUTH (the default
+// user above all, which out of the box has no password and every right):
+// each attempt is refused with NOPERM and counted in
+// acl_access_denied_auth, and the client stays alice, RESET included. AUTH
+// as alice herself with her password is harmless. With
+// tls-auth-clients-user-switch yes, AUTH switches, as in Redis 8.6 and
+// Valkey 9. New warns about the open default user at startup.
+func TestCertificateIdentityStays(t *testing.T) {
+	var log syncBuffer
+	ts := startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		// +acl for ACL WHOAMI, which the acl package cannot grant alone.
+		c.Users = [][]string{{"alice", "on", ">alicepw", "~app:*", "+@read", "+acl"}}
+		c.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	})
+	if !strings.Contains(log.String(), "the default user is on without a password") {
+		t.Errorf("no startup warning about the open default user:\n%s", log.String())
+	}
+	admin := ts.raw(t)
+	alice, err := ts.certClient(t, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	whoami := func() string { t.Helper(); return mustDo(t, alice, "ACL", "WHOAMI") }
+	if got := whoami(); got != `"alice"` {
+		t.Fatalf("ACL WHOAMI = %s", got)
+	}
+	const refused = "(error) NOPERM this connection is authenticated by its client certificate as 'alice'; AUTH cannot change its user (tls-auth-clients-user-switch is no)"
+	attempts := [][]string{
+		{"AUTH", "default", "x"},
+		{"AUTH", "default", ""},
+		{"AUTH", "x"}, // the default user, implied
+		{"HELLO", "3", "AUTH", "default", "x"},
+	}
+	for _, args := range attempts {
+		if got := mustDo(t, alice, args...); got != refused {
+			t.Errorf("%q = %s, want %s", args, got, refused)
+		}
+		if got := whoami(); got != `"alice"` {
+			t.Fatalf("after %q, ACL WHOAMI = %s", args, got)
+		}
+	}
+	if n := hostileRawStat(t, admin, "acl_access_denied_auth"); n != int64(len(attempts)) {
+		t.Errorf("acl_access_denied_auth = %d, want %d", n, len(attempts))
+	}
+	if got := mustDo(t, admin, "INFO", "errorstats"); !strings.Contains(got, `errorstat_NOPERM:count=4\r\n`) {
+		t.Errorf("INFO errorstats = %s", got)
+	}
+	// Her own name: the password is checked as usual, and she stays alice
+	// with her rights.
+	for _, tc := range []struct{ cmd, want string }{
+		{"AUTH alice alicepw", `"OK"`},
+		{"AUTH alice wrong", "(error) WRONGPASS invalid username-password pair or user is disabled."},
+		{"ACL WHOAMI", `"alice"`},
+		{"SET app:x 1", "(error) NOPERM this user has no permissions to run the 'set' command"},
+		{"RESET", `"RESET"`},
+		{"AUTH default x", refused},
+		{"ACL WHOAMI", `"alice"`},
+	} {
+		if got := mustDo(t, alice, strings.Fields(tc.cmd)...); got != tc.want {
+			t.Errorf("%s = %s, want %s", tc.cmd, got, tc.want)
+		}
+	}
+
+	mustDo(t, admin, "CONFIG", "SET", "tls-auth-clients-user-switch", "yes")
+	if got := mustDo(t, admin, "CONFIG", "GET", "tls-auth-clients-user-switch"); got != `{"tls-auth-clients-user-switch": "yes"}` && got != `["tls-auth-clients-user-switch" "yes"]` {
+		t.Fatalf("CONFIG GET tls-auth-clients-user-switch = %s", got)
+	}
+	if got := mustDo(t, alice, "AUTH", "default", "x"); got != `"OK"` {
+		t.Fatalf("AUTH default with the switch on = %s", got)
+	}
+	if got := whoami(); got != `"default"` {
+		t.Fatalf("ACL WHOAMI after switching = %s", got)
+	}
+
+	// No warning once the default user needs a password.
+	var quiet syncBuffer
+	startServer(t, func(c *Config) {
+		c.TLSAuthClientsUser = "CN"
+		c.RequirePass = "s3cret"
+		c.Logger = slog.New(slog.NewTextHandler(&quiet, nil))
+	})
+	if strings.Contains(quiet.String(), "default user") {
+		t.Errorf("a warning with requirepass set:\n%s", quiet.String())
 	}
 }

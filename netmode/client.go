@@ -3,6 +3,7 @@ package netmode
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,12 +43,18 @@ type client struct {
 	psyncFrom uint64
 	syncOnly  bool
 
+	// certUser is the user the client's certificate named
+	// (tls-auth-clients-user), or "": AUTH cannot change it unless
+	// tls-auth-clients-user-switch allows it.
+	certUser string
+
 	aclCached  *acl.User // the user's rules, as of aclVersion of the users
 	aclVersion uint64
 
 	created    time.Time
 	lastActive atomic.Int64 // unix nanoseconds of the last command
 	outBytes   int64
+	writing    bool // flush is writing out: a panic now leaves out half sent
 
 	mu      sync.Mutex
 	name    string
@@ -63,55 +70,37 @@ type client struct {
 	proto   int
 }
 
-// serveConn runs one accepted connection to its end.
+// serveConn runs one accepted connection to its end. The accept loop
+// counted it in nclients already (see admit); serveConn gives that back.
 func (s *Server) serveConn(conn tlsconn.Conn) {
 	defer s.conns.Done()
+	defer s.nclients.Add(-1)
+	defer conn.Close()
 	cfg := s.cfg.Load()
-	if conn.Transport() == tlsconn.TLS {
-		ctx, cancel := context.WithTimeout(s.closing, cfg.TLSHandshakeTimeout)
-		err := conn.Handshake(ctx)
-		cancel()
-		if err != nil {
-			notTLS := tlsconn.IsNotTLS(err)
-			s.stats.countHandshakeFailure(err, notTLS)
-			if notTLS {
-				// The peer speaks RESP in plain text: tell it why in words
-				// it understands before hanging up.
-				raw := tlsconn.RawConn(conn)
-				raw.SetWriteDeadline(time.Now().Add(time.Second))
-				raw.Write([]byte("-ERR this port requires TLS: connect with a TLS client (redis-cli --tls)\r\n"))
-			}
-			cfg.Logger.Debug("netmode: TLS handshake failed", "remote", conn.RemoteAddr(), "err", err)
-			conn.Close()
-			return
-		}
-		s.stats.countHandshake(conn.Security())
+	if conn.Transport() == tlsconn.TLS && !s.handshake(conn, cfg) {
+		return
 	}
 	if cfg.TCPKeepAlive > 0 {
 		tlsconn.SetKeepAlive(conn, cfg.TCPKeepAlive)
 	}
-	if s.nclients.Add(1) > int64(cfg.MaxClients) {
-		s.nclients.Add(-1)
+	if s.protectedRefuses(conn, cfg) {
 		s.stats.RejectedConnections.Add(1)
-		refuseConn(conn, "ERR max number of clients reached")
+		refuseConn(conn, errDenied)
 		return
 	}
 	c := s.newClient(conn, cfg)
 	if !c.authenticateByCert(cfg, conn.Security()) {
-		s.nclients.Add(-1)
 		refuseConn(conn, "NOPERM the client certificate names no enabled user")
 		return
 	}
 	s.mu.Lock()
 	if s.stopping.Load() {
 		s.mu.Unlock()
-		s.nclients.Add(-1)
-		conn.Close()
 		return
 	}
 	s.clients[c.id] = c
 	s.mu.Unlock()
-	c.run()
+	c.serve() // recovers a panic: what follows runs either way
 	c.release()
 	if err := c.sess.Wait(); err != nil {
 		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)
@@ -119,9 +108,96 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.mu.Lock()
 	delete(s.clients, c.id)
 	s.mu.Unlock()
-	s.nclients.Add(-1)
-	conn.Close()
 }
+
+// handshake runs a TLS connection's handshake within tls-handshake-timeout
+// (or until Close), counted in tls_pending_handshakes meanwhile, and
+// reports whether it completed.
+func (s *Server) handshake(conn tlsconn.Conn, cfg *Config) bool {
+	s.tlsPending.Add(1)
+	ctx, cancel := context.WithTimeout(s.closing, cfg.TLSHandshakeTimeout)
+	err := conn.Handshake(ctx)
+	cancel()
+	s.tlsPending.Add(-1)
+	if err != nil {
+		notTLS := tlsconn.IsNotTLS(err)
+		s.stats.countHandshakeFailure(err, notTLS)
+		if notTLS {
+			// The peer speaks RESP in plain text: tell it why in words
+			// it understands before hanging up.
+			raw := tlsconn.RawConn(conn)
+			raw.SetWriteDeadline(time.Now().Add(time.Second))
+			raw.Write([]byte("-ERR this port requires TLS: connect with a TLS client (redis-cli --tls)\r\n"))
+		}
+		cfg.Logger.Debug("netmode: TLS handshake failed", "remote", conn.RemoteAddr(), "err", err)
+		return false
+	}
+	s.stats.countHandshake(conn.Security())
+	return true
+}
+
+// admit counts a connection just accepted against maxclients, as Redis
+// does in acceptCommonHandler: from its accept, before its goroutine
+// starts and before its TLS handshake, so that connections that never
+// finish a handshake cannot hold more than maxclients goroutines and
+// buffers between them. One over the limit is refused at once and counted
+// in rejected_connections: a plain one (TCP, unix, a QUIC stream) is told
+// why, a TLS one is closed before its handshake, with nothing written (as
+// in Redis, which has no TLS session to write the error in). It reports
+// whether conn was admitted; the caller's serveConn then gives the count
+// back when the connection ends.
+func (s *Server) admit(conn tlsconn.Conn) bool {
+	if s.nclients.Add(1) <= int64(s.cfg.Load().MaxClients) {
+		return true
+	}
+	s.nclients.Add(-1)
+	s.stats.RejectedConnections.Add(1)
+	switch conn.Transport() {
+	case tlsconn.TLS:
+		conn.Close()
+	case tlsconn.QUIC:
+		// A QUIC peer may grant a new stream no flow-control credit, which
+		// would stall this write: never in the accept loop.
+		go refuseConn(conn, errMaxClients)
+	default:
+		// A fresh TCP or unix socket's send buffer is empty: this write
+		// does not wait for the peer.
+		refuseConn(conn, errMaxClients)
+	}
+	return false
+}
+
+// protectedRefuses reports whether protected-mode refuses conn, by Redis
+// 7.0's rule (clientAcceptHandler): the default user has no password and
+// the client comes from neither the loopback interface nor a unix socket.
+// Like Redis, it is checked once a TLS handshake has completed.
+func (s *Server) protectedRefuses(conn tlsconn.Conn, cfg *Config) bool {
+	if !cfg.ProtectedMode || conn.Transport() == tlsconn.Unix {
+		return false
+	}
+	if u := s.users.User("default"); u == nil || !u.NoPass() {
+		return false
+	}
+	ap, err := netip.ParseAddrPort(conn.RemoteAddr().String())
+	return err != nil || !ap.Addr().Unmap().IsLoopback()
+}
+
+// errDenied is Redis 7.0's protected-mode refusal, without its advice to
+// run CONFIG REWRITE, which Shingle does not have.
+const errDenied = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+	"In this mode connections are only accepted from the loopback interface. " +
+	"If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+	"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface " +
+	"by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible " +
+	"from internet if you do so. " +
+	"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, " +
+	"and setting the protected mode option to 'no', and then restarting the server. " +
+	"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+	"4) Setup a an authentication password for the default user. " +
+	"NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside."
+
+// errMaxClients is Redis's refusal of a connection over maxclients.
+const errMaxClients = "ERR max number of clients reached"
 
 // refuseConn tells a connection why it is refused, in one error reply
 // written within a second, and closes it.
@@ -288,6 +364,7 @@ func (c *client) flush() bool {
 	}
 	timeout := c.s.cfg.Load().Timeout
 	var err error
+	c.writing = true
 	for rest := c.out; len(rest) > 0 && err == nil; {
 		chunk := rest[:min(len(rest), writeChunk)]
 		var d time.Time
@@ -304,6 +381,7 @@ func (c *client) flush() bool {
 		c.outBytes += int64(n)
 		rest = rest[n:]
 	}
+	c.writing = false
 	if cap(c.out) > 4*flushAt {
 		c.out = nil // do not keep a big buffer for a quiet connection
 	} else {
@@ -321,7 +399,7 @@ func (c *client) flush() bool {
 // reply appends r to the pending replies.
 func (c *client) reply(r command.Reply) {
 	if r.Kind == command.KindError {
-		c.s.stats.ErrorReplies.Add(1)
+		c.s.stats.countError(r.Str)
 	}
 	c.out = resp.AppendReply(c.out, r, c.ctx.Proto)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/redisnum"
+	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -14,8 +16,9 @@ import (
 // choose features by version choose Redis 7.0's.
 const Version = "7.0.15"
 
-// ShingleVersion is Shingle's own version, in INFO server.
-const ShingleVersion = "0.1.0"
+// ShingleVersion is Shingle's own version, in INFO server: the store's,
+// which it also records in the data directory.
+const ShingleVersion = store.Version
 
 func serverCommands() []*command.Command {
 	conn := command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast
@@ -84,14 +87,17 @@ func auth(ctx *command.Ctx, args [][]byte) command.Reply {
 	var user, pass []byte
 	switch len(args) {
 	case 2:
-		if c.s.defaultAuthed() {
-			return command.ErrorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
-		}
 		user, pass = []byte("default"), args[1]
 	case 3:
 		user, pass = args[1], args[2]
 	default:
 		return command.ErrorReply("ERR syntax error")
+	}
+	if r, refused := c.userSwitchRefused(user); refused {
+		return r
+	}
+	if len(args) == 2 && c.s.defaultAuthed() {
+		return command.ErrorReply("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 	}
 	if !c.checkAuth(user, pass) {
 		return errWrongPass
@@ -106,14 +112,15 @@ func hello(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
 	proto := ctx.Proto
 	if len(args) >= 2 {
-		v, err := strconv.Atoi(string(args[1]))
-		if err != nil {
+		// Redis's integers: "+3" and "03" are not protocol versions.
+		v, ok := redisnum.ParseInt(args[1])
+		if !ok {
 			return command.ErrorReply("ERR Protocol version is not an integer or out of range")
 		}
 		if v < 2 || v > 3 {
 			return command.ErrorReply("NOPROTO unsupported protocol version")
 		}
-		proto = v
+		proto = int(v)
 	}
 	var name []byte
 	var setName bool
@@ -121,6 +128,9 @@ func hello(ctx *command.Ctx, args [][]byte) command.Reply {
 		more := len(args) - i - 1
 		switch {
 		case strings.EqualFold(string(args[i]), "auth") && more >= 2:
+			if r, refused := c.userSwitchRefused(args[i+1]); refused {
+				return r
+			}
 			if !c.checkAuth(args[i+1], args[i+2]) {
 				return errWrongPass
 			}
@@ -178,10 +188,15 @@ func printable(b []byte) bool {
 	return true
 }
 
+// selectCmd checks the index as Redis's getIntFromObjectOrReply does, with
+// its two error texts, before refusing every database but 0.
 func selectCmd(_ *command.Ctx, args [][]byte) command.Reply {
-	n, err := strconv.ParseInt(string(args[1]), 10, 64)
-	if err != nil || n != int64(int32(n)) {
+	n, ok := redisnum.ParseInt(args[1])
+	if !ok {
 		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	if n != int64(int32(n)) {
+		return command.ErrorReply("ERR value is out of range, value must between -2147483648 and 2147483647")
 	}
 	if n != 0 {
 		return command.ErrorReply("ERR DB index is out of range")
@@ -401,13 +416,17 @@ func (s *Server) clientList(args [][]byte) command.Reply {
 			}
 			i++
 		case opt == "id" && i+1 < len(args):
+			// Any integer is an id, as in Redis; one below 1 names no
+			// client.
 			ids = map[uint64]bool{}
 			for i++; i < len(args); i++ {
-				id, err := strconv.ParseUint(string(args[i]), 10, 64)
-				if err != nil || id == 0 {
+				id, ok := redisnum.ParseInt(args[i])
+				if !ok {
 					return command.ErrorReply("ERR Invalid client ID")
 				}
-				ids[id] = true
+				if id > 0 {
+					ids[uint64(id)] = true
+				}
 			}
 		default:
 			return command.ErrorReply("ERR syntax error")
@@ -445,11 +464,11 @@ func (s *Server) clientKill(self *client, args [][]byte) command.Reply {
 		v := string(args[i+1])
 		switch strings.ToLower(string(args[i])) {
 		case "id":
-			n, err := strconv.ParseUint(v, 10, 64)
-			if err != nil || n == 0 {
+			n, ok := redisnum.ParseInt(args[i+1])
+			if !ok || n <= 0 {
 				return command.ErrorReply("ERR client-id should be greater than 0")
 			}
-			id = n
+			id = uint64(n)
 		case "addr":
 			addr = v
 		case "laddr":

@@ -159,28 +159,44 @@ func configCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 }
 
 // configGet answers CONFIG GET pattern [pattern ...] with every matching
-// setting, Shingle's and the ones accepted without effect.
+// setting: those Shingle implements and those it takes at fixed values
+// (docs/directives.md), by name and by alias. As in Redis 7.0, a name
+// without glob characters matches in any case and is answered under the
+// name as given (once, however many spellings of it are asked for), and a
+// pattern matches names case-sensitively.
 func (s *Server) configGet(patterns [][]byte) command.Reply {
 	cfg := s.cfg.Load()
 	values := map[string]string{}
-	for name, def := range accepted {
-		if v, ok := cfg.inert[name]; ok {
-			values[name] = v
-		} else {
-			values[name] = def
+	for _, p := range patterns {
+		if !strings.ContainsAny(string(p), "[*?") {
+			d := lookupDirective(strings.ToLower(string(p)))
+			if d == nil || !d.configurable() {
+				continue
+			}
+			dup := false
+			for n := range values {
+				dup = dup || strings.EqualFold(n, string(p))
+			}
+			if !dup {
+				values[string(p)] = d.value(cfg)
+			}
+			continue
 		}
-	}
-	for i := range directives {
-		values[directives[i].name] = directives[i].get(cfg)
-	}
-	var names []string
-	for name := range values {
-		for _, p := range patterns {
-			if glob.MatchFold(p, []byte(name)) {
-				names = append(names, name)
-				break
+		for i := range directives {
+			d := &directives[i]
+			if !d.configurable() {
+				continue
+			}
+			for _, n := range d.names() {
+				if glob.Match(p, []byte(n)) {
+					values[n] = d.value(cfg)
+				}
 			}
 		}
+	}
+	names := make([]string, 0, len(values))
+	for n := range values {
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	out := make([]command.Reply, 0, 2*len(names))
@@ -191,12 +207,14 @@ func (s *Server) configGet(patterns [][]byte) command.Reply {
 }
 
 // configSet applies CONFIG SET name value [name value ...] atomically, as
-// Redis 7 does: every value is checked and applied to a copy, the side
-// effects (TLS files, listeners) are carried out, and only then is the copy
-// put in force. Any failure leaves the old configuration in place.
+// Redis 7 does: every name is checked first (unknown, immutable,
+// protected, given twice), then every value is checked and applied to a
+// copy, the side effects (TLS files, listeners) are carried out, and only
+// then is the copy put in force. Any failure leaves the old configuration
+// in place.
 func (s *Server) configSet(args [][]byte) command.Reply {
 	if len(args)%2 != 0 {
-		return command.ErrorReply("ERR wrong number of arguments for 'config|set' command")
+		return command.ErrorReply("ERR syntax error")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -205,39 +223,42 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	fail := func(name, why string) command.Reply {
 		return command.ErrorReply(fmt.Sprintf("ERR CONFIG SET failed (possibly related to argument '%s') - %s", name, why))
 	}
+	ds := make([]*directive, len(args)/2)
 	seen := map[string]bool{}
+	for i := 0; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		d := lookupDirective(name)
+		switch {
+		case d == nil || !d.configurable():
+			return command.ErrorReply("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
+		case d.immutable:
+			return fail(string(args[i]), "can't set immutable config")
+		case d.protected:
+			return fail(string(args[i]), "can't set protected config")
+		case seen[name]:
+			return fail(string(args[i]), "duplicate parameter")
+		}
+		seen[name] = true
+		ds[i/2] = d
+	}
 	var tlsChanged bool
 	var relistenKinds []string
 	for i := 0; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
+		name, d := strings.ToLower(string(args[i])), ds[i/2]
 		val := string(args[i+1])
-		if seen[name] {
-			return fail(name, "duplicate parameter")
-		}
-		seen[name] = true
-		d := lookupDirective(name)
-		if d == nil {
-			if _, ok := accepted[name]; !ok {
-				return command.ErrorReply("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'")
-			}
-			if next.inert == nil {
-				next.inert = map[string]string{}
-			}
-			next.inert[name] = val
-			continue
-		}
-		if !d.mutable() {
-			return fail(name, "can't set immutable config")
+		argv := []string{val}
+		if d.multiArg && d.set == nil {
+			argv = strings.Split(val, " ") // as Redis splits it
 		}
 		// Setting a file path to its current value still reloads it.
-		if err := d.set(next, val); err != nil {
+		if err := next.setValue(d, name, argv); err != nil {
 			return fail(name, err.Error())
 		}
 		switch d.effect {
 		case reloadTLS:
 			tlsChanged = true
 		case relisten:
-			switch name {
+			switch d.name {
 			case "port":
 				relistenKinds = append(relistenKinds, tlsconn.TCP)
 			case "tls-port":
@@ -349,7 +370,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Con
 // infoCmd answers INFO [section ...].
 func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := ctx.Client.(*client)
-	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "keyspace"}
+	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "errorstats", "keyspace"}
 	want := map[string]bool{}
 	if len(args) == 1 {
 		for _, sct := range all {
@@ -416,8 +437,12 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		}
 	case "clients":
 		b.WriteString("# Clients\r\n")
+		// As in Redis, a client exists from its accept: a TLS connection
+		// whose handshake is in progress is connected, and counted in
+		// tls_pending_handshakes too.
 		line("connected_clients", s.nclients.Load())
 		line("maxclients", cfg.MaxClients)
+		line("tls_pending_handshakes", s.tlsPending.Load())
 		line("blocked_clients", 0)
 		line("tracking_clients", 0)
 		line("clients_in_timeout_table", 0)
@@ -483,6 +508,18 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("acl_access_denied_key", st.ACLDeniedKey.Load())
 		line("acl_access_denied_channel", 0)
 		line("acl_access_denied_tls_cert", st.ACLDeniedCert.Load())
+		line("shingle_panics", st.Panics.Load())
+	case "errorstats":
+		b.WriteString("# Errorstats\r\n")
+		counts := s.stats.ErrorCounts()
+		prefixes := make([]string, 0, len(counts))
+		for p := range counts {
+			prefixes = append(prefixes, p)
+		}
+		slices.Sort(prefixes) // byte order, as Redis's rax lists them
+		for _, p := range prefixes {
+			fmt.Fprintf(b, "errorstat_%s:count=%d\r\n", p, counts[p])
+		}
 	case "replication":
 		b.WriteString("# Replication\r\n")
 		s.replicationInfo(ctx.Ops, line)

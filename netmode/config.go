@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,6 +58,22 @@ type Config struct {
 	// subject common name), "URI" (its first URI SAN) or "off", the
 	// default. A certificate naming no enabled user is refused.
 	TLSAuthClientsUser string
+	// TLSAuthClientsUserSwitch lets a client authenticated by its
+	// certificate become another user with AUTH or HELLO AUTH
+	// (tls-auth-clients-user-switch yes|no; Shingle's own directive).
+	// Default false: such a client keeps its certificate's user, and AUTH
+	// naming another user is refused (NOPERM, counted in
+	// acl_access_denied_auth); yes is the behaviour of Redis 8.6 and
+	// Valkey 9, where AUTH default on a certificate-mapped connection
+	// makes it the default user. Either way, every CA trusted for client
+	// certificates (tls-ca-cert-file, tls-ca-cert-dir) can issue a
+	// certificate naming any user: that list of CAs is the trust boundary
+	// of the mapping.
+	TLSAuthClientsUserSwitch bool
+	// ProtectedMode refuses clients that come from neither the loopback
+	// interface nor a unix socket while the default user has no password
+	// (protected-mode), as Redis 7.0 does. Default true.
+	ProtectedMode bool
 	// MaxClients caps connected clients (maxclients). Default 10000.
 	MaxClients int
 	// ProtoMaxBulkLen is the longest argument accepted, and the longest
@@ -78,8 +93,27 @@ type Config struct {
 	TCPKeepAlive time.Duration
 	// Dir and AppendFsync are the store's data directory (dir) and
 	// durability (appendfsync). The server does not open the store; it
-	// reports them in CONFIG GET and INFO. Defaults "." and "everysec".
+	// reports them in CONFIG GET and INFO, and the program opens the store
+	// with them. Defaults "." and "everysec".
 	Dir, AppendFsync string
+	// AppendOnly is what appendonly says; Shingle logs every write
+	// whatever it says (Pebble's write-ahead log, synced as AppendFsync
+	// says). Default true, where Redis's is no.
+	AppendOnly bool
+	// Hz is how many times a second expired keys are looked for (hz). The
+	// store does this, not the server: the program opens the store with
+	// ActiveExpireInterval. Default 10.
+	Hz int
+
+	// LogLevel is the least severe message the server logs (loglevel):
+	// "debug", "verbose", "notice" (the default) or "warning". The server
+	// filters Logger at this level; CONFIG SET loglevel changes it.
+	LogLevel string
+	// LogFile and PidFile are the program's log file (logfile, "" for
+	// standard output) and pid file (pidfile, "" for none). The server
+	// only reports them; the program acts on them, as cmd/embedded-demo
+	// does.
+	LogFile, PidFile string
 
 	// ReplicaOf is the primary to follow, "host port" (replicaof, or its
 	// old name slaveof); empty for none. At run time, REPLICAOF changes it.
@@ -131,12 +165,14 @@ type Config struct {
 
 	// ConfigFile is the file the configuration came from, for INFO.
 	ConfigFile string
-	// Logger receives the server's log. Default: none.
+	// Logger receives the server's log, at LogLevel and above. Default:
+	// none.
 	Logger *slog.Logger
 
-	// inert holds the values given to directives that are accepted without
-	// effect (see accepted).
-	inert map[string]string
+	// shown holds the values of the directives that are not fields: those
+	// Shingle takes at fixed values, and those with no observable effect
+	// (see directives.go), as CONFIG GET shows them.
+	shown map[string]string
 }
 
 // OutputLimit is one class of client-output-buffer-limit: Hard bytes at
@@ -146,45 +182,6 @@ type OutputLimit struct {
 	SoftTime   time.Duration
 }
 
-var outputClasses = []string{"normal", "slave", "pubsub"}
-
-// outputLimitDirective reads and writes client-output-buffer-limit as Redis
-// does: groups of class, hard, soft, soft-seconds, any subset of the
-// classes at once ("replica" is a name of "slave").
-var outputLimitDirective = directive{name: "client-output-buffer-limit",
-	get: func(c *Config) string {
-		var parts []string
-		for i, l := range c.OutputLimits {
-			parts = append(parts, fmt.Sprintf("%s %d %d %d", outputClasses[i], l.Hard, l.Soft, int64(l.SoftTime/time.Second)))
-		}
-		return strings.Join(parts, " ")
-	},
-	set: func(c *Config, v string) error {
-		f := strings.Fields(v)
-		if len(f) == 0 || len(f)%4 != 0 {
-			return fmt.Errorf("wrong number of arguments")
-		}
-		limits := c.OutputLimits
-		for i := 0; i < len(f); i += 4 {
-			class := slices.Index(outputClasses, strings.ToLower(f[i]))
-			if strings.EqualFold(f[i], "replica") {
-				class = 1
-			}
-			if class < 0 {
-				return fmt.Errorf("invalid client class specified in buffer limit configuration")
-			}
-			hard, err1 := config.ParseMemory(f[i+1])
-			soft, err2 := config.ParseMemory(f[i+2])
-			secs, err3 := strconv.ParseInt(f[i+3], 10, 64)
-			if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
-				return fmt.Errorf("error in hard, soft or soft_seconds setting in buffer limit configuration")
-			}
-			limits[class] = OutputLimit{Hard: hard, Soft: soft, SoftTime: time.Duration(secs) * time.Second}
-		}
-		c.OutputLimits = limits
-		return nil
-	}}
-
 // Defaults of the settings Redis does not define.
 const (
 	DefaultTLSHandshakeTimeout = 10 * time.Second
@@ -192,9 +189,12 @@ const (
 	// Redis's proto-max-bulk-len and client-query-buffer-limit.
 	DefaultProtoMaxBulkLen        = 512 << 20
 	DefaultClientQueryBufferLimit = 1 << 30
+	// DefaultHz is Redis's hz.
+	DefaultHz = 10
 )
 
-// DefaultConfig returns Redis's defaults.
+// DefaultConfig returns Redis's defaults, except where a field's doc says
+// Shingle's differs.
 func DefaultConfig() *Config {
 	return &Config{
 		Bind:                   []string{"127.0.0.1", "-::1"},
@@ -202,12 +202,16 @@ func DefaultConfig() *Config {
 		TLS:                    tlsconn.DefaultSettings(),
 		TLSHandshakeTimeout:    DefaultTLSHandshakeTimeout,
 		TLSAuthClientsUser:     "off",
+		ProtectedMode:          true,
 		MaxClients:             DefaultMaxClients,
 		ProtoMaxBulkLen:        DefaultProtoMaxBulkLen,
 		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",
 		AppendFsync:            "everysec",
+		AppendOnly:             true,
+		Hz:                     DefaultHz,
+		LogLevel:               "notice",
 		ReplicaReadOnly:        true,
 		ReplTimeout:            replication.DefaultTimeout,
 		ReplBacklogSize:        1 << 20,
@@ -227,9 +231,9 @@ func (c *Config) clone() *Config {
 	for i, u := range c.Users {
 		n.Users[i] = append([]string(nil), u...)
 	}
-	n.inert = make(map[string]string, len(c.inert))
-	for k, v := range c.inert {
-		n.inert[k] = v
+	n.shown = make(map[string]string, len(c.shown))
+	for k, v := range c.shown {
+		n.shown[k] = v
 	}
 	return &n
 }
@@ -254,9 +258,14 @@ func (c *Config) check() error {
 	if c.ClientQueryBufferLimit <= 0 {
 		c.ClientQueryBufferLimit = DefaultClientQueryBufferLimit
 	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
+	if c.LogLevel == "" {
+		c.LogLevel = "notice"
 	}
+	level, ok := slogLevel(c.LogLevel)
+	if !ok {
+		return fmt.Errorf("netmode: loglevel %q: %w", c.LogLevel, enumError(logLevels))
+	}
+	c.Logger = filterLogger(c.Logger, level)
 	def := DefaultConfig()
 	if c.ReplTimeout <= 0 {
 		c.ReplTimeout = def.ReplTimeout
@@ -292,330 +301,146 @@ func (c *Config) check() error {
 	return nil
 }
 
-// effect is what the running server must do after a directive changed.
-type effect int
-
-const (
-	noEffect  effect = iota // read where used
-	reloadTLS               // rebuild the TLS configuration
-	relisten                // reopen listeners
-)
-
-// directive is one configuration setting by its Redis name.
-type directive struct {
-	name string
-	get  func(c *Config) string
-	set  func(c *Config, v string) error
-	// immutable settings can be given at startup only, as in Redis.
-	immutable bool
-	effect    effect
+// ActiveExpireInterval is the store's active expiry interval that Hz asks
+// for (store.Options.ActiveExpireInterval): a second divided by Hz, which
+// is kept within 1 and 500 as Redis keeps it.
+func (c *Config) ActiveExpireInterval() time.Duration {
+	return time.Second / time.Duration(min(max(c.Hz, 1), 500))
 }
 
-func (d *directive) mutable() bool { return !d.immutable }
-
-func strDirective(name string, p func(c *Config) *string, e effect) directive {
-	return directive{name: name, effect: e,
-		get: func(c *Config) string { return *p(c) },
-		set: func(c *Config, v string) error { *p(c) = v; return nil }}
+// DirectiveError is the error of Set and Apply for a directive Shingle
+// does not take. It holds what redis-server prints when it refuses a line
+// of its configuration at startup (see FatalConfigText).
+type DirectiveError struct {
+	// Directive is the line: its name and arguments as given and, from
+	// Apply, where it came from (File, Line, Text and RedisLine).
+	Directive config.Directive
+	// Unknown is set when Shingle does not know the directive, refuses it
+	// (docs/directives.md says why), or it has a number of arguments no
+	// directive of that name takes: what Redis calls "Bad directive or
+	// wrong number of arguments".
+	Unknown bool
+	// Reason is the last line of Redis's startup block: Redis's words for
+	// an invalid value, Shingle's for a value it does not honour, or
+	// config.RedisBadDirective when Unknown.
+	Reason string
 }
 
-func boolDirective(name string, p func(c *Config) *bool, e effect) directive {
-	return directive{name: name, effect: e,
-		get: func(c *Config) string { return yesNo(*p(c)) },
-		set: func(c *Config, v string) error {
-			b, err := config.ParseBool(v)
-			if err == nil {
-				*p(c) = b
-			}
-			return err
-		}}
-}
-
-func intDirective(name string, p func(c *Config) *int, lo, hi int, e effect) directive {
-	return directive{name: name, effect: e,
-		get: func(c *Config) string { return strconv.Itoa(*p(c)) },
-		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				return fmt.Errorf("argument couldn't be parsed into an integer")
-			}
-			if n < lo || n > hi {
-				return fmt.Errorf("argument must be between %d and %d inclusive", lo, hi)
-			}
-			*p(c) = n
-			return nil
-		}}
-}
-
-func secondsDirective(name string, p func(c *Config) *time.Duration, lo int, e effect) directive {
-	return directive{name: name, effect: e,
-		get: func(c *Config) string { return strconv.FormatInt(int64(*p(c)/time.Second), 10) },
-		set: func(c *Config, v string) error {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				return fmt.Errorf("argument couldn't be parsed into an integer")
-			}
-			if n < int64(lo) || n > 1<<31 {
-				return fmt.Errorf("argument must be between %d and %d inclusive", lo, 1<<31)
-			}
-			*p(c) = time.Duration(n) * time.Second
-			return nil
-		}}
-}
-
-func memoryDirective(name string, p func(c *Config) *int64, lo int64) directive {
-	return directive{name: name,
-		get: func(c *Config) string { return config.FormatMemory(*p(c)) },
-		set: func(c *Config, v string) error {
-			n, err := config.ParseMemory(v)
-			if err != nil {
-				return err
-			}
-			if n < lo {
-				return fmt.Errorf("argument must be a memory value of at least %d", lo)
-			}
-			*p(c) = n
-			return nil
-		}}
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
+// Error returns "netmode: [file:line: ]<directive line>: <reason>".
+func (e *DirectiveError) Error() string {
+	s := "netmode: "
+	if d := e.Directive; d.File != "" && d.Line > 0 {
+		s += d.File + ":" + strconv.Itoa(d.Line) + ": "
 	}
-	return "no"
+	line := e.Directive.Text
+	if line == "" {
+		line = e.Directive.String()
+	}
+	return s + line + ": " + e.Reason
 }
 
-// directives are the settings Shingle implements, in CONFIG GET order.
-var directives = []directive{
-	{name: "bind", effect: relisten,
-		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
-		set: func(c *Config, v string) error {
-			c.Bind = strings.Fields(v)
-			if len(c.Bind) == 0 {
-				return fmt.Errorf("bind requires at least one address")
-			}
-			return nil
-		}},
-	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, relisten),
-	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, relisten),
-	intDirective("quic-port", func(c *Config) *int { return &c.QUICPort }, 0, 65535, relisten),
-	{name: "unixsocket", immutable: true,
-		get: func(c *Config) string { return c.UnixSocket },
-		set: func(c *Config, v string) error { c.UnixSocket = v; return nil }},
-	{name: "unixsocketperm", immutable: true,
-		get: func(c *Config) string { return strconv.FormatUint(uint64(c.UnixSocketPerm), 8) },
-		set: func(c *Config, v string) error {
-			n, err := strconv.ParseUint(v, 8, 32)
-			if err != nil || n > 0o777 {
-				return fmt.Errorf("argument must be an octal permission like 700")
-			}
-			c.UnixSocketPerm = os.FileMode(n)
-			return nil
-		}},
-	strDirective("requirepass", func(c *Config) *string { return &c.RequirePass }, noEffect),
-	intDirective("maxclients", func(c *Config) *int { return &c.MaxClients }, 1, 1<<31-1, noEffect),
-	memoryDirective("proto-max-bulk-len", func(c *Config) *int64 { return &c.ProtoMaxBulkLen }, 1<<20),
-	memoryDirective("client-query-buffer-limit", func(c *Config) *int64 { return &c.ClientQueryBufferLimit }, 1<<20),
-	secondsDirective("timeout", func(c *Config) *time.Duration { return &c.Timeout }, 0, noEffect),
-	secondsDirective("tcp-keepalive", func(c *Config) *time.Duration { return &c.TCPKeepAlive }, 0, noEffect),
-	secondsDirective("tls-handshake-timeout", func(c *Config) *time.Duration { return &c.TLSHandshakeTimeout }, 1, noEffect),
-	{name: "tls-auth-clients-user",
-		get: func(c *Config) string { return c.TLSAuthClientsUser },
-		set: func(c *Config, v string) error {
-			switch strings.ToLower(v) {
-			case "cn":
-				c.TLSAuthClientsUser = "CN"
-			case "uri":
-				c.TLSAuthClientsUser = "URI"
-			case "off":
-				c.TLSAuthClientsUser = "off"
-			default:
-				return fmt.Errorf("argument(s) must be one of the following: off, CN, URI")
-			}
-			return nil
-		}},
-	secondsDirective("tls-auto-reload-interval", func(c *Config) *time.Duration { return &c.TLSAutoReloadInterval }, 0, noEffect),
-	strDirective("tls-cert-file", func(c *Config) *string { return &c.TLS.CertFile }, reloadTLS),
-	strDirective("tls-key-file", func(c *Config) *string { return &c.TLS.KeyFile }, reloadTLS),
-	strDirective("tls-key-file-pass", func(c *Config) *string { return &c.TLS.KeyFilePass }, reloadTLS),
-	strDirective("tls-client-cert-file", func(c *Config) *string { return &c.TLS.ClientCertFile }, reloadTLS),
-	strDirective("tls-client-key-file", func(c *Config) *string { return &c.TLS.ClientKeyFile }, reloadTLS),
-	strDirective("tls-client-key-file-pass", func(c *Config) *string { return &c.TLS.ClientKeyFilePass }, reloadTLS),
-	strDirective("tls-dh-params-file", func(c *Config) *string { return &c.TLS.DHParamsFile }, reloadTLS),
-	strDirective("tls-ca-cert-file", func(c *Config) *string { return &c.TLS.CACertFile }, reloadTLS),
-	strDirective("tls-ca-cert-dir", func(c *Config) *string { return &c.TLS.CACertDir }, reloadTLS),
-	{name: "tls-auth-clients", effect: reloadTLS,
-		get: func(c *Config) string { return c.TLS.AuthClients },
-		set: func(c *Config, v string) error {
-			a, err := tlsconn.ParseAuthClients(v)
-			if err != nil { // in Redis's words
-				return fmt.Errorf("argument(s) must be one of the following: no, yes, optional")
-			}
-			c.TLS.AuthClients = a
-			return nil
-		}},
-	strDirective("tls-protocols", func(c *Config) *string { return &c.TLS.Protocols }, reloadTLS),
-	strDirective("tls-ciphers", func(c *Config) *string { return &c.TLS.Ciphers }, reloadTLS),
-	strDirective("tls-ciphersuites", func(c *Config) *string { return &c.TLS.CipherSuites }, reloadTLS),
-	boolDirective("tls-prefer-server-ciphers", func(c *Config) *bool { return &c.TLS.PreferServerCiphers }, reloadTLS),
-	boolDirective("tls-session-caching", func(c *Config) *bool { return &c.TLS.SessionCaching }, reloadTLS),
-	intDirective("tls-session-cache-size", func(c *Config) *int { return &c.TLS.SessionCacheSize }, 0, 1<<31-1, reloadTLS),
-	intDirective("tls-session-cache-timeout", func(c *Config) *int { return &c.TLS.SessionCacheTimeout }, 0, 1<<31-1, reloadTLS),
-	boolDirective("tls-replication", func(c *Config) *bool { return &c.TLS.Replication }, reloadTLS),
-	boolDirective("tls-cluster", func(c *Config) *bool { return &c.TLS.Cluster }, reloadTLS),
-	{name: "replicaof", immutable: true, // REPLICAOF changes it at run time
-		get: func(c *Config) string { return c.ReplicaOf },
-		set: func(c *Config, v string) error {
-			if strings.EqualFold(v, "no one") {
-				v = ""
-			} else if _, _, err := parseReplicaOf(v); err != nil {
-				return err
-			}
-			c.ReplicaOf = v
-			return nil
-		}},
-	strDirective("masteruser", func(c *Config) *string { return &c.MasterUser }, noEffect),
-	strDirective("masterauth", func(c *Config) *string { return &c.MasterAuth }, noEffect),
-	boolDirective("replica-read-only", func(c *Config) *bool { return &c.ReplicaReadOnly }, noEffect),
-	secondsDirective("repl-timeout", func(c *Config) *time.Duration { return &c.ReplTimeout }, 1, noEffect),
-	{name: "repl-backlog-size", immutable: true,
-		get: func(c *Config) string { return strconv.FormatInt(c.ReplBacklogSize, 10) },
-		set: func(c *Config, v string) error {
-			n, err := config.ParseMemory(v)
-			if err == nil && (n < 16<<10 || n > 1<<40) {
-				err = fmt.Errorf("argument must be a memory value between 16kb and 1tb")
-			}
-			c.ReplBacklogSize = n
-			return err
-		}},
-	func() directive {
-		d := secondsDirective("repl-ping-replica-period", func(c *Config) *time.Duration { return &c.ReplPingReplicaPeriod }, 1, noEffect)
-		d.immutable = true
-		return d
-	}(),
-	intDirective("replica-announce-port", func(c *Config) *int { return &c.ReplicaAnnouncePort }, 0, 65535, noEffect),
-	strDirective("replica-announce-ip", func(c *Config) *string { return &c.ReplicaAnnounceIP }, noEffect),
-	{name: "repl-transport",
-		get: func(c *Config) string { return c.ReplTransport },
-		set: func(c *Config, v string) error {
-			switch v = strings.ToLower(v); v {
-			case replication.TCP, replication.QUIC:
-				c.ReplTransport = v
-				return nil
-			}
-			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
-		}},
-	secondsDirective("repl-diskless-sync-delay", func(c *Config) *time.Duration { return &c.ReplDisklessSyncDelay }, 0, noEffect),
-	intDirective("repl-diskless-sync-max-replicas", func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas }, 0, 1<<31-1, noEffect),
-	outputLimitDirective,
-	intDirective("min-replicas-to-write", func(c *Config) *int { return &c.MinReplicasToWrite }, 0, 1<<31-1, noEffect),
-	secondsDirective("min-replicas-max-lag", func(c *Config) *time.Duration { return &c.MinReplicasMaxLag }, 0, noEffect),
-	{name: "dir", immutable: true,
-		get: func(c *Config) string { return c.Dir },
-		set: func(c *Config, v string) error { c.Dir = v; return nil }},
-	{name: "appendfsync", immutable: true,
-		get: func(c *Config) string { return c.AppendFsync },
-		set: func(c *Config, v string) error {
-			v = strings.ToLower(v)
-			if v != "always" && v != "everysec" && v != "no" {
-				return fmt.Errorf("argument(s) must be one of the following: always, everysec, no")
-			}
-			c.AppendFsync = v
-			return nil
-		}},
+// ApplyError is Apply's error: one DirectiveError per line Shingle did
+// not take, in order. errors.As finds the first as a *DirectiveError.
+type ApplyError struct {
+	Errors []*DirectiveError
 }
 
-// accepted are Redis directives that Shingle takes without acting on them,
-// so that an existing redis.conf loads: CONFIG GET shows the value given
-// (Redis's default otherwise) and CONFIG SET stores it. Everything here is
-// either about Redis internals Shingle does not have (encodings, fork-based
-// persistence, the event loop) or not implemented yet.
-var accepted = map[string]string{
-	"daemonize": "no", "pidfile": "", "loglevel": "notice", "logfile": "", "syslog-enabled": "no",
-	"databases": "16", "always-show-logo": "no", "set-proc-title": "yes",
-	"save": "", "stop-writes-on-bgsave-error": "yes", "rdbcompression": "yes", "rdbchecksum": "yes",
-	"dbfilename": "dump.rdb", "rdb-del-sync-files": "no", "appendonly": "yes",
-	"appendfilename": "appendonly.aof", "appenddirname": "appendonlydir",
-	"no-appendfsync-on-rewrite": "no", "auto-aof-rewrite-percentage": "100",
-	"auto-aof-rewrite-min-size": "67108864", "aof-load-truncated": "yes", "aof-use-rdb-preamble": "yes",
-	"aof-timestamp-enabled": "no", "protected-mode": "no", "tcp-backlog": "511", "supervised": "no",
-	"hz": "10", "dynamic-hz": "yes", "io-threads": "1", "io-threads-do-reads": "no",
-	"maxmemory": "0", "maxmemory-policy": "noeviction", "maxmemory-samples": "5",
-	"lazyfree-lazy-eviction": "no", "lazyfree-lazy-expire": "no", "lazyfree-lazy-server-del": "no",
-	"lazyfree-lazy-user-del": "no", "lazyfree-lazy-user-flush": "no", "replica-lazy-flush": "no",
-	"activerehashing": "yes", "activedefrag": "no", "lua-time-limit": "5000", "busy-reply-threshold": "5000",
-	"slowlog-log-slower-than": "10000", "slowlog-max-len": "128", "latency-monitor-threshold": "0",
-	"notify-keyspace-events": "", "hash-max-listpack-entries": "128", "hash-max-listpack-value": "64",
-	"hash-max-ziplist-entries": "128", "hash-max-ziplist-value": "64", "list-max-listpack-size": "-2",
-	"list-max-ziplist-size": "-2", "list-compress-depth": "0", "set-max-intset-entries": "512",
-	"zset-max-listpack-entries": "128", "zset-max-listpack-value": "64", "zset-max-ziplist-entries": "128",
-	"zset-max-ziplist-value": "64", "hll-sparse-max-bytes": "3000", "stream-node-max-bytes": "4096",
-	"stream-node-max-entries":    "100",
-	"rdb-save-incremental-fsync": "yes", "aof-rewrite-incremental-fsync": "yes", "jemalloc-bg-thread": "yes",
-	"oom-score-adj": "no", "oom-score-adj-values": "0 200 800", "enable-debug-command": "no",
-	"enable-protected-configs": "no", "enable-module-command": "no", "locale-collate": "",
-	"crash-log-enabled": "yes", "crash-memcheck-enabled": "yes", "disable-thp": "yes",
-	"lfu-log-factor": "10", "lfu-decay-time": "1", "tracking-table-max-keys": "1000000",
-	"acllog-max-len": "128", "ignore-warnings": "", "shutdown-timeout": "10",
-	"shutdown-on-sigint": "default", "shutdown-on-sigterm": "default", "latency-tracking": "yes",
-	"latency-tracking-info-percentiles": "50 99 99.9", "maxmemory-clients": "0",
-	"active-expire-effort": "1", "cluster-enabled": "no",
-	"repl-diskless-sync": "yes",
-	"repl-diskless-load": "disabled", "repl-disable-tcp-nodelay": "no", "repl-backlog-ttl": "3600",
-	"replica-serve-stale-data": "yes", "replica-priority": "100", "replica-announced": "yes",
-	"replica-ignore-maxmemory": "yes",
+// Error returns the DirectiveErrors' messages, one per line.
+func (e *ApplyError) Error() string {
+	msgs := make([]string, len(e.Errors))
+	for i, de := range e.Errors {
+		msgs[i] = de.Error()
+	}
+	return strings.Join(msgs, "\n")
 }
 
-func lookupDirective(name string) *directive {
-	for i := range directives {
-		if directives[i].name == name {
-			return &directives[i]
+// Unwrap returns the DirectiveErrors.
+func (e *ApplyError) Unwrap() []error {
+	errs := make([]error, len(e.Errors))
+	for i, de := range e.Errors {
+		errs[i] = de
+	}
+	return errs
+}
+
+// Set applies one directive to c, as a config file line or a command-line
+// option would: name is the directive (any case), args its values, one
+// each ("bind", "127.0.0.1", "-::1"; a directive taking several values
+// also takes them as one string, as CONFIG SET gives them). Every error is
+// a *DirectiveError: for a directive Shingle does not know or refuses
+// (docs/directives.md lists them all, with the reason), for a value Redis
+// would refuse, in Redis's words, and for a value Shingle does not honour,
+// saying what Shingle does instead.
+func (c *Config) Set(name string, args ...string) error {
+	return c.set(config.Directive{Name: strings.ToLower(name), Args: args})
+}
+
+func (c *Config) set(line config.Directive) error {
+	fail := func(unknown bool, reason string) error {
+		return &DirectiveError{Directive: line, Unknown: unknown, Reason: reason}
+	}
+	d := lookupDirective(line.Name)
+	if d == nil || d.status == refused {
+		return fail(true, config.RedisBadDirective)
+	}
+	args := line.Args
+	switch d.name {
+	case "user": // many of them, and only from a config file or New
+		if len(args) == 0 {
+			return fail(true, config.RedisBadDirective)
 		}
+		c.Users = append(c.Users, append([]string(nil), args...))
+		return nil
+	case "include":
+		return fail(false, "include is read by the config package (config.Parse), which expands it into the directives of the file it names")
+	case "list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands":
+		if len(args) != 1 {
+			return fail(true, config.RedisBadDirective)
+		}
+		return nil // deprecated: Redis 7.0 ignores them too
+	}
+	if !d.multiArg && len(args) != 1 {
+		return fail(false, errWrongArgs.Error())
+	}
+	if err := c.setValue(d, line.Name, args); err != nil {
+		return fail(false, err.Error())
 	}
 	return nil
 }
 
-// Set applies one directive to c, as a config file line or a command-line
-// option would: name is the directive (any case), args its values.
-// Directives Redis has but Shingle does not act on are accepted and kept
-// for CONFIG GET (see the package doc). Unknown directives are an error.
-func (c *Config) Set(name string, args ...string) error {
-	name = strings.ToLower(name)
-	if name == "slaveof" {
-		name = "replicaof"
+// setValue gives d, named name (its name or an alias), the value args,
+// checked.
+func (c *Config) setValue(d *directive, name string, args []string) error {
+	if d.set != nil {
+		return d.set(c, strings.Join(args, " "))
 	}
-	if name == "user" { // many of them, and only from a config file or New
-		c.Users = append(c.Users, append([]string(nil), args...))
-		return nil
+	v, err := d.parse(args)
+	if err != nil {
+		return err
 	}
-	v := strings.Join(args, " ")
-	if d := lookupDirective(name); d != nil {
-		if err := d.set(c, v); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return nil
+	if d.status == fixedValue && !d.allows(v) {
+		return d.refusal(name)
 	}
-	if _, ok := accepted[name]; ok {
-		if c.inert == nil {
-			c.inert = map[string]string{}
-		}
-		c.inert[name] = v
-		return nil
+	if c.shown == nil {
+		c.shown = map[string]string{}
 	}
-	return fmt.Errorf("netmode: unknown directive %q", name)
+	c.shown[d.name] = v
+	return nil
 }
 
 // Apply applies directives in order, as a config file or command line
-// gives them.
+// gives them. It goes on past a directive it cannot take, so that one run
+// names every bad line, as an *ApplyError; the directives it took stay
+// applied.
 func (c *Config) Apply(ds []config.Directive) error {
+	var errs []*DirectiveError
 	for _, d := range ds {
-		if err := c.Set(d.Name, d.Args...); err != nil {
-			if d.File != "" {
-				return fmt.Errorf("%s:%d: %w", d.File, d.Line, err)
-			}
-			return err
+		if err := c.set(d); err != nil {
+			errs = append(errs, err.(*DirectiveError))
 		}
+	}
+	if len(errs) > 0 {
+		return &ApplyError{Errors: errs}
 	}
 	return nil
 }

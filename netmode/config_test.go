@@ -2,10 +2,15 @@ package netmode
 
 import (
 	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/testutil"
@@ -80,25 +85,39 @@ func TestConfigGetSet(t *testing.T) {
 		{"CONFIG GET tls-protocols", `["tls-protocols" "TLSv1.2 TLSv1.3"]`},
 		{"CONFIG GET tls-session-cache-size tls-session-cache-timeout", `["tls-session-cache-size" "20480" "tls-session-cache-timeout" "300"]`},
 		{"CONFIG GET save appendonly", `["appendonly" "yes" "save" ""]`},
-		{"CONFIG GET TIMEOUT", `["timeout" "0"]`},
+		{"CONFIG GET TIMEOUT", `["TIMEOUT" "0"]`}, // as given, as Redis answers
+		{"CONFIG GET slave-read-only", `["slave-read-only" "yes"]`},
+		{"CONFIG GET dbfilename", `[]`}, // refused: unknown
 		{"CONFIG GET nosuchthing", `[]`},
 		{"CONFIG SET maxclients 50 timeout 30", `"OK"`},
 		{"CONFIG GET maxclients timeout", `["maxclients" "50" "timeout" "30"]`},
-		{"CONFIG SET maxclients 0", `(error) ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 2147483647 inclusive`},
+		{"CONFIG SET maxclients 0", `(error) ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive`},
 		// Atomic: one bad value and nothing changes.
 		{"CONFIG SET timeout 5 maxclients abc", `(error) ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer`},
 		{"CONFIG GET timeout", `["timeout" "30"]`},
 		{"CONFIG SET timeout 5 timeout 6", `(error) ERR CONFIG SET failed (possibly related to argument 'timeout') - duplicate parameter`},
 		{"CONFIG SET nosuch 1", `(error) ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'`},
-		{"CONFIG SET dir /elsewhere", `(error) ERR CONFIG SET failed (possibly related to argument 'dir') - can't set immutable config`},
+		{"CONFIG SET dir /elsewhere", `(error) ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config`},
+		{"CONFIG SET appendfsync always", `(error) ERR CONFIG SET failed (possibly related to argument 'appendfsync') - can't set immutable config`},
+		{"CONFIG SET dbfilename x.rdb", `(error) ERR Unknown option or number of arguments for CONFIG SET - 'dbfilename'`},
+		{"CONFIG SET maxmemory 1gb", `(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory') - Shingle keeps its data on disk, in Pebble, and never evicts keys or refuses writes for memory; Shingle accepts only maxmemory "0"`},
+		{"CONFIG SET maxmemory 0mb", `"OK"`},
+		// Names are all checked before any value: immutable beats a bad value.
+		{"CONFIG SET maxclients 0 daemonize no", `(error) ERR CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config`},
 		{"CONFIG SET tls-auth-clients maybe", `(error) ERR CONFIG SET failed (possibly related to argument 'tls-auth-clients') - argument(s) must be one of the following: no, yes, optional`},
 		{"CONFIG SET tls-protocols TLSv1.1", ``},
 		{"CONFIG GET tls-protocols", `["tls-protocols" "TLSv1.2 TLSv1.3"]`},
 		{"CONFIG SET tls-ciphers HIGH", ``},
 		{"CONFIG SET tls-ciphersuites TLS_AES_256_GCM_SHA384", ``},
 		{"CONFIG SET tls-auth-clients optional", `"OK"`},
-		{"CONFIG SET hz 100", `"OK"`},
-		{"CONFIG GET hz", `["hz" "100"]`},
+		{"CONFIG SET hash-max-listpack-value 100", `"OK"`},
+		{"CONFIG GET hash-max-*", `["hash-max-listpack-entries" "0" "hash-max-listpack-value" "100" "hash-max-ziplist-entries" "0" "hash-max-ziplist-value" "100"]`},
+		{"CONFIG SET hash-max-listpack-value 1x", `(error) ERR CONFIG SET failed (possibly related to argument 'hash-max-listpack-value') - argument must be a memory value`},
+		{"CONFIG SET save 3600 1", `(error) ERR syntax error`},
+		{"CONFIG GET Timeout time* TIMEOUT", `["Timeout" "30" "timeout" "30"]`},
+		{"CONFIG GET Time*", `[]`},
+		{"CONFIG SET loglevel debug", `"OK"`},
+		{"CONFIG GET loglevel", `["loglevel" "debug"]`},
 		{"CONFIG RESETSTAT", `"OK"`},
 		{"CONFIG NOPE", `(error) ERR unknown subcommand 'NOPE'. Try CONFIG HELP.`},
 	} {
@@ -207,22 +226,89 @@ func TestConfigDirectivesFromFile(t *testing.T) {
 	for _, d := range [][]string{
 		{"port", "7000"}, {"bind", "127.0.0.1", "-::1"}, {"tls-auth-clients", "optional"},
 		{"maxclients", "5"}, {"proto-max-bulk-len", "2mb"}, {"timeout", "10"},
-		{"save", "3600", "1"}, {"loglevel", "verbose"}, {"databases", "16"},
+		{"save", ""}, {"loglevel", "verbose"}, {"databases", "1"}, {"hash-max-ziplist-value", "1kb"},
+		{"slaveof", "no", "one"}, {"appendonly", "no"}, {"hz", "100"}, {"logfile", "/tmp/x.log"},
 	} {
 		if err := cfg.Set(d[0], d[1:]...); err != nil {
 			t.Fatalf("%v: %v", d, err)
 		}
 	}
-	if cfg.Port != 7000 || cfg.MaxClients != 5 || cfg.ProtoMaxBulkLen != 2<<20 || len(cfg.Bind) != 2 || cfg.TLS.AuthClients != "optional" {
+	if cfg.Port != 7000 || cfg.MaxClients != 5 || cfg.ProtoMaxBulkLen != 2<<20 || len(cfg.Bind) != 2 || cfg.TLS.AuthClients != "optional" ||
+		cfg.LogLevel != "verbose" || cfg.AppendOnly || cfg.Hz != 100 || cfg.ActiveExpireInterval() != 10*time.Millisecond || cfg.LogFile != "/tmp/x.log" ||
+		cfg.value(lookupDirective("hash-max-listpack-value")) != "1024" {
 		t.Fatalf("config after directives: %+v", cfg)
 	}
-	for _, bad := range [][]string{{"port", "x"}, {"nosuchdirective", "1"}, {"maxclients", "-1"}, {"proto-max-bulk-len", "-5"}} {
-		if err := cfg.Set(bad[0], bad[1:]...); err == nil {
-			t.Errorf("%v accepted", bad)
+	for _, bad := range []struct {
+		args    []string
+		unknown bool
+		reason  string
+	}{
+		{[]string{"port", "x"}, false, "argument couldn't be parsed into an integer"},
+		{[]string{"nosuchdirective", "1"}, true, "Bad directive or wrong number of arguments"},
+		{[]string{"dbfilename", "dump.rdb"}, true, "Bad directive or wrong number of arguments"},
+		{[]string{"maxclients", "-1"}, false, "argument must be between 1 and 4294967295 inclusive"},
+		{[]string{"proto-max-bulk-len", "-5"}, false, "argument must be a memory value"},
+		{[]string{"timeout", "1", "2"}, false, "wrong number of arguments"},
+		{[]string{"save", "3600", "1"}, false, `Shingle takes no RDB snapshots`},
+		{[]string{"databases", "16"}, false, `Shingle accepts only databases "1"`},
+		{[]string{"user"}, true, "Bad directive or wrong number of arguments"},
+	} {
+		var de *DirectiveError
+		if err := cfg.Set(bad.args[0], bad.args[1:]...); !errors.As(err, &de) || de.Unknown != bad.unknown || !strings.Contains(de.Reason, bad.reason) {
+			t.Errorf("%q: %v, want %q", bad.args, err, bad.reason)
 		}
 	}
 	if _, err := New(nil, &Config{TLSPort: 6380}); err == nil {
 		t.Error("New accepted a TLS port without certificates")
 	}
 
+}
+
+// lockedBuffer is a log destination safe for concurrent writers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestConfigSetLogLevel checks that loglevel filters the server's log, and
+// that CONFIG SET loglevel changes it at run time: a failed TLS handshake
+// is logged at debug level only.
+func TestConfigSetLogLevel(t *testing.T) {
+	var log lockedBuffer
+	ts := startServer(t, func(c *Config) {
+		c.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	failHandshake := func() {
+		conn, err := net.Dial("tcp", ts.tls)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte("PING\r\n")) // not TLS
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		io.ReadAll(conn) // until the server hangs up
+		conn.Close()
+	}
+	failHandshake()
+	admin := ts.raw(t)
+	mustDo(t, admin, "PING") // the failed client has been handled
+	if strings.Contains(log.String(), "TLS handshake failed") {
+		t.Fatalf("a debug message was logged at loglevel notice:\n%s", log.String())
+	}
+	if r := mustDo(t, admin, "CONFIG", "SET", "loglevel", "debug"); r != `"OK"` {
+		t.Fatal(r)
+	}
+	failHandshake()
+	eventually(t, "the debug message", func() bool { return strings.Contains(log.String(), "TLS handshake failed") })
 }

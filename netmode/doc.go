@@ -71,10 +71,67 @@
 // idle client, or one that leaves its replies unread that long, is closed.
 // Each case is counted in INFO stats.
 //
+// A connection counts against maxclients from its accept, as in Redis:
+// before its goroutine starts and before its TLS handshake. One over the
+// limit is refused at once (a plain one told "-ERR max number of clients
+// reached", a TLS one closed before its handshake) and counted in
+// rejected_connections, so connections that open a handshake and stall
+// hold at most maxclients goroutines between them, each for at most
+// tls-handshake-timeout (10 seconds by default). They are connected
+// clients meanwhile (connected_clients counts them, as Redis counts a
+// client from its accept; CLIENT LIST shows a client once its handshake is
+// done) and INFO clients shows them as tls_pending_handshakes. A QUIC
+// connection's handshake runs inside the QUIC library, which bounds it in
+// time (10 seconds) but not in number; its streams, the client sessions,
+// count against maxclients as they are accepted.
+//
+// # Panics
+//
+// A panic while serving a client, in parsing, a command (an embedder's
+// too), EXEC's transaction, the writing of replies or a replica link, ends
+// that connection only: the store rolls back the write it interrupted and
+// releases its lock, the client gets the replies of the commands before it
+// and "-ERR internal error", and is closed and removed as on any other
+// exit. It is logged once at Error with its stack and counted in INFO
+// stats as shingle_panics, its reply in total_error_replies and
+// errorstats. A panic applying a primary's stream ends the replication
+// link the same way (master_link_last_error shows it), which connects
+// again; the replica serves its clients meanwhile.
+//
+// # Client certificates and users
+//
+// With tls-auth-clients-user CN (or URI), a client whose verified
+// certificate names an enabled user is that user from its first command,
+// and keeps it: AUTH and HELLO AUTH naming another user are refused
+// (NOPERM, counted in acl_access_denied_auth), unless
+// tls-auth-clients-user-switch is yes, which lets it become any user whose
+// password it knows, as in Redis 8.6 and Valkey 9. RESET returns it to
+// its certificate's user. Every CA trusted for client certificates
+// (tls-ca-cert-file, tls-ca-cert-dir) can issue a certificate naming any
+// user, alice or default: the CA list is the trust boundary, so trust only
+// CAs that issue client certificates for this server. A client without a
+// certificate (tls-auth-clients optional or no, or a plain port) is the
+// default user, which out of the box needs no password and may run
+// everything: New logs a warning when certificates map to users while the
+// default user is on without a password.
+//
 // # Configuration
 //
 // Config uses Redis's directive names (Config.Set, Config.Apply), which is
-// also what CONFIG GET and CONFIG SET see. Directives Redis has and Shingle
-// does not act on (persistence tuning, encodings, eviction ...) are accepted
-// and shown by CONFIG GET, so that an existing redis.conf loads.
+// also what CONFIG GET and CONFIG SET see. Every directive of Redis 7.0 has
+// one status in the table of directives.go, listed with the reasons in
+// docs/directives.md: implemented; implemented with no observable effect
+// (it tunes Redis's memory representation, or a feature that is off: the
+// value is checked as Redis checks it and shown); accepted only at the
+// values that match what Shingle does (maxmemory 0, save "", databases 1
+// ...), any other refused saying what Shingle does instead; or refused as
+// Redis refuses a name it does not know. So a redis.conf that asks for
+// something Shingle does not do is refused, never quietly taken.
+//
+// Set and Apply return *DirectiveError values that hold what redis-server
+// prints when it refuses a configuration line at startup; FatalConfigText
+// renders them as its FATAL CONFIG FILE ERROR blocks. A few directives
+// belong to the process rather than the server (dir, appendfsync, hz,
+// logfile, pidfile): the server reports them, and the program that
+// embeds it acts on them, as cmd/embedded-demo does.
 package netmode

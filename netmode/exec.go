@@ -187,7 +187,7 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 				r = cmd.Run(&txCtx, args)
 			}
 			if r.Kind == command.KindError {
-				c.s.stats.ErrorReplies.Add(1)
+				c.s.stats.countError(r.Str)
 			}
 			replies = append(replies, r)
 		}

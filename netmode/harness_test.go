@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
@@ -77,6 +78,13 @@ type testServer struct {
 // startServer starts a server; mod adjusts the configuration first.
 func startServer(t testing.TB, mod func(*Config)) *testServer {
 	t.Helper()
+	return startServerWith(t, mod)
+}
+
+// startServerWith is startServer with cmds added to the server's table
+// before it listens, as an embedder extends it.
+func startServerWith(t testing.TB, mod func(*Config), cmds ...*command.Command) *testServer {
+	t.Helper()
 	p := newPKI(t, "Shingle Test CA")
 	db, err := store.Open("", &store.Options{InMemory: true})
 	if err != nil {
@@ -94,6 +102,7 @@ func startServer(t testing.TB, mod func(*Config)) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
+	srv.Table().Add(cmds...)
 	ts := &testServer{pki: p, db: db, srv: srv}
 	ts.tcp = ts.listen(t, tlsconn.TCP, "127.0.0.1:0")
 	ts.tls = ts.listen(t, tlsconn.TLS, "127.0.0.1:0")

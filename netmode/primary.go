@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/redisnum"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
@@ -54,6 +56,14 @@ func (s *Server) startPrimary(cfg *Config) error {
 	// backlog then empties at the next one, never holding a gap.
 	var bp atomic.Pointer[replication.Backlog]
 	offset, cancel, err := s.db.Subscribe(func(c store.Change) {
+		// A panic here (a bug, reached by the data written) costs the
+		// backlog its content, which it rebuilds from the next change,
+		// not the writer its reply nor the backlog its subscription.
+		defer func() {
+			if v := recover(); v != nil {
+				s.logPanic("netmode: panic appending to the replication backlog", v, debug.Stack())
+			}
+		}()
 		if b := bp.Load(); b != nil {
 			b.Append(c)
 		}
@@ -191,16 +201,38 @@ type streamBuffer struct {
 	// abort ends the link at once when drop is set, as Redis closes a
 	// client past its limit without waiting for its pending write.
 	abort func(why error)
+	// panicked logs and counts a panic of add (see add).
+	panicked func(v any, stack []byte)
 }
 
 var (
 	errReplicaOverflow = errors.New("netmode: replica fell too far behind (output buffer limit)")
 	errHistoryReset    = errors.New("netmode: this replica's own full sync replaced the data set; its replicas sync again")
 	errNewHistory      = errors.New("netmode: the replication id changed; replicas reconnect to learn it")
+	errStreamPanic     = errors.New("netmode: feeding this replica's stream panicked; it syncs again")
 )
 
+// add takes a change for the replica, as the store's feed delivers it
+// (under the store's write lock, on the writer's goroutine). A panic here
+// (a bug, reached by the data written) ends this link alone, which syncs
+// again: the client that wrote did nothing wrong and is not told, and the
+// store does not cancel a subscription the link would go on waiting on.
 func (b *streamBuffer) add(c store.Change) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.fail(v, debug.Stack())
+		}
+	}()
+	b.append(c)
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (b *streamBuffer) append(c store.Change) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	dropped := b.drop != nil
 	switch {
 	case b.drop != nil:
@@ -216,10 +248,19 @@ func (b *streamBuffer) add(c store.Change) {
 		b.data = nil
 		go b.abort(b.drop) // not under the store's lock, which add runs under
 	}
+}
+
+// fail drops the link after add panicked.
+func (b *streamBuffer) fail(v any, stack []byte) {
+	b.mu.Lock()
+	first := b.drop == nil
+	if first {
+		b.drop, b.data = errStreamPanic, nil
+	}
 	b.mu.Unlock()
-	select {
-	case b.wake <- struct{}{}:
-	default:
+	if first {
+		b.panicked(v, stack)
+		go b.abort(errStreamPanic)
 	}
 }
 
@@ -288,6 +329,8 @@ func (c *client) serveReplica() {
 			// sets its deadline before it looks for a drop, so this one
 			// holds.
 			c.conn.SetDeadline(time.Now())
+		}, panicked: func(v any, stack []byte) {
+			s.logPanic("netmode: panic feeding a replica's stream; dropping the link", v, stack, "id", c.id)
 		}}
 	}
 	buf, cancel, err := c.syncReplica(newBuffer, l)
@@ -413,7 +456,21 @@ func (c *client) fullSync(buf *streamBuffer, l *replicaLink) (cancel func(), err
 	members := g.members
 	p.mu.Unlock()
 	g.live.Store(int32(len(members)))
+	finished := false
+	defer func() {
+		// The snapshot's writing panicked (it encodes every value): the
+		// replicas that joined this sync must not wait for it forever.
+		// The panic goes on to this client's recover.
+		if !finished {
+			for _, m := range members {
+				m.err = cmp.Or(m.err, errFullSyncAborted)
+				g.leave(m)
+			}
+			close(g.done)
+		}
+	}()
 	err = g.write(s, cfg, members)
+	finished = true
 	for _, m := range members {
 		if m.err == nil {
 			m.err = err
@@ -425,6 +482,10 @@ func (c *client) fullSync(buf *streamBuffer, l *replicaLink) (cancel func(), err
 	close(g.done)
 	return func() { g.leave(m) }, m.err
 }
+
+// errFullSyncAborted ends the replicas that shared a full sync whose
+// writer panicked.
+var errFullSyncAborted = errors.New("netmode: the full sync this replica shared was aborted")
 
 // write takes the snapshot and writes it to the members.
 func (g *fullSync) write(s *Server, cfg *Config, members []*syncMember) error {
@@ -497,6 +558,13 @@ func (f *fanout) writeTo(m *syncMember, b []byte) error {
 // then closes gone.
 func (c *client) readAcks(l *replicaLink, gone chan<- struct{}) {
 	defer close(gone)
+	defer func() {
+		// The replica's input reaches the parser here, off the client's
+		// goroutine: a panic ends the link, as its read failing would.
+		if v := recover(); v != nil {
+			c.s.logPanic("netmode: panic reading a replica's acknowledgements; dropping the link", v, debug.Stack(), "id", c.id)
+		}
+	}()
 	for {
 		c.conn.SetReadDeadline(time.Now().Add(c.s.cfg.Load().ReplTimeout))
 		args, err := c.rd.Next(true)
@@ -522,12 +590,13 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	if s.replica.Load() != nil {
 		return command.ErrorReply("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")
 	}
-	n, err := strconv.ParseInt(string(args[1]), 10, 64)
-	if err != nil {
+	// Redis's integers: "+1" and "01" are not numbers of replicas.
+	n, ok := redisnum.ParseInt(args[1])
+	if !ok {
 		return command.ErrorReply("ERR value is not an integer or out of range")
 	}
-	ms, err := strconv.ParseInt(string(args[2]), 10, 64)
-	if err != nil {
+	ms, ok := redisnum.ParseInt(args[2])
+	if !ok {
 		return command.ErrorReply("ERR timeout is not an integer or out of range")
 	}
 	if ms < 0 {
@@ -545,7 +614,9 @@ func waitCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	}
 	var timeout <-chan time.Time
 	if ms > 0 {
-		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		// A Duration holds about 292 years: past that, ms*1e6 would wrap,
+		// to a negative or short timeout, where Redis waits forever.
+		t := time.NewTimer(time.Duration(min(ms, int64(1<<63-1)/int64(time.Millisecond))) * time.Millisecond)
 		defer t.Stop()
 		timeout = t.C
 	}
@@ -584,8 +655,17 @@ func (c *client) watchGone() (gone <-chan struct{}, stop func()) {
 	if c.s.isStopping() || c.isKilled() {
 		c.conn.SetReadDeadline(time.Now())
 	}
+	var caught *goPanic
 	go func() {
 		defer close(done)
+		defer func() {
+			// The client's input reaches its reader here: a panic ends
+			// the wait and is raised again on the client's goroutine.
+			if v := recover(); v != nil {
+				caught = &goPanic{value: v, stack: debug.Stack()}
+				close(ch)
+			}
+		}()
 		for {
 			err := c.rd.Fill()
 			switch {
@@ -601,6 +681,9 @@ func (c *client) watchGone() (gone <-chan struct{}, stop func()) {
 	return ch, func() {
 		c.conn.SetReadDeadline(time.Now())
 		<-done
+		if caught != nil {
+			panic(caught)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/redisnum"
 	"github.com/shinglekv/shingle/replication"
 )
 
@@ -46,6 +47,8 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 		AnnounceIP:    cfg.ReplicaAnnounceIP,
 		Timeout:       cfg.ReplTimeout,
 		Logger:        cfg.Logger,
+		// Logged by the replica already; shingle_panics counts them.
+		OnPanic: func(*replication.PanicError) { s.stats.Panics.Add(1) },
 	}
 	switch {
 	case cfg.ReplTransport == replication.QUIC:
@@ -127,10 +130,13 @@ func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		s.cfg.Load().Logger.Info("netmode: promoted to primary (REPLICAOF NO ONE)")
 		return command.OK
 	}
-	port, err := strconv.Atoi(string(args[2]))
-	if err != nil || port <= 0 || port > 65535 {
+	// Redis's integers ("+1" and "01" are not ports), but not port 0,
+	// which Redis accepts and then fails to connect to for good.
+	port64, ok := redisnum.ParseInt(args[2])
+	if !ok || port64 <= 0 || port64 > 65535 {
 		return command.ErrorReply("ERR Invalid master port")
 	}
+	port := int(port64)
 	host := string(args[1])
 	if rs := s.replica.Load(); rs != nil && rs.host == host && rs.port == port {
 		return command.Status("OK Already connected to specified master")

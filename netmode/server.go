@@ -55,11 +55,16 @@ type Server struct {
 	clients   map[uint64]*client
 	closed    bool
 	stopping  atomic.Bool // Shutdown or Close began: clients finish and leave; written under mu
-	nclients  atomic.Int64
-	nextID    atomic.Uint64
-	conns     sync.WaitGroup // client goroutines
-	loops     sync.WaitGroup // accept loops and background tasks
-	done      chan struct{}
+	// nclients counts the connections accepted and not yet closed, TLS
+	// ones whose handshake is in progress included (maxclients and
+	// connected_clients, as Redis counts them); tlsPending those
+	// handshakes (tls_pending_handshakes).
+	nclients   atomic.Int64
+	tlsPending atomic.Int64
+	nextID     atomic.Uint64
+	conns      sync.WaitGroup // client goroutines
+	loops      sync.WaitGroup // accept loops and background tasks
+	done       chan struct{}
 	// closing is cancelled by Close: it ends TLS handshakes in progress,
 	// which belong to no client yet.
 	closing     context.Context
@@ -106,6 +111,7 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	}
 	s.users = users
 	s.cfg.Store(cfg)
+	s.warnOpenDefault(cfg)
 	if cfg.usesTLS() {
 		sum := tlsFilesSum(cfg.TLS)
 		t, err := tlsconn.NewServerTLS(cfg.TLS)
@@ -376,15 +382,19 @@ func (s *Server) accept(l *listener) error {
 		}
 		delay = 0
 		s.stats.ConnectionsReceived.Add(1)
+		l.accepted.Add(1)
+		if !s.admit(conn) {
+			continue
+		}
 		s.mu.Lock()
 		if s.closed || s.stopping.Load() {
 			s.mu.Unlock()
+			s.nclients.Add(-1)
 			conn.Close()
 			return ErrServerClosed
 		}
 		s.conns.Add(1)
 		s.mu.Unlock()
-		l.accepted.Add(1)
 		l.current.Add(1)
 		go func() {
 			defer l.current.Add(-1)

@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,6 +24,11 @@ type Stats struct {
 	NetInputBytes       atomic.Int64 // total_net_input_bytes
 	NetOutputBytes      atomic.Int64 // total_net_output_bytes
 	ErrorReplies        atomic.Int64 // total_error_replies
+	// Panics counts the panics recovered while serving a client, and while
+	// applying a primary's stream as its replica (shingle_panics, Shingle's
+	// own): each closed only the connection or the replication link it
+	// happened on, and was logged at Error with its stack.
+	Panics atomic.Int64 // shingle_panics
 
 	// Shingle's counters of bad input and unhealthy clients, each a reason
 	// a connection was closed.
@@ -60,6 +66,61 @@ type Stats struct {
 	ReplicaOverflows    atomic.Int64 // client_output_buffer_limit_disconnections: replicas dropped for the replica limit
 
 	sessions sessionCounts
+	errs     errorCounts
+}
+
+// errorCounts counts error replies by prefix (INFO errorstats).
+type errorCounts struct {
+	mu       sync.Mutex
+	byPrefix map[string]int64
+}
+
+// Error prefixes beyond maxErrorPrefixes distinct ones are counted under
+// errorStatsOverflow, as Redis 7.2 counts Lua's and modules' own errors
+// past its ERRORSTATS_LIMIT. Redis 7.0 keeps every prefix; Shingle's own
+// errors have far fewer than 128 prefixes, so the bound only ever applies
+// to commands an embedder adds to the table, Shingle's counterpart of those
+// custom errors, and keeps them from growing the map without limit.
+const (
+	maxErrorPrefixes   = 128
+	errorStatsOverflow = "ERRORSTATS_OVERFLOW"
+)
+
+// errorPrefix is the prefix Redis files an error reply under
+// (afterErrorReply): its first word, when a space ends it within the first
+// 32 bytes of the reply counting its "-"; "ERR" otherwise. msg is the reply
+// without its "-".
+func errorPrefix(msg []byte) string {
+	if i := bytes.IndexByte(msg[:min(len(msg), 31)], ' '); i >= 0 {
+		return string(msg[:i])
+	}
+	return "ERR"
+}
+
+// countError counts an error reply sent to a client, msg being the reply
+// without its "-": in total_error_replies and in errorstats.
+func (st *Stats) countError(msg []byte) {
+	st.ErrorReplies.Add(1)
+	prefix := errorPrefix(msg)
+	ec := &st.errs
+	ec.mu.Lock()
+	if ec.byPrefix == nil {
+		ec.byPrefix = map[string]int64{}
+	}
+	if _, ok := ec.byPrefix[prefix]; !ok && len(ec.byPrefix) >= maxErrorPrefixes {
+		prefix = errorStatsOverflow
+	}
+	ec.byPrefix[prefix]++
+	ec.mu.Unlock()
+}
+
+// ErrorCounts returns the error replies sent to clients by prefix
+// ("ERR", "WRONGTYPE", "NOPERM" ...), as INFO errorstats lists them.
+func (st *Stats) ErrorCounts() map[string]int64 {
+	ec := &st.errs
+	ec.mu.Lock()
+	defer ec.mu.Unlock()
+	return maps.Clone(ec.byPrefix)
 }
 
 // sessionCounts counts completed TLS handshakes by protocol version and
@@ -103,13 +164,16 @@ func (st *Stats) reset() {
 		&st.TLSHandshakeTimeouts, &st.PlainTextOnTLSPort, &st.TLSOnPlainPort,
 		&st.TLSHandshakes, &st.TLSResumed, &st.TLSNoClientCert, &st.TLSUnknownCA,
 		&st.TLSExpiredCert, &st.TLSProtocolVersion, &st.TLSOtherFailures,
-		&st.ACLDeniedAuth, &st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedCert,
+		&st.ACLDeniedAuth, &st.ACLDeniedCmd, &st.ACLDeniedKey, &st.ACLDeniedCert, &st.Panics,
 	} {
 		c.Store(0)
 	}
 	st.sessions.mu.Lock()
 	st.sessions.byVersion, st.sessions.byCipher = nil, nil
 	st.sessions.mu.Unlock()
+	st.errs.mu.Lock()
+	st.errs.byPrefix = nil
+	st.errs.mu.Unlock()
 }
 
 // countHandshakeFailure classifies a failed TLS handshake.

@@ -48,7 +48,13 @@ func (b *Backlog) Append(c store.Change) {
 		return // the same bytes go on
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	whole := false
+	defer func() {
+		if !whole { // a panic half way: hold nothing rather than a torn change
+			b.held = 0
+		}
+		b.mu.Unlock()
+	}()
 	b.buf = AppendChange(b.buf[:0], c)
 	if c.Reset || c.Offset != b.end+uint64(len(b.buf)) {
 		b.held = 0
@@ -62,6 +68,7 @@ func (b *Backlog) Append(c store.Change) {
 	n := copy(b.ring[at:], data)
 	copy(b.ring, data[n:])
 	b.held = min(b.held+len(b.buf), len(b.ring))
+	whole = true
 }
 
 // Since returns a copy of the bytes from offset from to offset to, and

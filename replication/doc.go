@@ -71,5 +71,8 @@
 // subscription at the same offset. Apply a command a replica cannot
 // represent silently: a type Shingle does not store stops the sync with an
 // error in the log and in INFO. Implement a data command: the command table
-// is the only place commands mean anything.
+// is the only place commands mean anything. Take the process down: a panic
+// handling the primary's data (a bug) ends the link with a PanicError,
+// logged with its stack and shown in INFO, and the replica's server goes on
+// serving its clients.
 package replication

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,6 +67,33 @@ type Config struct {
 	Table *command.Table
 	// Logger receives the link's events. Default: none.
 	Logger *slog.Logger
+	// OnPanic, if set, is told of every panic recovered on the link (see
+	// PanicError), after it was logged; netmode counts them in INFO's
+	// shingle_panics. It runs on the link's goroutine.
+	OnPanic func(*PanicError)
+}
+
+// PanicError is why a link ended when handling the primary's data
+// panicked: applying its stream through the command table, loading its
+// snapshot, or reading either. That is a bug (in Shingle, or in a command
+// added to the table), not the primary's fault, and it stays on the link:
+// the replica logs it at Error with Stack, shows it as Status.LastError
+// (INFO's master_link_last_error), tells Config.OnPanic, and connects
+// again after retryInterval as after any other failure of the link, while
+// its server goes on serving clients. The store rolls back the write the
+// panic interrupted, so the replica continues from the last run it
+// applied.
+type PanicError struct {
+	Value any    // what was passed to panic
+	Stack []byte // where it was raised
+}
+
+func (e *PanicError) Error() string {
+	v := e.Value
+	if sp, ok := v.(*store.SubscriberPanic); ok {
+		v = sp.Value // its Error text carries a stack: not for INFO
+	}
+	return fmt.Sprintf("replication: panic handling the primary's data: %v", v)
 }
 
 // Status is a replica's link, as INFO replication reports it.
@@ -185,7 +213,7 @@ func (r *Replica) run(ctx context.Context) {
 		defer r.quic.Close()
 	}
 	for {
-		err := r.session(ctx)
+		err := r.recoveredSession(ctx)
 		if ctx.Err() != nil {
 			return
 		}
@@ -204,6 +232,29 @@ func (r *Replica) run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// recoveredSession is session, a panic in it ending the link with a
+// PanicError rather than the process.
+func (r *Replica) recoveredSession(ctx context.Context) (err error) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		pe := &PanicError{Value: v, Stack: debug.Stack()}
+		attrs := []any{"primary", r.cfg.Addr, "panic", fmt.Sprint(v)}
+		if sp, ok := v.(*store.SubscriberPanic); ok { // its callback's stack is where the bug is
+			attrs = []any{"primary", r.cfg.Addr, "panic", fmt.Sprint(sp.Value), "subscriber_stack", string(sp.Stack)}
+		}
+		r.cfg.Logger.Error("replication: panic on the link to the primary; dropping the link",
+			append(attrs, "stack", string(pe.Stack))...)
+		if r.cfg.OnPanic != nil {
+			r.cfg.OnPanic(pe)
+		}
+		err = pe
+	}()
+	return r.session(ctx)
 }
 
 func (r *Replica) update(f func(*Status)) {
@@ -396,8 +447,8 @@ func (r *Replica) sync(l *link) error {
 		// A load that fails leaves the data set partial: the store says so
 		// (Incomplete) until a full sync completes.
 		r.loading.Store(true)
+		defer r.loading.Store(false) // a panic too
 		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
-		r.loading.Store(false)
 		if err != nil {
 			return fmt.Errorf("full sync: %w", err)
 		}

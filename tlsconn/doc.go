@@ -46,8 +46,8 @@
 //     1.3 suites: Go cannot turn any of them off, so a shorter list would
 //     silently mean all three.
 //   - tls-prefer-server-ciphers is accepted and has no effect: Go chooses.
-//   - tls-dh-params-file is accepted and not read: Go does no finite-field
-//     Diffie-Hellman.
+//   - tls-dh-params-file has no Settings field: Go does no finite-field
+//     Diffie-Hellman, so netmode accepts only its empty default.
 //   - tls-key-file-pass and tls-client-key-file-pass decrypt OpenSSL's
 //     traditional encrypted PEM keys. PKCS#8 "ENCRYPTED PRIVATE KEY" files
 //     (OpenSSL 3's default) are refused with the openssl command that

@@ -122,12 +122,6 @@ type Settings struct {
 	// ClientKeyFile. Default "".
 	ClientKeyFilePass string
 
-	// DHParamsFile is tls-dh-params-file. It is accepted and ignored, file
-	// included: Go's crypto/tls implements no finite-field Diffie-Hellman
-	// (DHE) suites at all, only ECDHE, for which there are no parameters to
-	// load. Default "".
-	DHParamsFile string
-
 	// CACertFile is tls-ca-cert-file: PEM certificates of the CAs that
 	// client certificates (server side) and server certificates (outgoing
 	// links) must chain to. Default "".

@@ -244,7 +244,6 @@ func TestSettingsErrors(t *testing.T) {
 	}
 
 	// Accepted without effect.
-	s.DHParamsFile = missing
 	s.PreferServerCiphers = true
 	s.SessionCacheSize = 0
 	cfg, err := s.ServerConfig()

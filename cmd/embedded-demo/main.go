@@ -24,7 +24,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -42,7 +41,7 @@ func main() {
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, stop); err != nil {
-		fmt.Fprintln(os.Stderr, "embedded-demo:", err)
+		printError(os.Stderr, err)
 		os.Exit(1)
 	}
 }
@@ -58,8 +57,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		return err
 	}
 	cfg := demoConfig(ds)
-	cfg.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if err := cfg.Apply(ds); err != nil {
+	if err := configure(cfg, ds, out); err != nil {
 		return err
 	}
 	if !listensSomewhere(cfg) {
@@ -91,7 +89,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(cfg.Dir, &store.Options{AppendFsync: policy, ProtoMaxBulkLen: cfg.ProtoMaxBulkLen, Logger: cfg.Logger})
+	db, err := store.Open(cfg.Dir, storeOptions(cfg, policy))
 	if err != nil {
 		return err
 	}
@@ -104,6 +102,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		srv.Close()
 		return err
 	}
+	defer writePidFile(cfg)()
 	greet(out, srv, cfg, dev)
 
 	// SIGHUP reloads the TLS files; any other signal stops.
