@@ -130,7 +130,9 @@ func hscan(c *Ctx, args [][]byte) Reply {
 
 // hrandfield follows Redis's hrandfieldCommand: no count gives one field or
 // nil; a count gives an array, of [field, value] pairs under RESP3 with
-// WITHVALUES and flat under RESP2.
+// WITHVALUES and flat under RESP2. One difference: a negative count past
+// store.MaxRandomRepeats is "ERR value is out of range" when the hash exists,
+// where Redis would build a reply of any size.
 func hrandfield(c *Ctx, args [][]byte) Reply {
 	if len(args) == 2 {
 		fvs, err := c.Ops.HRandField(args[1], 1)
@@ -155,7 +157,7 @@ func hrandfield(c *Ctx, args [][]byte) Reply {
 	} else if len(args) == 4 {
 		withValues = true
 		if n < -math.MaxInt64/2 || n > math.MaxInt64/2 {
-			return ErrorReply("ERR value is out of range")
+			return ErrReply(store.ErrRandomCountRange)
 		}
 	}
 	fvs, err := c.Ops.HRandField(args[1], n)

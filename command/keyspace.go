@@ -50,9 +50,14 @@ func copyCmd(c *Ctx, args [][]byte) Reply {
 		case is(args[i], "replace"):
 			replace = true
 		case is(args[i], "db") && i+1 < len(args):
+			// Redis's getIntFromObjectOrReply: two texts, one for
+			// what is no integer, one for what does not fit an int.
 			db, ok := parseInt(args[i+1])
-			if !ok || db != int64(int32(db)) {
+			if !ok {
 				return errNotInt
+			}
+			if db != int64(int32(db)) {
+				return ErrorReply("ERR value is out of range, value must between -2147483648 and 2147483647")
 			}
 			if db != 0 {
 				return ErrorReply("ERR DB index is out of range")

@@ -312,3 +312,19 @@ func TestConfigSetLogLevel(t *testing.T) {
 	failHandshake()
 	eventually(t, "the debug message", func() bool { return strings.Contains(log.String(), "TLS handshake failed") })
 }
+
+// TestOutputLimitSecondsAtTheEdge sets client-output-buffer-limit's soft
+// seconds to the largest integer: a Duration of that many seconds would
+// wrap negative (a limit that trips at once); it means forever instead.
+func TestOutputLimitSecondsAtTheEdge(t *testing.T) {
+	c := DefaultConfig()
+	if err := c.Set("client-output-buffer-limit", "replica", "1mb", "1mb", "9223372036854775807"); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.OutputLimits[1].SoftTime; got < 100*365*24*time.Hour {
+		t.Fatalf("soft time %v, want effectively forever", got)
+	}
+	if err := c.Set("client-output-buffer-limit", "replica", "1mb", "1mb", "-1"); err == nil {
+		t.Fatal("negative soft seconds were accepted")
+	}
+}

@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -275,7 +276,9 @@ var outputLimitDirective = directive{name: "client-output-buffer-limit", multiAr
 			if err1 != nil || err2 != nil || err3 != nil || secs < 0 {
 				return fmt.Errorf("Error in hard, soft or soft_seconds setting in buffer limit configuration.")
 			}
-			limits[class] = OutputLimit{Hard: hard, Soft: soft, SoftTime: time.Duration(secs) * time.Second}
+			// Past about 292 years a Duration overflows: that is forever.
+			softTime := time.Duration(min(secs, math.MaxInt64/int64(time.Second))) * time.Second
+			limits[class] = OutputLimit{Hard: hard, Soft: soft, SoftTime: softTime}
 		}
 		if limits[0] != (OutputLimit{}) {
 			return fmt.Errorf("Shingle does not limit a normal client's output buffer: it stops reading from a client that leaves its replies unread, and closes it after timeout; the normal class must be 0 0 0")
