@@ -81,9 +81,13 @@
 // clients meanwhile (connected_clients counts them, as Redis counts a
 // client from its accept; CLIENT LIST shows a client once its handshake is
 // done) and INFO clients shows them as tls_pending_handshakes. A QUIC
-// connection's handshake runs inside the QUIC library, which bounds it in
-// time (10 seconds) but not in number; its streams, the client sessions,
-// count against maxclients as they are accepted.
+// connection's handshake runs inside the QUIC library, bounded by
+// tls-handshake-timeout too; its streams, the client sessions, count
+// against maxclients as they are accepted, and the QUIC connections
+// themselves, handshakes in progress included, are capped at maxclients
+// (one beyond is refused before its handshake and counted in
+// rejected_connections), so that connections opening no stream cannot
+// hold state past the limit either.
 //
 // # Panics
 //

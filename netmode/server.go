@@ -307,6 +307,12 @@ func (s *Server) listenOn(transport, addr string, tlsConfig *tls.Config) (tlscon
 		return tlsconn.ListenQUIC(addr, tlsConfig, tlsconn.QUICHooks{
 			OnHandshake:        s.stats.countHandshake,
 			OnHandshakeFailure: func(err error) { s.stats.countHandshakeFailure(err, false) },
+			// A QUIC connection is no client until it opens a stream:
+			// without this cap, connections that open none would hold
+			// state past maxclients.
+			MaxConns:         func() int { return s.cfg.Load().MaxClients },
+			OnRefused:        func() { s.stats.RejectedConnections.Add(1) },
+			HandshakeTimeout: func() time.Duration { return s.cfg.Load().TLSHandshakeTimeout },
 		})
 	}
 	return tlsconn.Listen(transport, addr, tlsConfig)

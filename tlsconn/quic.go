@@ -45,11 +45,21 @@ func quicConfig() *quic.Config {
 // QUIC library, out of the server's sight: OnHandshake after each one
 // completes, OnHandshakeFailure when a client certificate is refused (the
 // error is Go's own for that case: x509.UnknownAuthorityError,
-// x509.CertificateInvalidError, or ErrNoClientCertificate). Either may be
-// nil; both must be safe for concurrent use.
+// x509.CertificateInvalidError, or ErrNoClientCertificate). They also
+// bound the connections: MaxConns, when set, caps the QUIC connections
+// open at once, handshakes in progress included, so that a client cannot
+// hold more state with connections that open no stream (and so count as
+// no client) than with streams; a connection beyond it is refused before
+// its handshake (CONNECTION_REFUSED) and OnRefused called. It is asked
+// for every new connection, so a changed limit applies at once, as does
+// HandshakeTimeout (default 10 s), the time a handshake may take. Any may
+// be nil; all must be safe for concurrent use.
 type QUICHooks struct {
 	OnHandshake        func(*Security)
 	OnHandshakeFailure func(error)
+	MaxConns           func() int
+	OnRefused          func()
+	HandshakeTimeout   func() time.Duration
 }
 
 // ErrNoClientCertificate is the handshake failure of a client that sent no
@@ -155,6 +165,7 @@ type quicListener struct {
 	mu    sync.Mutex
 	conns map[*quicConn]bool
 	wg    sync.WaitGroup // accept loops and open connections
+	open  atomic.Int64   // connections admitted and not yet closed (with MaxConns)
 }
 
 // quicConn counts the streams of one QUIC connection handed out and not
@@ -196,8 +207,16 @@ func listenQUIC(addr string, config *tls.Config, hooks QUICHooks) (*quicListener
 		return nil, err
 	}
 	l := &quicListener{streams: make(chan Conn), conns: map[*quicConn]bool{}, hooks: hooks}
-	tr := &quic.Transport{Conn: udp, Tracer: &l.drops}
-	ln, err := tr.Listen(quicTLS(config, hooks), quicConfig())
+	tr := &quic.Transport{Conn: udp, Tracer: &l.drops, ConnContext: l.admit}
+	qc := quicConfig()
+	if hooks.HandshakeTimeout != nil {
+		qc.GetConfigForClient = func(*quic.ClientInfo) (*quic.Config, error) {
+			c := quicConfig()
+			c.HandshakeIdleTimeout = hooks.HandshakeTimeout()
+			return c, nil
+		}
+	}
+	ln, err := tr.Listen(quicTLS(config, hooks), qc)
 	if err != nil {
 		udp.Close()
 		return nil, err
@@ -213,6 +232,26 @@ func listenQUIC(addr string, config *tls.Config, hooks QUICHooks) (*quicListener
 		udp.Close()
 	}()
 	return l, nil
+}
+
+// errTooManyConns refuses a QUIC connection over QUICHooks.MaxConns.
+var errTooManyConns = errors.New("tlsconn: too many QUIC connections")
+
+// admit counts a new connection against MaxConns, from its first packet to
+// its end (quic-go cancels ctx then, also when the handshake fails).
+func (l *quicListener) admit(ctx context.Context, _ *quic.ClientInfo) (context.Context, error) {
+	if l.hooks.MaxConns == nil {
+		return ctx, nil
+	}
+	if l.open.Add(1) > int64(l.hooks.MaxConns()) {
+		l.open.Add(-1)
+		if l.hooks.OnRefused != nil {
+			l.hooks.OnRefused()
+		}
+		return nil, errTooManyConns
+	}
+	context.AfterFunc(ctx, func() { l.open.Add(-1) })
+	return ctx, nil
 }
 
 // acceptConns accepts connections (their handshakes complete) until Close.

@@ -6,8 +6,11 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/quic-go/quic-go"
 )
 
 // startQUICEcho serves a QUIC echo listener for s (each stream echoes one
@@ -183,4 +186,66 @@ func TestSessionCacheForgetsExpired(t *testing.T) {
 	if n := c.lru.Len(); n != 1 {
 		t.Fatalf("%d sessions cached, want only the fresh one", n)
 	}
+}
+
+// TestQUICMaxConns opens QUIC connections that open no stream (so count
+// as no client) up to MaxConns: the next is refused before its handshake
+// and counted, and one closing makes room again.
+func TestQUICMaxConns(t *testing.T) {
+	p := newPKI(t, t.TempDir(), "ca")
+	s, _ := p.serverSettings()
+	s.AuthClients = AuthClientsNo
+	st, err := NewServerTLS(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refused atomic.Int64
+	ln, err := ListenQUIC("127.0.0.1:0", st.Config(), QUICHooks{
+		MaxConns:         func() int { return 2 },
+		OnRefused:        func() { refused.Add(1) },
+		HandshakeTimeout: func() time.Duration { return 5 * time.Second },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	tc := &tls.Config{RootCAs: p.pool(), ServerName: "localhost", NextProtos: []string{ALPN}}
+	dial := func() (*quic.Conn, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return quic.DialAddr(ctx, ln.Addr().String(), tc, &quic.Config{HandshakeIdleTimeout: 5 * time.Second})
+	}
+	var held []*quic.Conn
+	for range 2 {
+		c, err := dial()
+		if err != nil {
+			t.Fatalf("connection %d: %v", len(held)+1, err)
+		}
+		held = append(held, c)
+	}
+	if c, err := dial(); err == nil {
+		c.CloseWithError(0, "")
+		t.Fatal("a third connection was accepted with MaxConns 2")
+	}
+	// The client may send its first packet more than once: each is
+	// refused.
+	if got := refused.Load(); got < 1 {
+		t.Fatalf("OnRefused called %d times, want at least 1", got)
+	}
+	held[0].CloseWithError(0, "done")
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		c, err := dial()
+		if err == nil {
+			c.CloseWithError(0, "")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no room after a connection closed: %v", err)
+		}
+		<-tick.C
+	}
+	held[1].CloseWithError(0, "")
 }
