@@ -179,15 +179,7 @@ func eventually(t testing.TB, what string, cond func() bool) {
 // eventuallyWithin is eventually with a deadline of d.
 func eventuallyWithin(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
+	testutil.Eventually(t, d, what, cond)
 }
 
 // quietLogger keeps go-redis from logging the dial failures that tests

@@ -57,12 +57,13 @@ func filterLogger(l *slog.Logger, min slog.Level) *slog.Logger {
 	return slog.New(&levelFilter{h, min})
 }
 
-// SlogLevel returns the slog level LogLevel lets through (slog's Info for
-// notice, the default), for a program that filters its own loggers as the
-// server filters Logger.
-func (c *Config) SlogLevel() slog.Level {
-	if l, ok := slogLevel(c.LogLevel); ok {
-		return l
+// LevelLogger returns Logger filtered at LogLevel (notice, slog's Info,
+// by default), as the server filters its own log: for a program that gives
+// the same log to the store.
+func (c *Config) LevelLogger() *slog.Logger {
+	l, ok := slogLevel(c.LogLevel)
+	if !ok {
+		l = slog.LevelInfo
 	}
-	return slog.LevelInfo
+	return filterLogger(c.Logger, l)
 }

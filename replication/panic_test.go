@@ -11,22 +11,9 @@ import (
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
 )
-
-// eventually polls cond until it holds, failing the test after 10 seconds.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
-	defer tick.Stop()
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		<-tick.C
-	}
-}
 
 // fakePrimary serves one replica link on 127.0.0.1:0: the handshake, a
 // full sync of snap, then whatever is sent on stream. Later connections
@@ -123,16 +110,16 @@ func TestReplicaSurvivesPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(r.Stop)
-	eventually(t, "the link to come up", func() bool { return r.Status().LinkUp })
+	testutil.Eventually(t, 10*time.Second, "the link to come up", func() bool { return r.Status().LinkUp })
 
 	stream <- resp.AppendCommand(nil, []byte("SET"), []byte("a"), []byte("1"))
-	eventually(t, "SET a to be applied", func() bool { v, err := db.Get([]byte("a")); return err == nil && string(v) == "1" })
+	testutil.Eventually(t, 10*time.Second, "SET a to be applied", func() bool { v, err := db.Get([]byte("a")); return err == nil && string(v) == "1" })
 	// One write, one run of the stream: the SET before the panic in it is
 	// rolled back with it.
 	run2 := resp.AppendCommand(nil, []byte("SET"), []byte("b"), []byte("2"))
 	run2 = resp.AppendCommand(run2, []byte("SET"), []byte("boom"), []byte("x"))
 	stream <- run2
-	eventually(t, "the panic to end the link", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the panic to end the link", func() bool {
 		st := r.Status()
 		return panics.Load() == 1 && !st.LinkUp && strings.Contains(st.LastError, "panic handling the primary's data: boom applying SET")
 	})

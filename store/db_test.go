@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
@@ -138,21 +137,6 @@ func TestInMemoryWritesNothing(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Fatalf("in-memory store wrote %d entries to %s", len(entries), dir)
-	}
-}
-
-func TestFormatVersionChecked(t *testing.T) {
-	dir := t.TempDir()
-	pdb, err := pebble.Open(dir, &pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pdb.Set(sysFormat, []byte("99"), pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
-	pdb.Close()
-	if _, err := Open(dir, nil); !errors.Is(err, ErrFormat) {
-		t.Fatalf("Open of an unknown on-disk format = %v, want ErrFormat", err)
 	}
 }
 

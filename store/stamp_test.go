@@ -187,26 +187,32 @@ func TestStampPreviousRelease(t *testing.T) {
 	db.Close()
 }
 
-// TestStampDisagreesWithFormatKey has a stamp saying this format over a
-// database whose format key says another: Open refuses it.
-func TestStampDisagreesWithFormatKey(t *testing.T) {
-	dir := t.TempDir()
-	pdb, err := pebble.Open(dir, &pebble.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pdb.Set(sysFormat, []byte("99"), pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
-	pdb.Close()
-	writeStampFile(t, dir, thisStamp)
-	db, err := Open(dir, nil)
-	if err == nil {
-		db.Close()
-		t.Fatal("Open accepted a format key that disagrees with the stamp")
-	}
-	if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `format "99"`) {
-		t.Fatalf("Open = %v, want ErrFormat naming format 99", err)
+// TestFormatKeyChecked opens a database whose format key says another
+// format than this build's, with no stamp (as a release before stamps
+// would have left it) and under a stamp saying this format: Open refuses
+// both with ErrFormat.
+func TestFormatKeyChecked(t *testing.T) {
+	for _, stamped := range []bool{false, true} {
+		dir := t.TempDir()
+		pdb, err := pebble.Open(dir, &pebble.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pdb.Set(sysFormat, []byte("99"), pebble.Sync); err != nil {
+			t.Fatal(err)
+		}
+		pdb.Close()
+		if stamped {
+			writeStampFile(t, dir, thisStamp)
+		}
+		db, err := Open(dir, nil)
+		if err == nil {
+			db.Close()
+			t.Fatalf("stamped %v: Open accepted format key 99", stamped)
+		}
+		if !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `format "99"`) {
+			t.Fatalf("stamped %v: Open = %v, want ErrFormat naming format 99", stamped, err)
+		}
 	}
 }
 

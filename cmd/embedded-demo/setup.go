@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -108,22 +107,9 @@ func storeOptions(cfg *netmode.Config, policy store.FsyncPolicy) *store.Options 
 		AppendFsync:          policy,
 		ProtoMaxBulkLen:      cfg.ProtoMaxBulkLen,
 		ActiveExpireInterval: cfg.ActiveExpireInterval(),
-		Logger:               slog.New(&minLevel{cfg.Logger.Handler(), cfg.SlogLevel()}),
+		Logger:               cfg.LevelLogger(),
 	}
 }
-
-// minLevel passes records at min and above to h.
-type minLevel struct {
-	h   slog.Handler
-	min slog.Level
-}
-
-func (m *minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= m.min && m.h.Enabled(ctx, l)
-}
-func (m *minLevel) Handle(ctx context.Context, r slog.Record) error { return m.h.Handle(ctx, r) }
-func (m *minLevel) WithAttrs(as []slog.Attr) slog.Handler           { return &minLevel{m.h.WithAttrs(as), m.min} }
-func (m *minLevel) WithGroup(name string) slog.Handler              { return &minLevel{m.h.WithGroup(name), m.min} }
 
 // writePidFile writes the process id to pidfile, as Redis does once it
 // serves (a failure is logged, and the server goes on, as in Redis), and
