@@ -1,10 +1,8 @@
 package command_test
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/command"
-	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/netmode"
 	"github.com/shinglekv/shingle/store"
@@ -62,7 +59,7 @@ func TestBoundaryDifferential(t *testing.T) {
 		for _, i := range idx {
 			reqs = append(reqs, cases[i].script(true)...)
 		}
-		replies, err := redis.do(reqs, 30*time.Second)
+		replies, err := redis.Pipeline(30*time.Second, reqs...)
 		if err != nil {
 			t.Fatalf("redis-server, cases from %s: %v", cases[idx[0]].name(), err)
 		}
@@ -89,7 +86,7 @@ func TestBoundaryDifferential(t *testing.T) {
 		if d != nil && d.kind == kindSkip {
 			continue
 		}
-		got, err := sh.pipe.do(c.script(false), 10*time.Second)
+		got, err := sh.pipe.Pipeline(10*time.Second, c.script(false)...)
 		if p := sh.panics(); p != "" {
 			t.Errorf("%s: Shingle panicked:\n%s", c.name(), p)
 		}
@@ -125,9 +122,9 @@ func TestBoundaryDifferential(t *testing.T) {
 // requireRedis70 skips the test (fails it in CI) unless the server is
 // Redis 7.0: the reference is 7.0's replies and COMMAND DOCS, and other
 // versions word some errors differently.
-func requireRedis70(t *testing.T, redis *pipe) {
+func requireRedis70(t *testing.T, redis *testutil.Client) {
 	t.Helper()
-	reps, err := redis.do([][]string{{"INFO", "server"}}, 10*time.Second)
+	reps, err := redis.Pipeline(10*time.Second, []string{"INFO", "server"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,11 +249,11 @@ func ttlClass(r command.Reply) int64 { return min(r.Int, 0) } // -2, -1, or 0 fo
 
 // boundaryCases builds the cases from redis-server's COMMAND DOCS for every
 // command in Shingle's table.
-func boundaryCases(t *testing.T, redis *pipe, sh *shingle) []boundaryCase {
+func boundaryCases(t *testing.T, redis *testutil.Client, sh *shingle) []boundaryCase {
 	var cases []boundaryCase
 	covered := map[string]bool{}
 	for _, cmd := range sh.srv.Table().Commands() {
-		reps, err := redis.do([][]string{{"COMMAND", "DOCS", cmd.Name}}, 10*time.Second)
+		reps, err := redis.Pipeline(10*time.Second, []string{"COMMAND", "DOCS", cmd.Name})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -448,47 +445,15 @@ func baseline(a, target *argDoc, val string) string {
 	return "v"
 }
 
-// pipe is a RESP connection that sends requests in pipelines.
-type pipe struct {
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-func dialPipe(t *testing.T, network, addr string) *pipe {
+// dialPipe connects a client that sends requests in pipelines.
+func dialPipe(t *testing.T, network, addr string) *testutil.Client {
 	t.Helper()
-	conn, err := net.DialTimeout(network, addr, 10*time.Second)
+	c, err := testutil.Dial(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return &pipe{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
-}
-
-// do sends reqs in one write and reads their replies, all within timeout.
-func (p *pipe) do(reqs [][]string, timeout time.Duration) ([]command.Reply, error) {
-	if err := p.conn.SetDeadline(time.Now().Add(timeout)); err != nil {
-		return nil, err
-	}
-	var buf []byte
-	for _, r := range reqs {
-		b := make([][]byte, len(r))
-		for i, a := range r {
-			b[i] = []byte(a)
-		}
-		buf = resp.AppendCommand(buf, b...)
-	}
-	if _, err := p.conn.Write(buf); err != nil {
-		return nil, err
-	}
-	out := make([]command.Reply, 0, len(reqs))
-	for range reqs {
-		r, err := resp.ReadReply(p.r)
-		if err != nil {
-			return out, fmt.Errorf("reply %d of %d: %w", len(out)+1, len(reqs), err)
-		}
-		out = append(out, r)
-	}
-	return out, nil
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // shingle is a Shingle server on 127.0.0.1:0 over an in-memory store with
@@ -499,7 +464,7 @@ type shingle struct {
 	db   *store.DB
 	srv  *netmode.Server
 	addr string
-	pipe *pipe
+	pipe *testutil.Client
 
 	mu       sync.Mutex
 	panicked []string
@@ -547,13 +512,13 @@ func startShingle(t *testing.T) *shingle {
 }
 
 func (sh *shingle) close() {
-	sh.pipe.conn.Close()
+	sh.pipe.Close()
 	sh.srv.Close()
 	sh.db.Close()
 }
 
 func (sh *shingle) redial(t *testing.T) {
-	sh.pipe.conn.Close()
+	sh.pipe.Close()
 	sh.pipe = dialPipe(t, "tcp", sh.addr)
 }
 
@@ -569,7 +534,7 @@ func (sh *shingle) panics() string {
 // implements reports whether Shingle serves a subcommand: a container
 // (CLIENT, ACL ...) answers one it lacks with "unknown subcommand".
 func (sh *shingle) implements(t *testing.T, args []string) bool {
-	reps, err := sh.pipe.do([][]string{args}, 10*time.Second)
+	reps, err := sh.pipe.Pipeline(10*time.Second, args)
 	if err != nil {
 		t.Fatal(err)
 	}

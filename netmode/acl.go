@@ -1,7 +1,6 @@
 package netmode
 
 import (
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -58,23 +57,6 @@ func setRequirePass(r *acl.Registry, pass string) error {
 	return r.SetUser("default", "resetpass", ">"+pass)
 }
 
-// certUser returns the user name a verified client certificate names under
-// tls-auth-clients-user (its subject CN, or its first URI SAN), or "".
-func certUser(mode string, cert *x509.Certificate) string {
-	if cert == nil {
-		return ""
-	}
-	switch strings.ToLower(mode) {
-	case "cn":
-		return cert.Subject.CommonName
-	case "uri":
-		if len(cert.URIs) > 0 {
-			return cert.URIs[0].String()
-		}
-	}
-	return ""
-}
-
 // authenticateByCert logs the client in as the user its certificate
 // names, when tls-auth-clients-user asks for it, and binds the connection
 // to that user (see userSwitchRefused). A certificate naming no enabled
@@ -86,7 +68,8 @@ func (c *client) authenticateByCert(cfg *Config, sec *tlsconn.Security) bool {
 	if sec == nil || strings.EqualFold(cfg.TLSAuthClientsUser, "off") {
 		return true
 	}
-	name := certUser(cfg.TLSAuthClientsUser, sec.PeerCertificate)
+	// The subject CN, or the first URI SAN, of the verified certificate.
+	name := sec.Identity(cfg.TLSAuthClientsUser)
 	if name == "" {
 		return sec.PeerCertificate == nil // no certificate: as without the directive
 	}
@@ -210,7 +193,7 @@ func (s *Server) killUsers(self *client, names []string) {
 
 // aclCmd answers ACL SETUSER|DELUSER|GETUSER|LIST|USERS|WHOAMI|CAT.
 func aclCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	users := c.s.users
 	sub := strings.ToLower(string(args[1]))
 	n := len(args)

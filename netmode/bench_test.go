@@ -55,7 +55,7 @@ func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 		b.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	qd := &tlsconn.QUICDialer{TLSConfig: p.clientTLS(b, true)} // 50 streams of one connection
+	qd := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: p.clientTLS(b, true)} // 50 streams of one connection
 	defer qd.Close()
 	dial := func() (net.Conn, error) {
 		switch transport {

@@ -120,9 +120,8 @@ func (s *Server) handshake(conn tlsconn.Conn, cfg *Config) bool {
 	cancel()
 	s.tlsPending.Add(-1)
 	if err != nil {
-		notTLS := tlsconn.IsNotTLS(err)
-		s.stats.countHandshakeFailure(err, notTLS)
-		if notTLS {
+		s.stats.countHandshakeFailure(err)
+		if tlsconn.IsNotTLS(err) {
 			// The peer speaks RESP in plain text: tell it why in words
 			// it understands before hanging up.
 			raw := tlsconn.RawConn(conn)
@@ -223,6 +222,12 @@ func (s *Server) newClient(conn tlsconn.Conn, cfg *Config) *client {
 	c.lastActive.Store(c.created.UnixNano())
 	return c
 }
+
+// clientOf returns the connection a command came on. command.Ctx.Client is
+// an any because package command knows nothing of connections; the
+// commands netmode adds to its table only ever run with one of its own
+// clients there (newClient sets it), so the assertion cannot fail.
+func clientOf(ctx *command.Ctx) *client { return ctx.Client.(*client) }
 
 // run reads, executes and answers commands until the connection ends.
 // Replies to a pipeline are written together, once every command received

@@ -1,7 +1,6 @@
 package netmode
 
 import (
-	"crypto/tls"
 	"strconv"
 	"strings"
 
@@ -83,7 +82,7 @@ func (c *client) setAuthed(user string) {
 }
 
 func auth(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	var user, pass []byte
 	switch len(args) {
 	case 2:
@@ -109,7 +108,7 @@ func auth(ctx *command.Ctx, args [][]byte) command.Reply {
 // hello follows Redis 7's HELLO: switch protocol, optionally authenticate
 // and name the connection, and describe the server.
 func hello(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	proto := ctx.Proto
 	if len(args) >= 2 {
 		// Redis's integers: "+3" and "03" are not protocol versions.
@@ -205,7 +204,7 @@ func selectCmd(_ *command.Ctx, args [][]byte) command.Reply {
 }
 
 func quit(ctx *command.Ctx, _ [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	c.mu.Lock()
 	c.closing = true
 	c.mu.Unlock()
@@ -214,7 +213,7 @@ func quit(ctx *command.Ctx, _ [][]byte) command.Reply {
 
 // reset returns the connection to its state just after connecting.
 func reset(ctx *command.Ctx, _ [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	c.mu.Lock()
 	c.multi = nil
 	c.name = ""
@@ -294,10 +293,10 @@ func (c *client) clientInfo() string {
 	field("transport", c.conn.Transport())
 	if sec := c.conn.Security(); sec != nil {
 		field("tls-version", tlsconn.VersionName(sec.Version))
-		field("tls-cipher", tls.CipherSuiteName(sec.CipherSuite))
+		field("tls-cipher", sec.CipherSuiteName())
 		field("tls-resumed", itoa(b2i(sec.Resumed)))
 		if sec.PeerCertificate != nil {
-			field("tls-client-cn", quoteField(sec.PeerCertificate.Subject.CommonName))
+			field("tls-client-cn", quoteField(sec.Identity("CN")))
 		}
 	}
 	return b.String()
@@ -319,7 +318,7 @@ func quoteField(s string) string {
 }
 
 func clientCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	sub := strings.ToLower(string(args[1]))
 	n := len(args)
 	switch {

@@ -1,8 +1,6 @@
 package netmode
 
 import (
-	"crypto/sha256"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -95,7 +93,7 @@ func commandDoc(c *command.Command) command.Reply {
 }
 
 func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	t := c.s.table
 	all := func() []command.Reply {
 		var out []command.Reply
@@ -145,7 +143,7 @@ func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 }
 
 func configCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	switch sub := strings.ToLower(string(args[1])); {
 	case sub == "get" && len(args) >= 3:
 		return c.s.configGet(args[2:])
@@ -279,23 +277,18 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	defer s.tlsMu.Unlock()
 	cur := s.tls.Load()
 	var built *tlsconn.ServerTLS
-	var sum [sha256.Size]byte
 	if (tlsChanged && cur != nil) || (next.usesTLS() && (tlsChanged || cur == nil)) {
 		var err error
-		sum = tlsFilesSum(next.TLS)
 		if built, err = tlsconn.NewServerTLS(next.TLS); err != nil {
 			return fail(firstTLSArg(args), err.Error())
 		}
 	}
 	if len(relistenKinds) > 0 {
-		var tlsConfig *tls.Config
-		switch {
-		case cur != nil:
-			tlsConfig = cur.Config() // serves built's settings once adopted
-		case built != nil:
-			tlsConfig = built.Config()
+		serving := cur // serves built's settings once adopted
+		if serving == nil {
+			serving = built
 		}
-		if err := s.relistenLocked(next, relistenKinds, tlsConfig); err != nil {
+		if err := s.relistenLocked(next, relistenKinds, serving); err != nil {
 			return fail(string(args[0]), err.Error())
 		}
 	}
@@ -305,9 +298,6 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 		cur.Adopt(built)
 	default:
 		s.tls.Store(built)
-	}
-	if built != nil {
-		s.reload.setSum(sum)
 	}
 	if next.RequirePass != old.RequirePass {
 		setRequirePass(s.users, next.RequirePass)
@@ -329,7 +319,7 @@ func firstTLSArg(args [][]byte) string {
 // line with next: those whose address is unchanged keep serving, the new
 // ones are opened first, so that a failure leaves the old ones serving, and
 // then those no longer wanted are closed. Called with mu held.
-func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Config) error {
+func (s *Server) relistenLocked(next *Config, kinds []string, t *tlsconn.ServerTLS) error {
 	key := func(transport, addr string) string { return transport + " " + addr }
 	open := map[string]bool{}
 	for _, l := range s.listeners {
@@ -348,7 +338,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Con
 			missing = append(missing, a)
 		}
 	}
-	opened, err := s.openManaged(next, missing, tlsConfig)
+	opened, err := s.openManaged(next, missing, t)
 	if err != nil {
 		return err
 	}
@@ -369,7 +359,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, tlsConfig *tls.Con
 
 // infoCmd answers INFO [section ...].
 func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "errorstats", "keyspace"}
 	want := map[string]bool{}
 	if len(args) == 1 {

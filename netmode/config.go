@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/shinglekv/shingle/config"
 	"github.com/shinglekv/shingle/replication"
+	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -177,17 +176,15 @@ type Config struct {
 
 // OutputLimit is one class of client-output-buffer-limit: Hard bytes at
 // most, and no more than Soft for longer than SoftTime; 0 is no limit.
-type OutputLimit struct {
-	Hard, Soft int64
-	SoftTime   time.Duration
-}
+// It is replication's, which applies the replica class.
+type OutputLimit = replication.OutputLimit
 
 // Defaults of the settings Redis does not define.
 const (
 	DefaultTLSHandshakeTimeout = 10 * time.Second
 	DefaultMaxClients          = 10000
 	// Redis's proto-max-bulk-len and client-query-buffer-limit.
-	DefaultProtoMaxBulkLen        = 512 << 20
+	DefaultProtoMaxBulkLen        = store.DefaultProtoMaxBulkLen
 	DefaultClientQueryBufferLimit = 1 << 30
 	// DefaultHz is Redis's hz.
 	DefaultHz = 10
@@ -216,7 +213,7 @@ func DefaultConfig() *Config {
 		ReplTimeout:            replication.DefaultTimeout,
 		ReplBacklogSize:        1 << 20,
 		ReplPingReplicaPeriod:  10 * time.Second,
-		ReplTransport:          replication.TCP,
+		ReplTransport:          tlsconn.TCP,
 		MinReplicasMaxLag:      10 * time.Second,
 		OutputLimits: [3]OutputLimit{{}, {Hard: 256 << 20, Soft: 64 << 20, SoftTime: time.Minute},
 			{Hard: 32 << 20, Soft: 8 << 20, SoftTime: time.Minute}},
@@ -238,35 +235,37 @@ func (c *Config) clone() *Config {
 	return &n
 }
 
-// check validates c and fills in what must not be zero.
-func (c *Config) check() error {
+// EnsureDefaults gives every field that must not be zero (or negative)
+// its default, as DefaultConfig has it, and returns c; on a nil c it
+// returns DefaultConfig(). Fields whose zero value means something (Port 0:
+// no plain TCP) are left alone, so a Config built field by field should
+// start from DefaultConfig.
+func (c *Config) EnsureDefaults() *Config {
+	if c == nil {
+		return DefaultConfig()
+	}
+	def := DefaultConfig()
 	if len(c.Bind) == 0 {
-		c.Bind = DefaultConfig().Bind
+		c.Bind = def.Bind
 	}
 	if c.TLSAuthClientsUser == "" {
-		c.TLSAuthClientsUser = "off"
+		c.TLSAuthClientsUser = def.TLSAuthClientsUser
 	}
 	if c.TLSHandshakeTimeout <= 0 {
-		c.TLSHandshakeTimeout = DefaultTLSHandshakeTimeout
+		c.TLSHandshakeTimeout = def.TLSHandshakeTimeout
 	}
 	if c.MaxClients <= 0 {
-		c.MaxClients = DefaultMaxClients
+		c.MaxClients = def.MaxClients
 	}
 	if c.ProtoMaxBulkLen <= 0 {
-		c.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
+		c.ProtoMaxBulkLen = def.ProtoMaxBulkLen
 	}
 	if c.ClientQueryBufferLimit <= 0 {
-		c.ClientQueryBufferLimit = DefaultClientQueryBufferLimit
+		c.ClientQueryBufferLimit = def.ClientQueryBufferLimit
 	}
 	if c.LogLevel == "" {
-		c.LogLevel = "notice"
+		c.LogLevel = def.LogLevel
 	}
-	level, ok := slogLevel(c.LogLevel)
-	if !ok {
-		return fmt.Errorf("netmode: loglevel %q: %w", c.LogLevel, enumError(logLevels))
-	}
-	c.Logger = filterLogger(c.Logger, level)
-	def := DefaultConfig()
 	if c.ReplTimeout <= 0 {
 		c.ReplTimeout = def.ReplTimeout
 	}
@@ -278,6 +277,16 @@ func (c *Config) check() error {
 	}
 	if c.ReplTransport == "" {
 		c.ReplTransport = def.ReplTransport
+	}
+	return c
+}
+
+// Validate reports the first setting New cannot serve with. It expects
+// the defaults in place (EnsureDefaults), as New fills them in before it
+// validates.
+func (c *Config) Validate() error {
+	if _, ok := slogLevel(c.LogLevel); !ok {
+		return fmt.Errorf("netmode: loglevel %q: %w", c.LogLevel, enumError(logLevels))
 	}
 	if c.ReplicaOf != "" {
 		if _, _, err := parseReplicaOf(c.ReplicaOf); err != nil {
@@ -301,148 +310,23 @@ func (c *Config) check() error {
 	return nil
 }
 
+// check fills in the defaults and validates c, then filters its logger at
+// its loglevel: what New and CONFIG SET do with a configuration before
+// they put it in service.
+func (c *Config) check() error {
+	if err := c.EnsureDefaults().Validate(); err != nil {
+		return err
+	}
+	level, _ := slogLevel(c.LogLevel)
+	c.Logger = filterLogger(c.Logger, level)
+	return nil
+}
+
 // ActiveExpireInterval is the store's active expiry interval that Hz asks
 // for (store.Options.ActiveExpireInterval): a second divided by Hz, which
 // is kept within 1 and 500 as Redis keeps it.
 func (c *Config) ActiveExpireInterval() time.Duration {
 	return time.Second / time.Duration(min(max(c.Hz, 1), 500))
-}
-
-// DirectiveError is the error of Set and Apply for a directive Shingle
-// does not take. It holds what redis-server prints when it refuses a line
-// of its configuration at startup (see FatalConfigText).
-type DirectiveError struct {
-	// Directive is the line: its name and arguments as given and, from
-	// Apply, where it came from (File, Line, Text and RedisLine).
-	Directive config.Directive
-	// Unknown is set when Shingle does not know the directive, refuses it
-	// (docs/directives.md says why), or it has a number of arguments no
-	// directive of that name takes: what Redis calls "Bad directive or
-	// wrong number of arguments".
-	Unknown bool
-	// Reason is the last line of Redis's startup block: Redis's words for
-	// an invalid value, Shingle's for a value it does not honour, or
-	// config.RedisBadDirective when Unknown.
-	Reason string
-}
-
-// Error returns "netmode: [file:line: ]<directive line>: <reason>".
-func (e *DirectiveError) Error() string {
-	s := "netmode: "
-	if d := e.Directive; d.File != "" && d.Line > 0 {
-		s += d.File + ":" + strconv.Itoa(d.Line) + ": "
-	}
-	line := e.Directive.Text
-	if line == "" {
-		line = e.Directive.String()
-	}
-	return s + line + ": " + e.Reason
-}
-
-// ApplyError is Apply's error: one DirectiveError per line Shingle did
-// not take, in order. errors.As finds the first as a *DirectiveError.
-type ApplyError struct {
-	Errors []*DirectiveError
-}
-
-// Error returns the DirectiveErrors' messages, one per line.
-func (e *ApplyError) Error() string {
-	msgs := make([]string, len(e.Errors))
-	for i, de := range e.Errors {
-		msgs[i] = de.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
-
-// Unwrap returns the DirectiveErrors.
-func (e *ApplyError) Unwrap() []error {
-	errs := make([]error, len(e.Errors))
-	for i, de := range e.Errors {
-		errs[i] = de
-	}
-	return errs
-}
-
-// Set applies one directive to c, as a config file line or a command-line
-// option would: name is the directive (any case), args its values, one
-// each ("bind", "127.0.0.1", "-::1"; a directive taking several values
-// also takes them as one string, as CONFIG SET gives them). Every error is
-// a *DirectiveError: for a directive Shingle does not know or refuses
-// (docs/directives.md lists them all, with the reason), for a value Redis
-// would refuse, in Redis's words, and for a value Shingle does not honour,
-// saying what Shingle does instead.
-func (c *Config) Set(name string, args ...string) error {
-	return c.set(config.Directive{Name: strings.ToLower(name), Args: args})
-}
-
-func (c *Config) set(line config.Directive) error {
-	fail := func(unknown bool, reason string) error {
-		return &DirectiveError{Directive: line, Unknown: unknown, Reason: reason}
-	}
-	d := lookupDirective(line.Name)
-	if d == nil || d.status == refused {
-		return fail(true, config.RedisBadDirective)
-	}
-	args := line.Args
-	switch d.name {
-	case "user": // many of them, and only from a config file or New
-		if len(args) == 0 {
-			return fail(true, config.RedisBadDirective)
-		}
-		c.Users = append(c.Users, append([]string(nil), args...))
-		return nil
-	case "include":
-		return fail(false, "include is read by the config package (config.Parse), which expands it into the directives of the file it names")
-	case "list-max-ziplist-entries", "list-max-ziplist-value", "lua-replicate-commands":
-		if len(args) != 1 {
-			return fail(true, config.RedisBadDirective)
-		}
-		return nil // deprecated: Redis 7.0 ignores them too
-	}
-	if !d.multiArg && len(args) != 1 {
-		return fail(false, errWrongArgs.Error())
-	}
-	if err := c.setValue(d, line.Name, args); err != nil {
-		return fail(false, err.Error())
-	}
-	return nil
-}
-
-// setValue gives d, named name (its name or an alias), the value args,
-// checked.
-func (c *Config) setValue(d *directive, name string, args []string) error {
-	if d.set != nil {
-		return d.set(c, strings.Join(args, " "))
-	}
-	v, err := d.parse(args)
-	if err != nil {
-		return err
-	}
-	if d.status == fixedValue && !d.allows(v) {
-		return d.refusal(name)
-	}
-	if c.shown == nil {
-		c.shown = map[string]string{}
-	}
-	c.shown[d.name] = v
-	return nil
-}
-
-// Apply applies directives in order, as a config file or command line
-// gives them. It goes on past a directive it cannot take, so that one run
-// names every bad line, as an *ApplyError; the directives it took stay
-// applied.
-func (c *Config) Apply(ds []config.Directive) error {
-	var errs []*DirectiveError
-	for _, d := range ds {
-		if err := c.set(d); err != nil {
-			errs = append(errs, err.(*DirectiveError))
-		}
-	}
-	if len(errs) > 0 {
-		return &ApplyError{Errors: errs}
-	}
-	return nil
 }
 
 // usesTLS reports whether c has a listener that needs the tls-* settings.

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/config"
-	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -533,7 +532,7 @@ var directives = []directive{
 		get: func(c *Config) string { return c.ReplTransport },
 		set: func(c *Config, v string) error {
 			switch v = strings.ToLower(v); v {
-			case replication.TCP, replication.QUIC:
+			case tlsconn.TCP, tlsconn.QUIC:
 				c.ReplTransport = v
 				return nil
 			}

@@ -30,9 +30,10 @@
 // (maxclients, proto-max-bulk-len, client-query-buffer-limit, timeout, the
 // TLS handshake timeout); and the connection and server commands (PING,
 // HELLO, AUTH, CLIENT, COMMAND, CONFIG, INFO, MULTI/EXEC ...), added to the
-// one command table next to the store's. And the server's replication
-// roles: as a primary, the links of the clients that sent PSYNC, the
-// backlog, WAIT and min-replicas-* (primary.go); as a replica, the
+// one command table next to the store's. And the commands of the server's
+// replication roles: as a primary, PSYNC, SYNC, REPLCONF, WAIT, ROLE and
+// INFO replication, which hand a replica's connection to, and read, the
+// server's replication.Primary (primary.go); as a replica, the
 // replication.Replica that replicaof or REPLICAOF started, read-only
 // clients and -LOADING (replica.go).
 //

@@ -136,7 +136,7 @@ func (c *client) setLastCmd(cmd *command.Command, args [][]byte) {
 }
 
 func multiCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	if c.multi != nil {
 		return command.ErrorReply("ERR MULTI calls can not be nested")
 	}
@@ -147,7 +147,7 @@ func multiCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 }
 
 func discardCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	if c.multi == nil {
 		return command.ErrorReply("ERR DISCARD without MULTI")
 	}
@@ -164,7 +164,7 @@ func (c *client) endMulti() {
 // execCmd runs the queued commands as one store transaction: atomic, and
 // one entry of the change feed.
 func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
-	c := ctx.Client.(*client)
+	c := clientOf(ctx)
 	m := c.multi
 	if m == nil {
 		return command.ErrorReply("ERR EXEC without MULTI")

@@ -6,10 +6,8 @@ package netmode
 // replica whose primary holds or sends what Shingle cannot store.
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/command"
-	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/internal/testutil"
 )
 
@@ -30,50 +27,24 @@ func redisAt(r *testutil.Redis) endpoint { return endpoint{"unix", r.Socket} }
 
 // pipe is a connection that sends a batch of commands at once and reads
 // their replies, so that a test can read thousands of keys quickly.
-type pipe struct {
-	conn net.Conn
-	br   *bufio.Reader
-}
+type pipe struct{ *testutil.Client }
 
 func dialPipe(t *testing.T, e endpoint) *pipe {
 	t.Helper()
-	conn, err := net.DialTimeout(e.network, e.addr, 10*time.Second)
+	c, err := testutil.Dial(e.network, e.addr)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	return &pipe{conn: conn, br: bufio.NewReaderSize(conn, 64<<10)}
+	t.Cleanup(func() { c.Close() })
+	return &pipe{c}
 }
 
-// do sends cmds and returns their replies. It writes from its own
-// goroutine: a server that stops reading until its replies are read must
-// not deadlock the test.
+// do sends cmds and returns their replies.
 func (p *pipe) do(t *testing.T, cmds [][]string) []command.Reply {
 	t.Helper()
-	var buf []byte
-	for _, c := range cmds {
-		args := make([][]byte, len(c))
-		for i, a := range c {
-			args[i] = []byte(a)
-		}
-		buf = resp.AppendCommand(buf, args...)
-	}
-	p.conn.SetDeadline(time.Now().Add(30 * time.Second))
-	werr := make(chan error, 1)
-	go func() {
-		_, err := p.conn.Write(buf)
-		werr <- err
-	}()
-	replies := make([]command.Reply, len(cmds))
-	for i := range cmds {
-		r, err := resp.ReadReply(p.br)
-		if err != nil {
-			t.Fatalf("reading the reply to %q: %v", cmds[i], err)
-		}
-		replies[i] = r
-	}
-	if err := <-werr; err != nil {
-		t.Fatal(err)
+	replies, err := p.Pipeline(30*time.Second, cmds...)
+	if err != nil {
+		t.Fatalf("%v (after %d replies)", err, len(replies))
 	}
 	return replies
 }

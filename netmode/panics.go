@@ -20,16 +20,16 @@ import (
 // shingle_panics; the error reply counts as one in total_error_replies and
 // errorstats.
 //
-// The helper goroutines that read a client's input beside it (the watch of
-// a client blocked in WAIT, a replica link's acknowledgement reader)
-// recover too: the first hands its panic to the client's goroutine, the
-// second ends the link. So do the change feed callbacks that encode what
-// clients write for replicas (a link's stream buffer, the backlog): they
-// run on the writer's goroutine, and a panic there ends the replica link,
-// or empties the backlog, rather than fail the writer. The server's own
-// loops (accept, the ops meter, the replica pinger, TLS auto-reload) do
-// not: no client input reaches them, and a panic there is a bug that must
-// not hide behind a log line.
+// The watch of a client blocked in WAIT, which reads the client's input
+// beside it, recovers too and hands its panic to the client's goroutine.
+// A replica link, once PSYNC hands it to replication.Primary, is
+// replication's: its acknowledgement reader and the change feed callbacks
+// that encode writes for replicas recover there, end the link (or empty
+// the backlog) rather than fail the writer, and report through
+// PrimaryHooks.Panic, which counts in shingle_panics. The server's own
+// loops (accept, the ops meter, TLS auto-reload) do not recover: no client
+// input reaches them, and a panic there is a bug that must not hide behind
+// a log line.
 
 // errInternal answers the command whose run panicked.
 var errInternal = command.ErrorReply("ERR internal error")

@@ -17,7 +17,7 @@ import (
 )
 
 // quicClient returns a go-redis client reaching addr over QUIC through d.
-func quicClient(t *testing.T, d *tlsconn.QUICDialer, addr string, proto int) *redis.Client {
+func quicClient(t *testing.T, d *tlsconn.Dialer, addr string, proto int) *redis.Client {
 	t.Helper()
 	c := redis.NewClient(&redis.Options{
 		Addr: addr, Dialer: d.DialContext, Protocol: proto, PoolSize: 1,
@@ -33,7 +33,7 @@ func quicClient(t *testing.T, d *tlsconn.QUICDialer, addr string, proto int) *re
 func TestQUIC(t *testing.T) {
 	ts := startServer(t, nil)
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	ctx := context.Background()
 	for _, proto := range []int{2, 3} {
@@ -49,7 +49,7 @@ func TestQUIC(t *testing.T) {
 		t.Fatalf("CLIENT INFO over QUIC: %q, %v", info, err)
 	}
 
-	anon := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, false)}
+	anon := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, false)}
 	t.Cleanup(func() { anon.Close() })
 	if err := roundTrip(t, quicClient(t, anon, addr, 2), "anon"); err == nil {
 		t.Fatal("a QUIC client without a certificate was served under tls-auth-clients yes")
@@ -62,7 +62,7 @@ func TestQUIC(t *testing.T) {
 func TestQUICStalledStream(t *testing.T) {
 	ts := startServer(t, nil)
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -131,7 +131,7 @@ func TestQUICPortDirective(t *testing.T) {
 	if info := mustDo(t, c, "INFO", "server"); !strings.Contains(info, "name=quic,bind=127.0.0.1,port="+port) {
 		t.Fatalf("INFO server lists no quic listener:\n%s", info)
 	}
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	if err := roundTrip(t, quicClient(t, d, net.JoinHostPort("127.0.0.1", port), 2), "q"); err != nil {
 		t.Fatalf("quic-port %s: %v", port, err)
@@ -152,7 +152,7 @@ func TestQUICPortDirective(t *testing.T) {
 func TestQUICHostile(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.Timeout = time.Second })
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	healthy := quicClient(t, d, addr, 2)
 	admin := ts.raw(t)
@@ -207,7 +207,7 @@ func TestQUICHostile(t *testing.T) {
 	if info := infoTLS(); !strings.Contains(info, `tls_reload_failures:1\r\n`) || !strings.Contains(info, `tls_last_reload_status:failed\r\n`) {
 		t.Fatalf("INFO tls after a failed reload:\n%s", info)
 	}
-	fresh := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	fresh := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { fresh.Close() })
 	if err := roundTrip(t, quicClient(t, fresh, addr, 2), "after-bad-reload"); err != nil {
 		t.Fatalf("a new QUIC client after a failed reload: %v", err)
@@ -238,7 +238,7 @@ func TestQUICHandshakesCounted(t *testing.T) {
 		{"unknown_ca", ts.presenting(t, &other.clientTLS(t, true).Certificates[0])},
 		{"expired_cert", ts.presenting(t, ts.expiredClientCert(t))},
 	} {
-		d := &tlsconn.QUICDialer{TLSConfig: tc.tls}
+		d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: tc.tls}
 		if err := roundTrip(t, quicClient(t, d, addr, 2), "refused"); err == nil {
 			t.Fatalf("%s: a QUIC client was served", tc.counter)
 		}
@@ -247,7 +247,7 @@ func TestQUICHandshakesCounted(t *testing.T) {
 			return strings.Contains(mustDo(t, admin, "INFO", "tls"), "tls_handshake_failures_"+tc.counter+`:1\r\n`)
 		})
 	}
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	if who, err := quicClient(t, d, addr, 2).Do(context.Background(), "ACL", "WHOAMI").Text(); err != nil || who != "client" {
 		t.Fatalf("ACL WHOAMI over QUIC with a certificate = %q, %v", who, err)

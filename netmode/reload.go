@@ -1,36 +1,27 @@
 package netmode
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/shinglekv/shingle/internal/tick"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
-// reloadState is what INFO tls reports of certificate reloads, and what
-// the auto-reload loop compares files against.
+// reloadState is what INFO tls reports of certificate reloads. Which
+// files changed is the tlsconn.ServerTLS's to know.
 type reloadState struct {
 	mu      sync.Mutex
-	sum     [sha256.Size]byte // of the files in service (zero: not read yet)
-	at      time.Time         // last attempt
-	err     error             // its result
-	reloads int64             // successful reloads
+	at      time.Time // last attempt
+	err     error     // its result
+	reloads int64     // successful reloads
 	fails   int64
-}
-
-func (r *reloadState) setSum(sum [sha256.Size]byte) {
-	r.mu.Lock()
-	r.sum = sum
-	r.mu.Unlock()
 }
 
 // ReloadTLS reads the certificate, key and CA files again and puts them in
@@ -41,41 +32,35 @@ func (r *reloadState) setSum(sum [sha256.Size]byte) {
 // tls-auto-reload-interval set, the server calls it itself when the files
 // change.
 func (s *Server) ReloadTLS() error {
-	s.tlsMu.Lock()
-	defer s.tlsMu.Unlock()
-	if s.tls.Load() == nil {
+	t := s.tls.Load()
+	if t == nil {
 		return ErrNoTLS
 	}
-	return s.reloadTLSLocked(s.cfg.Load(), tlsFilesSum(s.cfg.Load().TLS))
+	return s.reloaded(t.Reload())
 }
 
 // ErrNoTLS is ReloadTLS's answer when no listener uses TLS: there is
 // nothing to reload.
 var ErrNoTLS = errors.New("netmode: no TLS configuration in service")
 
-// reloadTLSLocked builds cfg's TLS configuration and adopts it. Called with
-// tlsMu held.
-func (s *Server) reloadTLSLocked(cfg *Config, sum [sha256.Size]byte) error {
-	cur := s.tls.Load()
-	if cur == nil {
-		return nil // nothing serves TLS: the files are read when something does
-	}
-	built, err := tlsconn.NewServerTLS(cfg.TLS)
+// reloaded records the outcome of a reload for INFO tls and the log, and
+// returns err.
+func (s *Server) reloaded(err error) error {
 	r := &s.reload
 	r.mu.Lock()
-	r.at, r.err, r.sum = time.Now(), err, sum
+	r.at, r.err = time.Now(), err
 	if err != nil {
 		r.fails++
 	} else {
 		r.reloads++
 	}
 	r.mu.Unlock()
+	log := s.cfg.Load().Logger
 	if err != nil {
-		cfg.Logger.Error("netmode: TLS reload failed; the previous certificate stays in service", "err", err)
+		log.Error("netmode: TLS reload failed; the previous certificate stays in service", "err", err)
 		return err
 	}
-	cur.Adopt(built)
-	cfg.Logger.Info("netmode: TLS certificates reloaded")
+	log.Info("netmode: TLS certificates reloaded")
 	return nil
 }
 
@@ -84,61 +69,25 @@ func (s *Server) reloadTLSLocked(cfg *Config, sum [sha256.Size]byte) error {
 // per change, not at every check.
 func (s *Server) autoReload() {
 	defer s.loops.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
 	var last time.Time
-	for {
-		select {
-		case <-s.done:
-			return
-		case now := <-t.C:
-			cfg := s.cfg.Load()
-			if cfg.TLSAutoReloadInterval <= 0 || now.Sub(last) < cfg.TLSAutoReloadInterval {
-				continue
-			}
+	tick.Every(s.done, time.Second, func(now time.Time) bool {
+		if iv := s.cfg.Load().TLSAutoReloadInterval; iv > 0 && now.Sub(last) >= iv {
 			last = now
 			s.checkTLSFiles()
 		}
-	}
+		return true
+	})
 }
 
 // checkTLSFiles reloads the TLS files if they changed since last read.
+// Nothing serving TLS, there is nothing to check: the files are read when
+// something does.
 func (s *Server) checkTLSFiles() {
-	s.tlsMu.Lock() // CONFIG SET changes the files' names under it
-	defer s.tlsMu.Unlock()
-	cfg := s.cfg.Load()
-	sum := tlsFilesSum(cfg.TLS)
-	s.reload.mu.Lock()
-	same := s.reload.sum == sum
-	s.reload.mu.Unlock()
-	if !same {
-		s.reloadTLSLocked(cfg, sum)
-	}
-}
-
-// tlsFilesSum hashes the contents of every file the server's TLS
-// configuration is built from. A missing file hashes as its name alone.
-func tlsFilesSum(st tlsconn.Settings) [sha256.Size]byte {
-	h := sha256.New()
-	files := []string{st.CertFile, st.KeyFile, st.CACertFile}
-	if st.CACertDir != "" {
-		if entries, err := os.ReadDir(st.CACertDir); err == nil {
-			for _, e := range entries {
-				files = append(files, filepath.Join(st.CACertDir, e.Name()))
-			}
+	if t := s.tls.Load(); t != nil {
+		if reloaded, err := t.ReloadIfChanged(); reloaded {
+			s.reloaded(err)
 		}
 	}
-	for _, f := range files {
-		if f == "" {
-			continue
-		}
-		b, _ := os.ReadFile(f)
-		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		h.Write(b)
-	}
-	var sum [sha256.Size]byte
-	h.Sum(sum[:0])
-	return sum
 }
 
 // infoTLS writes INFO tls, Shingle's own section: the certificate in

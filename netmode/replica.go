@@ -9,6 +9,7 @@ import (
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/redisnum"
 	"github.com/shinglekv/shingle/replication"
+	"github.com/shinglekv/shingle/tlsconn"
 )
 
 // The replica side of the server: replicaof (directive), REPLICAOF and
@@ -40,7 +41,6 @@ func announcePort(cfg *Config) int {
 func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.Config, error) {
 	rc := replication.Config{
 		Addr:          net.JoinHostPort(host, strconv.Itoa(port)),
-		Transport:     replication.TCP,
 		User:          cfg.MasterUser,
 		Password:      cfg.MasterAuth,
 		ListeningPort: announcePort(cfg),
@@ -50,19 +50,18 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 		// Logged by the replica already; shingle_panics counts them.
 		OnPanic: func(*replication.PanicError) { s.stats.Panics.Add(1) },
 	}
+	transport := tlsconn.TCP
 	switch {
-	case cfg.ReplTransport == replication.QUIC:
-		rc.Transport = replication.QUIC
+	case cfg.ReplTransport == tlsconn.QUIC:
+		transport = tlsconn.QUIC
 	case cfg.TLS.Replication:
-		rc.Transport = replication.TLS
+		transport = tlsconn.TLS
 	}
-	if rc.Transport != replication.TCP {
-		tc, err := cfg.TLS.ClientConfig("")
-		if err != nil {
-			return rc, fmt.Errorf("netmode: replication over %s: %w", rc.Transport, err)
-		}
-		rc.TLS = tc
+	d, err := tlsconn.NewDialer(transport, cfg.TLS, "")
+	if err != nil {
+		return rc, fmt.Errorf("netmode: replication over %s: %w", transport, err)
 	}
+	rc.Dialer = d
 	return rc, nil
 }
 
@@ -119,7 +118,7 @@ func parseReplicaOf(v string) (host string, port int, err error) {
 // replicaofCmd answers REPLICAOF (and SLAVEOF) host port, and REPLICAOF NO
 // ONE.
 func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
-	s := ctx.Client.(*client).s
+	s := clientOf(ctx).s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {

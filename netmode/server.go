@@ -3,7 +3,6 @@ package netmode
 import (
 	"context"
 	"crypto/rand"
-	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/shinglekv/shingle/acl"
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/tick"
+	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -33,8 +34,11 @@ type Server struct {
 	db    *store.DB
 	table *command.Table
 	cfg   atomic.Pointer[Config] // immutable snapshots; CONFIG SET swaps them
+	// tls is the TLS configuration of the TLS and QUIC listeners, nil
+	// until one needs it (serverTLS); CONFIG SET and the reloads replace
+	// what it serves. tlsMu serializes putting a first one in place.
 	tls   atomic.Pointer[tlsconn.ServerTLS]
-	tlsMu sync.Mutex // serializes creating and replacing tls
+	tlsMu sync.Mutex
 	runID string
 	start time.Time
 	stats Stats
@@ -42,10 +46,12 @@ type Server struct {
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
 	users  *acl.Registry
-	// primary is the primary side of replication (primary.go); replica is
-	// the primary this server follows, nil when it is a primary.
-	primary primary
-	replica atomic.Pointer[replicaState]
+	// primary serves the replicas (replication.Primary; netmode's glue is
+	// primary.go); replica is the primary this server follows, nil when it
+	// is a primary.
+	primary      *replication.Primary
+	primaryHooks replication.PrimaryHooks
+	replica      atomic.Pointer[replicaState]
 
 	// mu guards the fields below, and serializes configuration changes.
 	// Lock order: Server.mu, then client.mu; neither is held while calling
@@ -113,28 +119,25 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	s.cfg.Store(cfg)
 	s.warnOpenDefault(cfg)
 	if cfg.usesTLS() {
-		sum := tlsFilesSum(cfg.TLS)
-		t, err := tlsconn.NewServerTLS(cfg.TLS)
-		if err != nil {
-			return nil, fmt.Errorf("netmode: %w", err)
+		if _, err := s.serverTLS(tlsconn.TLS); err != nil {
+			return nil, err
 		}
-		s.tls.Store(t)
-		s.reload.sum = sum
 	}
-	if err := s.startPrimary(cfg); err != nil {
+	s.primaryHooks = s.newPrimaryHooks()
+	s.primary = replication.NewPrimary(db, s.primaryConfig)
+	if err := s.primary.Start(); err != nil {
 		return nil, err
 	}
 	if cfg.ReplicaOf != "" {
 		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
 		if err := s.followLocked(host, port); err != nil {
-			s.primary.unsub()
+			s.primary.Close()
 			return nil, err
 		}
 	}
-	s.loops.Add(3)
+	s.loops.Add(2)
 	go s.meter()
 	go s.autoReload()
-	go s.pingReplicas(cfg.ReplPingReplicaPeriod)
 	return s, nil
 }
 
@@ -163,14 +166,14 @@ func (s *Server) Table() *command.Table { return s.table }
 // those it opened).
 func (s *Server) Start() error {
 	cfg := s.cfg.Load()
-	var tlsConfig *tls.Config
+	var t *tlsconn.ServerTLS
 	if cfg.usesTLS() {
 		var err error
-		if tlsConfig, err = s.serverTLS(tlsconn.TLS); err != nil {
+		if t, err = s.serverTLS(tlsconn.TLS); err != nil {
 			return err
 		}
 	}
-	lns, err := s.openManaged(cfg, managedAddrs(cfg), tlsConfig)
+	lns, err := s.openManaged(cfg, managedAddrs(cfg), t)
 	if err != nil {
 		return err
 	}
@@ -242,26 +245,27 @@ func (s *Server) serveLocked(l *listener) {
 	go s.accept(l)
 }
 
-// serverTLS returns the TLS configuration for a new listener of transport.
-func (s *Server) serverTLS(transport string) (tlsConfig *tls.Config, err error) {
+// serverTLS returns the TLS configuration for a new listener of transport
+// (nil for TCP and Unix), building it from the tls-* settings (reading the
+// files) when none is in service yet.
+func (s *Server) serverTLS(transport string) (*tlsconn.ServerTLS, error) {
 	if transport != tlsconn.TLS && transport != tlsconn.QUIC {
 		return nil, nil
 	}
-	t := s.tls.Load()
-	if t == nil {
-		s.tlsMu.Lock()
-		defer s.tlsMu.Unlock()
-		if t = s.tls.Load(); t == nil {
-			st := s.cfg.Load().TLS
-			sum := tlsFilesSum(st)
-			if t, err = tlsconn.NewServerTLS(st); err != nil {
-				return nil, fmt.Errorf("netmode: %w", err)
-			}
-			s.tls.Store(t)
-			s.reload.setSum(sum)
-		}
+	if t := s.tls.Load(); t != nil {
+		return t, nil
 	}
-	return t.Config(), nil
+	s.tlsMu.Lock()
+	defer s.tlsMu.Unlock()
+	if t := s.tls.Load(); t != nil {
+		return t, nil
+	}
+	t, err := tlsconn.NewServerTLS(s.cfg.Load().TLS)
+	if err != nil {
+		return nil, fmt.Errorf("netmode: %w", err)
+	}
+	s.tls.Store(t)
+	return t, nil
 }
 
 // managedAddr is one listener the configuration asks for.
@@ -302,11 +306,11 @@ func managedAddrs(cfg *Config) []managedAddr {
 
 // listenOn opens a listener; a QUIC one reports its handshakes, which
 // happen inside the QUIC library, to the server's counters.
-func (s *Server) listenOn(transport, addr string, tlsConfig *tls.Config) (tlsconn.Listener, error) {
+func (s *Server) listenOn(transport, addr string, t *tlsconn.ServerTLS) (tlsconn.Listener, error) {
 	if transport == tlsconn.QUIC {
-		return tlsconn.ListenQUIC(addr, tlsConfig, tlsconn.QUICHooks{
+		return tlsconn.ListenQUIC(addr, t, tlsconn.QUICHooks{
 			OnHandshake:        s.stats.countHandshake,
-			OnHandshakeFailure: func(err error) { s.stats.countHandshakeFailure(err, false) },
+			OnHandshakeFailure: s.stats.countHandshakeFailure,
 			// A QUIC connection is no client until it opens a stream:
 			// without this cap, connections that open none would hold
 			// state past maxclients.
@@ -315,18 +319,14 @@ func (s *Server) listenOn(transport, addr string, tlsConfig *tls.Config) (tlscon
 			HandshakeTimeout: func() time.Duration { return s.cfg.Load().TLSHandshakeTimeout },
 		})
 	}
-	return tlsconn.Listen(transport, addr, tlsConfig)
+	return tlsconn.Listen(transport, addr, t)
 }
 
-// openManaged opens the listeners of addrs, TLS and QUIC ones with
-// tlsConfig; on error it closes those it opened.
-func (s *Server) openManaged(cfg *Config, addrs []managedAddr, tlsConfig *tls.Config) ([]*listener, error) {
+// openManaged opens the listeners of addrs, TLS and QUIC ones serving t;
+// on error it closes those it opened.
+func (s *Server) openManaged(cfg *Config, addrs []managedAddr, t *tlsconn.ServerTLS) ([]*listener, error) {
 	var lns []*listener
 	for _, a := range addrs {
-		var t *tls.Config
-		if a.transport == tlsconn.TLS || a.transport == tlsconn.QUIC {
-			t = tlsConfig
-		}
 		ln, err := s.listenOn(a.transport, a.addr, t)
 		if err == nil && a.transport == tlsconn.Unix && cfg.UnixSocketPerm != 0 {
 			if err = os.Chmod(a.addr, cfg.UnixSocketPerm); err != nil {
@@ -526,7 +526,7 @@ func (s *Server) Close() error {
 	if rs != nil {
 		rs.r.Stop()
 	}
-	s.primary.unsub()
+	s.primary.Close()
 	s.conns.Wait()
 	s.loops.Wait()
 	return nil
@@ -535,14 +535,8 @@ func (s *Server) Close() error {
 // meter samples the ops counter until the server stops.
 func (s *Server) meter() {
 	defer s.loops.Done()
-	t := time.NewTicker(100 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case now := <-t.C:
-			s.ops.sample(s.stats.CommandsProcessed.Load(), now)
-		}
-	}
+	tick.Every(s.done, 100*time.Millisecond, func(now time.Time) bool {
+		s.ops.sample(s.stats.CommandsProcessed.Load(), now)
+		return true
+	})
 }

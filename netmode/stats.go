@@ -2,12 +2,8 @@ package netmode
 
 import (
 	"bytes"
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"maps"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -143,7 +139,7 @@ func (st *Stats) countHandshake(sec *tlsconn.Security) {
 		sc.byVersion, sc.byCipher = map[string]int64{}, map[string]int64{}
 	}
 	sc.byVersion[tlsconn.VersionName(sec.Version)]++
-	sc.byCipher[tls.CipherSuiteName(sec.CipherSuite)]++
+	sc.byCipher[sec.CipherSuiteName()]++
 	sc.mu.Unlock()
 }
 
@@ -176,25 +172,22 @@ func (st *Stats) reset() {
 	st.errs.mu.Unlock()
 }
 
-// countHandshakeFailure classifies a failed TLS handshake.
-func (st *Stats) countHandshakeFailure(err error, notTLS bool) {
+// countHandshakeFailure counts a failed TLS handshake under its kind
+// (tlsconn.HandshakeFailure).
+func (st *Stats) countHandshakeFailure(err error) {
 	st.TLSHandshakeFailures.Add(1)
-	var unknownCA x509.UnknownAuthorityError
-	var invalid x509.CertificateInvalidError
-	switch {
-	case notTLS:
+	switch tlsconn.HandshakeFailure(err) {
+	case tlsconn.FailureNotTLS:
 		st.PlainTextOnTLSPort.Add(1)
-	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+	case tlsconn.FailureTimeout:
 		st.TLSHandshakeTimeouts.Add(1)
-	case errors.As(err, &unknownCA):
+	case tlsconn.FailureUnknownCA:
 		st.TLSUnknownCA.Add(1)
-	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+	case tlsconn.FailureExpiredCert:
 		st.TLSExpiredCert.Add(1)
-	// crypto/tls has no error values for these two: its messages are the
-	// only way to tell them apart.
-	case strings.Contains(err.Error(), "client didn't provide a certificate"):
+	case tlsconn.FailureNoClientCert:
 		st.TLSNoClientCert.Add(1)
-	case strings.Contains(err.Error(), "unsupported versions") || strings.Contains(err.Error(), "protocol version not supported"):
+	case tlsconn.FailureProtocolVersion:
 		st.TLSProtocolVersion.Add(1)
 	default:
 		st.TLSOtherFailures.Add(1)

@@ -32,7 +32,7 @@ func roundTrip(t *testing.T, c *redis.Client, key string) error {
 func TestServesEveryTransport(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
 	quicAddr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.QUICDialer{TLSConfig: ts.clientTLS(t, false)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, false)}
 	t.Cleanup(func() { d.Close() })
 	for _, proto := range []int{2, 3} {
 		for name, c := range map[string]*redis.Client{

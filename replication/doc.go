@@ -1,16 +1,34 @@
 // Package replication makes one Shingle instance follow another, and
 // follow or feed a stock redis-server, speaking Redis's own replication
-// protocol over TCP, TLS or QUIC. This file is the design; it was written
-// before the code and is kept true to it.
+// protocol over any of tlsconn's transports (TCP, TLS, QUIC, unix
+// sockets). This file is the design; it was written before the code and is
+// kept true to it.
 //
 // What is here: Follow and Replica (the replica's side of the link: dial,
 // handshake, full sync or +CONTINUE, the stream applied through the command
-// table, acknowledgements); FullResync, WriteDisklessRDB and WriteSnapshot
-// (the primary's full sync, which netmode writes on the replica's own
-// connection); LoadRDB; the Backlog partial resyncs are served from;
-// the RDB format (the rdb subpackage). The primary's side of a link (PSYNC,
-// the per-replica buffer, ACKs, WAIT, INFO replication) is in netmode,
-// which owns client connections (netmode/primary.go, netmode/replica.go).
+// table, acknowledgements); Primary (the primary's side: the Backlog wired
+// to the change feed, the replica pinger, Serve for each replica link with
+// the PSYNC / +CONTINUE decision, the full syncs shared within
+// repl-diskless-sync-delay and the per-replica buffers bounded by their
+// OutputLimit, the ACKs that Wait, MinReplicasOK, Info and Replicas read);
+// FullResync, WriteDisklessRDB and WriteSnapshot (the full sync's framing
+// and RDB); LoadRDB; the RDB format (the rdb subpackage). netmode, which
+// owns client connections, keeps only the commands (PSYNC, SYNC, REPLCONF,
+// WAIT, ROLE, INFO replication, REPLICAOF): it hands a client that sent
+// PSYNC to Primary.Serve, and starts a Replica for replicaof.
+//
+// # Usage
+//
+//	p := replication.NewPrimary(db, func() replication.PrimaryConfig { return cfg })
+//	if err := p.Start(); err != nil { ... } // the backlog and the pinger
+//	defer p.Close()
+//	...
+//	// a client sent PSYNC replid offset, and was answered what it sent before:
+//	err := p.Serve(ctx, conn, replication.SyncRequest{ReplID: replid, Offset: offset})
+//
+//	r, err := replication.Follow(db, replication.Config{Addr: "primary:6379"})
+//	...
+//	r.Stop()
 //
 // # What it owns
 //
@@ -55,17 +73,23 @@
 // the primary's DEL arrives: active expiry stops, and the primary's
 // commands see a key whose time has passed as still alive.
 //
-// On the primary, a replica is a client of netmode that sent PSYNC: that
+// On the primary, a replica is a client of netmode that sent PSYNC: once
+// its replies before are written, netmode hands its connection (and the
+// RESP reader that may hold bytes read already) to Primary.Serve, and that
 // connection's goroutine from then on only writes the sync and the stream
-// to it, and a second goroutine reads its REPLCONF ACKs. Replicas asking
+// to it, while a second goroutine reads its REPLCONF ACKs. Replicas asking
 // for a full sync within repl-diskless-sync-delay share one snapshot. On the
-// replica, the link is a client connection it dials with tlsconn (TCP, TLS
-// with tls-replication, QUIC with repl-transport quic).
+// replica, the link is a client connection it dials with the
+// tlsconn.Dialer of its Config (TCP; TLS with tls-replication; QUIC with
+// repl-transport quic; unix sockets for embedders): the transports and
+// their TLS settings are tlsconn's, never this package's.
 //
 // # What it must never do
 //
-// Fork, or hand a socket to another process or goroutine to write into
-// (the seed's failed design): the primary streams the snapshot itself. Hold
+// Import netmode: a server hands replication its connections, never the
+// other way round. Fork, or hand a socket to another process or goroutine
+// to write into (the seed's failed design): the primary streams the
+// snapshot itself, on the goroutine that called Serve. Hold
 // a snapshot in memory: it is encoded as it is read. Hold the store's write
 // lock across network I/O: the lock is taken only to pin a snapshot and a
 // subscription at the same offset. Apply a command a replica cannot

@@ -20,13 +20,7 @@ func LoadRDB(db *store.DB, replID string, offset uint64, r io.Reader) error {
 		if err != nil {
 			return nil, err // io.EOF after a good checksum ends the load
 		}
-		rec := &store.Record{Key: e.Key, Value: e.Value, Fields: e.Fields, ExpireMs: e.ExpireMs}
-		switch e.Type {
-		case rdb.TypeString:
-			rec.Type = store.TypeString
-		case rdb.TypeHash:
-			rec.Type = store.TypeHash
-		}
-		return rec, nil
+		// rdb.Type is store.Type, and Next returns strings and hashes only.
+		return &store.Record{Type: e.Type, Key: e.Key, Value: e.Value, Fields: e.Fields, ExpireMs: e.ExpireMs}, nil
 	})
 }

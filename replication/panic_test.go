@@ -24,6 +24,27 @@ func fakePrimary(t *testing.T, snap *store.Snapshot) (addr string, stream chan<-
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fakePrimaryOn(t, ln, snap)
+}
+
+// baseSnapshot is a snapshot of a primary's store holding base = 1, for
+// fakePrimary to serve.
+func baseSnapshot(t *testing.T) *store.Snapshot {
+	t.Helper()
+	primary := newReplica(t)
+	primary.Set([]byte("base"), []byte("1"))
+	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	t.Cleanup(func() { snap.Close() })
+	return snap
+}
+
+// fakePrimaryOn is fakePrimary on ln, of any transport.
+func fakePrimaryOn(t *testing.T, ln net.Listener, snap *store.Snapshot) (addr string, stream chan<- []byte) {
+	t.Helper()
 	t.Cleanup(func() { ln.Close() })
 	ch := make(chan []byte)
 	go func() {
@@ -78,15 +99,7 @@ func fakePrimary(t *testing.T, snap *store.Snapshot) (addr string, stream chan<-
 // run of the stream that panicked is rolled back whole; what was applied
 // before stays; the store goes on taking writes.
 func TestReplicaSurvivesPanic(t *testing.T) {
-	primary := newReplica(t)
-	primary.Set([]byte("base"), []byte("1"))
-	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	t.Cleanup(func() { snap.Close() })
-	addr, stream := fakePrimary(t, snap)
+	addr, stream := fakePrimary(t, baseSnapshot(t))
 
 	table := command.NewTable()
 	set := *table.Lookup([]byte("set"))

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,15 +17,9 @@ import (
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/internal/tick"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
-)
-
-// Transports a replica can reach its primary over.
-const (
-	TCP  = "tcp"
-	TLS  = "tls"  // tls-replication yes
-	QUIC = "quic" // repl-transport quic: Addr is the primary's quic-port
 )
 
 // DefaultTimeout is Redis's repl-timeout.
@@ -36,26 +29,31 @@ const DefaultTimeout = 60 * time.Second
 // its link failed (Redis retries from its once-a-second cron).
 const retryInterval = time.Second
 
-// Config says whom a replica follows and how.
+// Config says whom a replica follows and how. Follow fills in the
+// defaults (EnsureDefaults) and checks it (Validate).
 type Config struct {
-	// Addr is the primary's host:port (replicaof host port).
+	// Addr is the primary's address (replicaof host port): host:port, or
+	// the primary's socket path when Dialer's transport is tlsconn.Unix.
+	// Required.
 	Addr string
-	// Transport is TCP (the default), TLS or QUIC.
-	Transport string
-	// TLS is the client side of TLS and QUIC links, as
-	// tlsconn.Settings.ClientConfig builds it: the CA that verifies the
-	// primary, and the certificate presented to it.
-	TLS *tls.Config
+	// Dialer connects to the primary over its transport: tlsconn.TCP,
+	// tlsconn.TLS (tls-replication yes; tlsconn.NewDialer builds it from
+	// the tls-* settings: the CA that verifies the primary, the
+	// certificate presented to it), tlsconn.Unix, or tlsconn.QUIC
+	// (repl-transport quic: Addr is the primary's quic-port). The replica
+	// takes it over: it closes it when it stops (Stop, Promote). Default: a
+	// TCP Dialer.
+	Dialer *tlsconn.Dialer
 	// User and Password authenticate to the primary (masteruser,
-	// masterauth); without a Password no AUTH is sent.
+	// masterauth); without a Password no AUTH is sent. Default "".
 	User, Password string
 	// ListeningPort is announced with REPLCONF listening-port, for the
 	// primary's INFO and ROLE; 0 announces none. netmode computes it by
 	// Redis's rule (replica-announce-port, else tls-port under
-	// tls-replication, else port).
+	// tls-replication, else port). Default 0.
 	ListeningPort int
 	// AnnounceIP, when set, is announced with REPLCONF ip-address
-	// (replica-announce-ip).
+	// (replica-announce-ip). Default "".
 	AnnounceIP string
 	// Timeout bounds every wait on the link: the connection, each reply of
 	// the handshake, each read of the full sync and of the stream (the
@@ -69,8 +67,49 @@ type Config struct {
 	Logger *slog.Logger
 	// OnPanic, if set, is told of every panic recovered on the link (see
 	// PanicError), after it was logged; netmode counts them in INFO's
-	// shingle_panics. It runs on the link's goroutine.
+	// shingle_panics. It runs on the link's goroutine. Default nil.
 	OnPanic func(*PanicError)
+}
+
+// EnsureDefaults gives every unset field its default (see each field) and
+// returns c.
+func (c *Config) EnsureDefaults() *Config {
+	if c.Dialer == nil {
+		c.Dialer = &tlsconn.Dialer{Transport: tlsconn.TCP}
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = DefaultTimeout
+	}
+	if c.Table == nil {
+		c.Table = command.NewTable()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// Validate reports what Follow cannot work with: a Dialer that cannot dial
+// (tlsconn.Dialer.Validate) or an Addr that is not host:port (a non-empty
+// path for a unix socket). It expects the defaults in place
+// (EnsureDefaults).
+func (c *Config) Validate() error {
+	if c.Dialer == nil {
+		return errors.New("replication: no Dialer")
+	}
+	if err := c.Dialer.Validate(); err != nil {
+		return fmt.Errorf("replication: %w", err)
+	}
+	if c.Dialer.Transport == tlsconn.Unix {
+		if c.Addr == "" {
+			return errors.New("replication: primary address: no socket path")
+		}
+		return nil
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return fmt.Errorf("replication: primary address: %w", err)
+	}
+	return nil
 }
 
 // PanicError is why a link ended when handling the primary's data
@@ -122,7 +161,6 @@ type Replica struct {
 	cfg     Config
 	cancel  context.CancelFunc
 	done    chan struct{}
-	quic    *tlsconn.QUICDialer
 	lastIO  atomic.Int64 // unix nanoseconds
 	loading atomic.Bool
 	// The link of a full sync in progress and its byte count when the RDB
@@ -134,39 +172,18 @@ type Replica struct {
 	st Status
 }
 
-// Follow starts following the primary cfg names, in the background. The
-// store's writes from elsewhere stop reaching its change feed at once
-// (SetFollowing). Stop or Promote end it.
+// Follow starts following the primary cfg names, in the background, with
+// cfg's defaults filled in (Config.EnsureDefaults); it returns
+// Config.Validate's error without starting. The store's writes from
+// elsewhere stop reaching its change feed at once (SetFollowing). Stop or
+// Promote end it.
 func Follow(db *store.DB, cfg Config) (*Replica, error) {
-	switch cfg.Transport {
-	case "":
-		cfg.Transport = TCP
-	case TCP:
-	case TLS, QUIC:
-		if cfg.TLS == nil {
-			return nil, fmt.Errorf("replication: the %s transport needs a TLS configuration", cfg.Transport)
-		}
-	default:
-		return nil, fmt.Errorf("replication: unknown transport %q (tcp, tls or quic)", cfg.Transport)
-	}
-	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
-		return nil, fmt.Errorf("replication: primary address: %w", err)
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.Table == nil {
-		cfg.Table = command.NewTable()
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.New(slog.DiscardHandler)
+	if err := cfg.EnsureDefaults().Validate(); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Replica{db: db, cfg: cfg, cancel: cancel, done: make(chan struct{}),
 		st: Status{Addr: cfg.Addr, DownSince: time.Now()}}
-	if cfg.Transport == QUIC {
-		r.quic = &tlsconn.QUICDialer{TLSConfig: cfg.TLS}
-	}
 	db.SetFollowing(true)
 	go r.run(ctx)
 	return r, nil
@@ -209,9 +226,7 @@ func (r *Replica) Promote() error {
 
 func (r *Replica) run(ctx context.Context) {
 	defer close(r.done)
-	if r.quic != nil {
-		defer r.quic.Close()
-	}
+	defer r.cfg.Dialer.Close() // its QUIC connection, if any
 	for {
 		err := r.recoveredSession(ctx)
 		if ctx.Err() != nil {
@@ -266,14 +281,7 @@ func (r *Replica) update(f func(*Status)) {
 func (r *Replica) dial(ctx context.Context) (net.Conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
-	nd := &net.Dialer{}
-	switch r.cfg.Transport {
-	case TLS:
-		return (&tls.Dialer{NetDialer: nd, Config: r.cfg.TLS}).DialContext(ctx, "tcp", r.cfg.Addr)
-	case QUIC:
-		return r.quic.DialContext(ctx, "udp", r.cfg.Addr)
-	}
-	return nd.DialContext(ctx, "tcp", r.cfg.Addr)
+	return r.cfg.Dialer.Dial(ctx, r.cfg.Addr)
 }
 
 // link is one connection to the primary: reads and writes under the
@@ -356,19 +364,13 @@ func (r *Replica) session(ctx context.Context) error {
 	acks := make(chan struct{})
 	go func() {
 		defer close(acks)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
+		tick.Every(ctx.Done(), time.Second, func(time.Time) bool {
 			if l.ack(r.db.Offset()) != nil {
 				conn.Close() // the stream's read fails and ends the session
-				return
+				return false
 			}
-		}
+			return true
+		})
 	}()
 	defer func() { <-acks }()
 	defer cancel()

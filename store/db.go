@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/shinglekv/shingle/internal/tick"
 )
 
 // DB is an open Shingle database: a persistent key space with Redis
@@ -277,18 +279,12 @@ func (db *DB) Close() error {
 // each write adds to the memtable. After a clean Close it is exact; after a
 // crash the replication id is renewed instead (see loadState).
 func (db *DB) everySecond() {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stop:
-			return
-		case <-t.C:
-		}
+	tick.Every(db.stop, time.Second, func(time.Time) bool {
 		if err := db.saveOffset(); err != nil {
 			db.log.Error("store: background save failed", "err", err)
 		}
-	}
+		return true
+	})
 }
 
 func (db *DB) saveOffset() error {

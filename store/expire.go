@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/shinglekv/shingle/internal/tick"
 )
 
 // ExpireCond is the condition of EXPIRE's NX, XX, GT and LT options, which
@@ -146,16 +148,10 @@ const expireBatch = 256
 // walking the expiry index: its cost follows the number of keys expiring,
 // not the size of the key space.
 func (db *DB) activeExpire() {
-	t := time.NewTicker(db.opts.ActiveExpireInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-db.stop:
-			return
-		case <-t.C:
-		}
+	tick.Every(db.stop, db.opts.ActiveExpireInterval, func(time.Time) bool {
 		db.expireRound()
-	}
+		return true
+	})
 }
 
 // expireRound runs expiry cycles until no expired key is left. A change

@@ -131,43 +131,62 @@ const (
 	DefaultActiveExpireInterval = 100 * time.Millisecond
 )
 
-// withDefaults returns a copy of o (which may be nil) with defaults filled in.
+// EnsureDefaults fills in the default of every field left at its zero
+// value and returns o; on a nil o it returns new Options holding the
+// defaults. It changes o in place: Open works on a copy of the Options it
+// is given, so that the caller's stay as they were.
+func (o *Options) EnsureDefaults() *Options {
+	if o == nil {
+		o = &Options{}
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = DefaultCacheSize
+	}
+	if o.MemTableSize == 0 {
+		o.MemTableSize = DefaultMemTableSize
+	}
+	if o.RecordCacheSize == 0 {
+		o.RecordCacheSize = DefaultRecordCacheSize
+	}
+	if o.BloomBitsPerKey == 0 {
+		o.BloomBitsPerKey = DefaultBloomBitsPerKey
+	}
+	if o.ProtoMaxBulkLen == 0 {
+		o.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
+	}
+	if o.ActiveExpireInterval == 0 {
+		o.ActiveExpireInterval = DefaultActiveExpireInterval
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Validate reports the first field whose value Open cannot use. Zero
+// values are valid: they stand for the defaults.
+func (o *Options) Validate() error {
+	if o.AppendFsync < FsyncEverySec || o.AppendFsync > FsyncNo {
+		return fmt.Errorf("store: invalid AppendFsync %d", o.AppendFsync)
+	}
+	if o.CacheSize < 0 || o.ProtoMaxBulkLen < 0 {
+		return fmt.Errorf("store: CacheSize and ProtoMaxBulkLen must not be negative")
+	}
+	return nil
+}
+
+// withDefaults returns a validated copy of o (which may be nil) with the
+// defaults filled in.
 func (o *Options) withDefaults() (Options, error) {
 	var c Options
 	if o != nil {
 		c = *o
 	}
-	if c.AppendFsync < FsyncEverySec || c.AppendFsync > FsyncNo {
-		return c, fmt.Errorf("store: invalid AppendFsync %d", c.AppendFsync)
-	}
-	if c.CacheSize == 0 {
-		c.CacheSize = DefaultCacheSize
-	}
-	if c.MemTableSize == 0 {
-		c.MemTableSize = DefaultMemTableSize
-	}
-	if c.RecordCacheSize == 0 {
-		c.RecordCacheSize = DefaultRecordCacheSize
-	}
-	if c.BloomBitsPerKey == 0 {
-		c.BloomBitsPerKey = DefaultBloomBitsPerKey
-	}
-	if c.ProtoMaxBulkLen == 0 {
-		c.ProtoMaxBulkLen = DefaultProtoMaxBulkLen
-	}
-	if c.ActiveExpireInterval == 0 {
-		c.ActiveExpireInterval = DefaultActiveExpireInterval
-	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
-	if c.CacheSize < 0 || c.ProtoMaxBulkLen < 0 {
-		return c, fmt.Errorf("store: CacheSize and ProtoMaxBulkLen must not be negative")
-	}
-	return c, nil
+	c.EnsureDefaults()
+	return c, c.Validate()
 }
 
 // pebbleOptions translates o (with defaults filled in) into Pebble's options.

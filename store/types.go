@@ -14,11 +14,17 @@ const (
 	TypeSet    Type = 2
 	TypeZSet   Type = 3
 	TypeHash   Type = 4
+	// TypeModule and TypeStream are Redis's two other object types. The
+	// store holds neither: they exist so that a snapshot in Redis's format
+	// (package replication/rdb) can name a key it cannot load.
+	TypeModule Type = 5
+	TypeStream Type = 6
 	// TypeNone is what Type reports for a missing key.
 	TypeNone Type = 0xff
 )
 
-// String returns the name TYPE replies with: "string", "hash", ..., "none".
+// String returns the name TYPE replies with: "string", "hash", ..., "none"
+// (and "module" for TypeModule, whose keys Redis names by module instead).
 func (t Type) String() string {
 	switch t {
 	case TypeString:
@@ -31,6 +37,10 @@ func (t Type) String() string {
 		return "zset"
 	case TypeHash:
 		return "hash"
+	case TypeModule:
+		return "module"
+	case TypeStream:
+		return "stream"
 	}
 	return "none"
 }

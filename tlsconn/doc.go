@@ -1,32 +1,48 @@
-// Package tlsconn is Shingle's transport layer: listening over TCP, TLS and
-// unix sockets behind one small interface (Listener, Conn), and the
-// translation of Redis's tls-* directives into Go's crypto/tls configuration
-// (Settings, ServerTLS). It knows nothing of RESP.
+// Package tlsconn is Shingle's transport layer, and everything it knows of
+// TLS: listening and dialing over TCP, TLS, unix sockets and QUIC behind
+// one small interface (Listener, Dialer, Conn); the translation of Redis's
+// tls-* directives into Go's crypto/tls configuration, for listeners
+// (ServerTLS) and outgoing links (Dialer) alike (Settings); reading the
+// certificate, key and CA files, once per build, and telling when they
+// changed (ServerTLS.ReloadIfChanged); the server's TLS session cache; what
+// a connection's certificate says its peer is (Security.Identity); and why
+// a handshake failed (HandshakeFailure). It knows nothing of RESP. Other
+// packages (netmode, replication) import neither crypto/tls nor
+// crypto/x509 for what is here.
 //
 // # Usage
 //
 //	s := tlsconn.DefaultSettings()
 //	s.CertFile, s.KeyFile, s.CACertFile = "server.crt", "server.key", "ca.crt"
-//	t, err := tlsconn.NewServerTLS(s)        // loads and checks the files
-//	ln, err := tlsconn.Listen(tlsconn.TLS, "127.0.0.1:6380", t.Config())
+//	t, err := tlsconn.NewServerTLS(s)        // reads and checks the files
+//	ln, err := tlsconn.Listen(tlsconn.TLS, "127.0.0.1:6380", t)
 //	conn, err := ln.Accept()
 //	err = conn.Handshake(ctx)                // on the connection's own goroutine
 //	sec := conn.Security()                   // version, cipher, resumption, client certificate
-//	err = t.Update(s)                        // rotated files: new handshakes only
+//	user := sec.Identity("CN")               // tls-auth-clients-user CN
+//	reloaded, err := t.ReloadIfChanged()     // rotated files: new handshakes only
+//
+//	d, err := tlsconn.NewDialer(tlsconn.TLS, s, "") // client pair, else the server pair; the CA
+//	c, err := d.Dial(ctx, "primary:6380")           // a Conn, handshake done
+//
+// A change of settings is built first and put in service after
+// (NewServerTLS, then Adopt on the ServerTLS in service), so that a caller
+// can check the files before it commits to anything: CONFIG SET does.
 //
 // # QUIC
 //
-// Listen(QUIC, addr, config) accepts QUIC connections on UDP and hands out
+// Listen(QUIC, addr, t) accepts QUIC connections on UDP and hands out
 // each bidirectional stream as one Conn: one client session per stream,
 // many sessions per connection, each stream with its own flow control.
 // QUIC is TLS 1.3 only; the ALPN protocol is "redis"; 0-RTT is off,
 // since early data can be replayed. The handshake is bounded at 10
 // seconds, and a connection without traffic closes after 5 minutes
-// (QUICDialer sends keepalives every 15 seconds). QUICDialer is the client
-// side, shaped for go-redis's Dialer option. QUIC handshakes run inside the
-// QUIC library; so that a refused client certificate can be reported
-// (ListenQUIC's hooks), the listener verifies client certificates itself,
-// exactly as crypto/tls would (chain to the CA, clientAuth usage, validity).
+// (a QUIC Dialer sends keepalives every 15 seconds). A Dialer of
+// transport QUIC is the client side, shaped for go-redis's Dialer option.
+// QUIC handshakes run inside the QUIC library; so that a refused client
+// certificate can be reported (ListenQUIC's hooks), the listener verifies
+// client certificates itself, exactly as crypto/tls would (chain to the
+// CA, clientAuth usage, validity).
 //
 // # Redis's directives in Go
 //

@@ -2,6 +2,7 @@ package tlsconn
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -209,4 +210,52 @@ func settingError(t *testing.T, err error, directive string, kind error) *Settin
 		t.Errorf("error %q does not wrap %v", err, kind)
 	}
 	return se
+}
+
+// ---- an echo server of any transport ----
+
+// startEcho serves an echo listener of transport on addr with st (nil for
+// TCP and Unix): each connection is handshaken (a failure ends it), then
+// echoes one line at a time. It returns the listener and the Conns that
+// completed their handshake; the listener closes at cleanup.
+func startEcho(t *testing.T, transport, addr string, st *ServerTLS) (Listener, <-chan Conn) {
+	t.Helper()
+	ln, err := Listen(transport, addr, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted := make(chan Conn, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				err := c.Handshake(ctx)
+				cancel()
+				if err != nil {
+					return
+				}
+				select {
+				case accepted <- c:
+				default:
+				}
+				r := bufio.NewReader(c)
+				for {
+					line, err := r.ReadBytes('\n')
+					if err != nil {
+						return
+					}
+					if _, err := c.Write(line); err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln, accepted
 }

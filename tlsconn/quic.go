@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -188,16 +187,15 @@ func (qc *quicConn) streamClosed() {
 	}
 }
 
-// ListenQUIC is Listen(QUIC, addr, config) with hooks told how handshakes
-// end.
-func ListenQUIC(addr string, config *tls.Config, hooks QUICHooks) (Listener, error) {
-	return listenQUIC(addr, config, hooks)
+// ListenQUIC is Listen(QUIC, addr, t) with hooks told how handshakes end.
+func ListenQUIC(addr string, t *ServerTLS, hooks QUICHooks) (Listener, error) {
+	if t == nil {
+		return nil, errors.New("tlsconn: QUIC listener without a TLS configuration")
+	}
+	return listenQUIC(addr, t.Config(), hooks)
 }
 
 func listenQUIC(addr string, config *tls.Config, hooks QUICHooks) (*quicListener, error) {
-	if config == nil {
-		return nil, errors.New("tlsconn: QUIC listener without a TLS config")
-	}
 	udpAddr, err := net.ResolveUDPAddr("udp", addr)
 	if err != nil {
 		return nil, err
@@ -394,92 +392,4 @@ func (s *quicStream) Close() error {
 		}
 	})
 	return err
-}
-
-// QUICDialer opens client sessions to a Shingle QUIC port, each a stream of
-// one shared QUIC connection per address (opened on first use, and again
-// once it has closed). Its DialContext fits go-redis's Options.Dialer:
-//
-//	d := &tlsconn.QUICDialer{TLSConfig: tlsConfig}
-//	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:7381", Dialer: d.DialContext})
-//
-// TLSConfig is used as for TLS (RootCAs, Certificates for mutual TLS,
-// ServerName); the dialer adds the ALPN protocol and TLS 1.3. A QUICDialer
-// is safe for concurrent use; Close closes its connections.
-type QUICDialer struct {
-	TLSConfig *tls.Config
-
-	mu      sync.Mutex
-	conns   map[string]*quic.Conn
-	dialing map[string]chan struct{} // closed when the dial to that address ends
-}
-
-// DialContext opens a new stream to addr (host:port, network "udp" or any
-// other name: go-redis passes "tcp").
-func (d *QUICDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := d.conn(ctx, addr)
-	if err != nil {
-		return nil, err
-	}
-	s, err := c.OpenStreamSync(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("tlsconn: open QUIC stream to %s: %w", addr, err)
-	}
-	return &quicStream{Stream: s, conn: c, sec: securityOf(c.ConnectionState().TLS)}, nil
-}
-
-// conn returns the open QUIC connection to addr, dialing it when there is
-// none. One dial per address runs at a time, outside the lock, so that a
-// slow address holds up only its own callers.
-func (d *QUICDialer) conn(ctx context.Context, addr string) (*quic.Conn, error) {
-	d.mu.Lock()
-	for {
-		if c := d.conns[addr]; c != nil && c.Context().Err() == nil {
-			d.mu.Unlock()
-			return c, nil
-		}
-		ch := d.dialing[addr]
-		if ch == nil {
-			break
-		}
-		d.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		d.mu.Lock()
-	}
-	ch := make(chan struct{})
-	if d.dialing == nil {
-		d.conns, d.dialing = map[string]*quic.Conn{}, map[string]chan struct{}{}
-	}
-	d.dialing[addr] = ch
-	d.mu.Unlock()
-
-	qc := quicConfig()
-	qc.KeepAlivePeriod = quicKeepAlive
-	c, err := quic.DialAddr(ctx, addr, forQUIC(d.TLSConfig), qc)
-
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	delete(d.dialing, addr)
-	close(ch)
-	if err != nil {
-		return nil, fmt.Errorf("tlsconn: QUIC dial %s: %w", addr, err)
-	}
-	d.conns[addr] = c
-	return c, nil
-}
-
-// Close closes the dialer's QUIC connections, and with them every stream
-// it opened.
-func (d *QUICDialer) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for addr, c := range d.conns {
-		c.CloseWithError(0, "client closing")
-		delete(d.conns, addr)
-	}
-	return nil
 }

@@ -21,35 +21,7 @@ func startQUICEcho(t *testing.T, s Settings) (Listener, <-chan Conn) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := Listen(QUIC, "127.0.0.1:0", st.Config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan Conn, 16)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted <- c
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					line, err := r.ReadBytes('\n')
-					if err != nil {
-						return
-					}
-					if _, err := c.Write(line); err != nil {
-						return
-					}
-				}
-			}()
-		}
-	}()
-	return ln, accepted
+	return startEcho(t, QUIC, "127.0.0.1:0", st)
 }
 
 func echo(c net.Conn, r *bufio.Reader, line string) (string, error) {
@@ -74,7 +46,7 @@ func TestQUICStreams(t *testing.T) {
 	s, _ := p.serverSettings()
 	ln, accepted := startQUICEcho(t, s)
 	certFile, keyFile, _ := p.issue("client", clientLeaf("alice"))
-	d := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
+	d := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
 		Certificates: []tls.Certificate{loadPair(t, certFile, keyFile)}}}
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -104,7 +76,7 @@ func TestQUICStreams(t *testing.T) {
 		}
 	}
 
-	anon := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	anon := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
 	defer anon.Close()
 	if c, err := anon.DialContext(ctx, "udp", ln.Addr().String()); err == nil {
 		_, err = echo(c, bufio.NewReader(c), "no certificate")
@@ -118,7 +90,7 @@ func TestQUICStreams(t *testing.T) {
 		t.Fatalf("after the listener closed, an open session echoed %q, %v", got, err)
 	}
 	// Nothing answers a new connection now: the dial runs into its context.
-	late := &QUICDialer{TLSConfig: d.TLSConfig}
+	late := &Dialer{Transport: QUIC, TLSConfig: d.TLSConfig}
 	defer late.Close()
 	lateCtx, cancelLate := context.WithTimeout(ctx, time.Second)
 	defer cancelLate()
@@ -137,7 +109,7 @@ func TestQUICNewStreamAfterClose(t *testing.T) {
 	s, _ := p.serverSettings()
 	s.AuthClients = AuthClientsNo
 	ln, _ := startQUICEcho(t, s)
-	d := &QUICDialer{TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	d := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -162,32 +134,6 @@ func TestQUICNewStreamAfterClose(t *testing.T) {
 	}
 }
 
-// TestSessionCacheForgetsExpired fills an unbounded session cache and
-// moves the clock past the timeout: the next session issued drops the
-// expired ones.
-func TestSessionCacheForgetsExpired(t *testing.T) {
-	var clock fakeClock
-	cfg := &tls.Config{Time: clock.now}
-	c := cacheSessions(cfg, 0, time.Minute)
-	var ss tls.SessionState
-	for range 3 {
-		if _, err := cfg.WrapSession(tls.ConnectionState{}, &ss); err != nil {
-			t.Fatal(err)
-		}
-	}
-	clock.advance(2 * time.Minute)
-	id, err := cfg.WrapSession(tls.ConnectionState{}, &ss)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := c.entries[string(id)]; !ok {
-		t.Fatal("the fresh session is gone")
-	}
-	if n := c.lru.Len(); n != 1 {
-		t.Fatalf("%d sessions cached, want only the fresh one", n)
-	}
-}
-
 // TestQUICMaxConns opens QUIC connections that open no stream (so count
 // as no client) up to MaxConns: the next is refused before its handshake
 // and counted, and one closing makes room again.
@@ -200,7 +146,7 @@ func TestQUICMaxConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	var refused atomic.Int64
-	ln, err := ListenQUIC("127.0.0.1:0", st.Config(), QUICHooks{
+	ln, err := ListenQUIC("127.0.0.1:0", st, QUICHooks{
 		MaxConns:         func() int { return 2 },
 		OnRefused:        func() { refused.Add(1) },
 		HandshakeTimeout: func() time.Duration { return 5 * time.Second },

@@ -1,19 +1,10 @@
 package tlsconn
 
 import (
-	"container/list"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 )
 
 // Values of tls-auth-clients (Settings.AuthClients).
@@ -89,9 +80,10 @@ func newSettingError(directive, value string, err error, format string, args ...
 }
 
 // Settings holds Redis's TLS directives, one field each, under a name that
-// says what it is. Start from DefaultSettings: the zero value is not usable
-// (an empty Protocols or AuthClients is an error). Settings is a plain value,
-// comparable and safe to copy.
+// says what it is. Start from DefaultSettings, or call EnsureDefaults: an
+// empty Protocols or AuthClients is an error. Settings is a plain value,
+// comparable and safe to copy. The same Settings configure the listeners
+// (NewServerTLS) and the outgoing links (NewDialer).
 //
 // What Go's crypto/tls does differently from OpenSSL, and therefore from
 // redis-server, is said at each field.
@@ -133,7 +125,8 @@ type Settings struct {
 	// without any certificate is an error. Unlike OpenSSL, which looks
 	// certificates up in the directory at each verification, the files are
 	// read when the configuration is built: after adding a CA, apply the
-	// settings again (ServerTLS.Update). Default "".
+	// settings again (ServerTLS.Update, Reload), or let
+	// ServerTLS.ReloadIfChanged see the new file. Default "".
 	//
 	// One of CACertFile and CACertDir is required when AuthClients is yes or
 	// optional, or Replication or Cluster is on (ErrCARequired); the system
@@ -304,494 +297,31 @@ func (l limits) apply(cfg *tls.Config) {
 	cfg.CipherSuites = l.suites
 }
 
-// ServerConfig builds the configuration of a TLS listener from s, reading
-// the certificate, key and CA files now. It checks every setting and returns
-// a *SettingError naming the first one that cannot be applied; it also loads
-// the client pair when both of its files are set, so that a broken client
-// certificate is reported when the settings are applied, as redis-server
-// does. The result is the caller's; for certificates that can be reloaded
-// under a running listener, use ServerTLS.
-//
-// The configuration maps the directives as follows: Protocols to
-// MinVersion/MaxVersion; Ciphers to CipherSuites; AuthClients to ClientAuth,
-// with ClientCAs from CACertFile and CACertDir only; SessionCaching to
-// SessionTicketsDisabled; SessionCacheSize and SessionCacheTimeout to a
-// server-side session cache behind WrapSession/UnwrapSession (Config.Time,
-// when set, is its clock): a ticket is a random identifier of a cache
-// entry. The cache belongs to this configuration alone, so sessions issued
-// under another configuration never resume under this one.
-func (s *Settings) ServerConfig() (*tls.Config, error) {
-	clientAuth, err := clientAuthType(s.AuthClients)
-	if err != nil {
-		return nil, err
+// EnsureDefaults gives the fields whose empty value means nothing their
+// default, as DefaultSettings has it: AuthClients "yes" and Protocols
+// "TLSv1.2 TLSv1.3". It returns s. The other fields are left alone, since
+// their zero value means something (SessionCaching false: no resumption;
+// SessionCacheSize 0: no limit; SessionCacheTimeout 0: no resumption), so
+// settings built field by field should start from DefaultSettings. The
+// builds (NewServerTLS, NewDialer ...) do not call it: they refuse an empty
+// Protocols or AuthClients, so that a directive set to "" is an error
+// rather than quietly the default.
+func (s *Settings) EnsureDefaults() *Settings {
+	if s.AuthClients == "" {
+		s.AuthClients = AuthClientsYes
 	}
-	l, err := s.parseLimits()
-	if err != nil {
-		return nil, err
+	if s.Protocols == "" {
+		s.Protocols = DefaultProtocols
 	}
-	if s.SessionCacheSize < 0 {
-		return nil, newSettingError("tls-session-cache-size", fmt.Sprint(s.SessionCacheSize), ErrInvalidSetting, "must not be negative")
-	}
-	if s.SessionCacheTimeout < 0 {
-		return nil, newSettingError("tls-session-cache-timeout", fmt.Sprint(s.SessionCacheTimeout), ErrInvalidSetting, "must not be negative")
-	}
-	if s.CertFile == "" {
-		return nil, newSettingError("tls-cert-file", "", ErrInvalidSetting, "is required for a TLS listener")
-	}
-	if s.KeyFile == "" {
-		return nil, newSettingError("tls-key-file", "", ErrInvalidSetting, "is required for a TLS listener")
-	}
-	cert, err := loadKeyPair(serverPairNames, s.CertFile, s.KeyFile, s.KeyFilePass)
-	if err != nil {
-		return nil, err
-	}
-	if s.ClientCertFile != "" && s.ClientKeyFile != "" {
-		if _, err := loadKeyPair(clientPairNames, s.ClientCertFile, s.ClientKeyFile, s.ClientKeyFilePass); err != nil {
-			return nil, err
-		}
-	}
-	pool, err := loadCAPool(s.CACertFile, s.CACertDir)
-	if err != nil {
-		return nil, err
-	}
-	if pool == nil {
-		switch {
-		case clientAuth != tls.NoClientCert:
-			return nil, newSettingError("tls-auth-clients", s.AuthClients, ErrCARequired,
-				"verifies client certificates and needs tls-ca-cert-file or tls-ca-cert-dir (the system trust store is never used)")
-		case s.Replication:
-			return nil, newSettingError("tls-replication", "yes", ErrCARequired,
-				"needs tls-ca-cert-file or tls-ca-cert-dir to verify the other side (the system trust store is never used)")
-		case s.Cluster:
-			return nil, newSettingError("tls-cluster", "yes", ErrCARequired,
-				"needs tls-ca-cert-file or tls-ca-cert-dir to verify the other side (the system trust store is never used)")
-		}
-	}
-
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   clientAuth,
-	}
-	l.apply(cfg)
-	if clientAuth != tls.NoClientCert {
-		cfg.ClientCAs = pool
-	}
-	if !s.SessionCaching || s.SessionCacheTimeout == 0 {
-		cfg.SessionTicketsDisabled = true
-	} else {
-		cacheSessions(cfg, s.SessionCacheSize, time.Duration(s.SessionCacheTimeout)*time.Second)
-	}
-	return cfg, nil
+	return s
 }
 
-// sessionCache is the server-side session cache: a session ticket is only
-// a random identifier of an entry here, so the session's secrets never
-// leave the server, at most size sessions are kept (least recently used
-// first out; 0 means no limit, as in OpenSSL), and an entry expires timeout
-// after it was issued.
-type sessionCache struct {
-	mu      sync.Mutex
-	size    int
-	timeout time.Duration
-	now     func() time.Time
-	entries map[string]*list.Element
-	lru     list.List // of *sessionEntry, most recent first
-}
-
-type sessionEntry struct {
-	id      string
-	state   []byte // tls.SessionState.Bytes
-	expires time.Time
-}
-
-// cacheSessions makes cfg keep its sessions in a bounded server-side cache
-// with the given limits.
-func cacheSessions(cfg *tls.Config, size int, timeout time.Duration) *sessionCache {
-	c := &sessionCache{size: size, timeout: timeout, entries: map[string]*list.Element{}}
-	c.now = func() time.Time {
-		if cfg.Time != nil {
-			return cfg.Time()
-		}
-		return time.Now()
-	}
-	cfg.WrapSession = c.wrap
-	cfg.UnwrapSession = c.unwrap
-	return c
-}
-
-func (c *sessionCache) wrap(_ tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
-	state, err := ss.Bytes()
-	if err != nil {
-		return nil, err
-	}
-	id := make([]byte, 16)
-	rand.Read(id)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	// The least recently used entries are at the back: drop those expired,
-	// so that a cache without a size limit still forgets old sessions.
-	now := c.now()
-	for el := c.lru.Back(); el != nil && !now.Before(el.Value.(*sessionEntry).expires); el = c.lru.Back() {
-		c.remove(el)
-	}
-	c.entries[string(id)] = c.lru.PushFront(&sessionEntry{id: string(id), state: state, expires: now.Add(c.timeout)})
-	for c.size > 0 && c.lru.Len() > c.size {
-		c.remove(c.lru.Back())
-	}
-	return id, nil
-}
-
-func (c *sessionCache) unwrap(id []byte, _ tls.ConnectionState) (*tls.SessionState, error) {
-	c.mu.Lock()
-	el, ok := c.entries[string(id)]
-	if !ok {
-		c.mu.Unlock()
-		return nil, nil // not ours, evicted or expired: a full handshake
-	}
-	e := el.Value.(*sessionEntry)
-	if !c.now().Before(e.expires) {
-		c.remove(el)
-		c.mu.Unlock()
-		return nil, nil
-	}
-	c.lru.MoveToFront(el)
-	state := e.state
-	c.mu.Unlock()
-	ss, err := tls.ParseSessionState(state)
-	if err != nil {
-		return nil, nil
-	}
-	return ss, nil
-}
-
-func (c *sessionCache) remove(el *list.Element) {
-	delete(c.entries, el.Value.(*sessionEntry).id)
-	c.lru.Remove(el)
-}
-
-// ClientConfig builds the configuration of an outgoing link (replication,
-// cluster bus) to a server named serverName. It presents the client pair
-// when both ClientCertFile and ClientKeyFile are set, else the server pair
-// when that is set, else no certificate (Redis's rule). RootCAs come from
-// CACertFile and CACertDir, one of which is required (ErrCARequired): the
-// system trust store is never used. Protocols, Ciphers and CipherSuites
-// apply as on the server.
-//
-// With a serverName, the server's certificate must be valid for that name,
-// as usual in Go. With an empty serverName the certificate chain is
-// verified (CA, validity dates, serverAuth usage) but no name is checked:
-// that is what redis-server does on its replication and cluster links, and
-// it is what lets Shingle follow a primary whose certificate does not name
-// the address it is reached at. The config then sets InsecureSkipVerify
-// only to replace Go's verification by that one, in VerifyConnection.
-//
-// No client session cache is set; a caller that wants resumption sets
-// ClientSessionCache on the result, which is the caller's to modify.
-func (s *Settings) ClientConfig(serverName string) (*tls.Config, error) {
-	l, err := s.parseLimits()
-	if err != nil {
-		return nil, err
-	}
-	pool, err := loadCAPool(s.CACertFile, s.CACertDir)
-	if err != nil {
-		return nil, err
-	}
-	if pool == nil {
-		return nil, newSettingError("tls-ca-cert-file", "", ErrCARequired,
-			"or tls-ca-cert-dir is needed to verify the server of an outgoing TLS link (the system trust store is never used)")
-	}
-	cfg := &tls.Config{RootCAs: pool, ServerName: serverName}
-	l.apply(cfg)
-	switch {
-	case s.ClientCertFile != "" && s.ClientKeyFile != "":
-		cert, err := loadKeyPair(clientPairNames, s.ClientCertFile, s.ClientKeyFile, s.ClientKeyFilePass)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	case s.CertFile != "" && s.KeyFile != "":
-		cert, err := loadKeyPair(serverPairNames, s.CertFile, s.KeyFile, s.KeyFilePass)
-		if err != nil {
-			return nil, err
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	if serverName == "" {
-		cfg.InsecureSkipVerify = true // replaced by the chain check below
-		cfg.VerifyConnection = verifyChainOnly(pool)
-	}
-	return cfg, nil
-}
-
-// verifyChainOnly verifies the server's certificate chain against roots,
-// without checking any host name.
-func verifyChainOnly(roots *x509.CertPool) func(tls.ConnectionState) error {
-	return func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("tlsconn: the server sent no certificate")
-		}
-		inter := x509.NewCertPool()
-		for _, c := range cs.PeerCertificates[1:] {
-			inter.AddCert(c)
-		}
-		_, err := cs.PeerCertificates[0].Verify(x509.VerifyOptions{
-			Roots:         roots,
-			Intermediates: inter,
-			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		})
-		if err != nil {
-			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-		}
-		return nil
-	}
-}
-
-// Validate checks s as ServerConfig does, files included, without keeping
-// the result. It returns ServerConfig's error.
+// Validate checks s as a listener's configuration is built from it
+// (ServerConfig), files included, without keeping the result: every value,
+// the server pair (required), the client pair when both of its files are
+// set, and the CA files, required when certificates are verified. It
+// returns ServerConfig's error, a *SettingError.
 func (s *Settings) Validate() error {
 	_, err := s.ServerConfig()
 	return err
-}
-
-// pairNames are the directive names of a certificate/key pair, for errors.
-type pairNames struct{ cert, key, pass string }
-
-var (
-	serverPairNames = pairNames{"tls-cert-file", "tls-key-file", "tls-key-file-pass"}
-	clientPairNames = pairNames{"tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass"}
-)
-
-// loadKeyPair reads a certificate (chain) and its key, decrypting the key
-// with pass when it is encrypted.
-func loadKeyPair(names pairNames, certFile, keyFile, pass string) (tls.Certificate, error) {
-	certPEM, err := os.ReadFile(certFile)
-	if err != nil {
-		return tls.Certificate{}, newSettingError(names.cert, certFile, err, "cannot be read: %v", err)
-	}
-	if err := checkCertificates(certPEM); err != nil {
-		return tls.Certificate{}, newSettingError(names.cert, certFile, ErrInvalidSetting, "%v", err)
-	}
-	keyData, err := os.ReadFile(keyFile)
-	if err != nil {
-		return tls.Certificate{}, newSettingError(names.key, keyFile, err, "cannot be read: %v", err)
-	}
-	keyPEM, err := decryptKeyPEM(names, keyFile, keyData, pass)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, newSettingError(names.key, keyFile, ErrInvalidSetting,
-			"does not fit %s %q: %v", names.cert, certFile, err)
-	}
-	return cert, nil
-}
-
-// checkCertificates requires at least one CERTIFICATE block and that every
-// one parses.
-func checkCertificates(data []byte) error {
-	n := 0
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			break
-		}
-		if block.Type != "CERTIFICATE" {
-			continue
-		}
-		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
-			return fmt.Errorf("holds a certificate that does not parse: %v", err)
-		}
-		n++
-	}
-	if n == 0 {
-		return errors.New("holds no PEM certificate")
-	}
-	return nil
-}
-
-// decryptKeyPEM returns the first private key block of data as unencrypted
-// PEM, decrypting OpenSSL's traditional encrypted PEM with pass.
-func decryptKeyPEM(names pairNames, keyFile string, data []byte, pass string) ([]byte, error) {
-	for rest := data; ; {
-		var block *pem.Block
-		block, rest = pem.Decode(rest)
-		if block == nil {
-			return nil, newSettingError(names.key, keyFile, ErrInvalidSetting, "holds no PEM private key")
-		}
-		switch {
-		case block.Type == "ENCRYPTED PRIVATE KEY":
-			return nil, newSettingError(names.key, keyFile, ErrNotSupportedByGo,
-				"is a PKCS#8-encrypted key (\"ENCRYPTED PRIVATE KEY\"), which Go's standard library cannot decrypt; "+
-					"convert it to OpenSSL's traditional encrypted format with "+
-					"`openssl pkey -in KEY -traditional -aes256 -out NEWKEY` (keeping %s), "+
-					"or store it unencrypted with `openssl pkey -in KEY -out NEWKEY` and mode 0600", names.pass)
-		case !strings.HasSuffix(block.Type, "PRIVATE KEY"):
-			continue
-		}
-		if _, encrypted := block.Headers["Proc-Type"]; !encrypted {
-			return pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: block.Bytes}), nil
-		}
-		if pass == "" {
-			return nil, newSettingError(names.pass, "", ErrKeyPassword, "is empty but %s %q is encrypted", names.key, keyFile)
-		}
-		// Deprecated API on purpose: OpenSSL's traditional format is what
-		// tls-key-file-pass has to read.
-		//lint:ignore SA1019 interoperability with OpenSSL-encrypted keys.
-		der, err := x509.DecryptPEMBlock(block, []byte(pass))
-		if err == nil && !parsesAsKey(block.Type, der) {
-			// The padding check passes by chance for about one wrong
-			// password in 256; the key then does not parse.
-			err = x509.IncorrectPasswordError
-		}
-		if err != nil {
-			return nil, newSettingError(names.pass, "", errors.Join(ErrKeyPassword, err),
-				"does not decrypt %s %q: %v", names.key, keyFile, err)
-		}
-		return pem.EncodeToMemory(&pem.Block{Type: block.Type, Bytes: der}), nil
-	}
-}
-
-func parsesAsKey(blockType string, der []byte) bool {
-	var err error
-	switch blockType {
-	case "EC PRIVATE KEY":
-		_, err = x509.ParseECPrivateKey(der)
-	case "RSA PRIVATE KEY":
-		_, err = x509.ParsePKCS1PrivateKey(der)
-	default:
-		_, err = x509.ParsePKCS8PrivateKey(der)
-	}
-	return err == nil
-}
-
-// loadCAPool loads the CA file and directory into one pool, or returns nil
-// when neither is set.
-func loadCAPool(file, dir string) (*x509.CertPool, error) {
-	if file == "" && dir == "" {
-		return nil, nil
-	}
-	pool := x509.NewCertPool()
-	if file != "" {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			return nil, newSettingError("tls-ca-cert-file", file, err, "cannot be read: %v", err)
-		}
-		if !pool.AppendCertsFromPEM(data) {
-			return nil, newSettingError("tls-ca-cert-file", file, ErrInvalidSetting, "holds no PEM certificate")
-		}
-	}
-	if dir != "" {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return nil, newSettingError("tls-ca-cert-dir", dir, err, "cannot be read: %v", err)
-		}
-		loaded := 0
-		for _, e := range entries {
-			path := filepath.Join(dir, e.Name())
-			fi, err := os.Stat(path) // follows c_rehash's symbolic links
-			if err != nil || !fi.Mode().IsRegular() {
-				continue // dangling link, directory, socket...
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return nil, newSettingError("tls-ca-cert-dir", dir, err, "has a file that cannot be read: %v", err)
-			}
-			if pool.AppendCertsFromPEM(data) {
-				loaded++
-			}
-		}
-		if loaded == 0 {
-			return nil, newSettingError("tls-ca-cert-dir", dir, ErrInvalidSetting, "holds no file with a PEM certificate")
-		}
-	}
-	return pool, nil
-}
-
-// ServerTLS holds the TLS configuration of a listener and replaces it on
-// reload, so that CONFIG SET of a TLS directive applies to new handshakes
-// while established connections carry on with the configuration they were
-// made with. It is safe for concurrent use.
-type ServerTLS struct {
-	mu      sync.Mutex // serializes Update; readers use current only
-	current atomic.Pointer[builtServerTLS]
-	config  *tls.Config
-}
-
-// builtServerTLS is one configuration in service and the settings it was
-// built from.
-type builtServerTLS struct {
-	settings Settings
-	config   *tls.Config
-}
-
-// NewServerTLS builds the configuration for s (see Settings.ServerConfig)
-// and returns a holder serving it.
-func NewServerTLS(s Settings) (*ServerTLS, error) {
-	cfg, err := s.ServerConfig()
-	if err != nil {
-		return nil, err
-	}
-	t := &ServerTLS{}
-	t.current.Store(&builtServerTLS{settings: s, config: cfg})
-	t.config = &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		GetConfigForClient: func(*tls.ClientHelloInfo) (*tls.Config, error) {
-			return t.current.Load().config, nil
-		},
-	}
-	return t, nil
-}
-
-// Config returns the configuration to give the listener (tls.NewListener,
-// tls.Server, Listen). Its GetConfigForClient hands each new handshake the
-// configuration current at that moment, which is how Update reaches new
-// connections. The same *tls.Config is returned on every call and must not
-// be modified: apart from GetConfigForClient, its fields are not consulted
-// for handshakes.
-func (t *ServerTLS) Config() *tls.Config { return t.config }
-
-// Settings returns the settings of the configuration in service.
-func (t *ServerTLS) Settings() Settings { return t.current.Load().settings }
-
-// Certificate returns the server certificate in service (the leaf).
-func (t *ServerTLS) Certificate() *x509.Certificate {
-	c := t.current.Load().config
-	if len(c.Certificates) == 0 {
-		return nil
-	}
-	leaf := c.Certificates[0].Leaf
-	if leaf == nil && len(c.Certificates[0].Certificate) > 0 {
-		leaf, _ = x509.ParseCertificate(c.Certificates[0].Certificate[0])
-	}
-	return leaf
-}
-
-// Update builds a configuration from s, reading every file again even when
-// s equals the current settings (the certificate-rotation path: CONFIG SET
-// tls-cert-file to its current value), and puts it in service for the
-// handshakes that start after it returns. If building fails, the current
-// configuration stays in service and the error (a *SettingError) is
-// returned. Established connections are never affected; sessions issued
-// before the update do not resume after it.
-func (t *ServerTLS) Update(s Settings) error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	cfg, err := s.ServerConfig()
-	if err != nil {
-		return err
-	}
-	t.current.Store(&builtServerTLS{settings: s, config: cfg})
-	return nil
-}
-
-// Adopt puts the configuration that from was built with in service in t,
-// for the handshakes that start after it returns: Update in two steps, for
-// a caller that must build (and so read and check the files) before it
-// knows whether to commit.
-func (t *ServerTLS) Adopt(from *ServerTLS) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.current.Store(from.current.Load())
 }

@@ -3,7 +3,6 @@ package tlsconn
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -11,7 +10,8 @@ import (
 	"time"
 )
 
-// Transport names, as INFO, CLIENT LIST and the listener lines show them.
+// Transport names, as INFO, CLIENT LIST, the listener lines and
+// repl-transport show them; Listen and Dialer take them.
 const (
 	TCP  = "tcp"
 	TLS  = "tls"
@@ -45,48 +45,27 @@ type Conn interface {
 	Security() *Security
 }
 
-// Security describes the TLS session of a connection.
-type Security struct {
-	Version     uint16 // tls.VersionTLS12, tls.VersionTLS13
-	CipherSuite uint16
-	Resumed     bool   // the session was resumed, no full handshake
-	ServerName  string // SNI sent by the client
-	// PeerCertificate is the client's verified certificate (the leaf of
-	// the first verified chain), or nil when none was sent or verified.
-	PeerCertificate *x509.Certificate
-}
-
-// VersionName is Redis's name for a TLS version: "TLSv1.3".
-func VersionName(v uint16) string {
-	switch v {
-	case tls.VersionTLS13:
-		return "TLSv1.3"
-	case tls.VersionTLS12:
-		return "TLSv1.2"
-	case tls.VersionTLS11:
-		return "TLSv1.1"
-	case tls.VersionTLS10:
-		return "TLSv1"
-	}
-	return fmt.Sprintf("0x%04x", v)
-}
-
 // Listen opens a listener of transport (TCP, TLS, Unix or QUIC) on addr:
-// host:port for TCP, TLS and QUIC (UDP), a path for Unix. TLS and QUIC need
-// config (its GetConfigForClient, if set, is consulted on every handshake,
-// which is how reloaded certificates reach new connections). A stale unix
-// socket file is removed first, as Redis does.
-func Listen(transport, addr string, config *tls.Config) (Listener, error) {
+// host:port for TCP, TLS and QUIC (UDP), a path for Unix. TLS and QUIC
+// serve t's configuration, the one in service at each handshake, which is
+// how reloaded certificates reach new connections; TCP and Unix ignore t,
+// which may be nil. A stale unix socket file is removed first, as Redis
+// does.
+func Listen(transport, addr string, t *ServerTLS) (Listener, error) {
 	switch transport {
 	case TCP, TLS:
-		if transport == TLS && config == nil {
-			return nil, errors.New("tlsconn: TLS listener without a TLS config")
+		if transport == TLS && t == nil {
+			return nil, errors.New("tlsconn: TLS listener without a TLS configuration")
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, err
 		}
-		return &streamListener{ln: ln, transport: transport, tls: config}, nil
+		l := &streamListener{ln: ln, transport: transport}
+		if transport == TLS {
+			l.tls = t.Config()
+		}
+		return l, nil
 	case Unix:
 		if fi, err := os.Lstat(addr); err == nil && fi.Mode()&os.ModeSocket != 0 {
 			os.Remove(addr)
@@ -99,7 +78,7 @@ func Listen(transport, addr string, config *tls.Config) (Listener, error) {
 		ln.(*net.UnixListener).SetUnlinkOnClose(true)
 		return &streamListener{ln: ln, transport: Unix}, nil
 	case QUIC:
-		return listenQUIC(addr, config, QUICHooks{})
+		return ListenQUIC(addr, t, QUICHooks{})
 	}
 	return nil, fmt.Errorf("tlsconn: unknown transport %q", transport)
 }
@@ -154,15 +133,6 @@ func (c *tlsConn) Handshake(ctx context.Context) error {
 	}
 	c.sec = securityOf(c.ConnectionState())
 	return nil
-}
-
-// securityOf describes a completed TLS session.
-func securityOf(st tls.ConnectionState) *Security {
-	sec := &Security{Version: st.Version, CipherSuite: st.CipherSuite, Resumed: st.DidResume, ServerName: st.ServerName}
-	if len(st.VerifiedChains) > 0 && len(st.VerifiedChains[0]) > 0 {
-		sec.PeerCertificate = st.VerifiedChains[0][0]
-	}
-	return sec
 }
 
 func (c *tlsConn) Security() *Security               { return c.sec }

@@ -3,7 +3,7 @@
 //
 // It runs -c clients, each a go-redis client with one connection (over
 // QUIC, every client is one stream of a single shared QUIC connection, as
-// tlsconn.QUICDialer makes them), that together send -n SET or GET
+// a QUIC tlsconn.Dialer makes them), that together send -n SET or GET
 // commands on random keys of a -r key space, and prints the throughput in
 // requests per second on stdout.
 //
@@ -64,7 +64,7 @@ func run() error {
 	case "tls":
 		opts.TLSConfig = tc
 	case "quic":
-		d := &tlsconn.QUICDialer{TLSConfig: tc}
+		d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: tc}
 		defer d.Close()
 		opts.Dialer = d.DialContext
 	default:

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -56,8 +57,10 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 	if err != nil {
 		return err
 	}
-	cfg := demoConfig(ds)
-	if err := configure(cfg, ds, out); err != nil {
+	base := demoConfig(ds)
+	base.Logger = slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg, opts, err := netmode.Configure(base, ds)
+	if err != nil {
 		return err
 	}
 	if !listensSomewhere(cfg) {
@@ -85,11 +88,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 			cfg.TLS.AuthClients = tlsconn.AuthClientsOptional
 		}
 	}
-	policy, err := store.ParseFsyncPolicy(cfg.AppendFsync)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(cfg.Dir, storeOptions(cfg, policy))
+	db, err := store.Open(cfg.Dir, opts)
 	if err != nil {
 		return err
 	}
@@ -102,7 +101,7 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 		srv.Close()
 		return err
 	}
-	defer writePidFile(cfg)()
+	defer cfg.WritePidFile()()
 	greet(out, srv, cfg, dev)
 
 	// SIGHUP reloads the TLS files; any other signal stops.

@@ -127,7 +127,7 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 		"tls":  redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}}),
 		"unix": redis.NewClient(&redis.Options{Network: "unix", Addr: sock}),
 	}
-	qd := &tlsconn.QUICDialer{TLSConfig: &tls.Config{RootCAs: pool}}
+	qd := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: &tls.Config{RootCAs: pool}}
 	defer qd.Close()
 	clients["quic"] = redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(quicPort)), Dialer: qd.DialContext})
 	for name, c := range clients {

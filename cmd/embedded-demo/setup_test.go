@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"os"
@@ -12,13 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
-	"github.com/shinglekv/shingle/config"
 	"github.com/shinglekv/shingle/internal/testutil"
-	"github.com/shinglekv/shingle/netmode"
-	"github.com/shinglekv/shingle/store"
 )
 
 // fatalText runs the demo with args and returns what it prints on
@@ -165,52 +160,5 @@ func TestProcessDirectives(t *testing.T) {
 	d.shutdown(t)
 	if _, err := os.Stat(pidFile); !os.IsNotExist(err) {
 		t.Errorf("the pid file outlived the server: %v", err)
-	}
-}
-
-func TestStoreOptions(t *testing.T) {
-	cfg := netmode.DefaultConfig()
-	if err := configure(cfg, nil, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if o := storeOptions(cfg, store.FsyncAlways); o.ActiveExpireInterval != 100*time.Millisecond || o.AppendFsync != store.FsyncAlways {
-		t.Errorf("defaults: %+v", o)
-	}
-	for hz, want := range map[string]time.Duration{"100": 10 * time.Millisecond, "1000": 2 * time.Millisecond, "0": time.Second} {
-		if err := cfg.Set("hz", hz); err != nil {
-			t.Fatal(err)
-		}
-		if got := storeOptions(cfg, 0).ActiveExpireInterval; got != want {
-			t.Errorf("hz %s: interval %v, want %v", hz, got, want)
-		}
-	}
-	// The store's log keeps loglevel's level.
-	cfg.Set("loglevel", "warning")
-	if l := storeOptions(cfg, 0).Logger; l.Enabled(context.Background(), -4) || !l.Enabled(context.Background(), 4) {
-		t.Error("the store's logger does not follow loglevel warning")
-	}
-}
-
-// TestLogFileCheck: configure checks that logfile can be opened, without
-// creating it, and reports a file that cannot be in Redis's words.
-func TestLogFileCheck(t *testing.T) {
-	dir := t.TempDir()
-	for _, tc := range []struct {
-		path, err string
-	}{
-		{filepath.Join(dir, "new.log"), ""},
-		{filepath.Join(dir, "missing", "x.log"), "Can't open the log file: No such file or directory"},
-		{filepath.Join(dir, "new.log", "x.log"), "Can't open the log file: No such file or directory"},
-		{dir, "Can't open the log file: Is a directory"},
-	} {
-		cfg := netmode.DefaultConfig()
-		err := configure(cfg, []config.Directive{{Name: "logfile", Args: []string{tc.path}}}, io.Discard)
-		var de *netmode.DirectiveError
-		if tc.err == "" && err != nil || tc.err != "" && (!errors.As(err, &de) || de.Reason != tc.err) {
-			t.Errorf("logfile %s: %v, want %q", tc.path, err, tc.err)
-		}
-	}
-	if _, err := os.Stat(filepath.Join(dir, "new.log")); !os.IsNotExist(err) {
-		t.Errorf("configure created the log file: %v", err)
 	}
 }

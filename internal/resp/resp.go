@@ -4,6 +4,10 @@
 // in RESP2 or RESP3 (AppendReply). For the client side, as the tests need
 // it, it writes requests (AppendCommand) and reads replies back (ReadReply).
 //
+// The reply value (Reply, Kind and their constructors) lives here too, and
+// package command re-exports it, so that resp stays a leaf: it imports no
+// project package outside internal/.
+//
 // The reply encoding must follow Redis's choices exactly: how a map, a set
 // or a double looks to a RESP2 client, and what null is.
 package resp
@@ -14,37 +18,35 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-
-	"github.com/shinglekv/shingle/command"
 )
 
 // AppendReply appends r to dst as protocol version proto (2 or 3) writes it.
-func AppendReply(dst []byte, r command.Reply, proto int) []byte {
+func AppendReply(dst []byte, r Reply, proto int) []byte {
 	switch r.Kind {
-	case command.KindStatus:
+	case KindStatus:
 		return appendLine(append(dst, '+'), r.Str)
-	case command.KindError:
+	case KindError:
 		return appendLine(append(dst, '-'), r.Str)
-	case command.KindInt:
+	case KindInt:
 		return appendInt(append(dst, ':'), r.Int)
-	case command.KindBulk:
+	case KindBulk:
 		return appendBulk(dst, r.Str)
-	case command.KindNull:
+	case KindNull:
 		if proto >= 3 {
 			return append(dst, "_\r\n"...)
 		}
 		return append(dst, "$-1\r\n"...)
-	case command.KindNullArray:
+	case KindNullArray:
 		if proto >= 3 {
 			return append(dst, "_\r\n"...)
 		}
 		return append(dst, "*-1\r\n"...)
-	case command.KindDouble:
+	case KindDouble:
 		if proto >= 3 {
 			return appendLine(append(dst, ','), r.Str)
 		}
 		return appendBulk(dst, r.Str)
-	case command.KindBool:
+	case KindBool:
 		if proto >= 3 {
 			if r.Int != 0 {
 				return append(dst, "#t\r\n"...)
@@ -52,7 +54,7 @@ func AppendReply(dst []byte, r command.Reply, proto int) []byte {
 			return append(dst, "#f\r\n"...)
 		}
 		return appendInt(append(dst, ':'), r.Int)
-	case command.KindVerbatim:
+	case KindVerbatim:
 		if proto >= 3 {
 			dst = appendInt(append(dst, '='), int64(len(r.Str)+4))
 			dst = append(dst, "txt:"...)
@@ -63,9 +65,9 @@ func AppendReply(dst []byte, r command.Reply, proto int) []byte {
 	prefix, n := byte('*'), len(r.Elems)
 	if proto >= 3 {
 		switch r.Kind {
-		case command.KindMap:
+		case KindMap:
 			prefix, n = '%', n/2
-		case command.KindSet:
+		case KindSet:
 			prefix = '~'
 		}
 	}
@@ -106,95 +108,95 @@ var ErrProtocol = errors.New("resp: protocol error")
 const maxReplyLen = 1 << 32
 
 // ReadReply reads one reply, RESP2 or RESP3. Maps come back as KindMap with
-// their pairs flattened, as command.Reply represents them; RESP3 attributes
+// their pairs flattened, as Reply represents them; RESP3 attributes
 // are skipped; push messages come back as KindArray.
-func ReadReply(r *bufio.Reader) (command.Reply, error) {
+func ReadReply(r *bufio.Reader) (Reply, error) {
 	line, err := readLine(r)
 	if err != nil {
-		return command.Reply{}, err
+		return Reply{}, err
 	}
 	if len(line) == 0 {
-		return command.Reply{}, fmt.Errorf("%w: empty line", ErrProtocol)
+		return Reply{}, fmt.Errorf("%w: empty line", ErrProtocol)
 	}
 	body := line[1:]
 	switch line[0] {
 	case '+':
-		return command.Status(string(body)), nil
+		return Status(string(body)), nil
 	case '-':
-		return command.ErrorReply(string(body)), nil
+		return ErrorReply(string(body)), nil
 	case ':':
 		n, err := strconv.ParseInt(string(body), 10, 64)
 		if err != nil {
-			return command.Reply{}, fmt.Errorf("%w: bad integer %q", ErrProtocol, body)
+			return Reply{}, fmt.Errorf("%w: bad integer %q", ErrProtocol, body)
 		}
-		return command.Int(n), nil
+		return Int(n), nil
 	case '_':
-		return command.Null(), nil
+		return Null(), nil
 	case '#':
-		return command.Reply{Kind: command.KindBool, Int: map[bool]int64{true: 1}[string(body) == "t"]}, nil
+		return Reply{Kind: KindBool, Int: map[bool]int64{true: 1}[string(body) == "t"]}, nil
 	case ',':
-		return command.Reply{Kind: command.KindDouble, Str: []byte(string(body))}, nil
+		return Reply{Kind: KindDouble, Str: []byte(string(body))}, nil
 	case '(':
-		return command.BulkString(string(body)), nil
+		return BulkString(string(body)), nil
 	case '$', '=', '!':
 		n, err := readLen(body)
 		if err != nil || n < 0 {
 			if n == -1 && line[0] == '$' {
-				return command.Null(), nil
+				return Null(), nil
 			}
-			return command.Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
+			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
 		}
 		buf := make([]byte, n+2)
 		if _, err := io.ReadFull(r, buf); err != nil {
-			return command.Reply{}, err
+			return Reply{}, err
 		}
 		if buf[n] != '\r' || buf[n+1] != '\n' {
-			return command.Reply{}, fmt.Errorf("%w: bulk string not terminated", ErrProtocol)
+			return Reply{}, fmt.Errorf("%w: bulk string not terminated", ErrProtocol)
 		}
 		switch line[0] {
 		case '=':
 			if n < 4 {
-				return command.Reply{}, fmt.Errorf("%w: short verbatim string", ErrProtocol)
+				return Reply{}, fmt.Errorf("%w: short verbatim string", ErrProtocol)
 			}
-			return command.Reply{Kind: command.KindVerbatim, Str: buf[4:n]}, nil
+			return Reply{Kind: KindVerbatim, Str: buf[4:n]}, nil
 		case '!':
-			return command.ErrorReply(string(buf[:n])), nil
+			return ErrorReply(string(buf[:n])), nil
 		}
-		return command.Bulk(buf[:n]), nil
+		return Bulk(buf[:n]), nil
 	case '*', '%', '~', '>', '|':
 		n, err := readLen(body)
 		if err != nil {
-			return command.Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
+			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
 		}
 		if n == -1 && line[0] == '*' {
-			return command.Reply{Kind: command.KindNullArray}, nil
+			return Reply{Kind: KindNullArray}, nil
 		}
 		if n < 0 {
-			return command.Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
+			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
 		}
 		count := n
 		if line[0] == '%' || line[0] == '|' {
 			count *= 2
 		}
-		elems := make([]command.Reply, 0, min(count, 1024))
+		elems := make([]Reply, 0, min(count, 1024))
 		for range count {
 			e, err := ReadReply(r)
 			if err != nil {
-				return command.Reply{}, err
+				return Reply{}, err
 			}
 			elems = append(elems, e)
 		}
 		switch line[0] {
 		case '%':
-			return command.Reply{Kind: command.KindMap, Elems: elems}, nil
+			return Reply{Kind: KindMap, Elems: elems}, nil
 		case '~':
-			return command.Reply{Kind: command.KindSet, Elems: elems}, nil
+			return Reply{Kind: KindSet, Elems: elems}, nil
 		case '|':
 			return ReadReply(r) // attributes precede the reply they describe
 		}
-		return command.Array(elems...), nil
+		return Array(elems...), nil
 	}
-	return command.Reply{}, fmt.Errorf("%w: unknown type byte %q", ErrProtocol, line[0])
+	return Reply{}, fmt.Errorf("%w: unknown type byte %q", ErrProtocol, line[0])
 }
 
 func readLine(r *bufio.Reader) ([]byte, error) {

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
 )
 
@@ -125,7 +124,7 @@ func NewClient(conn net.Conn) *Client {
 }
 
 // Do sends one command and reads its reply.
-func (c *Client) Do(args ...string) (command.Reply, error) {
+func (c *Client) Do(args ...string) (resp.Reply, error) {
 	b := make([][]byte, len(args))
 	for i, a := range args {
 		b[i] = []byte(a)
@@ -134,14 +133,46 @@ func (c *Client) Do(args ...string) (command.Reply, error) {
 }
 
 // DoBytes is Do with byte-slice arguments.
-func (c *Client) DoBytes(args ...[]byte) (command.Reply, error) {
+func (c *Client) DoBytes(args ...[]byte) (resp.Reply, error) {
 	if err := c.conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
-		return command.Reply{}, err
+		return resp.Reply{}, err
 	}
 	if _, err := c.conn.Write(resp.AppendCommand(nil, args...)); err != nil {
-		return command.Reply{}, err
+		return resp.Reply{}, err
 	}
 	return resp.ReadReply(c.r)
+}
+
+// Pipeline sends reqs in one write and reads their replies, all within
+// timeout. It writes from its own goroutine: a server that stops reading
+// until its replies are read must not deadlock the test. On an error it
+// returns the replies read so far.
+func (c *Client) Pipeline(timeout time.Duration, reqs ...[]string) ([]resp.Reply, error) {
+	if err := c.conn.SetDeadline(time.Now().Add(timeout)); err != nil {
+		return nil, err
+	}
+	var buf []byte
+	for _, r := range reqs {
+		b := make([][]byte, len(r))
+		for i, a := range r {
+			b[i] = []byte(a)
+		}
+		buf = resp.AppendCommand(buf, b...)
+	}
+	werr := make(chan error, 1)
+	go func() {
+		_, err := c.conn.Write(buf)
+		werr <- err
+	}()
+	out := make([]resp.Reply, 0, len(reqs))
+	for range reqs {
+		r, err := resp.ReadReply(c.r)
+		if err != nil {
+			return out, fmt.Errorf("reply %d of %d: %w", len(out)+1, len(reqs), err)
+		}
+		out = append(out, r)
+	}
+	return out, <-werr
 }
 
 // Close closes the connection.

@@ -6,10 +6,12 @@
 // snapshot to a replica with Writer; a replica decodes what a primary —
 // Shingle or a stock redis-server 7.0 — sends with Reader.
 //
-// It must never do network I/O, touch the store, or build a whole snapshot
-// in memory: it streams, one entry at a time, to an io.Writer and from an
-// io.Reader that the caller owns. Deciding what to do with an entry (for
-// example dropping keys whose expiry time has passed) is the caller's job.
+// It must never do network I/O, touch a store.DB (it imports store only for
+// the Type enum and the proto-max-bulk-len default), or build a whole
+// snapshot in memory: it streams, one entry at a time, to an io.Writer and
+// from an io.Reader that the caller owns. Deciding what to do with an entry
+// (for example dropping keys whose expiry time has passed) is the caller's
+// job.
 //
 // # Format
 //
@@ -34,6 +36,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc64"
+
+	"github.com/shinglekv/shingle/store"
 )
 
 // Version is the RDB version Writer writes.
@@ -82,40 +86,21 @@ const (
 	rdbTypeStreamListpack3 = 21
 )
 
-// Type is the logical type of a key.
-type Type int
+// Type is the logical type of a key. It is store's enum, so that an
+// Entry's type needs no mapping on its way into the store.
+type Type = store.Type
 
 // Key types. Reader returns entries of TypeString and TypeHash only; the
 // others name the types reported with ErrUnsupportedType.
 const (
-	TypeString Type = iota
-	TypeHash
-	TypeList
-	TypeSet
-	TypeZSet
-	TypeStream
-	TypeModule
+	TypeString = store.TypeString
+	TypeHash   = store.TypeHash
+	TypeList   = store.TypeList
+	TypeSet    = store.TypeSet
+	TypeZSet   = store.TypeZSet
+	TypeStream = store.TypeStream
+	TypeModule = store.TypeModule
 )
-
-func (t Type) String() string {
-	switch t {
-	case TypeString:
-		return "string"
-	case TypeHash:
-		return "hash"
-	case TypeList:
-		return "list"
-	case TypeSet:
-		return "set"
-	case TypeZSet:
-		return "zset"
-	case TypeStream:
-		return "stream"
-	case TypeModule:
-		return "module"
-	}
-	return fmt.Sprintf("Type(%d)", int(t))
-}
 
 // typeOf maps an RDB object type byte to its logical type and encoding
 // name; ok is false for bytes that are no object type.

@@ -9,11 +9,13 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+
+	"github.com/shinglekv/shingle/store"
 )
 
-// DefaultMaxBulkLen is the default for Reader.MaxBulkLen (Redis's default
-// proto-max-bulk-len).
-const DefaultMaxBulkLen = 512 << 20
+// DefaultMaxBulkLen is the default for Reader.MaxBulkLen: Redis's default
+// proto-max-bulk-len, store.DefaultProtoMaxBulkLen.
+const DefaultMaxBulkLen = store.DefaultProtoMaxBulkLen
 
 // Entry is one key read from an RDB.
 type Entry struct {
