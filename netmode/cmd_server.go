@@ -252,21 +252,8 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 		if err := next.setValue(d, name, argv); err != nil {
 			return fail(name, err.Error())
 		}
-		switch d.effect {
-		case reloadTLS:
-			tlsChanged = true
-		case relisten:
-			switch d.name {
-			case "port":
-				relistenKinds = append(relistenKinds, tlsconn.TCP)
-			case "tls-port":
-				relistenKinds = append(relistenKinds, tlsconn.TLS)
-			case "quic-port":
-				relistenKinds = append(relistenKinds, tlsconn.QUIC)
-			case "bind":
-				relistenKinds = append(relistenKinds, tlsconn.TCP, tlsconn.TLS, tlsconn.QUIC)
-			}
-		}
+		tlsChanged = tlsChanged || d.effect.reloadTLS
+		relistenKinds = append(relistenKinds, d.effect.reopen...)
 	}
 	if err := next.check(); err != nil {
 		return fail(string(args[0]), err.Error())

@@ -59,14 +59,22 @@ func (s status) String() string {
 	return "?"
 }
 
-// effect is what the running server must do after a directive changed.
-type effect int
+// effect is what the running server must do after a directive changed:
+// rebuild the TLS configuration, reopen the listeners of some transports,
+// or nothing (the value is read where it is used).
+type effect struct {
+	reloadTLS bool
+	reopen    []string // transports (tlsconn.TCP ...) whose listeners follow the value
+}
 
-const (
-	noEffect  effect = iota // read where used
-	reloadTLS               // rebuild the TLS configuration
-	relisten                // reopen listeners
+var (
+	noEffect  = effect{}
+	reloadTLS = effect{reloadTLS: true}
 )
+
+// reopens is the effect of a directive that the listeners of transports
+// follow.
+func reopens(transports ...string) effect { return effect{reopen: transports} }
 
 // directive is one configuration setting by its Redis name.
 type directive struct {
@@ -308,7 +316,7 @@ const (
 // directives is the table, one entry per setting, its aliases included.
 var directives = []directive{
 	// Network.
-	directive{name: "bind", effect: relisten, multiArg: true,
+	directive{name: "bind", effect: reopens(tlsconn.TCP, tlsconn.TLS, tlsconn.QUIC), multiArg: true,
 		get: func(c *Config) string { return strings.Join(c.Bind, " ") },
 		set: func(c *Config, v string) error {
 			c.Bind = strings.Fields(v)
@@ -318,9 +326,9 @@ var directives = []directive{
 			return nil
 		}}.redis("* -::*", "Shingle's default is redis.conf's, 127.0.0.1 -::1 (loopback only), not the compiled-in * -::*"),
 	fixed("bind-source-addr", "", stringValue, []string{""}, "Shingle's outgoing connections (to a primary) leave from the address the system chooses"),
-	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, relisten).redis("6379", ""),
-	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, relisten).redis("0", ""),
-	intDirective("quic-port", func(c *Config) *int { return &c.QUICPort }, 0, 65535, relisten).shingle("UDP port for RESP over QUIC, one client per stream, with the tls-* settings; 0 (the default) is off"),
+	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, reopens(tlsconn.TCP)).redis("6379", ""),
+	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, reopens(tlsconn.TLS)).redis("0", ""),
+	intDirective("quic-port", func(c *Config) *int { return &c.QUICPort }, 0, 65535, reopens(tlsconn.QUIC)).shingle("UDP port for RESP over QUIC, one client per stream, with the tls-* settings; 0 (the default) is off"),
 	directive{name: "unixsocket", immutable: true,
 		get: func(c *Config) string { return c.UnixSocket },
 		set: func(c *Config, v string) error { c.UnixSocket = v; return nil }}.redis("", ""),

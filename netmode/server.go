@@ -75,6 +75,9 @@ type Server struct {
 	// which belong to no client yet.
 	closing     context.Context
 	cancelClose context.CancelFunc
+	// startOnce runs run's work once; startErr is its result.
+	startOnce sync.Once
+	startErr  error
 }
 
 // listener is one open listener and where it came from.
@@ -91,13 +94,16 @@ type listener struct {
 }
 
 // New returns a server for db configured by cfg (nil: DefaultConfig). It
-// validates the configuration and loads the TLS files, but opens no
-// listener: call ListenAndServe, Start, Listen or Serve.
+// allocates and validates, and starts nothing: it checks the
+// configuration, loads the TLS files and the replicaof link's TLS
+// settings, but opens no listener, subscribes to nothing and starts no
+// goroutine, so a server that is never started needs no Close. Start,
+// ListenAndServe, Listen or Serve start it.
 func New(db *store.DB, cfg *Config) (*Server, error) {
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
-	cfg = cfg.clone()
+	cfg = cfg.clone() // check fills in defaults: the caller's stays as it was
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -123,22 +129,50 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.primaryHooks = s.newPrimaryHooks()
-	s.primary = replication.NewPrimary(db, s.primaryConfig)
-	if err := s.primary.Start(); err != nil {
-		return nil, err
-	}
 	if cfg.ReplicaOf != "" {
 		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
-		if err := s.followLocked(host, port); err != nil {
-			s.primary.Close()
+		rc, err := s.replicaConfig(cfg, host, port)
+		if err != nil {
 			return nil, err
+		}
+		rc.Dialer.Close()
+	}
+	s.primaryHooks = s.newPrimaryHooks()
+	s.primary = replication.NewPrimary(db, s.primaryConfig)
+	return s, nil
+}
+
+// run starts, once, the work the server does beside its listeners: the
+// replication backlog's subscription to the store's feed and the replica
+// pinger, following replicaof's primary, the ops meter and TLS
+// auto-reload. Start, Listen and Serve call it before they serve; a
+// failure leaves what did start to Close.
+func (s *Server) run() error {
+	s.startOnce.Do(func() { s.startErr = s.runOnce() })
+	return s.startErr
+}
+
+func (s *Server) runOnce() error {
+	if err := s.primary.Start(); errors.Is(err, replication.ErrPrimaryClosed) {
+		return ErrServerClosed
+	} else if err != nil {
+		return fmt.Errorf("netmode: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.stopping.Load() {
+		return ErrServerClosed
+	}
+	if cfg := s.cfg.Load(); cfg.ReplicaOf != "" {
+		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
+		if err := s.followLocked(host, port); err != nil {
+			return err
 		}
 	}
 	s.loops.Add(2)
 	go s.meter()
 	go s.autoReload()
-	return s, nil
+	return nil
 }
 
 func newRunID() string {
@@ -160,11 +194,15 @@ func (s *Server) Stats() *Stats { return &s.stats }
 // it must work through ctx.Ops alone, never ctx.DB's own methods.
 func (s *Server) Table() *command.Table { return s.table }
 
-// Start opens every listener the configuration asks for (port, tls-port
-// and unixsocket, on every bind address) and serves them in the background.
+// Start starts the server's background work (see run) and opens every
+// listener the configuration asks for (port, tls-port and unixsocket, on
+// every bind address), serving them in the background.
 // It returns once all accept connections, or the first error (closing
 // those it opened).
 func (s *Server) Start() error {
+	if err := s.run(); err != nil {
+		return err
+	}
 	cfg := s.cfg.Load()
 	var t *tlsconn.ServerTLS
 	if cfg.usesTLS() {
@@ -205,6 +243,9 @@ func (s *Server) ListenAndServe() error {
 // listener's Addr has it. TLS and QUIC need the tls-* settings (New loads
 // them when tls-port or quic-port is set; otherwise Listen loads them now).
 func (s *Server) Listen(transport, addr string) (tlsconn.Listener, error) {
+	if err := s.run(); err != nil {
+		return nil, err
+	}
 	t, err := s.serverTLS(transport)
 	if err != nil {
 		return nil, err
@@ -226,6 +267,9 @@ func (s *Server) Listen(transport, addr string) (tlsconn.Listener, error) {
 // Serve accepts connections on ln until Shutdown or Close, then returns
 // ErrServerClosed. Connections are served on their own goroutines.
 func (s *Server) Serve(ln tlsconn.Listener) error {
+	if err := s.run(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	if s.closed || s.stopping.Load() {
 		s.mu.Unlock()
