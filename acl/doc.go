@@ -4,8 +4,22 @@
 // users the way ACL LIST and ACL GETUSER show them, with Redis 7's error
 // messages for bad rules.
 //
-// It must never do network I/O nor know RESP: it takes and returns plain Go
-// values, and the server turns them into replies.
+// # Usage
+//
+//	users := acl.NewRegistry() // the default user: on, nopass, everything
+//	err := users.SetUser("alice", "on", ">secret", "~app:*", "-@all", "+@read")
+//	users.Authenticate("alice", "secret")            // true
+//	u := users.User("alice")                         // a snapshot
+//	u.CanRun("get", []string{"@read", "@string"})    // true
+//	u.CanAccessKey([]byte("app:1"))                  // true
+//
+// # What it must never do
+//
+// Do network I/O or know RESP: it takes and returns plain Go values, and
+// the server turns them into replies. Import netmode or command: the
+// server asks acl, never the other way round (a test over go list holds
+// it for netmode; a command's categories come in as CanRun's argument).
+// Keep a password in clear: only its SHA-256 is stored.
 //
 // # Rules
 //

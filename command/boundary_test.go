@@ -35,7 +35,7 @@ func TestBoundaryDifferential(t *testing.T) {
 	// Redis configured as Shingle behaves (docs/directives.md): every hash
 	// a hash table, as hash-max-listpack-entries 0 makes it.
 	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0")
-	redis := dialPipe(t, "unix", rs.Socket)
+	redis := rs.Dial(t)
 	requireRedis70(t, redis)
 	sh := startShingle(t)
 	diffs := loadDifferences(t, "testdata/boundary-differences.txt")
@@ -445,17 +445,6 @@ func baseline(a, target *argDoc, val string) string {
 	return "v"
 }
 
-// dialPipe connects a client that sends requests in pipelines.
-func dialPipe(t *testing.T, network, addr string) *testutil.Client {
-	t.Helper()
-	c, err := testutil.Dial(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // shingle is a Shingle server on 127.0.0.1:0 over an in-memory store with
 // Redis's default proto-max-bulk-len, as a client reaches it. Every command
 // of its table is wrapped to record a panic with its stack, so that a crash
@@ -507,7 +496,7 @@ func startShingle(t *testing.T) *shingle {
 		t.Fatal(err)
 	}
 	sh.addr = ln.Addr().String()
-	sh.pipe = dialPipe(t, "tcp", sh.addr)
+	sh.pipe = testutil.MustDial(t, "tcp", sh.addr)
 	return sh
 }
 
@@ -519,7 +508,7 @@ func (sh *shingle) close() {
 
 func (sh *shingle) redial(t *testing.T) {
 	sh.pipe.Close()
-	sh.pipe = dialPipe(t, "tcp", sh.addr)
+	sh.pipe = testutil.MustDial(t, "tcp", sh.addr)
 }
 
 // panics returns and forgets the panics recorded since the last call.

@@ -29,5 +29,7 @@
 // hands to the server's own commands untouched. Keep state between calls:
 // everything lives in the store, which makes the same command give the
 // same reply whichever door it came through. Allocate from a number a
-// client sent before checking it against Redis's range.
+// client sent before checking it against Redis's range. Import netmode or
+// replication: the server and a replica run the table, never the other
+// way round (a test over go list holds it for netmode).
 package command

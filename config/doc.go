@@ -55,4 +55,14 @@
 // Redis reads config files with fgets and C strings, so a NUL byte drops the
 // rest of its line and the newline after it, joining the line to the next;
 // this package does the same, to read such a file as Redis does.
+//
+// # What it must never do
+//
+// Know which directives exist or what their arguments mean, beyond the
+// value syntaxes shared by many (ParseMemory, ParseBool): that is the
+// caller's table (netmode's Config.Set, Configure). Import a package of
+// Shingle's outside internal/: the server reads its configuration with
+// it, never the other way round (a test over go list holds it for
+// netmode). Read a line differently from redis-server: the same file
+// must give the same directives here, quirks included.
 package config

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/testutil"
 )
 
@@ -14,16 +13,8 @@ import (
 // given common name, issued by the server's CA.
 func (ts *testServer) certClient(t *testing.T, cn string) (*testutil.Client, error) {
 	t.Helper()
-	certPEM, keyPEM, err := ts.ca.Issue(certgen.LeafOptions{CommonName: cn, Client: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc := ts.clientTLS(t, false)
-	tc.Certificates = []tls.Certificate{pair}
+	tc := ts.ClientTLS(t, false)
+	tc.Certificates = []tls.Certificate{*ts.Pair(t, testutil.ClientLeaf(cn))}
 	return ts.rawTLS(t, tc)
 }
 
@@ -208,7 +199,7 @@ func TestCertificateIdentityStays(t *testing.T) {
 			t.Fatalf("after %q, ACL WHOAMI = %s", args, got)
 		}
 	}
-	if n := hostileRawStat(t, admin, "acl_access_denied_auth"); n != int64(len(attempts)) {
+	if n := hostileInfo(t, admin, "stats", "acl_access_denied_auth"); n != int64(len(attempts)) {
 		t.Errorf("acl_access_denied_auth = %d, want %d", n, len(attempts))
 	}
 	if got := mustDo(t, admin, "INFO", "errorstats"); !strings.Contains(got, `errorstat_NOPERM:count=4\r\n`) {

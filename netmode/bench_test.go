@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -37,14 +38,14 @@ func BenchmarkPipeline(b *testing.B) {
 
 func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 	const clients, keys = 50, 100000
-	p := newPKI(b, "Shingle Bench CA")
+	p := testutil.NewPKI(b, "Shingle Bench CA")
 	db, err := store.Open(b.TempDir(), &store.Options{AppendFsync: store.FsyncEverySec})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
 	cfg := DefaultConfig()
-	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.certFile, p.keyFile, p.caFile
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.CertFile, p.KeyFile, p.CAFile
 	srv, err := New(db, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -55,12 +56,12 @@ func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 		b.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	qd := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: p.clientTLS(b, true)} // 50 streams of one connection
+	qd := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: p.ClientTLS(b, true)} // 50 streams of one connection
 	defer qd.Close()
 	dial := func() (net.Conn, error) {
 		switch transport {
 		case tlsconn.TLS:
-			return tls.Dial("tcp", addr, p.clientTLS(b, true))
+			return tls.Dial("tcp", addr, p.ClientTLS(b, true))
 		case tlsconn.QUIC:
 			return qd.DialContext(context.Background(), "udp", addr)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/shinglekv/shingle/acl"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/replication"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -34,14 +35,10 @@ type client struct {
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
 	noReply     bool // the command that ran answers nothing (REPLCONF ACK)
-	// What a replica said before PSYNC: REPLCONF listening-port and
-	// ip-address, and PSYNC's replid and offset; syncOnly: it sent the
-	// older SYNC instead, which gets the RDB without +FULLRESYNC.
-	replPort  int
-	replIP    string
-	psyncID   string
-	psyncFrom uint64
-	syncOnly  bool
+	// sync is what a replica said before PSYNC (REPLCONF listening-port
+	// and ip-address, PSYNC's replid and offset, or the older SYNC), for
+	// the primary that serves the link.
+	sync replication.SyncRequest
 
 	// certUser is the user the client's certificate named
 	// (tls-auth-clients-user), or "": AUTH cannot change it unless

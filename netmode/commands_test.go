@@ -141,7 +141,7 @@ func TestHelloAndReset(t *testing.T) {
 func TestClientListAndKill(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "optional" })
 	admin := ts.raw(t)
-	tlsc, err := ts.rawTLS(t, ts.clientTLS(t, true))
+	tlsc, err := ts.rawTLS(t, ts.ClientTLS(t, true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,7 +38,7 @@ var diffSkippedValues = map[string]string{"activedefrag": "yes"}
 // takes only at fixed values, refuses it saying what it does instead.
 func TestConfigSetMatchesRedis(t *testing.T) {
 	redisIs70(t)
-	rc := startBareRedis(t, "--save", "")
+	rc := testutil.StartRedis(t).Dial(t)
 	ts := startServer(t, nil)
 	sc := ts.raw(t)
 	do := func(c *testutil.Client, args ...string) command.Reply { return mustDoReply(t, c, args...) }

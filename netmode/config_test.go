@@ -8,7 +8,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,40 +32,38 @@ func serverSerial(t *testing.T, ts *testServer, tc *tls.Config) string {
 // before keeps working, and a broken replacement keeps the old one.
 func TestCertificateRotation(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
-	tc := ts.clientTLS(t, false)
+	tc := ts.ClientTLS(t, false)
 	before := serverSerial(t, ts, tc)
 	old := goRedis(t, "tcp", ts.tls, tc, 2)
-	if err := roundTrip(t, old, "before"); err != nil {
+	if err := testutil.RoundTrip(t, old, "before"); err != nil {
 		t.Fatal(err)
 	}
 	admin := ts.raw(t)
 
 	// Rotate: a new server certificate from the same CA, same paths.
-	if _, _, err := certgen.ServerPair(ts.ca, ts.dir); err != nil {
-		t.Fatal(err)
-	}
+	ts.Issue(t, "server", certgen.ServerLeafOptions())
 	if got := serverSerial(t, ts, tc); got != before {
 		t.Fatal("the new certificate was picked up before CONFIG SET")
 	}
-	if r := mustDo(t, admin, "CONFIG", "SET", "tls-cert-file", ts.certFile, "tls-key-file", ts.keyFile); r != `"OK"` {
+	if r := mustDo(t, admin, "CONFIG", "SET", "tls-cert-file", ts.CertFile, "tls-key-file", ts.KeyFile); r != `"OK"` {
 		t.Fatalf("CONFIG SET: %s", r)
 	}
 	after := serverSerial(t, ts, tc)
 	if after == before {
 		t.Fatal("a new connection still sees the old certificate")
 	}
-	if err := roundTrip(t, old, "still-open"); err != nil {
+	if err := testutil.RoundTrip(t, old, "still-open"); err != nil {
 		t.Fatalf("the connection opened before the rotation broke: %v", err)
 	}
 
 	// A key that does not match the certificate is refused; the old pair
 	// stays in service.
-	other := newPKI(t, "Other CA")
-	r := mustDo(t, admin, "CONFIG", "SET", "tls-key-file", other.keyFile)
+	other := testutil.NewPKI(t, "Other CA")
+	r := mustDo(t, admin, "CONFIG", "SET", "tls-key-file", other.KeyFile)
 	if !strings.Contains(r, "ERR CONFIG SET failed (possibly related to argument 'tls-key-file')") {
 		t.Fatalf("CONFIG SET of a mismatched key: %s", r)
 	}
-	if got := mustDo(t, admin, "CONFIG", "GET", "tls-key-file"); !strings.Contains(got, ts.keyFile) {
+	if got := mustDo(t, admin, "CONFIG", "GET", "tls-key-file"); !strings.Contains(got, ts.KeyFile) {
 		t.Fatalf("a failed CONFIG SET changed the setting: %s", got)
 	}
 	if got := serverSerial(t, ts, tc); got != after {
@@ -160,7 +157,7 @@ func TestConfigSetPort(t *testing.T) {
 	if _, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(first))); err == nil {
 		t.Error("the old port still accepts connections")
 	}
-	if err := roundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "moved"); err != nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "moved"); err != nil {
 		t.Fatalf("the new port: %v", err)
 	}
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
@@ -172,7 +169,7 @@ func TestConfigSetPort(t *testing.T) {
 	if !strings.Contains(r, "ERR CONFIG SET failed (possibly related to argument 'port')") {
 		t.Fatalf("CONFIG SET to a busy port: %s", r)
 	}
-	if err := roundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "kept"); err != nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(next)), nil, 2), "kept"); err != nil {
 		t.Fatalf("after a failed move the port stopped serving: %v", err)
 	}
 	if got := mustDo(t, c, "CONFIG", "GET", "port"); got != `["port" "`+strconv.Itoa(next)+`"]` {
@@ -200,7 +197,7 @@ func TestConfigSetListenersAtomic(t *testing.T) {
 		if r := mustDo(t, c, append([]string{"CONFIG", "SET"}, set...)...); r != `"OK"` {
 			t.Fatalf("CONFIG SET %q: %s", set, r)
 		}
-		if err := roundTrip(t, goRedis(t, "tcp", addr, nil, 2), "k"); err != nil {
+		if err := testutil.RoundTrip(t, goRedis(t, "tcp", addr, nil, 2), "k"); err != nil {
 			t.Fatalf("after CONFIG SET %q the port stopped serving: %v", set, err)
 		}
 	}
@@ -216,7 +213,7 @@ func TestConfigSetListenersAtomic(t *testing.T) {
 	if got := mustDo(t, c, "CONFIG", "GET", "tls-auth-clients"); got != `["tls-auth-clients" "yes"]` {
 		t.Fatalf("after a failed CONFIG SET, tls-auth-clients = %s", got)
 	}
-	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2), "nocert"); err == nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), 2), "nocert"); err == nil {
 		t.Fatal("after a failed CONFIG SET tls-auth-clients no, a client without a certificate was served")
 	}
 }
@@ -264,29 +261,11 @@ func TestConfigDirectivesFromFile(t *testing.T) {
 
 }
 
-// lockedBuffer is a log destination safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestConfigSetLogLevel checks that loglevel filters the server's log, and
 // that CONFIG SET loglevel changes it at run time: a failed TLS handshake
 // is logged at debug level only.
 func TestConfigSetLogLevel(t *testing.T) {
-	var log lockedBuffer
+	var log syncBuffer
 	ts := startServer(t, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})

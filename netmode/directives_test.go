@@ -7,13 +7,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/config"
@@ -71,36 +69,6 @@ func readDirectiveList(t testing.TB) []listedDirective {
 	return out
 }
 
-// startBareRedis starts redis-server with only args (no persistence
-// options of testutil.StartRedis, which change defaults), on a unix
-// socket, and returns a client.
-func startBareRedis(t *testing.T, args ...string) *testutil.Client {
-	t.Helper()
-	bin := testutil.RequireTool(t, "redis-server")
-	dir, err := os.MkdirTemp("", "rd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "s")
-	cmd := exec.Command(bin, append([]string{"--port", "0", "--unixsocket", sock}, args...)...)
-	cmd.Dir = dir
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	var c *testutil.Client
-	eventuallyWithin(t, 30*time.Second, "redis-server to listen on "+sock, func() bool {
-		c, err = testutil.Dial("unix", sock)
-		return err == nil
-	})
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // redisIs70 skips the test unless the installed redis-server is 7.0.x,
 // whose directives the list holds.
 func redisIs70(t *testing.T) {
@@ -122,7 +90,7 @@ func redisIs70(t *testing.T) {
 // installed redis-server 7.0 and compares it with the checked-in one.
 func TestRedisDirectiveList(t *testing.T) {
 	redisIs70(t)
-	c := startBareRedis(t)
+	c := testutil.StartRedisDefaults(t).Dial(t)
 	r, err := c.Do("CONFIG", "GET", "*")
 	if err != nil || r.IsError() {
 		t.Fatalf("CONFIG GET *: %v %v", r, err)

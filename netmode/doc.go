@@ -10,41 +10,89 @@
 //	cfg.Set("tls-cert-file", "server.crt")
 //	cfg.Set("tls-key-file", "server.key")
 //	cfg.Set("tls-ca-cert-file", "ca.crt")
-//	srv, err := netmode.New(db, cfg)
+//	srv, err := netmode.New(db, cfg) // checks cfg and the TLS files; starts nothing
 //	if err != nil { ... }
-//	go srv.ListenAndServe()        // port 6379 and tls-port 6380, on every bind address
+//	go srv.ListenAndServe()          // port 6379 and tls-port 6380, on every bind address
 //	...
-//	srv.Shutdown(ctx)              // finish what clients sent, then close
+//	srv.Shutdown(ctx)                // finish what clients sent, then close
 //
 // Listen (transport, "127.0.0.1:0") opens one more listener on a port the
-// system picks, which is how tests run servers.
+// system picks, which is how tests run servers. A program that reads a
+// redis.conf passes its directives to Configure, which returns the Config
+// and the store.Options they ask for.
+//
+// # Lifecycle
+//
+// As net/http's Server: New allocates and validates, and starts nothing,
+// so a server that is never started needs no Close. Start, Serve,
+// ListenAndServe and Listen start the listeners and the background work:
+// the replication backlog's subscription to the store's feed, following
+// replicaof's primary, the ops meter and TLS auto-reload. Shutdown (after
+// the clients finish what they sent) and Close (at once; safe to call
+// twice) stop them all, and Serve and ListenAndServe then return
+// ErrServerClosed.
 //
 // # What it owns
 //
 // The listeners, named and numbered as Redis names them (port, tls-port,
-// unixsocket, bind); the connections, one goroutine each, with buffered,
-// pipelined I/O; the RESP protocol in both versions (RESP2, and RESP3 after
-// HELLO 3); the connection state (authentication, name, MULTI); who a
-// client is (AUTH, or its client certificate) and what its user may run
-// (the acl package's rules, checked before every command); the limits
-// (maxclients, proto-max-bulk-len, client-query-buffer-limit, timeout, the
-// TLS handshake timeout); and the connection and server commands (PING,
-// HELLO, AUTH, CLIENT, COMMAND, CONFIG, INFO, MULTI/EXEC ...), added to the
-// one command table next to the store's. And the commands of the server's
-// replication roles: as a primary, PSYNC, SYNC, REPLCONF, WAIT, ROLE and
-// INFO replication, which hand a replica's connection to, and read, the
-// server's replication.Primary (primary.go); as a replica, the
-// replication.Replica that replicaof or REPLICAOF started, read-only
-// clients and -LOADING (replica.go).
+// quic-port, unixsocket, bind); the connections, one goroutine each, with
+// buffered, pipelined I/O; the RESP protocol in both versions (RESP2, and
+// RESP3 after HELLO 3), through the internal/resp codec; the connection
+// state (authentication, name, MULTI); who a client is (AUTH, or its
+// client certificate) and what its user may run (the acl package's
+// rules, checked before every command); the limits (maxclients,
+// proto-max-bulk-len, client-query-buffer-limit, timeout, the TLS
+// handshake timeout); and the connection and server commands (PING,
+// HELLO, AUTH, CLIENT, COMMAND, CONFIG, INFO, MULTI/EXEC ...), added to
+// the one command table next to the store's.
+//
+// The configuration: Config, the table of Redis's directives
+// (directives.go, directive_values.go) and how they apply (Set, Apply,
+// Configure, CONFIG GET and CONFIG SET, which reopens the listeners a
+// changed directive names), and INFO. When TLS files are read again:
+// ReloadTLS, CONFIG SET of a tls-* directive and tls-auto-reload-interval
+// (reload.go), and what INFO tls shows of it; what the files hold, whether
+// they changed and how a configuration is built from them is tlsconn's.
+//
+// The command glue of replication, and nothing more: as a primary, PSYNC,
+// SYNC, REPLCONF, WAIT, ROLE, INFO replication and min-replicas-to-write,
+// which hand a replica's connection to, and read, the server's
+// replication.Primary (primary.go); as a replica, replicaof, REPLICAOF and
+// SLAVEOF, which start, stop and promote a replication.Replica (with a
+// tlsconn.Dialer built from the tls-* settings), read-only clients and
+// -LOADING (replica.go).
 //
 // # What it must never do
 //
 // Implement a data command: those are the command package's, run the same
-// way here, in a replica and in an embedded call. Know TLS beyond the
-// tlsconn package's transport interface. Let one client slow another: every
-// connection reads, runs and writes on its own goroutine, a client that does
-// not read its replies only stops its own goroutine, and every wait on the
-// network has a deadline or a way out through Shutdown and Close.
+// way here, in a replica and in an embedded call. Import crypto/tls or
+// crypto/x509 (a test over go list holds it): building TLS
+// configurations, reading and hashing certificate files, classifying a
+// failed handshake and reading a certificate's identity are tlsconn's,
+// and netmode sees TLS only through tlsconn's types. Implement
+// replication: the backlog, the syncs, the per-replica buffers and the
+// acknowledgements are replication.Primary's, the link to a primary is
+// replication.Replica's. Be imported by a library package: it is the top
+// of the stack, and only programs (cmd/, bench/) import it (the same test
+// holds it). Let one client slow another: every connection reads, runs
+// and writes on its own goroutine, a client that does not read its
+// replies only stops its own goroutine, and every wait on the network has
+// a deadline or a way out through Shutdown and Close.
+//
+// # Locks
+//
+// Lock order: Server.roleMu (REPLICAOF, replicaof at start, Close
+// stopping the replica), then the store's write lock, then Server.mu, then
+// Server.tlsMu (CONFIG SET holds both), then the tlsconn.ServerTLS's own
+// lock (Adopt). Server.mu is never held while calling into the store: a
+// transaction (EXEC) holds the store's write lock while its server
+// commands (CLIENT LIST, INFO, CONFIG SET ...) take Server.mu, so role
+// changes, which call into the store, hold roleMu instead. A client's mu comes after
+// Server.mu, never before, and only the acl registry's lock is taken under
+// it (RESET). The reload state's lock and the Stats counters' are leaves.
+// The callbacks netmode hands the store and replication (PrimaryHooks,
+// the Primary's configuration function, a Replica's OnPanic) take no lock
+// of netmode's: they may run under the store's write lock.
 //
 // # Replies and pipelines
 //
@@ -133,10 +181,15 @@
 // Redis refuses a name it does not know. So a redis.conf that asks for
 // something Shingle does not do is refused, never quietly taken.
 //
-// Set and Apply return *DirectiveError values that hold what redis-server
-// prints when it refuses a configuration line at startup; FatalConfigText
-// renders them as its FATAL CONFIG FILE ERROR blocks. A few directives
-// belong to the process rather than the server (dir, appendfsync, hz,
-// logfile, pidfile): the server reports them, and the program that
-// embeds it acts on them, as cmd/embedded-demo does.
+// Set returns a *DirectiveError, and Apply an *ApplyError of them, one per
+// refused line (Configure's error holds them too): each holds what
+// redis-server prints when it refuses a configuration line at startup,
+// and FatalConfigText renders them as its FATAL CONFIG FILE ERROR blocks.
+//
+// A few directives belong to the process rather than the server (dir,
+// appendfsync, hz, logfile, pidfile): Configure turns them into the
+// store.Options they ask for (Config.StoreOptions: appendfsync, hz,
+// proto-max-bulk-len) and a Logger writing to logfile, and the program
+// opens the store in Config.Dir and calls Config.WritePidFile once it
+// serves, as cmd/embedded-demo does.
 package netmode

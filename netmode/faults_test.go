@@ -34,7 +34,7 @@ func syncStats(t *testing.T, n *node) (full, partial int) {
 // of the stream: each time the replica connects again and ends with the
 // primary's data, resuming the stream with a partial resync.
 func TestLinkCuts(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 20_000)
 	proxy := testutil.StartProxy(t, primary.tcp)
@@ -74,7 +74,7 @@ func TestLinkCuts(t *testing.T) {
 // acknowledged by the replica is there after the link was cut repeatedly
 // and healed.
 func TestWaitAcknowledgedSurvivesCuts(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	proxy := testutil.StartProxy(t, primary.tcp)
 	replica := startNode(t, p, nil)
@@ -108,7 +108,7 @@ func TestWaitAcknowledgedSurvivesCuts(t *testing.T) {
 // TestFragmentedSlowLink: a link that delivers a few bytes at a time, each
 // after a delay, carries the handshake, the full sync and the stream.
 func TestFragmentedSlowLink(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 300)
 	proxy := testutil.StartProxy(t, primary.tcp)
@@ -131,7 +131,7 @@ func TestFragmentedSlowLink(t *testing.T) {
 // answers -LOADING to data commands, INFO and ROLE still work, and INFO
 // shows the sync's progress.
 func TestLoadingDuringFullSync(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 20_000)
 	proxy := testutil.StartProxy(t, primary.tcp)
@@ -158,7 +158,7 @@ func TestLoadingDuringFullSync(t *testing.T) {
 // TestSilentReplicaDropped: a replica that stops acknowledging is dropped
 // after repl-timeout, as Redis drops it.
 func TestSilentReplicaDropped(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, func(cfg *Config) { cfg.ReplTimeout = time.Second })
 	conn, err := net.Dial("tcp", primary.tcp)
 	if err != nil {
@@ -176,7 +176,7 @@ func TestSilentReplicaDropped(t *testing.T) {
 // replica class of client-output-buffer-limit is dropped, counted, and
 // syncs again.
 func TestReplicaOutputLimit(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	c := primary.client()
 	if r := mustDo(t, c, "CONFIG", "SET", "client-output-buffer-limit", "replica 256kb 0 0"); r != `"OK"` {

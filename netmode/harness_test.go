@@ -1,75 +1,26 @@
 package netmode
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"net"
-	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/command"
-	"github.com/shinglekv/shingle/internal/certgen"
 	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
-// pki is a test CA with a server pair and a client pair, in files.
-type pki struct {
-	dir                   string
-	ca                    *certgen.CA
-	caFile                string
-	certFile, keyFile     string // server
-	clientCert, clientKey string
-}
-
-func newPKI(t testing.TB, cn string) *pki {
-	t.Helper()
-	dir := t.TempDir()
-	ca, err := certgen.NewCA(cn, time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pki{dir: dir, ca: ca, caFile: filepath.Join(dir, "ca.crt")}
-	if p.certFile, p.keyFile, err = certgen.ServerPair(ca, dir); err != nil {
-		t.Fatal(err)
-	}
-	cert, key, err := ca.Issue(certgen.LeafOptions{CommonName: "client", Client: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.clientCert, p.clientKey = filepath.Join(dir, "client.crt"), filepath.Join(dir, "client.key")
-	if err := certgen.WriteFiles(dir, map[string][]byte{"ca.crt": ca.CertPEM, "client.crt": cert, "client.key": key}); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// clientTLS is a client configuration trusting p's CA, presenting p's
-// client certificate when withCert.
-func (p *pki) clientTLS(t testing.TB, withCert bool) *tls.Config {
-	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(p.ca.CertPEM)
-	c := &tls.Config{RootCAs: pool, ServerName: "localhost"}
-	if withCert {
-		pair, err := tls.LoadX509KeyPair(p.clientCert, p.clientKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Certificates = []tls.Certificate{pair}
-	}
-	return c
-}
-
 // testServer is a server on 127.0.0.1:0 (plain and TLS) and a unix
 // socket, with a fresh in-memory store, stopped by t.Cleanup.
 type testServer struct {
-	*pki
+	*testutil.PKI
 	db                 *store.DB
 	srv                *Server
 	tcp, tls, unixPath string
@@ -85,15 +36,11 @@ func startServer(t testing.TB, mod func(*Config)) *testServer {
 // before it listens, as an embedder extends it.
 func startServerWith(t testing.TB, mod func(*Config), cmds ...*command.Command) *testServer {
 	t.Helper()
-	p := newPKI(t, "Shingle Test CA")
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	p := testutil.NewPKI(t, "Shingle Test CA")
+	db := memStore(t)
 	cfg := DefaultConfig()
 	cfg.Port = 0
-	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.certFile, p.keyFile, p.caFile
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.CertFile, p.KeyFile, p.CAFile
 	if mod != nil {
 		mod(cfg)
 	}
@@ -103,17 +50,22 @@ func startServerWith(t testing.TB, mod func(*Config), cmds ...*command.Command) 
 	}
 	t.Cleanup(func() { srv.Close() })
 	srv.Table().Add(cmds...)
-	ts := &testServer{pki: p, db: db, srv: srv}
+	ts := &testServer{PKI: p, db: db, srv: srv}
 	ts.tcp = ts.listen(t, tlsconn.TCP, "127.0.0.1:0")
 	ts.tls = ts.listen(t, tlsconn.TLS, "127.0.0.1:0")
-	// Unix socket paths are limited to about 100 bytes: keep it short.
-	sockDir, err := os.MkdirTemp("", "sh")
+	ts.unixPath = ts.listen(t, tlsconn.Unix, filepath.Join(testutil.SocketDir(t), "s"))
+	return ts
+}
+
+// memStore opens an in-memory store, closed at the end of the test.
+func memStore(t testing.TB) *store.DB {
+	t.Helper()
+	db, err := store.Open("", &store.Options{InMemory: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	ts.unixPath = ts.listen(t, tlsconn.Unix, filepath.Join(sockDir, "s"))
-	return ts
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 func (ts *testServer) listen(t testing.TB, transport, addr string) string {
@@ -140,12 +92,7 @@ func goRedis(t testing.TB, network, addr string, tc *tls.Config, proto int) *red
 // raw opens a plain RESP client on the plain TCP port.
 func (ts *testServer) raw(t testing.TB) *testutil.Client {
 	t.Helper()
-	c, err := testutil.Dial("tcp", ts.tcp)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return testutil.MustDial(t, "tcp", ts.tcp)
 }
 
 // rawTLS opens a RESP client over TLS.
@@ -182,6 +129,25 @@ func eventuallyWithin(t testing.TB, d time.Duration, what string, cond func() bo
 	testutil.Eventually(t, d, what, cond)
 }
 
+// syncBuffer is a log destination safe for the server's goroutines, from
+// which a test reads what the server logged.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
 // quietLogger keeps go-redis from logging the dial failures that tests
 // provoke on purpose.
 type quietLogger struct{}
@@ -189,30 +155,3 @@ type quietLogger struct{}
 func (quietLogger) Printf(context.Context, string, ...any) {}
 
 func init() { redis.SetLogger(quietLogger{}) }
-
-// presenting is a client configuration trusting p's CA that sends cert
-// (none when nil) whatever CAs the server names: Go's client would
-// otherwise send no certificate the server's CA list does not cover.
-func (p *pki) presenting(t testing.TB, cert *tls.Certificate) *tls.Config {
-	c := p.clientTLS(t, false)
-	if cert != nil {
-		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-	}
-	return c
-}
-
-// expiredClientCert is a client certificate from p's CA that expired an
-// hour ago.
-func (p *pki) expiredClientCert(t testing.TB) *tls.Certificate {
-	t.Helper()
-	certPEM, keyPEM, err := p.ca.Issue(certgen.LeafOptions{CommonName: "old", Client: true,
-		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &pair
-}

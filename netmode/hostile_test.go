@@ -79,37 +79,7 @@ func hostileStat(t *testing.T, c *redis.Client, name string) int64 {
 	if err != nil {
 		t.Fatalf("INFO stats: %v", err)
 	}
-	for _, line := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatalf("INFO %s: %q", name, v)
-			}
-			return n
-		}
-	}
-	t.Fatalf("INFO stats has no %s:\n%s", name, info)
-	return 0
-}
-
-// hostileRawStat is hostileStat through a raw client.
-func hostileRawStat(t *testing.T, c *testutil.Client, name string) int64 {
-	t.Helper()
-	r, err := c.Do("INFO", "stats")
-	if err != nil {
-		t.Fatalf("INFO stats: %v", err)
-	}
-	for _, line := range strings.Split(string(r.Str), "\r\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatalf("INFO %s: %q", name, v)
-			}
-			return n
-		}
-	}
-	t.Fatalf("INFO stats has no %s: %v", name, r)
-	return 0
+	return infoInt(t, testutil.InfoFields(info), name)
 }
 
 // hostileCounted waits until counter reaches want (it is incremented just
@@ -153,7 +123,7 @@ func TestHostileMaxClients(t *testing.T) {
 			t.Fatalf("%s client over the limit got %q, want %q", tr.network, got, want)
 		}
 	}
-	tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", ts.tls, ts.clientTLS(t, false))
+	tc, err := tls.DialWithDialer(&net.Dialer{Timeout: 10 * time.Second}, "tcp", ts.tls, ts.ClientTLS(t, false))
 	if err == nil {
 		tc.Close()
 		t.Fatal("a TLS client over the limit completed its handshake")
@@ -166,7 +136,7 @@ func TestHostileMaxClients(t *testing.T) {
 	if got := mustDo(t, a, "SET", "k", "v"); got != `"OK"` {
 		t.Fatalf("SET = %s", got)
 	}
-	if n := hostileRawStat(t, a, "rejected_connections"); n != 3 {
+	if n := hostileInfo(t, a, "stats", "rejected_connections"); n != 3 {
 		t.Fatalf("INFO rejected_connections = %d, want 3", n)
 	}
 	if n := ts.srv.Stats().RejectedConnections.Load(); n != 3 {
@@ -197,14 +167,14 @@ func TestHostileMaxClients(t *testing.T) {
 func TestHostileProtoMaxBulkLen(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.ProtoMaxBulkLen = 1 << 20 })
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 
 	bad := hostileDial(t, "tcp", ts.tcp)
 	hostileWrite(t, bad, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n")
 	// Served while the bad client holds half a request.
-	if err := roundTrip(t, healthy, "during"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 		t.Fatal(err)
 	}
 	hostileWrite(t, bad, "$1048577\r\n")
@@ -212,7 +182,7 @@ func TestHostileProtoMaxBulkLen(t *testing.T) {
 		t.Fatalf("bulk over proto-max-bulk-len: got %q, want %q", got, want)
 	}
 	hostileCounted(t, healthy, &ts.srv.Stats().ProtocolErrors, "total_protocol_errors", 1)
-	if err := roundTrip(t, healthy, "after"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := healthy.Exists(context.Background(), "k").Result(); err != nil || n != 0 {
@@ -232,7 +202,7 @@ func TestHostileQueryBufferLimit(t *testing.T) {
 		c.ProtoMaxBulkLen = 4 << 20
 	})
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 	st := ts.srv.Stats()
@@ -249,7 +219,7 @@ func TestHostileQueryBufferLimit(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := hostileDial(t, "tcp", ts.tcp)
 			hostileWrite(t, bad, tc.start)
-			if err := roundTrip(t, healthy, "during"); err != nil {
+			if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 				t.Fatal(err)
 			}
 			// The rest goes from its own goroutine: the server hangs up
@@ -271,7 +241,7 @@ func TestHostileQueryBufferLimit(t *testing.T) {
 				t.Fatalf("writing the request: %v; the server should have hung up", err)
 			}
 			hostileCounted(t, healthy, &st.QueryBufferLimit, "client_query_buffer_limit_disconnections", int64(i+1))
-			if err := roundTrip(t, healthy, "after"); err != nil {
+			if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 				t.Fatal(err)
 			}
 			if n, err := healthy.Exists(context.Background(), "k").Result(); err != nil || n != 0 {
@@ -315,11 +285,11 @@ func TestHostileTLSHandshakeTimeout(t *testing.T) {
 		c.TLSHandshakeTimeout = time.Second
 		c.TLS.AuthClients = "no"
 	})
-	healthy := goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	healthy := goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), 2)
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
-	hello := hostileClientHello(t, ts.clientTLS(t, false))
+	hello := hostileClientHello(t, ts.ClientTLS(t, false))
 	cases := []struct {
 		name string
 		send []byte
@@ -339,11 +309,11 @@ func TestHostileTLSHandshakeTimeout(t *testing.T) {
 
 	// While those handshakes hang, an established TLS client and a new one
 	// are served.
-	if err := roundTrip(t, healthy, "during"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 		t.Fatal(err)
 	}
-	fresh := goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2)
-	if err := roundTrip(t, fresh, "fresh"); err != nil {
+	fresh := goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), 2)
+	if err := testutil.RoundTrip(t, fresh, "fresh"); err != nil {
 		t.Fatal(err)
 	}
 	st := ts.srv.Stats()
@@ -365,7 +335,7 @@ func TestHostileTLSHandshakeTimeout(t *testing.T) {
 	if n := st.TLSHandshakeFailures.Load(); n < int64(len(cases)) {
 		t.Fatalf("tls_handshake_failures = %d, want at least %d", n, len(cases))
 	}
-	if err := roundTrip(t, healthy, "after"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -418,7 +388,7 @@ func TestHostileIdleTimeout(t *testing.T) {
 	}
 	st := ts.srv.Stats()
 	eventually(t, "both idle clients counted", func() bool { return st.IdleTimeouts.Load() >= 2 })
-	if n := hostileRawStat(t, active, "client_idle_timeout_disconnections"); n != 2 {
+	if n := hostileInfo(t, active, "stats", "client_idle_timeout_disconnections"); n != 2 {
 		t.Fatalf("INFO client_idle_timeout_disconnections = %d, want 2", n)
 	}
 }
@@ -530,8 +500,8 @@ func TestHostileIdleTimeoutSlowReader(t *testing.T) {
 
 func TestHostilePlainTextOnTLSPort(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
-	healthy := goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	healthy := goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), 2)
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 	for i, req := range []string{"PING\r\n", "*1\r\n$4\r\nPING\r\n", "SET k v\n"} {
@@ -539,7 +509,7 @@ func TestHostilePlainTextOnTLSPort(t *testing.T) {
 		// Fewer bytes than a TLS record header: the server is still
 		// waiting for the rest.
 		hostileWrite(t, bad, req[:2])
-		if err := roundTrip(t, healthy, "during"); err != nil {
+		if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 			t.Fatal(err)
 		}
 		hostileWrite(t, bad, req[2:])
@@ -550,7 +520,7 @@ func TestHostilePlainTextOnTLSPort(t *testing.T) {
 		}
 		hostileCounted(t, healthy, &ts.srv.Stats().PlainTextOnTLSPort, "tls_plaintext_clients", int64(i+1))
 	}
-	if err := roundTrip(t, healthy, "after"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := healthy.Exists(context.Background(), "k").Result(); err != nil || n != 0 {
@@ -561,13 +531,13 @@ func TestHostilePlainTextOnTLSPort(t *testing.T) {
 func TestHostileTLSOnPlainPort(t *testing.T) {
 	ts := startServer(t, nil)
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 {
 		raw := hostileDial(t, "tcp", ts.tcp)
 		raw.SetDeadline(time.Now().Add(10 * time.Second))
-		tc := tls.Client(raw, ts.clientTLS(t, false))
+		tc := tls.Client(raw, ts.ClientTLS(t, false))
 		// The handshake must fail because the server hung up, not because
 		// it sat on the ClientHello as the start of an inline command
 		// until our deadline.
@@ -582,12 +552,12 @@ func TestHostileTLSOnPlainPort(t *testing.T) {
 			t.Fatalf("the server answered a TLS ClientHello with %q", got)
 		}
 		hostileCounted(t, healthy, &ts.srv.Stats().TLSOnPlainPort, "tls_clients_on_plain_port", int64(i+1))
-		if err := roundTrip(t, healthy, "during"); err != nil {
+		if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// A new plain client is served as ever.
-	if err := roundTrip(t, goRedis(t, "tcp", ts.tcp, nil, 3), "new"); err != nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tcp, nil, 3), "new"); err != nil {
 		t.Fatal(err)
 	}
 	if n := ts.srv.Stats().ProtocolErrors.Load(); n != 0 {
@@ -609,7 +579,7 @@ func hostileRandom(rng *rand.Rand, n int, except string) string {
 func TestHostileGarbage(t *testing.T) {
 	ts := startServer(t, nil)
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -631,7 +601,7 @@ func TestHostileGarbage(t *testing.T) {
 		conns[i] = hostileDial(t, "tcp", ts.tcp)
 		hostileWrite(t, conns[i], tc.send[:len(tc.send)-1])
 	}
-	if err := roundTrip(t, healthy, "during"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 		t.Fatal(err)
 	}
 	if n := ts.srv.Stats().ProtocolErrors.Load(); n != 0 {
@@ -642,7 +612,7 @@ func TestHostileGarbage(t *testing.T) {
 		if got, want := hostileClosed(t, conns[i]), "-ERR Protocol error: "+tc.want+"\r\n"; got != want {
 			t.Fatalf("%s: got %q, want %q", tc.name, got, want)
 		}
-		if err := roundTrip(t, healthy, tc.name); err != nil {
+		if err := testutil.RoundTrip(t, healthy, tc.name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -684,7 +654,7 @@ func TestHostileClientNeverReads(t *testing.T) {
 
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
 	for i := range 200 {
-		if err := roundTrip(t, healthy, "k"+strconv.Itoa(i%10)); err != nil {
+		if err := testutil.RoundTrip(t, healthy, "k"+strconv.Itoa(i%10)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -706,7 +676,7 @@ func TestHostileClientNeverReads(t *testing.T) {
 	if n >= 64<<20 {
 		t.Fatalf("the stalled client received %d bytes: every reply", n)
 	}
-	if err := roundTrip(t, healthy, "after"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := healthy.Exists(context.Background(), "stalled-ran").Result(); err != nil || n != 0 {
@@ -719,7 +689,7 @@ func TestHostileClientNeverReads(t *testing.T) {
 func TestHostilePeerGoneMidRequest(t *testing.T) {
 	ts := startServer(t, nil)
 	healthy := goRedis(t, "tcp", ts.tcp, nil, 2)
-	if err := roundTrip(t, healthy, "before"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "before"); err != nil {
 		t.Fatal(err)
 	}
 	const size = 8 << 20
@@ -727,7 +697,7 @@ func TestHostilePeerGoneMidRequest(t *testing.T) {
 	for _, reset := range []bool{false, true} {
 		bad := hostileDial(t, "tcp", ts.tcp)
 		hostileWrite(t, bad, half)
-		if err := roundTrip(t, healthy, "during"); err != nil {
+		if err := testutil.RoundTrip(t, healthy, "during"); err != nil {
 			t.Fatal(err)
 		}
 		if reset {
@@ -738,7 +708,7 @@ func TestHostilePeerGoneMidRequest(t *testing.T) {
 			info, err := healthy.Info(context.Background(), "clients").Result()
 			return err == nil && strings.Contains(info, "connected_clients:1\r\n")
 		})
-		if err := roundTrip(t, healthy, "after"); err != nil {
+		if err := testutil.RoundTrip(t, healthy, "after"); err != nil {
 			t.Fatal(err)
 		}
 	}

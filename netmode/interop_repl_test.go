@@ -31,12 +31,7 @@ type pipe struct{ *testutil.Client }
 
 func dialPipe(t *testing.T, e endpoint) *pipe {
 	t.Helper()
-	c, err := testutil.Dial(e.network, e.addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &pipe{c}
+	return &pipe{testutil.MustDial(t, e.network, e.addr)}
 }
 
 // do sends cmds and returns their replies.
@@ -253,17 +248,17 @@ func redisInfo(t *testing.T, c *testutil.Client, field string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return infoFields(string(r.Str))[field]
+	return testutil.InfoFields(string(r.Str))[field]
 }
 
 // redisTLS is redis-server's command line for a TLS port only, on
 // 127.0.0.1, with p's server pair, p's client pair for its outgoing links
 // (a replica's, under tls-replication), and clients required to present a
 // certificate from p's CA.
-func redisTLS(p *pki, tlsPort int) []string {
+func redisTLS(p *testutil.PKI, tlsPort int) []string {
 	return []string{"--bind", "127.0.0.1", "--port", "0", "--tls-port", strconv.Itoa(tlsPort),
-		"--tls-cert-file", p.certFile, "--tls-key-file", p.keyFile, "--tls-ca-cert-file", p.caFile,
-		"--tls-client-cert-file", p.clientCert, "--tls-client-key-file", p.clientKey,
+		"--tls-cert-file", p.CertFile, "--tls-key-file", p.KeyFile, "--tls-ca-cert-file", p.CAFile,
+		"--tls-client-cert-file", p.ClientCertFile, "--tls-client-key-file", p.ClientKeyFile,
 		"--tls-auth-clients", "yes", "--tls-replication", "yes"}
 }
 
@@ -273,7 +268,7 @@ func redisTLS(p *pki, tlsPort int) []string {
 // stream, key by key, TTLs included; Shingle's WAIT counts it.
 func TestRedisReplicatesFromShingleOverTLS(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
-	p := newPKI(t, "Interop Replication CA")
+	p := testutil.NewPKI(t, "Interop Replication CA")
 	primary := startNode(t, p, nil)
 	shingle := shingleAt(primary)
 	sp := dialPipe(t, shingle)
@@ -382,7 +377,7 @@ func TestShingleReplicatesFromRedisOverTLS(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
 	for _, diskless := range []string{"yes", "no"} {
 		t.Run("diskless="+diskless, func(t *testing.T) {
-			p := newPKI(t, "Interop Replication CA")
+			p := testutil.NewPKI(t, "Interop Replication CA")
 			port := testutil.FreePort(t)
 			r := testutil.StartRedis(t, append(redisTLS(p, port),
 				"--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0")...)
@@ -504,7 +499,7 @@ func startPlainRedis(t *testing.T) (*testutil.Redis, *testutil.Client, string) {
 // saying why, and never reports data it could not take as in sync.
 func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
-	p := newPKI(t, "Interop Replication CA")
+	p := testutil.NewPKI(t, "Interop Replication CA")
 
 	t.Run("a list in the full sync", func(t *testing.T) {
 		r, rc, port := startPlainRedis(t)
@@ -515,7 +510,7 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		// It fails again on every retry, and never comes up.
 		eventually(t, "a second full sync to be asked for", func() bool {
 			st, err := rc.Do("INFO", "stats")
-			n, _ := strconv.Atoi(infoFields(string(st.Str))["sync_full"])
+			n, _ := strconv.Atoi(testutil.InfoFields(string(st.Str))["sync_full"])
 			return err == nil && n >= 2
 		})
 		msg := replica.info("master_link_last_error")
@@ -592,7 +587,7 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 // neither continued (+CONTINUE) under the history it had before nor kept.
 func TestReplicaofAfterFailedFullSync(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
-	p := newPKI(t, "Interop Replication CA")
+	p := testutil.NewPKI(t, "Interop Replication CA")
 	a, ac, aport := startPlainRedis(t)
 	dialPipe(t, redisAt(a)).mustRun(t, fixture(300))
 	b, _, bport := startPlainRedis(t)

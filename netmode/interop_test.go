@@ -69,9 +69,9 @@ func portOf(t *testing.T, addr string) string {
 // for ts's TLS port, presenting the client certificate when withCert.
 func (ts *testServer) tlsToolArgs(t *testing.T, withCert bool) []string {
 	t.Helper()
-	args := []string{"-h", "127.0.0.1", "-p", portOf(t, ts.tls), "--tls", "--cacert", ts.caFile}
+	args := []string{"-h", "127.0.0.1", "-p", portOf(t, ts.tls), "--tls", "--cacert", ts.CAFile}
 	if withCert {
-		args = append(args, "--cert", ts.clientCert, "--key", ts.clientKey)
+		args = append(args, "--cert", ts.ClientCertFile, "--key", ts.ClientKeyFile)
 	}
 	return args
 }
@@ -145,7 +145,7 @@ func TestInteropRedisCliTLS(t *testing.T) {
 
 	t.Run("INFO server", func(t *testing.T) {
 		out := runCli(t, bin, conn, "INFO", "server")
-		info := infoFields(out)
+		info := testutil.InfoFields(out)
 		if got, want := info["tcp_port"], portOf(t, ts.tcp); got != want {
 			t.Errorf("tcp_port:%s, want %s (the plain port)", got, want)
 		}
@@ -186,9 +186,9 @@ func TestInteropRedisCliTLS(t *testing.T) {
 	})
 
 	t.Run("another CA is refused", func(t *testing.T) {
-		other := newPKI(t, "Other CA")
-		args := []string{"-h", "127.0.0.1", "-p", portOf(t, ts.tls), "--tls", "--cacert", other.caFile,
-			"--cert", ts.clientCert, "--key", ts.clientKey, "PING"}
+		other := testutil.NewPKI(t, "Other CA")
+		args := []string{"-h", "127.0.0.1", "-p", portOf(t, ts.tls), "--tls", "--cacert", other.CAFile,
+			"--cert", ts.ClientCertFile, "--key", ts.ClientKeyFile, "PING"}
 		r := runTool(t, nil, bin, args...)
 		if r.err == nil || strings.Contains(r.stdout, "PONG") {
 			t.Errorf("redis-cli trusting another CA was served:\n%s", r)
@@ -237,18 +237,6 @@ func hasLine(s, want string) bool {
 		}
 	}
 	return false
-}
-
-// infoFields reads INFO output into field -> value.
-func infoFields(s string) map[string]string {
-	m := map[string]string{}
-	for _, l := range strings.Split(s, "\n") {
-		l = strings.TrimRight(l, "\r")
-		if k, v, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
-			m[k] = v
-		}
-	}
-	return m
 }
 
 func TestInteropRedisCliPlainAndUnix(t *testing.T) {
@@ -319,14 +307,16 @@ func infoStats(t *testing.T, c *testutil.Client) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return infoFields(string(r.Str))
+	return testutil.InfoFields(string(r.Str))
 }
 
+// infoInt returns the number an INFO field holds, failing the test when
+// the field is missing or not a number.
 func infoInt(t *testing.T, m map[string]string, name string) int64 {
 	t.Helper()
 	n, err := strconv.ParseInt(m[name], 10, 64)
 	if err != nil {
-		t.Fatalf("INFO stats %s = %q: %v", name, m[name], err)
+		t.Fatalf("INFO %s = %q: %v", name, m[name], err)
 	}
 	return n
 }

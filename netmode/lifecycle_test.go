@@ -3,7 +3,6 @@ package netmode
 import (
 	"context"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,29 +16,16 @@ import (
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
-// lifecycleStore opens an in-memory store closed at the end of the test,
-// after the goroutine checks (the store's own goroutines are not the
-// server's).
-func lifecycleStore(t *testing.T) *store.DB {
-	t.Helper()
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // TestNewStartsNothing: New allocates and validates, and starts nothing,
 // even with TLS and QUIC listeners and a primary to follow configured: no
 // goroutine runs before Start, and Close after New leaves none behind.
 func TestNewStartsNothing(t *testing.T) {
-	p := newPKI(t, "lifecycle")
-	db := lifecycleStore(t)
+	p := testutil.NewPKI(t, "lifecycle")
+	db := memStore(t)
 	before := goleak.IgnoreCurrent()
 	cfg := DefaultConfig()
 	cfg.Port, cfg.TLSPort, cfg.QUICPort = testutil.FreePort(t), testutil.FreePort(t), testutil.FreeUDPPort(t)
-	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.certFile, p.keyFile, p.caFile
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.CertFile, p.KeyFile, p.CAFile
 	cfg.TLSAutoReloadInterval = time.Second
 	cfg.ReplicaOf = "127.0.0.1 " + strconv.Itoa(testutil.FreePort(t))
 	srv, err := New(db, cfg)
@@ -69,14 +55,14 @@ func TestNewStartsNothing(t *testing.T) {
 // replica's link up and a write acknowledged by WAIT, leave no goroutine
 // behind once both are shut down.
 func TestStartShutdownLeavesNothing(t *testing.T) {
-	p := newPKI(t, "lifecycle")
-	primaryDB, replicaDB := lifecycleStore(t), lifecycleStore(t)
+	p := testutil.NewPKI(t, "lifecycle")
+	primaryDB, replicaDB := memStore(t), memStore(t)
 	before := goleak.IgnoreCurrent()
 
 	start := func(db *store.DB, mod func(*Config)) (*Server, string) {
 		cfg := DefaultConfig()
 		cfg.Port = 0
-		cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.certFile, p.keyFile, p.caFile
+		cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = p.CertFile, p.KeyFile, p.CAFile
 		cfg.TLSAutoReloadInterval = time.Second
 		if mod != nil {
 			mod(cfg)
@@ -95,13 +81,7 @@ func TestStartShutdownLeavesNothing(t *testing.T) {
 				tcp = ln.Addr().String()
 			}
 		}
-		// Unix socket paths are limited to about 100 bytes: keep it short.
-		dir, err := os.MkdirTemp("", "sh")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		if _, err := srv.Listen(tlsconn.Unix, filepath.Join(dir, "s")); err != nil {
+		if _, err := srv.Listen(tlsconn.Unix, filepath.Join(testutil.SocketDir(t), "s")); err != nil {
 			t.Fatal(err)
 		}
 		return srv, tcp
@@ -110,18 +90,12 @@ func TestStartShutdownLeavesNothing(t *testing.T) {
 	host, port, _ := net.SplitHostPort(primaryAddr)
 	replica, replicaAddr := start(replicaDB, func(c *Config) { c.ReplicaOf = host + " " + port })
 
-	rc, err := testutil.Dial("tcp", replicaAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rc := testutil.MustDial(t, "tcp", replicaAddr)
 	testutil.Eventually(t, 10*time.Second, "the replica's link", func() bool {
 		r, err := rc.Do("INFO", "replication")
 		return err == nil && strings.Contains(string(r.Str), "master_link_status:up")
 	})
-	pc, err := testutil.Dial("tcp", primaryAddr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pc := testutil.MustDial(t, "tcp", primaryAddr)
 	if r, err := pc.Do("SET", "k", "v"); err != nil || string(r.Str) != "OK" {
 		t.Fatalf("SET: %v %v", r, err)
 	}

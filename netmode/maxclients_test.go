@@ -5,8 +5,6 @@ import (
 	"io"
 	"net"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -15,24 +13,14 @@ import (
 	"github.com/shinglekv/shingle/internal/testutil"
 )
 
-// hostileInfo returns one field of an INFO section as a client reads it.
+// hostileInfo returns one number of an INFO section as a client reads it.
 func hostileInfo(t *testing.T, c *testutil.Client, section, name string) int64 {
 	t.Helper()
 	r, err := c.Do("INFO", section)
 	if err != nil {
 		t.Fatalf("INFO %s: %v", section, err)
 	}
-	for _, line := range strings.Split(string(r.Str), "\r\n") {
-		if v, ok := strings.CutPrefix(line, name+":"); ok {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil {
-				t.Fatalf("INFO %s: %q", name, v)
-			}
-			return n
-		}
-	}
-	t.Fatalf("INFO %s has no %s: %v", section, name, r)
-	return 0
+	return infoInt(t, testutil.InfoFields(string(r.Str)), name)
 }
 
 // halfHellos opens n connections to the TLS port, each sending the first
@@ -154,7 +142,7 @@ func TestHostileHandshakeFlood(t *testing.T) {
 	if n := hostileInfo(t, early, "clients", "tls_pending_handshakes"); n != 0 {
 		t.Fatalf("tls_pending_handshakes = %d after the timeout", n)
 	}
-	fresh, err := ts.rawTLS(t, ts.clientTLS(t, false))
+	fresh, err := ts.rawTLS(t, ts.ClientTLS(t, false))
 	if err != nil {
 		t.Fatalf("a new TLS client after the flood: %v", err)
 	}

@@ -16,26 +16,9 @@ import (
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
 )
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // panicCommands are commands that panic, added to a server's table as an
 // embedder adds its own: one inside the store transaction it opened
@@ -176,11 +159,7 @@ func TestPanicClosesOnlyItsClient(t *testing.T) {
 
 	// The data set is the other client's writes and SET before, nothing
 	// else.
-	want, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer want.Close()
+	want := memStore(t)
 	command.Do(want, "SET", "before", "1")
 	for i := range writes {
 		command.Do(want, "SET", "other:"+strconv.Itoa(i), strconv.Itoa(i))
@@ -189,10 +168,10 @@ func TestPanicClosesOnlyItsClient(t *testing.T) {
 		t.Fatalf("DEBUG DIGEST = %s, want %s (a store given only the writes that ran)", got, want)
 	}
 
-	if n := hostileRawStat(t, admin, "shingle_panics"); n != 3 {
+	if n := hostileInfo(t, admin, "stats", "shingle_panics"); n != 3 {
 		t.Fatalf("shingle_panics = %d, want 3", n)
 	}
-	if n := hostileRawStat(t, admin, "total_error_replies"); n != 3 {
+	if n := hostileInfo(t, admin, "stats", "total_error_replies"); n != 3 {
 		t.Fatalf("total_error_replies = %d, want 3", n)
 	}
 	if got := mustDo(t, admin, "INFO", "errorstats"); got != `"# Errorstats\r\nerrorstat_ERR:count=3\r\n"` {
@@ -224,7 +203,7 @@ func bytesArgs(args []string) [][]byte {
 // goes on serving clients, and the link comes back in sync.
 func TestReplicaPanicKeepsServing(t *testing.T) {
 	var log syncBuffer
-	p := newPKI(t, "Shingle Test CA")
+	p := testutil.NewPKI(t, "Shingle Test CA")
 	primary := startNode(t, p, nil)
 	replica := startNode(t, p, func(c *Config) {
 		c.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelError}))

@@ -53,7 +53,7 @@ func readPipeline(t *testing.T, conn net.Conn, n int) {
 // byte (the server must not wait on the socket while TLS holds data).
 func TestPipelineInOneTLSRecord(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
-	conn, err := tls.Dial("tcp", ts.tls, ts.clientTLS(t, false))
+	conn, err := tls.Dial("tcp", ts.tls, ts.ClientTLS(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func writeBytewise(t *testing.T, w io.Writer, p []byte) {
 // record per byte, and the same over plain TCP.
 func TestPipelineSplitAtEveryByte(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
-	tlsConn, err := tls.Dial("tcp", ts.tls, ts.clientTLS(t, false))
+	tlsConn, err := tls.Dial("tcp", ts.tls, ts.ClientTLS(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}

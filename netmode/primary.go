@@ -72,9 +72,9 @@ func replconf(ctx *command.Ctx, args [][]byte) command.Reply {
 			if err != nil || port < 0 || port > 65535 {
 				return command.ErrorReply("ERR value is out of range")
 			}
-			c.replPort = port
+			c.sync.Port = port
 		case "ip-address":
-			c.replIP = string(args[i+1])
+			c.sync.IP = string(args[i+1])
 		case "capa", "rdb-only", "rdb-filter-only":
 		case "ack", "getack", "fack":
 			c.noReply = true
@@ -94,10 +94,10 @@ func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 		return command.ErrorReply("NOMASTERLINK Can't SYNC while not connected with my master")
 	}
 	if strings.EqualFold(string(args[0]), "sync") {
-		c.syncOnly = true
+		c.sync.SyncOnly = true
 	} else {
-		c.psyncID = string(args[1])
-		c.psyncFrom, _ = strconv.ParseUint(string(args[2]), 10, 64)
+		c.sync.ReplID = string(args[1])
+		c.sync.Offset, _ = strconv.ParseUint(string(args[2]), 10, 64)
 	}
 	c.replicaLink = true
 	return command.Reply{}
@@ -118,10 +118,9 @@ func (r replicaConn) ReadCommand() ([][]byte, error) { return r.rd.Next(true) }
 func (c *client) serveReplica() {
 	ctx, cancel := c.s.untilDone()
 	defer cancel()
-	c.s.primary.Serve(ctx, replicaConn{Conn: c.conn, rd: c.rd}, replication.SyncRequest{
-		ReplID: c.psyncID, Offset: c.psyncFrom, SyncOnly: c.syncOnly,
-		IP: c.replIP, Port: c.replPort, ID: c.id,
-	})
+	req := c.sync
+	req.ID = c.id
+	c.s.primary.Serve(ctx, replicaConn{Conn: c.conn, rd: c.rd}, req)
 }
 
 // untilDone returns a context cancelled when the server stops (Shutdown

@@ -82,7 +82,7 @@ func TestProtectedMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := infoInt(t, infoFields(string(info.Str)), "rejected_connections"); got != 2 {
+	if got := infoInt(t, testutil.InfoFields(string(info.Str)), "rejected_connections"); got != 2 {
 		t.Errorf("rejected_connections = %d, want 2", got)
 	}
 	if got := ping(ts.tcp); got != "PONG" {

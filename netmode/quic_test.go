@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/internal/resp"
+	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -33,11 +34,11 @@ func quicClient(t *testing.T, d *tlsconn.Dialer, addr string, proto int) *redis.
 func TestQUIC(t *testing.T) {
 	ts := startServer(t, nil)
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	ctx := context.Background()
 	for _, proto := range []int{2, 3} {
-		if err := roundTrip(t, quicClient(t, d, addr, proto), "quic"+strconv.Itoa(proto)); err != nil {
+		if err := testutil.RoundTrip(t, quicClient(t, d, addr, proto), "quic"+strconv.Itoa(proto)); err != nil {
 			t.Fatalf("RESP%d over QUIC: %v", proto, err)
 		}
 	}
@@ -49,9 +50,9 @@ func TestQUIC(t *testing.T) {
 		t.Fatalf("CLIENT INFO over QUIC: %q, %v", info, err)
 	}
 
-	anon := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, false)}
+	anon := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, false)}
 	t.Cleanup(func() { anon.Close() })
-	if err := roundTrip(t, quicClient(t, anon, addr, 2), "anon"); err == nil {
+	if err := testutil.RoundTrip(t, quicClient(t, anon, addr, 2), "anon"); err == nil {
 		t.Fatal("a QUIC client without a certificate was served under tls-auth-clients yes")
 	}
 }
@@ -62,7 +63,7 @@ func TestQUIC(t *testing.T) {
 func TestQUICStalledStream(t *testing.T) {
 	ts := startServer(t, nil)
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -118,12 +119,7 @@ func TestQUICStalledStream(t *testing.T) {
 // the listener as Redis 7.2 lists the others, and clients are served on it.
 func TestQUICPortDirective(t *testing.T) {
 	ts := startServer(t, nil)
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(pc.LocalAddr().(*net.UDPAddr).Port)
-	pc.Close()
+	port := strconv.Itoa(testutil.FreeUDPPort(t))
 	c := ts.raw(t)
 	if r := mustDo(t, c, "CONFIG", "SET", "quic-port", port, "bind", "127.0.0.1"); r != `"OK"` {
 		t.Fatalf("CONFIG SET quic-port: %s", r)
@@ -131,9 +127,9 @@ func TestQUICPortDirective(t *testing.T) {
 	if info := mustDo(t, c, "INFO", "server"); !strings.Contains(info, "name=quic,bind=127.0.0.1,port="+port) {
 		t.Fatalf("INFO server lists no quic listener:\n%s", info)
 	}
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
-	if err := roundTrip(t, quicClient(t, d, net.JoinHostPort("127.0.0.1", port), 2), "q"); err != nil {
+	if err := testutil.RoundTrip(t, quicClient(t, d, net.JoinHostPort("127.0.0.1", port), 2), "q"); err != nil {
 		t.Fatalf("quic-port %s: %v", port, err)
 	}
 	if r := mustDo(t, c, "CONFIG", "SET", "quic-port", "0"); r != `"OK"` {
@@ -152,7 +148,7 @@ func TestQUICPortDirective(t *testing.T) {
 func TestQUICHostile(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.Timeout = time.Second })
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	healthy := quicClient(t, d, addr, 2)
 	admin := ts.raw(t)
@@ -170,7 +166,7 @@ func TestQUICHostile(t *testing.T) {
 	eventually(t, "the garbage datagrams to be counted", func() bool {
 		return !strings.Contains(infoTLS(), ",dropped_datagrams=0")
 	})
-	if err := roundTrip(t, healthy, "after-garbage"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "after-garbage"); err != nil {
 		t.Fatalf("after garbage datagrams: %v", err)
 	}
 
@@ -186,19 +182,19 @@ func TestQUICHostile(t *testing.T) {
 	}
 	reset.Write([]byte("*1\r\n$4\r\nPI"))
 	reset.Close() // the client gives up on it
-	if err := roundTrip(t, healthy, "beside-abandoned"); err != nil {
+	if err := testutil.RoundTrip(t, healthy, "beside-abandoned"); err != nil {
 		t.Fatalf("beside an abandoned session: %v", err)
 	}
 	eventually(t, "the abandoned session to time out", func() bool {
 		return !strings.Contains(mustDo(t, admin, "INFO", "stats"), "client_idle_timeout_disconnections:0")
 	})
 
-	other := newPKI(t, "Other CA")
-	key, err := os.ReadFile(other.keyFile)
+	other := testutil.NewPKI(t, "Other CA")
+	key, err := os.ReadFile(other.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(ts.keyFile, key, 0o600); err != nil {
+	if err := os.WriteFile(ts.KeyFile, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if err := ts.srv.ReloadTLS(); err == nil {
@@ -207,14 +203,14 @@ func TestQUICHostile(t *testing.T) {
 	if info := infoTLS(); !strings.Contains(info, `tls_reload_failures:1\r\n`) || !strings.Contains(info, `tls_last_reload_status:failed\r\n`) {
 		t.Fatalf("INFO tls after a failed reload:\n%s", info)
 	}
-	fresh := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	fresh := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { fresh.Close() })
-	if err := roundTrip(t, quicClient(t, fresh, addr, 2), "after-bad-reload"); err != nil {
+	if err := testutil.RoundTrip(t, quicClient(t, fresh, addr, 2), "after-bad-reload"); err != nil {
 		t.Fatalf("a new QUIC client after a failed reload: %v", err)
 	}
 	// The healthy session idled past timeout meanwhile; a new one on the
 	// same QUIC connection is served.
-	if err := roundTrip(t, quicClient(t, d, addr, 2), "still"); err != nil {
+	if err := testutil.RoundTrip(t, quicClient(t, d, addr, 2), "still"); err != nil {
 		t.Fatalf("a new session on the first QUIC connection after everything: %v", err)
 	}
 }
@@ -229,17 +225,17 @@ func TestQUICHandshakesCounted(t *testing.T) {
 	})
 	addr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
 	admin := ts.raw(t)
-	other := newPKI(t, "Other CA")
+	other := testutil.NewPKI(t, "Other CA")
 	for _, tc := range []struct {
 		counter string
 		tls     *tls.Config
 	}{
-		{"no_client_cert", ts.presenting(t, nil)},
-		{"unknown_ca", ts.presenting(t, &other.clientTLS(t, true).Certificates[0])},
-		{"expired_cert", ts.presenting(t, ts.expiredClientCert(t))},
+		{"no_client_cert", ts.Presenting(t, nil)},
+		{"unknown_ca", ts.Presenting(t, &other.ClientTLS(t, true).Certificates[0])},
+		{"expired_cert", ts.Presenting(t, ts.ExpiredClientCert(t))},
 	} {
 		d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: tc.tls}
-		if err := roundTrip(t, quicClient(t, d, addr, 2), "refused"); err == nil {
+		if err := testutil.RoundTrip(t, quicClient(t, d, addr, 2), "refused"); err == nil {
 			t.Fatalf("%s: a QUIC client was served", tc.counter)
 		}
 		d.Close()
@@ -247,7 +243,7 @@ func TestQUICHandshakesCounted(t *testing.T) {
 			return strings.Contains(mustDo(t, admin, "INFO", "tls"), "tls_handshake_failures_"+tc.counter+`:1\r\n`)
 		})
 	}
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, true)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, true)}
 	t.Cleanup(func() { d.Close() })
 	if who, err := quicClient(t, d, addr, 2).Do(context.Background(), "ACL", "WHOAMI").Text(); err != nil || who != "client" {
 		t.Fatalf("ACL WHOAMI over QUIC with a certificate = %q, %v", who, err)

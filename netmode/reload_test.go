@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // TestTLSAutoReload rotates the server certificate to one from a second CA
@@ -16,16 +18,16 @@ import (
 // keeps the certificate in service and shows in INFO tls.
 func TestTLSAutoReload(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLSAutoReloadInterval = time.Second })
-	held, err := ts.rawTLS(t, ts.clientTLS(t, true))
+	held, err := ts.rawTLS(t, ts.ClientTLS(t, true))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mustDo(t, held, "SET", "k", "before")
 
-	second := newPKI(t, "Second CA")
-	toNew := ts.clientTLS(t, true)
-	toNew.RootCAs = second.clientTLS(t, false).RootCAs // trusts only the second CA for the server
-	for src, dst := range map[string]string{second.certFile: ts.certFile, second.keyFile: ts.keyFile} {
+	second := testutil.NewPKI(t, "Second CA")
+	toNew := ts.ClientTLS(t, true)
+	toNew.RootCAs = second.Pool() // trusts only the second CA for the server
+	for src, dst := range map[string]string{second.CertFile: ts.CertFile, second.KeyFile: ts.KeyFile} {
 		b, err := os.ReadFile(src)
 		if err != nil {
 			t.Fatal(err)
@@ -45,7 +47,7 @@ func TestTLSAutoReload(t *testing.T) {
 	if got := mustDo(t, held, "GET", "k"); got != `"before"` {
 		t.Fatalf("the connection opened before the reload reads %s", got)
 	}
-	if c, err := ts.rawTLS(t, ts.clientTLS(t, true)); err == nil {
+	if c, err := ts.rawTLS(t, ts.ClientTLS(t, true)); err == nil {
 		if _, err := c.Do("PING"); err == nil {
 			t.Fatal("a client trusting only the old CA was served after the reload")
 		}
@@ -57,7 +59,7 @@ func TestTLSAutoReload(t *testing.T) {
 		}
 	}
 
-	if err := os.WriteFile(ts.keyFile, []byte("not a key"), 0o600); err != nil {
+	if err := os.WriteFile(ts.KeyFile, []byte("not a key"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	eventually(t, "the broken key to show in INFO tls", func() bool {
@@ -95,7 +97,7 @@ func TestSessionResumptionCounted(t *testing.T) {
 		mustDo(t, c, "PING") // reads the session ticket too
 		c.Close()
 	}
-	tc := ts.clientTLS(t, true)
+	tc := ts.ClientTLS(t, true)
 	tc.ClientSessionCache = tls.NewLRUClientSessionCache(4)
 	connect(tc)
 	if got := counter(); got != "0" {
@@ -130,16 +132,16 @@ func TestTLSFailureReasons(t *testing.T) {
 			c.Close()
 		}
 	}
-	other := newPKI(t, "Other CA")
+	other := testutil.NewPKI(t, "Other CA")
 	for _, tc := range []struct {
 		counter string
 		try     func()
 	}{
-		{"no_client_cert", func() { tryTLS(ts.clientTLS(t, false)) }},
-		{"unknown_ca", func() { tryTLS(ts.presenting(t, &other.clientTLS(t, true).Certificates[0])) }},
-		{"expired_cert", func() { tryTLS(ts.presenting(t, ts.expiredClientCert(t))) }},
+		{"no_client_cert", func() { tryTLS(ts.ClientTLS(t, false)) }},
+		{"unknown_ca", func() { tryTLS(ts.Presenting(t, &other.ClientTLS(t, true).Certificates[0])) }},
+		{"expired_cert", func() { tryTLS(ts.Presenting(t, ts.ExpiredClientCert(t))) }},
 		{"protocol_version", func() {
-			c := ts.clientTLS(t, true)
+			c := ts.ClientTLS(t, true)
 			c.MaxVersion = tls.VersionTLS12
 			tryTLS(c)
 		}},

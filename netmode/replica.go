@@ -66,10 +66,17 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 }
 
 // follow makes the server a replica of host:port, replacing the primary it
-// followed, if any. Called with s.mu held.
-func (s *Server) followLocked(host string, port int) error {
-	if s.closed || s.stopping.Load() {
-		return ErrServerClosed // Close would not stop a replica started now
+// followed, if any. Called with s.roleMu held, and not s.mu: it calls into
+// the store, whose write lock a transaction holds while its server
+// commands take s.mu.
+func (s *Server) follow(host string, port int) error {
+	s.mu.Lock()
+	closing := s.closed || s.stopping.Load()
+	s.mu.Unlock()
+	if closing {
+		// Close takes roleMu before it stops the replica: one started
+		// after this check is stopped there.
+		return ErrServerClosed
 	}
 	rc, err := s.replicaConfig(s.cfg.Load(), host, port)
 	if err != nil {
@@ -89,9 +96,10 @@ func (s *Server) followLocked(host string, port int) error {
 	return nil
 }
 
-// promoteLocked stops following and makes the server a primary that
-// continues the history it followed. Called with s.mu held.
-func (s *Server) promoteLocked() error {
+// promote stops following and makes the server a primary that continues
+// the history it followed. Called with s.roleMu held, and not s.mu (see
+// follow).
+func (s *Server) promote() error {
 	old := s.replica.Load()
 	if old == nil {
 		return nil
@@ -119,13 +127,13 @@ func parseReplicaOf(v string) (host string, port int, err error) {
 // ONE.
 func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	s := clientOf(ctx).s
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.roleMu.Lock()
+	defer s.roleMu.Unlock()
 	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {
-		if err := s.promoteLocked(); err != nil {
+		if err := s.promote(); err != nil {
 			return command.ErrReply(err)
 		}
-		s.setReplicaOfLocked("")
+		s.setReplicaOf("")
 		s.cfg.Load().Logger.Info("netmode: promoted to primary (REPLICAOF NO ONE)")
 		return command.OK
 	}
@@ -140,16 +148,18 @@ func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	if rs := s.replica.Load(); rs != nil && rs.host == host && rs.port == port {
 		return command.Status("OK Already connected to specified master")
 	}
-	if err := s.followLocked(host, port); err != nil {
+	if err := s.follow(host, port); err != nil {
 		return command.ErrReply(err)
 	}
-	s.setReplicaOfLocked(net.JoinHostPort(host, strconv.Itoa(port)))
+	s.setReplicaOf(net.JoinHostPort(host, strconv.Itoa(port)))
 	return command.OK
 }
 
-// setReplicaOfLocked records the primary followed, as CONFIG GET replicaof
-// reports it ("host port"). Called with s.mu held.
-func (s *Server) setReplicaOfLocked(addr string) {
+// setReplicaOf records the primary followed, as CONFIG GET replicaof
+// reports it ("host port").
+func (s *Server) setReplicaOf(addr string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	cfg := s.cfg.Load().clone()
 	cfg.ReplicaOf = ""
 	if host, port, err := net.SplitHostPort(addr); err == nil {

@@ -21,7 +21,7 @@ import (
 // over TCP, TLS and QUIC, that a test can stop and start again.
 type node struct {
 	t              *testing.T
-	p              *pki
+	p              *testutil.PKI
 	dir            string
 	mod            func(*Config)
 	db             *store.DB
@@ -33,7 +33,7 @@ type node struct {
 // startNode starts a node with p's certificates (its CA verifies peers and
 // its client pair is what the node presents as a replica); mod adjusts the
 // configuration.
-func startNode(t *testing.T, p *pki, mod func(*Config)) *node {
+func startNode(t *testing.T, p *testutil.PKI, mod func(*Config)) *node {
 	n := &node{t: t, p: p, dir: t.TempDir(), mod: mod}
 	n.start()
 	t.Cleanup(n.stop)
@@ -49,8 +49,8 @@ func (n *node) start() {
 	}
 	cfg := DefaultConfig()
 	cfg.Port = 0
-	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = n.p.certFile, n.p.keyFile, n.p.caFile
-	cfg.TLS.ClientCertFile, cfg.TLS.ClientKeyFile = n.p.clientCert, n.p.clientKey
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = n.p.CertFile, n.p.KeyFile, n.p.CAFile
+	cfg.TLS.ClientCertFile, cfg.TLS.ClientKeyFile = n.p.ClientCertFile, n.p.ClientKeyFile
 	if n.mod != nil {
 		n.mod(cfg)
 	}
@@ -85,12 +85,7 @@ func (n *node) stop() {
 
 func (n *node) client() *testutil.Client {
 	n.t.Helper()
-	c, err := testutil.Dial("tcp", n.tcp)
-	if err != nil {
-		n.t.Fatal(err)
-	}
-	n.t.Cleanup(func() { c.Close() })
-	return c
+	return testutil.MustDial(n.t, "tcp", n.tcp)
 }
 
 // info returns one field of INFO replication, or "".
@@ -102,12 +97,7 @@ func (n *node) info(field string) string {
 	if err != nil {
 		return ""
 	}
-	for _, line := range strings.Split(string(r.Str), "\r\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return v
-		}
-	}
-	return ""
+	return testutil.InfoFields(string(r.Str))[field]
 }
 
 func (n *node) digest() string {
@@ -203,7 +193,7 @@ func TestReplicaTransports(t *testing.T) {
 }
 
 func checkFullSyncAndRestart(t *testing.T, transport string, keys int) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", keys)
 	onTransport := func(cfg *Config) {
@@ -276,7 +266,7 @@ func checkFullSyncAndRestart(t *testing.T, transport string, keys int) {
 // promoted (REPLICAOF NO ONE) and the second pointed at it: it continues
 // with a partial resync, thanks to the promoted replica's secondary id.
 func TestPromotionContinues(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 2000)
 	r1, r2 := startNode(t, p, nil), startNode(t, p, nil)
@@ -317,7 +307,7 @@ func TestPromotionContinues(t *testing.T) {
 // TestMinReplicasAndWaitTimeout: min-replicas-to-write refuses writes
 // without enough good replicas; WAIT times out with the count it got.
 func TestMinReplicasAndWaitTimeout(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, func(cfg *Config) { cfg.MinReplicasToWrite = 1 })
 	c := primary.client()
 	if r := mustDo(t, c, "SET", "k", "v"); !strings.Contains(r, "NOREPLICAS Not enough good replicas to write.") {
@@ -337,16 +327,12 @@ func TestMinReplicasAndWaitTimeout(t *testing.T) {
 // masterauth would, and Promote makes it a primary continuing the same
 // history.
 func TestEmbeddedReplica(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, func(cfg *Config) {
 		cfg.Users = [][]string{{"repl", "on", ">s3cret", "+@all", "~*"}, {"default", "off"}}
 	})
 	fill(t, primary.db, "k:", 1000)
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memStore(t)
 	bad, err := replication.Follow(db, replication.Config{Addr: primary.tcp, User: "repl", Password: "wrong"})
 	if err != nil {
 		t.Fatal(err)
@@ -380,7 +366,7 @@ func TestEmbeddedReplica(t *testing.T) {
 // waits repl-diskless-sync-delay share one snapshot, which starts as soon
 // as repl-diskless-sync-max-replicas have asked.
 func TestSharedFullSync(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, func(cfg *Config) {
 		cfg.ReplDisklessSyncDelay = time.Hour // only the second replica starts it
 		cfg.ReplDisklessSyncMaxReplicas = 2
@@ -404,7 +390,7 @@ func TestSharedFullSync(t *testing.T) {
 // stream through it; when the middle one is promoted, its replica learns
 // the new id by reconnecting and continues with a partial resync.
 func TestChainedReplicas(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 2000)
 	middle, last := startNode(t, p, nil), startNode(t, p, nil)
@@ -430,7 +416,7 @@ func TestChainedReplicas(t *testing.T) {
 // history, and its replica continues with a partial resync; what WAIT saw
 // acknowledged before the restart is on both.
 func TestPrimaryRestartContinues(t *testing.T) {
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 1000)
 	replica := startNode(t, p, nil)
@@ -505,7 +491,7 @@ func TestAnnouncedPortAndWritableReplica(t *testing.T) {
 		}
 	}
 
-	p := newPKI(t, "Replication Test CA")
+	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	sub := startNode(t, p, nil)
 	replica := startNode(t, p, func(cfg *Config) {

@@ -53,9 +53,15 @@ type Server struct {
 	primaryHooks replication.PrimaryHooks
 	replica      atomic.Pointer[replicaState]
 
+	// roleMu serializes changes of role (REPLICAOF, replicaof at start,
+	// and Close stopping the replica). It is taken before mu and held
+	// while calling into the store (Follow, Promote), which mu never is:
+	// a transaction holds the store's write lock while its server
+	// commands (CLIENT LIST, INFO, CONFIG SET ...) take mu.
+	roleMu sync.Mutex
+
 	// mu guards the fields below, and serializes configuration changes.
-	// Lock order: Server.mu, then client.mu; neither is held while calling
-	// into the store.
+	// Lock order: roleMu, the store's write lock, Server.mu, client.mu.
 	mu        sync.Mutex
 	listeners []*listener
 	clients   map[uint64]*client
@@ -158,16 +164,19 @@ func (s *Server) runOnce() error {
 	} else if err != nil {
 		return fmt.Errorf("netmode: %w", err)
 	}
+	if cfg := s.cfg.Load(); cfg.ReplicaOf != "" {
+		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
+		s.roleMu.Lock()
+		err := s.follow(host, port)
+		s.roleMu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.stopping.Load() {
 		return ErrServerClosed
-	}
-	if cfg := s.cfg.Load(); cfg.ReplicaOf != "" {
-		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
-		if err := s.followLocked(host, port); err != nil {
-			return err
-		}
 	}
 	s.loops.Add(2)
 	go s.meter()
@@ -565,8 +574,12 @@ func (s *Server) Close() error {
 		c.conn.SetDeadline(time.Now())
 		c.conn.Close()
 	}
-	rs := s.replica.Swap(nil)
 	s.mu.Unlock()
+	// A REPLICAOF in progress has checked closed already: the replica it
+	// starts is the one stopped here.
+	s.roleMu.Lock()
+	rs := s.replica.Swap(nil)
+	s.roleMu.Unlock()
 	if rs != nil {
 		rs.r.Stop()
 	}

@@ -11,37 +11,23 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/tlsconn"
 )
-
-// roundTrip writes and reads a key through c, the minimal proof that a
-// client is served.
-func roundTrip(t *testing.T, c *redis.Client, key string) error {
-	t.Helper()
-	ctx := context.Background()
-	if err := c.Set(ctx, key, "v:"+key, 0).Err(); err != nil {
-		return err
-	}
-	v, err := c.Get(ctx, key).Result()
-	if err == nil && v != "v:"+key {
-		t.Fatalf("GET %s = %q", key, v)
-	}
-	return err
-}
 
 func TestServesEveryTransport(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
 	quicAddr := ts.listen(t, tlsconn.QUIC, "127.0.0.1:0")
-	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.clientTLS(t, false)}
+	d := &tlsconn.Dialer{Transport: tlsconn.QUIC, TLSConfig: ts.ClientTLS(t, false)}
 	t.Cleanup(func() { d.Close() })
 	for _, proto := range []int{2, 3} {
 		for name, c := range map[string]*redis.Client{
 			"tcp":  goRedis(t, "tcp", ts.tcp, nil, proto),
-			"tls":  goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), proto),
+			"tls":  goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), proto),
 			"unix": goRedis(t, "unix", ts.unixPath, nil, proto),
 			"quic": quicClient(t, d, quicAddr, proto),
 		} {
-			if err := roundTrip(t, c, name); err != nil {
+			if err := testutil.RoundTrip(t, c, name); err != nil {
 				t.Errorf("%s RESP%d: %v", name, proto, err)
 			}
 		}
@@ -54,7 +40,7 @@ func TestServesEveryTransport(t *testing.T) {
 }
 
 func TestClientAuthModes(t *testing.T) {
-	other := newPKI(t, "Other CA")
+	other := testutil.NewPKI(t, "Other CA")
 	for _, tc := range []struct {
 		mode                  string
 		noCert, good, foreign bool // whether each client is served
@@ -65,26 +51,20 @@ func TestClientAuthModes(t *testing.T) {
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			ts := startServer(t, func(c *Config) { c.TLS.AuthClients = tc.mode })
-			foreign := ts.clientTLS(t, false)
-			pair, err := tls.LoadX509KeyPair(other.clientCert, other.clientKey)
-			if err != nil {
-				t.Fatal(err)
-			}
 			// Go's client sends only a certificate the server says it
 			// accepts; force this one out, as a careless client would.
-			foreign.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				return &pair, nil
-			}
+			pair := testutil.LoadPair(t, other.ClientCertFile, other.ClientKeyFile)
+			foreign := ts.Presenting(t, &pair)
 			for _, c := range []struct {
 				name   string
 				config *tls.Config
 				want   bool
 			}{
-				{"no certificate", ts.clientTLS(t, false), tc.noCert},
-				{"certificate from the CA", ts.clientTLS(t, true), tc.good},
+				{"no certificate", ts.ClientTLS(t, false), tc.noCert},
+				{"certificate from the CA", ts.ClientTLS(t, true), tc.good},
 				{"certificate from another CA", foreign, tc.foreign},
 			} {
-				err := roundTrip(t, goRedis(t, "tcp", ts.tls, c.config, 2), "k")
+				err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, c.config, 2), "k")
 				if (err == nil) != c.want {
 					t.Errorf("tls-auth-clients %s, %s: served=%v (%v), want served=%v", tc.mode, c.name, err == nil, err, c.want)
 				}
@@ -92,12 +72,12 @@ func TestClientAuthModes(t *testing.T) {
 			if tc.mode == "no" {
 				// "no" must not even ask for a certificate.
 				asked := false
-				cfg := ts.clientTLS(t, false)
+				cfg := ts.ClientTLS(t, false)
 				cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 					asked = true
 					return &tls.Certificate{}, nil
 				}
-				roundTrip(t, goRedis(t, "tcp", ts.tls, cfg, 2), "k")
+				testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, cfg, 2), "k")
 				if asked {
 					t.Error("tls-auth-clients no asked for a client certificate")
 				}
@@ -109,23 +89,19 @@ func TestClientAuthModes(t *testing.T) {
 func TestClientRefusesWrongServer(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.TLS.AuthClients = "no" })
 	// A client trusting another CA refuses the server.
-	other := newPKI(t, "Other CA")
-	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, other.clientTLS(t, false), 2), "k"); err == nil {
+	other := testutil.NewPKI(t, "Other CA")
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, other.ClientTLS(t, false), 2), "k"); err == nil {
 		t.Error("a client trusting another CA was served")
 	}
 
 	// An expired server certificate is refused by a verifying client.
 	expired := startServer(t, func(c *Config) {
 		c.TLS.AuthClients = "no"
-		cert, key, err := expiredPair(t, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.TLS.CertFile, c.TLS.KeyFile = cert, key
+		c.TLS.CertFile, c.TLS.KeyFile = expiredPair(t, c)
 	})
-	trusting := expired.clientTLS(t, false)
+	trusting := expired.ClientTLS(t, false)
 	trusting.RootCAs = loadPool(t, expired.srv.Config().TLS.CACertFile)
-	err := roundTrip(t, goRedis(t, "tcp", expired.tls, trusting, 2), "k")
+	err := testutil.RoundTrip(t, goRedis(t, "tcp", expired.tls, trusting, 2), "k")
 	if err == nil || !strings.Contains(err.Error(), "expired") {
 		t.Errorf("an expired server certificate: %v, want a certificate expiry error", err)
 	}
@@ -133,20 +109,13 @@ func TestClientRefusesWrongServer(t *testing.T) {
 
 // expiredPair issues, from a new CA, a server certificate that expired an
 // hour ago, and makes that CA c's.
-func expiredPair(t *testing.T, c *Config) (string, string, error) {
-	p := newPKI(t, "Expired Test CA")
-	c.TLS.CACertFile = p.caFile
-	cert, key, err := p.ca.Issue(certgen.LeafOptions{
+func expiredPair(t *testing.T, c *Config) (certFile, keyFile string) {
+	p := testutil.NewPKI(t, "Expired Test CA")
+	c.TLS.CACertFile = p.CAFile
+	return p.Issue(t, "expired", certgen.LeafOptions{
 		CommonName: "localhost", DNSNames: []string{"localhost"}, Server: true,
 		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-time.Hour),
 	})
-	if err != nil {
-		return "", "", err
-	}
-	if err := certgen.WriteFiles(p.dir, map[string][]byte{"expired.crt": cert, "expired.key": key}); err != nil {
-		return "", "", err
-	}
-	return p.dir + "/expired.crt", p.dir + "/expired.key", nil
 }
 
 func loadPool(t *testing.T, file string) *x509.CertPool {
@@ -164,12 +133,12 @@ func TestTLS13OnlyRefusesTLS12Client(t *testing.T) {
 		c.TLS.AuthClients = "no"
 		c.TLS.Protocols = "TLSv1.3"
 	})
-	old := ts.clientTLS(t, false)
+	old := ts.ClientTLS(t, false)
 	old.MaxVersion = tls.VersionTLS12
-	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, old, 2), "k"); err == nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, old, 2), "k"); err == nil {
 		t.Error("a TLS 1.2-only client was served by a TLSv1.3-only server")
 	}
-	if err := roundTrip(t, goRedis(t, "tcp", ts.tls, ts.clientTLS(t, false), 2), "k"); err != nil {
+	if err := testutil.RoundTrip(t, goRedis(t, "tcp", ts.tls, ts.ClientTLS(t, false), 2), "k"); err != nil {
 		t.Errorf("a TLS 1.3 client: %v", err)
 	}
 	if st := ts.srv.Stats(); st.TLSHandshakeFailures.Load() == 0 {

@@ -12,11 +12,7 @@ import (
 // its size, and checks after each that every offset it claims to hold
 // gives exactly the feed's bytes from there, and older ones are refused.
 func TestBacklog(t *testing.T) {
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memStore(t)
 	var feed []byte // the whole feed since the backlog started, for comparison
 	var b *Backlog
 	var start uint64

@@ -15,7 +15,8 @@
 // and RDB); LoadRDB; the RDB format (the rdb subpackage). netmode, which
 // owns client connections, keeps only the commands (PSYNC, SYNC, REPLCONF,
 // WAIT, ROLE, INFO replication, REPLICAOF): it hands a client that sent
-// PSYNC to Primary.Serve, and starts a Replica for replicaof.
+// PSYNC to Primary.Serve, and starts a Replica for replicaof with a
+// tlsconn.Dialer built from its tls-* settings.
 //
 // # Usage
 //
@@ -26,7 +27,7 @@
 //	// a client sent PSYNC replid offset, and was answered what it sent before:
 //	err := p.Serve(ctx, conn, replication.SyncRequest{ReplID: replid, Offset: offset})
 //
-//	r, err := replication.Follow(db, replication.Config{Addr: "primary:6379"})
+//	r, err := replication.Follow(db, replication.Config{Addr: "primary:6379"}) // a TCP Dialer
 //	...
 //	r.Stop()
 //
@@ -50,9 +51,10 @@
 //     replid and offset are in it; the replid, the secondary replid after a
 //     promotion (psync2) and the offset survive restarts (the store keeps
 //     them).
-//   - Acknowledgements (REPLCONF ACK every second), WAIT,
-//     min-replicas-to-write and min-replicas-max-lag, INFO replication and
-//     ROLE.
+//   - Acknowledgements (REPLCONF ACK every second), and what WAIT,
+//     min-replicas-to-write and min-replicas-max-lag decide from them and
+//     INFO replication and ROLE show (Wait, Good, MinReplicasOK, Info,
+//     Replicas); the commands themselves are netmode's.
 //
 // # How it sits on the rest
 //
@@ -86,17 +88,33 @@
 //
 // # What it must never do
 //
-// Import netmode: a server hands replication its connections, never the
-// other way round. Fork, or hand a socket to another process or goroutine
-// to write into (the seed's failed design): the primary streams the
-// snapshot itself, on the goroutine that called Serve. Hold
-// a snapshot in memory: it is encoded as it is read. Hold the store's write
-// lock across network I/O: the lock is taken only to pin a snapshot and a
-// subscription at the same offset. Apply a command a replica cannot
-// represent silently: a type Shingle does not store stops the sync with an
-// error in the log and in INFO. Implement a data command: the command table
-// is the only place commands mean anything. Take the process down: a panic
-// handling the primary's data (a bug) ends the link with a PanicError,
-// logged with its stack and shown in INFO, and the replica's server goes on
+// Import netmode (a test over go list holds it): a server hands
+// replication its connections, never the other way round. Dial, listen or
+// configure TLS itself: its links are tlsconn's (a Dialer in Config, a
+// connection handed to Serve), and it imports neither crypto/tls nor
+// crypto/x509. Fork, or hand a socket to another process (the seed's
+// failed design): the primary streams the snapshot itself, on a Serve
+// call's goroutine (for a full sync several replicas share, the first
+// one's writes to all of them). Hold a snapshot in memory: it is encoded
+// as it is read. Hold the store's write lock across network I/O: the lock
+// is taken only to pin a snapshot and a subscription at the same offset,
+// and the feed's callbacks under it only append to the backlog or a
+// link's buffer and wake the link. Apply a command a replica cannot represent silently: a type
+// Shingle does not store stops the sync with an error in the log and in
+// INFO. Implement a data command: the command table is the only place
+// commands mean anything. Take the process down: a panic handling the
+// primary's data (a bug) ends the link with a PanicError, logged with its
+// stack and shown in INFO, and the replica's server goes on
 // serving its clients.
+//
+// # Locks
+//
+// Primary.mu guards the Primary's bookkeeping (its links, the full sync
+// gathering replicas, the ACK signal) and comes after the store's write
+// lock: a server asks Good, MinReplicasOK, Count and Replicas while a
+// client holds the store's lock (a pipeline of writes, EXEC). Nothing is
+// taken under it: Start subscribes the backlog to the store's feed
+// outside it. The Backlog's lock and each link's buffer lock are
+// taken under the store's lock, from the feed's callbacks, and are
+// leaves; so are a Replica's status lock and its link's write lock.
 package replication

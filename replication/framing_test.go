@@ -16,11 +16,7 @@ import (
 // fullSyncFixture returns a primary with data and a snapshot of it.
 func fullSyncFixture(t *testing.T) (*store.DB, *store.Snapshot) {
 	t.Helper()
-	primary, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { primary.Close() })
+	primary := memStore(t)
 	for i := range 300 {
 		k := []byte("k" + strconv.Itoa(i))
 		if i%2 == 0 {
@@ -41,7 +37,8 @@ func fullSyncFixture(t *testing.T) (*store.DB, *store.Snapshot) {
 	return primary, snap
 }
 
-func newReplica(t *testing.T) *store.DB {
+// memStore opens an in-memory store, closed at the end of the test.
+func memStore(t *testing.T) *store.DB {
 	t.Helper()
 	db, err := store.Open("", &store.Options{InMemory: true})
 	if err != nil {
@@ -74,7 +71,7 @@ func TestFullSyncFraming(t *testing.T) {
 	fromFile := head + fmt.Sprintf("$%d\r\n", rdbBody.Len()) + rdbBody.String()
 
 	for name, stream := range map[string]string{"diskless": withKeepalives, "from a file": fromFile} {
-		replica := newReplica(t)
+		replica := memStore(t)
 		br := bufio.NewReader(bytes.NewBufferString(stream + next))
 		id, off, err := readSync(br, replica)
 		if err != nil {
@@ -99,7 +96,7 @@ func TestFullSyncFraming(t *testing.T) {
 		"garbage payload":   head + "hello\r\n",
 		"cut in the middle": s[:len(s)/2],
 	} {
-		_, _, err := readSync(bufio.NewReader(bytes.NewBufferString(bad)), newReplica(t))
+		_, _, err := readSync(bufio.NewReader(bytes.NewBufferString(bad)), memStore(t))
 		if err == nil {
 			t.Errorf("%s: accepted", name)
 		} else if name != "cut in the middle" && !errors.Is(err, ErrBadSync) {

@@ -18,11 +18,7 @@ import (
 // RDB and has a stock redis-server load it: DEBUG DIGEST of the two agree,
 // so every key, type, value, field and expiry made it across.
 func TestSnapshotLoadsIntoRedis(t *testing.T) {
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memStore(t)
 	for i := range 2000 {
 		k := []byte("k:" + strconv.Itoa(i))
 		switch i % 4 {
@@ -85,7 +81,7 @@ func TestFullSyncRoundTrip(t *testing.T) {
 	}
 	stream.WriteString("*1\r\n$4\r\nPING\r\n") // the change stream goes on after the RDB
 
-	replica := newReplica(t)
+	replica := memStore(t)
 	br := bufio.NewReader(&stream)
 	if err := LoadRDB(replica, snap.ReplicationID, snap.Offset, br); err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ func TestFullSyncFromRedis(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(link, "PSYNC ? -1\r\n")
-	replica := newReplica(t)
+	replica := memStore(t)
 	id, off, err := readSync(br, replica)
 	if err != nil {
 		t.Fatal(err)

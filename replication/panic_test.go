@@ -31,7 +31,7 @@ func fakePrimary(t *testing.T, snap *store.Snapshot) (addr string, stream chan<-
 // fakePrimary to serve.
 func baseSnapshot(t *testing.T) *store.Snapshot {
 	t.Helper()
-	primary := newReplica(t)
+	primary := memStore(t)
 	primary.Set([]byte("base"), []byte("1"))
 	snap, cancel, err := primary.SubscribeSnapshot(func(store.Change) {})
 	if err != nil {
@@ -111,7 +111,7 @@ func TestReplicaSurvivesPanic(t *testing.T) {
 		return run(c, args)
 	}
 	table.Add(&set)
-	db := newReplica(t)
+	db := memStore(t)
 	var panics atomic.Int32
 	r, err := Follow(db, Config{Addr: addr, Table: table, Timeout: 30 * time.Second,
 		OnPanic: func(pe *PanicError) {

@@ -134,13 +134,18 @@ func NewPrimary(db *store.DB, config func() PrimaryConfig) *Primary {
 // closed, and an error if called twice.
 func (p *Primary) Start() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	switch {
 	case p.closed:
+		p.mu.Unlock()
 		return ErrPrimaryClosed
 	case p.started:
+		p.mu.Unlock()
 		return errors.New("replication: primary started twice")
 	}
+	p.started = true
+	p.mu.Unlock()
+	// Subscribe outside p.mu: writers hold the store's write lock while
+	// they call what takes p.mu (Good, MinReplicasOK).
 	cfg := p.config()
 	// A change committed before the backlog exists is left out; the
 	// backlog then empties at the next one, never holding a gap.
@@ -161,7 +166,13 @@ func (p *Primary) Start() error {
 		return err
 	}
 	p.backlog.Store(NewBacklog(int(cfg.BacklogSize), offset))
-	p.unsub, p.started = cancel, true
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed { // Close ran meanwhile and found nothing to stop
+		cancel()
+		return ErrPrimaryClosed
+	}
+	p.unsub = cancel
 	period := cfg.PingPeriod
 	if period <= 0 {
 		period = 10 * time.Second

@@ -68,11 +68,7 @@ func (c *counts) hooks() PrimaryHooks {
 
 func newPrimary(t *testing.T, cfg PrimaryConfig) (*store.DB, *Primary) {
 	t.Helper()
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := memStore(t)
 	p := NewPrimary(db, func() PrimaryConfig { return cfg })
 	if err := p.Start(); err != nil {
 		t.Fatal(err)
@@ -154,11 +150,7 @@ func TestPrimaryServe(t *testing.T) {
 	command.Do(db, "SET", "before", "1")
 
 	r := serve(t, p, SyncRequest{ReplID: "?", IP: "10.1.2.3", Port: 7000})
-	replica, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer replica.Close()
+	replica := memStore(t)
 	id, offset, err := readFullSync(r.br, replica, r.line(t), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -244,11 +236,7 @@ func TestPrimaryOutputLimit(t *testing.T) {
 	var n counts
 	db, p := newPrimary(t, PrimaryConfig{OutputLimit: OutputLimit{Hard: 1 << 10}, Hooks: n.hooks()})
 	r := serve(t, p, SyncRequest{ReplID: "?"})
-	replica, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer replica.Close()
+	replica := memStore(t)
 	if _, _, err := readFullSync(r.br, replica, r.line(t), nil); err != nil {
 		t.Fatal(err)
 	}
@@ -266,11 +254,7 @@ func TestPrimaryOutputLimit(t *testing.T) {
 // TestPrimaryLifecycle: NewPrimary starts nothing, Close is safe without
 // Start and twice, and Start after Close is refused.
 func TestPrimaryLifecycle(t *testing.T) {
-	db, err := store.Open("", &store.Options{InMemory: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := memStore(t)
 	p := NewPrimary(db, func() PrimaryConfig { return PrimaryConfig{} })
 	p.Close()
 	p.Close()

@@ -52,7 +52,7 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("Validate = %v, want an error saying %q", err, tc.want)
 			}
 			if tc.want != "" {
-				if _, err := Follow(newReplica(t), tc.cfg); err == nil {
+				if _, err := Follow(memStore(t), tc.cfg); err == nil {
 					t.Fatal("Follow accepted a configuration Validate refuses")
 				}
 			}
@@ -70,7 +70,7 @@ func TestFollowOverUnix(t *testing.T) {
 	}
 	_, stream := fakePrimaryOn(t, ln, baseSnapshot(t))
 
-	db := newReplica(t)
+	db := memStore(t)
 	r, err := Follow(db, Config{Addr: path, Dialer: &tlsconn.Dialer{Transport: tlsconn.Unix}, Timeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)

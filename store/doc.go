@@ -20,6 +20,17 @@
 //		return err
 //	})
 //
+// # What it must never do
+//
+// Import a package of Shingle's outside internal/ (a test over go list
+// holds it): it knows nothing of sockets, RESP, the command table or
+// replication, which all build on it; replication learns of writes
+// through the change feed (Subscribe), never the other way round. Let a
+// string outgrow the size a caller set (Options.ProtoMaxBulkLen: APPEND
+// and SETRANGE answer ErrStringTooLong before they allocate). Break one
+// of the guarantees below: a panic never leaves its lock held, and an
+// expired key is never visible.
+//
 // # Guarantees
 //
 // Every method is safe for concurrent use. Each call on a DB is atomic: a

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // TestDialerTransports dials an echo listener of every transport with a
@@ -16,9 +18,9 @@ import (
 // certificate's identity.
 func TestDialerTransports(t *testing.T) {
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, _ := p.serverSettings() // tls-auth-clients yes
-	s.ClientCertFile, s.ClientKeyFile, _ = p.issue("client", clientLeaf("replica"))
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p) // tls-auth-clients yes
+	s.ClientCertFile, s.ClientKeyFile = p.Issue(t, "client", testutil.ClientLeaf("replica"))
 	st, err := NewServerTLS(s)
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +73,8 @@ func TestDialerTransports(t *testing.T) {
 // TestDialerServerPair dials without a client pair: the server pair is
 // presented, as Redis presents it on its links.
 func TestDialerServerPair(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	st, err := NewServerTLS(s)
 	if err != nil {
 		t.Fatal(err)
@@ -101,8 +103,8 @@ func TestDialerServerPair(t *testing.T) {
 // (never the system trust store), TLS without a configuration, an unknown
 // transport; and that a dial is bounded by Timeout.
 func TestDialerRefuses(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	noCA := s
 	noCA.CACertFile = ""
 	for _, transport := range []string{TLS, QUIC} {

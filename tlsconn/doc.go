@@ -35,9 +35,10 @@
 // each bidirectional stream as one Conn: one client session per stream,
 // many sessions per connection, each stream with its own flow control.
 // QUIC is TLS 1.3 only; the ALPN protocol is "redis"; 0-RTT is off,
-// since early data can be replayed. The handshake is bounded at 10
-// seconds, and a connection without traffic closes after 5 minutes
-// (a QUIC Dialer sends keepalives every 15 seconds). A Dialer of
+// since early data can be replayed. The handshake is bounded by
+// QUICHooks.HandshakeTimeout (netmode passes tls-handshake-timeout), 10
+// seconds without it, and a connection without traffic closes after 5
+// minutes (a QUIC Dialer sends keepalives every 15 seconds). A Dialer of
 // transport QUIC is the client side, shaped for go-redis's Dialer option.
 // QUIC handshakes run inside the QUIC library; so that a refused client
 // certificate can be reported (ListenQUIC's hooks), the listener verifies
@@ -77,11 +78,32 @@
 //     (Update, a reload) starts a new cache and so ends the resumption of
 //     earlier sessions: a new CA or policy cannot be bypassed by resuming.
 //   - tls-ca-cert-dir is read when the configuration is built; a CA added to
-//     the directory takes effect at the next Update or Adopt (CONFIG SET,
-//     a reload).
+//     the directory takes effect at the next build put in service (Update,
+//     Adopt, Reload; ReloadIfChanged sees the directory's files change).
 //   - Whenever certificates are verified (tls-auth-clients yes or optional,
 //     tls-replication, tls-cluster) a CA file or directory is required; the
 //     system trust store is never used.
 //   - Go requires the clientAuth extended key usage on client certificates;
 //     a server pair that outgoing links present must carry it (or none).
+//
+// # What it must never do
+//
+// Import a package of Shingle's outside internal/ (a test over go list
+// holds it): the transports sit beneath everything that uses them, the
+// server, replication and, next, the cluster bus. Know RESP, commands or
+// users: it hands out connections, and says who the peer's certificate
+// names (Security.Identity) without deciding what that user may do. Use
+// the system trust store, or set a deprecated crypto/tls field
+// (PreferServerCipherSuites). Take a directive to mean something Go
+// cannot do: it refuses it with an error naming it (see above). Affect an
+// established connection when the configuration changes: Update, Adopt
+// and the reloads reach new handshakes only.
+//
+// # Locks
+//
+// Lock order: a QUIC listener's lock, then a QUIC connection's (Close
+// marks each connection closing). The other locks are leaves: a
+// ServerTLS's (it serializes Update, Adopt and the reloads, which read
+// files under it but take no other lock), the session cache's, and a
+// Dialer's, which is not held while it dials.
 package tlsconn

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // TestHandshakeFailureKinds classifies errors of each kind, wrapped as
@@ -42,10 +43,9 @@ func TestHandshakeFailureKinds(t *testing.T) {
 // a TLS listener and classifies the server's errors: what INFO tls counts
 // depends on Go's errors staying what this package expects.
 func TestHandshakeFailureFromHandshakes(t *testing.T) {
-	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	other := newPKI(t, dir, "other")
-	s, _ := p.serverSettings() // tls-auth-clients yes
+	p := testutil.NewPKI(t, "ca")
+	other := testutil.NewPKI(t, "other")
+	s, _ := serverSettings(t, p) // tls-auth-clients yes
 	s.Protocols = "TLSv1.3"
 	st, err := NewServerTLS(s)
 	if err != nil {
@@ -56,13 +56,12 @@ func TestHandshakeFailureFromHandshakes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	pair := func(p *testPKI, name string, opt certgen.LeafOptions) []tls.Certificate {
-		certFile, keyFile, _ := p.issue(name, opt)
-		return []tls.Certificate{loadPair(t, certFile, keyFile)}
+	pair := func(p *testutil.PKI, opt certgen.LeafOptions) []tls.Certificate {
+		return []tls.Certificate{*p.Pair(t, opt)}
 	}
-	expired := clientLeaf("late")
+	expired := testutil.ClientLeaf("late")
 	expired.NotBefore, expired.NotAfter = time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)
-	base := tls.Config{RootCAs: p.pool(), ServerName: "localhost"}
+	base := tls.Config{RootCAs: p.Pool(), ServerName: "localhost"}
 	// The certificate is sent whatever CAs the server names: Go's client
 	// would otherwise send none of another CA's.
 	withCerts := func(certs []tls.Certificate) *tls.Config {
@@ -70,7 +69,7 @@ func TestHandshakeFailureFromHandshakes(t *testing.T) {
 		c.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &certs[0], nil }
 		return c
 	}
-	only12 := withCerts(pair(p, "c12", clientLeaf("c12")))
+	only12 := withCerts(pair(p, testutil.ClientLeaf("c12")))
 	only12.MaxVersion = tls.VersionTLS12
 
 	for _, tc := range []struct {
@@ -81,8 +80,8 @@ func TestHandshakeFailureFromHandshakes(t *testing.T) {
 		{"plain text", func(c net.Conn) { c.Write([]byte("PING\r\n")) }, FailureNotTLS},
 		{"silent", nil, FailureTimeout},
 		{"no certificate", clientHandshake(base.Clone()), FailureNoClientCert},
-		{"other CA", clientHandshake(withCerts(pair(other, "stranger", clientLeaf("stranger")))), FailureUnknownCA},
-		{"expired", clientHandshake(withCerts(pair(p, "expired", expired))), FailureExpiredCert},
+		{"other CA", clientHandshake(withCerts(pair(other, testutil.ClientLeaf("stranger")))), FailureUnknownCA},
+		{"expired", clientHandshake(withCerts(pair(p, expired))), FailureExpiredCert},
 		{"TLS 1.2 only", clientHandshake(only12), FailureProtocolVersion},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

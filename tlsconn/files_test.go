@@ -16,8 +16,8 @@ import (
 
 func TestEncryptedKey(t *testing.T) {
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, serial := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, serial := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 	plain, err := os.ReadFile(s.KeyFile)
 	if err != nil {
@@ -42,7 +42,7 @@ func TestEncryptedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := startServer(t, cfg)
-	c, err := connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost"})
+	c, err := connect(t, srv.addr, p.ClientTLS(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +87,8 @@ func TestEncryptedKey(t *testing.T) {
 func TestEncryptedKeyFromOpenSSL(t *testing.T) {
 	openssl := testutil.RequireTool(t, "openssl")
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 	out := filepath.Join(dir, "openssl.key")
 	if b, err := exec.Command(openssl, "pkey", "-in", s.KeyFile, "-traditional", "-aes256",
@@ -101,7 +101,7 @@ func TestEncryptedKeyFromOpenSSL(t *testing.T) {
 	}
 	// And the PKCS#8 form it writes by default is refused with advice.
 	out8 := filepath.Join(dir, "openssl8.key")
-	if b, err := exec.Command(openssl, "pkey", "-in", filepath.Join(dir, "server.key"), "-aes256",
+	if b, err := exec.Command(openssl, "pkey", "-in", p.KeyFile, "-aes256",
 		"-passout", "pass:sesame", "-out", out8).CombinedOutput(); err != nil {
 		t.Fatalf("openssl: %v\n%s", err, b)
 	}
@@ -111,10 +111,10 @@ func TestEncryptedKeyFromOpenSSL(t *testing.T) {
 
 func TestCACertDir(t *testing.T) {
 	root := t.TempDir()
-	p1 := newPKI(t, root, "ca1")
-	p2 := newPKI(t, root, "ca2")
-	p3 := newPKI(t, root, "ca3")
-	s, _ := p1.serverSettings()
+	p1 := testutil.NewPKI(t, "ca1")
+	p2 := testutil.NewPKI(t, "ca2")
+	p3 := testutil.NewPKI(t, "ca3")
+	s, _ := serverSettings(t, p1)
 	s.CACertFile = ""
 
 	cadir := filepath.Join(root, "cadir")
@@ -130,16 +130,16 @@ func TestCACertDir(t *testing.T) {
 
 	// A plain .pem file, a c_rehash-style hashed symbolic link to a file
 	// elsewhere, a subdirectory and a dangling link.
-	if err := os.WriteFile(filepath.Join(cadir, "ca1.pem"), p1.ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cadir, "ca1.pem"), p1.CA.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(p2.caFile, filepath.Join(cadir, "5d8c2a3f.0")); err != nil {
+	if err := os.Symlink(p2.CAFile, filepath.Join(cadir, "5d8c2a3f.0")); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Mkdir(filepath.Join(cadir, "sub"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(cadir, "sub", "ca3.pem"), p3.ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cadir, "sub", "ca3.pem"), p3.CA.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Symlink(filepath.Join(root, "nowhere"), filepath.Join(cadir, "deadbeef.0")); err != nil {
@@ -151,28 +151,28 @@ func TestCACertDir(t *testing.T) {
 	}
 	srv := startServer(t, cfg)
 	for _, tc := range []struct {
-		p    *testPKI
+		p    *testutil.PKI
 		want bool
 	}{{p1, true}, {p2, true}, {p3, false}} {
-		certFile, keyFile, _ := tc.p.issue("client", clientLeaf("client"))
-		_, err := connect(t, srv.addr, &tls.Config{RootCAs: p1.pool(), ServerName: "localhost",
-			Certificates: []tls.Certificate{loadPair(t, certFile, keyFile)}})
+		certFile, keyFile := tc.p.Issue(t, "client", testutil.ClientLeaf("client"))
+		_, err := connect(t, srv.addr, &tls.Config{RootCAs: p1.Pool(), ServerName: "localhost",
+			Certificates: []tls.Certificate{testutil.LoadPair(t, certFile, keyFile)}})
 		if (err == nil) != tc.want {
-			t.Errorf("client of %s: %v, want success %v", tc.p.ca.Cert.Subject.CommonName, err, tc.want)
+			t.Errorf("client of %s: %v, want success %v", tc.p.CA.Cert.Subject.CommonName, err, tc.want)
 		}
 		srv.next(t)
 	}
 
 	// File and directory together.
-	s.CACertFile = p3.caFile
+	s.CACertFile = p3.CAFile
 	cfg, err = s.ServerConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv = startServer(t, cfg)
-	certFile, keyFile, _ := p3.issue("client", clientLeaf("client"))
-	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p1.pool(), ServerName: "localhost",
-		Certificates: []tls.Certificate{loadPair(t, certFile, keyFile)}}); err != nil {
+	certFile, keyFile := p3.Issue(t, "client", testutil.ClientLeaf("client"))
+	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p1.Pool(), ServerName: "localhost",
+		Certificates: []tls.Certificate{testutil.LoadPair(t, certFile, keyFile)}}); err != nil {
 		t.Errorf("client of the CA file refused with a CA dir too: %v", err)
 	}
 }
@@ -182,14 +182,14 @@ func TestCACertDir(t *testing.T) {
 // once, so that the sum is of the bytes the build used.
 func TestFilesReadOnce(t *testing.T) {
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, _ := p.serverSettings()
-	s.ClientCertFile, s.ClientKeyFile, _ = p.issue("client", clientLeaf("client"))
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
+	s.ClientCertFile, s.ClientKeyFile = p.Issue(t, "client", testutil.ClientLeaf("client"))
 	cadir := filepath.Join(dir, "cadir")
 	if err := os.Mkdir(cadir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(cadir, "ca.pem"), p.ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cadir, "ca.pem"), p.CA.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s.CACertDir = cadir

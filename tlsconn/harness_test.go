@@ -4,86 +4,51 @@ import (
 	"bufio"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
-	"path/filepath"
+	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
-// ---- certificates ----
+// ---- certificates (testutil.PKI, with what these tests add) ----
 
-// testPKI is a CA with its certificate written to dir/<name>.crt.
-type testPKI struct {
-	t      *testing.T
-	dir    string
-	ca     *certgen.CA
-	caFile string
-}
-
-func newPKI(t *testing.T, dir, name string) *testPKI {
+// serverSettings returns DefaultSettings with p's server pair and p's CA
+// as tls-ca-cert-file, and the serial number of that server certificate.
+func serverSettings(t *testing.T, p *testutil.PKI) (Settings, *big.Int) {
 	t.Helper()
-	ca, err := certgen.NewCA(name, time.Now().Add(-time.Hour), time.Now().Add(48*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := certgen.WriteFiles(dir, map[string][]byte{name + ".crt": ca.CertPEM}); err != nil {
-		t.Fatal(err)
-	}
-	return &testPKI{t: t, dir: dir, ca: ca, caFile: filepath.Join(dir, name+".crt")}
-}
-
-// issue writes a leaf as dir/<name>.crt and dir/<name>.key and returns the
-// paths and the serial number.
-func (p *testPKI) issue(name string, opt certgen.LeafOptions) (certFile, keyFile string, serial *big.Int) {
-	p.t.Helper()
-	certPEM, keyPEM, err := p.ca.Issue(opt)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if err := certgen.WriteFiles(p.dir, map[string][]byte{name + ".crt": certPEM, name + ".key": keyPEM}); err != nil {
-		p.t.Fatal(err)
-	}
-	cert, err := certgen.ParseCertificatePEM(certPEM)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return filepath.Join(p.dir, name+".crt"), filepath.Join(p.dir, name+".key"), cert.SerialNumber
-}
-
-func clientLeaf(cn string) certgen.LeafOptions {
-	return certgen.LeafOptions{CommonName: cn, Client: true}
-}
-
-// serverSettings returns DefaultSettings with a fresh server pair from p and
-// p's CA as tls-ca-cert-file.
-func (p *testPKI) serverSettings() (Settings, *big.Int) {
-	certFile, keyFile, serial := p.issue("server", certgen.ServerLeafOptions())
 	s := DefaultSettings()
-	s.CertFile, s.KeyFile, s.CACertFile = certFile, keyFile, p.caFile
-	return s, serial
+	s.CertFile, s.KeyFile, s.CACertFile = p.CertFile, p.KeyFile, p.CAFile
+	return s, serialOf(t, p.CertFile)
 }
 
-func (p *testPKI) pool() *x509.CertPool {
-	pool := x509.NewCertPool()
-	pool.AddCert(p.ca.Cert)
-	return pool
-}
-
-func loadPair(t *testing.T, certFile, keyFile string) tls.Certificate {
+// issue is p.Issue that also returns the certificate's serial number, by
+// which a test tells which certificate a server presents.
+func issue(t *testing.T, p *testutil.PKI, name string, opt certgen.LeafOptions) (certFile, keyFile string, serial *big.Int) {
 	t.Helper()
-	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	certFile, keyFile = p.Issue(t, name, opt)
+	return certFile, keyFile, serialOf(t, certFile)
+}
+
+// serialOf returns the serial number of the certificate in certFile.
+func serialOf(t *testing.T, certFile string) *big.Int {
+	t.Helper()
+	b, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	cert, err := certgen.ParseCertificatePEM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert.SerialNumber
 }
 
 // ---- a TLS echo server on 127.0.0.1:0 ----

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // startQUICEcho serves a QUIC echo listener for s (each stream echoes one
@@ -42,12 +43,12 @@ func echo(c net.Conn, r *bufio.Reader, line string) (string, error) {
 // is refused under tls-auth-clients yes; closing the listener leaves the
 // open sessions working and refuses new ones.
 func TestQUICStreams(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	ln, accepted := startQUICEcho(t, s)
-	certFile, keyFile, _ := p.issue("client", clientLeaf("alice"))
-	d := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
-		Certificates: []tls.Certificate{loadPair(t, certFile, keyFile)}}}
+	certFile, keyFile := p.Issue(t, "client", testutil.ClientLeaf("alice"))
+	d := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.Pool(), ServerName: "localhost",
+		Certificates: []tls.Certificate{testutil.LoadPair(t, certFile, keyFile)}}}
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -76,7 +77,7 @@ func TestQUICStreams(t *testing.T) {
 		}
 	}
 
-	anon := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	anon := &Dialer{Transport: QUIC, TLSConfig: p.ClientTLS(t, false)}
 	defer anon.Close()
 	if c, err := anon.DialContext(ctx, "udp", ln.Addr().String()); err == nil {
 		_, err = echo(c, bufio.NewReader(c), "no certificate")
@@ -105,11 +106,11 @@ func TestQUICStreams(t *testing.T) {
 // listener has closed while another session stays open: the new one is
 // refused at once, not left waiting.
 func TestQUICNewStreamAfterClose(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 	ln, _ := startQUICEcho(t, s)
-	d := &Dialer{Transport: QUIC, TLSConfig: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+	d := &Dialer{Transport: QUIC, TLSConfig: p.ClientTLS(t, false)}
 	defer d.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -138,8 +139,8 @@ func TestQUICNewStreamAfterClose(t *testing.T) {
 // as no client) up to MaxConns: the next is refused before its handshake
 // and counted, and one closing makes room again.
 func TestQUICMaxConns(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 	st, err := NewServerTLS(s)
 	if err != nil {
@@ -155,7 +156,7 @@ func TestQUICMaxConns(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	tc := &tls.Config{RootCAs: p.pool(), ServerName: "localhost", NextProtos: []string{ALPN}}
+	tc := &tls.Config{RootCAs: p.Pool(), ServerName: "localhost", NextProtos: []string{ALPN}}
 	dial := func() (*quic.Conn, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -6,25 +6,18 @@ import (
 	"testing"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 func TestIdentity(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
+	p := testutil.NewPKI(t, "ca")
 	spiffe, _ := url.Parse("spiffe://shingle.test/alice")
 	parse := func(opt certgen.LeafOptions) *Security {
 		t.Helper()
-		certPEM, _, err := p.ca.Issue(opt)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, err := certgen.ParseCertificatePEM(certPEM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &Security{PeerCertificate: cert}
+		return &Security{PeerCertificate: p.Pair(t, opt).Leaf}
 	}
 	both := parse(certgen.LeafOptions{CommonName: "bob", URIs: []*url.URL{spiffe}, Client: true})
-	cnOnly := parse(clientLeaf("carol"))
+	cnOnly := parse(testutil.ClientLeaf("carol"))
 	for _, tc := range []struct {
 		sec        *Security
 		mode, want string

@@ -11,13 +11,14 @@ import (
 	"testing"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // served is a ServerTLS (tls-auth-clients no) serving an echo server, and
 // a client trusting its CA, for tests that change its files.
 type served struct {
 	dir    string
-	p      *testPKI
+	p      *testutil.PKI
 	s      Settings
 	serial *big.Int // of the certificate first in service
 	holder *ServerTLS
@@ -28,15 +29,15 @@ type served struct {
 func newServed(t *testing.T) *served {
 	t.Helper()
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, serial := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, serial := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 	holder, err := NewServerTLS(s)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &served{dir: dir, p: p, s: s, serial: serial, holder: holder, srv: startServer(t, holder.Config()),
-		client: &tls.Config{RootCAs: p.pool(), ServerName: "localhost"}}
+		client: p.ClientTLS(t, false)}
 }
 
 func TestServerTLSUpdate(t *testing.T) {
@@ -51,7 +52,7 @@ func TestServerTLSUpdate(t *testing.T) {
 	}
 
 	// Rotate the files in place and reload with identical settings.
-	_, _, serialB := p.issue("server", certgen.ServerLeafOptions())
+	_, _, serialB := issue(t, p, "server", certgen.ServerLeafOptions())
 	if err := holder.Update(s); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestServerTLSUpdate(t *testing.T) {
 	missing := s
 	missing.CertFile = filepath.Join(dir, "missing.crt")
 	settingError(t, holder.Update(missing), "tls-cert-file", fs.ErrNotExist)
-	otherCert, _, _ := p.issue("other", certgen.ServerLeafOptions())
+	otherCert, _ := p.Issue(t, "other", certgen.ServerLeafOptions())
 	mismatch := s
 	mismatch.CertFile = otherCert
 	settingError(t, holder.Update(mismatch), "tls-key-file", ErrInvalidSetting)
@@ -170,7 +171,7 @@ func TestServerTLSReloadIfChanged(t *testing.T) {
 	holder.Adopt(built)
 	reload(false)
 
-	_, _, serialB := p.issue("server", certgen.ServerLeafOptions())
+	_, _, serialB := issue(t, p, "server", certgen.ServerLeafOptions())
 	if err := reload(true); err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func TestServerTLSReloadIfChanged(t *testing.T) {
 	}
 
 	// Repaired, and a file added to the CA directory counts as a change.
-	_, _, serialC := p.issue("server", certgen.ServerLeafOptions())
+	_, _, serialC := issue(t, p, "server", certgen.ServerLeafOptions())
 	if err := reload(true); err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +205,7 @@ func TestServerTLSReloadIfChanged(t *testing.T) {
 	if err := os.Mkdir(cadir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(cadir, "ca.pem"), p.ca.CertPEM, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(cadir, "ca.pem"), p.CA.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	withDir := s
@@ -213,8 +214,8 @@ func TestServerTLSReloadIfChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	reload(false)
-	other := newPKI(t, dir, "other")
-	if err := os.WriteFile(filepath.Join(cadir, "other.pem"), other.ca.CertPEM, 0o644); err != nil {
+	other := testutil.NewPKI(t, "other")
+	if err := os.WriteFile(filepath.Join(cadir, "other.pem"), other.CA.CertPEM, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if err := reload(true); err != nil {

@@ -5,6 +5,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -26,17 +28,17 @@ func resumed(t *testing.T, addr string, cfg *tls.Config) bool {
 }
 
 func TestSessionResumption(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	base, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	base, _ := serverSettings(t, p)
 	for _, version := range []string{"TLSv1.2", "TLSv1.3"} {
 		t.Run(version, func(t *testing.T) {
 			s := base
 			s.Protocols = version
 			s.SessionCacheTimeout = 300
-			certFile, keyFile, _ := p.issue("client", clientLeaf("client"))
+			certFile, keyFile := p.Issue(t, "client", testutil.ClientLeaf("client"))
 			client := func() *tls.Config {
-				return &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
-					Certificates:       []tls.Certificate{loadPair(t, certFile, keyFile)},
+				return &tls.Config{RootCAs: p.Pool(), ServerName: "localhost",
+					Certificates:       []tls.Certificate{testutil.LoadPair(t, certFile, keyFile)},
 					ClientSessionCache: tls.NewLRUClientSessionCache(8)}
 			}
 

@@ -15,13 +15,14 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/internal/certgen"
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // ---- handshakes ----
 
 func TestProtocolsHandshake(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	base, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	base, _ := serverSettings(t, p)
 	base.AuthClients = AuthClientsNo
 
 	s13 := base
@@ -31,10 +32,10 @@ func TestProtocolsHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := startServer(t, cfg)
-	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost", MaxVersion: tls.VersionTLS12}); err == nil {
+	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p.Pool(), ServerName: "localhost", MaxVersion: tls.VersionTLS12}); err == nil {
 		t.Fatal("a TLS 1.2 client completed a handshake with a TLSv1.3-only server")
 	}
-	c, err := connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost"})
+	c, err := connect(t, srv.addr, p.ClientTLS(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,14 +50,14 @@ func TestProtocolsHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv = startServer(t, cfg)
-	c, err = connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost"})
+	c, err = connect(t, srv.addr, p.ClientTLS(t, false))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := c.ConnectionState().Version; v != tls.VersionTLS12 {
 		t.Fatalf("version %x with a TLSv1.2-only server", v)
 	}
-	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost", MinVersion: tls.VersionTLS13}); err == nil {
+	if _, err := connect(t, srv.addr, &tls.Config{RootCAs: p.Pool(), ServerName: "localhost", MinVersion: tls.VersionTLS13}); err == nil {
 		t.Fatal("a TLS 1.3-only client completed a handshake with a TLSv1.2-only server")
 	}
 }
@@ -65,11 +66,11 @@ func TestProtocolsHandshake(t *testing.T) {
 // server limited to that suite by its OpenSSL name and a client offering
 // them all.
 func TestCiphersHandshake(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	ecCert, ecKey, _ := p.issue("ec", certgen.ServerLeafOptions())
+	p := testutil.NewPKI(t, "ca")
+	ecCert, ecKey := p.Issue(t, "ec", certgen.ServerLeafOptions())
 	rsaOpt := certgen.ServerLeafOptions()
 	rsaOpt.RSA = true
-	rsaCert, rsaKey, _ := p.issue("rsa", rsaOpt)
+	rsaCert, rsaKey := p.Issue(t, "rsa", rsaOpt)
 	var all []uint16
 	for _, cs := range secureTLS12() {
 		all = append(all, cs.ID)
@@ -90,7 +91,7 @@ func TestCiphersHandshake(t *testing.T) {
 				t.Fatal(err)
 			}
 			srv := startServer(t, cfg)
-			c, err := connect(t, srv.addr, &tls.Config{RootCAs: p.pool(), ServerName: "localhost", CipherSuites: all})
+			c, err := connect(t, srv.addr, &tls.Config{RootCAs: p.Pool(), ServerName: "localhost", CipherSuites: all})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,14 +103,13 @@ func TestCiphersHandshake(t *testing.T) {
 }
 
 func TestAuthClientsHandshake(t *testing.T) {
-	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	other := newPKI(t, dir, "other")
-	s, _ := p.serverSettings()
-	goodCert, goodKey, goodSerial := p.issue("good", clientLeaf("good"))
-	badCert, badKey, _ := other.issue("bad", clientLeaf("bad"))
-	good := loadPair(t, goodCert, goodKey)
-	bad := loadPair(t, badCert, badKey)
+	p := testutil.NewPKI(t, "ca")
+	other := testutil.NewPKI(t, "other")
+	s, _ := serverSettings(t, p)
+	goodCert, goodKey, goodSerial := issue(t, p, "good", testutil.ClientLeaf("good"))
+	badCert, badKey := other.Issue(t, "bad", testutil.ClientLeaf("bad"))
+	good := testutil.LoadPair(t, goodCert, goodKey)
+	bad := testutil.LoadPair(t, badCert, badKey)
 
 	tests := []struct {
 		mode              string
@@ -134,7 +134,7 @@ func TestAuthClientsHandshake(t *testing.T) {
 				want bool
 			}{{"none", &tls.Certificate{}, tc.none}, {"good", &good, tc.good}, {"other CA", &bad, tc.other}} {
 				var asked atomic.Bool
-				ccfg := &tls.Config{RootCAs: p.pool(), ServerName: "localhost",
+				ccfg := &tls.Config{RootCAs: p.Pool(), ServerName: "localhost",
 					GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
 						asked.Store(true)
 						return client.cert, nil
@@ -165,8 +165,8 @@ func TestAuthClientsHandshake(t *testing.T) {
 }
 
 func TestCARequired(t *testing.T) {
-	p := newPKI(t, t.TempDir(), "ca")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
 	s.CACertFile = ""
 	for _, tc := range []struct {
 		mutate    func(*Settings)
@@ -195,9 +195,9 @@ func TestCARequired(t *testing.T) {
 
 func TestSettingsErrors(t *testing.T) {
 	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, _ := p.serverSettings()
-	otherCert, _, _ := p.issue("other", certgen.ServerLeafOptions())
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
+	otherCert, _ := p.Issue(t, "other", certgen.ServerLeafOptions())
 	notPEM := filepath.Join(dir, "notpem")
 	if err := os.WriteFile(notPEM, []byte("hello"), 0o600); err != nil {
 		t.Fatal(err)
@@ -265,10 +265,9 @@ func TestSettingsErrors(t *testing.T) {
 }
 
 func TestClientConfigPair(t *testing.T) {
-	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	s, serverSerialN := p.serverSettings()
-	clientCert, clientKey, clientSerial := p.issue("client", clientLeaf("replica"))
+	p := testutil.NewPKI(t, "ca")
+	s, serverSerialN := serverSettings(t, p)
+	clientCert, clientKey, clientSerial := issue(t, p, "client", testutil.ClientLeaf("replica"))
 	cfg, err := s.ServerConfig() // AuthClients yes: records who connects
 	if err != nil {
 		t.Fatal(err)
@@ -324,14 +323,13 @@ func TestClientConfigPair(t *testing.T) {
 }
 
 func TestClientConfigVerification(t *testing.T) {
-	dir := t.TempDir()
-	p := newPKI(t, dir, "ca")
-	other := newPKI(t, dir, "other")
-	s, _ := p.serverSettings()
+	p := testutil.NewPKI(t, "ca")
+	other := testutil.NewPKI(t, "other")
+	s, _ := serverSettings(t, p)
 	s.AuthClients = AuthClientsNo
 
-	serve := func(p *testPKI, name string, opt certgen.LeafOptions) string {
-		certFile, keyFile, _ := p.issue(name, opt)
+	serve := func(p *testutil.PKI, name string, opt certgen.LeafOptions) string {
+		certFile, keyFile := p.Issue(t, name, opt)
 		srvSettings := s
 		srvSettings.CertFile, srvSettings.KeyFile = certFile, keyFile
 		cfg, err := srvSettings.ServerConfig()
@@ -377,7 +375,7 @@ func TestClientConfigVerification(t *testing.T) {
 		t.Error("a certificate for another name was accepted with a server name set")
 	}
 	// A client certificate is not a server certificate.
-	clientOnly := serve(p, "clientonly", clientLeaf("localhost"))
+	clientOnly := serve(p, "clientonly", testutil.ClientLeaf("localhost"))
 	ccfg, _ = s.ClientConfig("")
 	if _, err := connect(t, clientOnly, ccfg); err == nil {
 		t.Error("chain-only verification accepted a certificate without serverAuth")

@@ -270,7 +270,7 @@ func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p
 // directives and checks the exact set of sockets the process holds.
 func TestProcessListensOnlyOnWhatIsNamed(t *testing.T) {
 	p, tp := testutil.FreePort(t), testutil.FreePort(t)
-	sock := filepath.Join(shortTempDir(t), "s.sock")
+	sock := filepath.Join(testutil.SocketDir(t), "s.sock")
 	tests := []struct {
 		name  string
 		args  []string
@@ -334,25 +334,10 @@ func pingAt(t *testing.T, address string) {
 	if strings.HasPrefix(address, "/") {
 		network = "unix"
 	}
-	c, err := testutil.Dial(network, address)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testutil.MustDial(t, network, address)
 	defer c.Close()
 	r, err := c.Do("PING")
 	if err != nil || string(r.Str) != "PONG" {
 		t.Fatalf("PING at %s = %+v, %v", address, r, err)
 	}
-}
-
-// shortTempDir is a temporary directory with a path short enough for a
-// unix socket (t.TempDir's can pass the 108-byte limit).
-func shortTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
 }

@@ -102,11 +102,7 @@ func (d *demo) shutdown(t *testing.T) {
 
 func TestServesWithDevelopmentCA(t *testing.T) {
 	dir := t.TempDir()
-	sockDir, err := os.MkdirTemp("", "demo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(sockDir)
+	sockDir := testutil.SocketDir(t)
 	port, tlsPort, quicPort := testutil.FreePort(t), testutil.FreePort(t), testutil.FreeUDPPort(t)
 	sock := filepath.Join(sockDir, "s")
 	args := []string{"--dir", dir, "--port", strconv.Itoa(port), "--tls-port", strconv.Itoa(tlsPort),
@@ -132,7 +128,7 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 	clients["quic"] = redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(quicPort)), Dialer: qd.DialContext})
 	for name, c := range clients {
 		defer c.Close()
-		if err := c.Set(ctx, "k:"+name, name, 0).Err(); err != nil {
+		if err := testutil.RoundTrip(t, c, name); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
@@ -157,8 +153,8 @@ func TestServesWithDevelopmentCA(t *testing.T) {
 	}
 	c := redis.NewClient(&redis.Options{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), TLSConfig: &tls.Config{RootCAs: pool}})
 	defer c.Close()
-	if v, err := c.Get(ctx, "k:unix").Result(); err != nil || v != "unix" {
-		t.Fatalf("after restart GET k:unix = %q, %v", v, err)
+	if v, err := c.Get(ctx, "unix").Result(); err != nil || v != "v:unix" {
+		t.Fatalf("after restart GET unix = %q, %v", v, err)
 	}
 }
 
@@ -259,10 +255,7 @@ func TestLostCAKeyReissuesCertificates(t *testing.T) {
 }
 
 func TestDevPKIRepairs(t *testing.T) {
-	foreign, err := certgen.NewCA("other CA", time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	foreign := testutil.NewPKI(t, "other CA").CA
 	tests := []struct {
 		name   string
 		damage func(t *testing.T, dir string)
@@ -272,13 +265,7 @@ func TestDevPKIRepairs(t *testing.T) {
 		{"ca.key missing", func(t *testing.T, dir string) { removeFile(t, dir, "ca.key") }, true},
 		{"server.key missing", func(t *testing.T, dir string) { removeFile(t, dir, "server.key") }, false},
 		{"server.crt from another CA", func(t *testing.T, dir string) {
-			cert, key, err := foreign.Issue(certgen.ServerLeafOptions())
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := certgen.WriteFiles(dir, map[string][]byte{"server.crt": cert, "server.key": key}); err != nil {
-				t.Fatal(err)
-			}
+			(&testutil.PKI{Dir: dir, CA: foreign}).Issue(t, "server", certgen.ServerLeafOptions())
 		}, false},
 	}
 	for _, tc := range tests {
@@ -343,10 +330,9 @@ func TestSIGHUPReloadsCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool := x509.NewCertPool()
-	pool.AddCert(ca.Cert)
+	dev := &testutil.PKI{Dir: tlsDir, CA: ca} // the demo's own CA, to issue from
 	serial := func() string {
-		c, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", tlsPort), &tls.Config{RootCAs: pool, ServerName: "localhost"})
+		c, err := tls.Dial("tcp", net.JoinHostPort("127.0.0.1", tlsPort), dev.ClientTLS(t, false))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -354,13 +340,7 @@ func TestSIGHUPReloadsCertificates(t *testing.T) {
 		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
 	}
 	before := serial()
-	certPEM, keyPEM, err := ca.Issue(certgen.ServerLeafOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := certgen.WriteFiles(tlsDir, map[string][]byte{"server.crt": certPEM, "server.key": keyPEM}); err != nil {
-		t.Fatal(err)
-	}
+	dev.Issue(t, "server", certgen.ServerLeafOptions())
 	d.stop <- syscall.SIGHUP
 	d.waitLine(t, "SIGHUP: TLS certificates reloaded")
 	after := serial()

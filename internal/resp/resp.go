@@ -1,15 +1,3 @@
-// Package resp is the Redis protocol as Shingle's server speaks it: it reads
-// client requests (RequestReader: RESP arrays of bulk strings and inline
-// commands, with Redis's limits and error texts) and writes command replies
-// in RESP2 or RESP3 (AppendReply). For the client side, as the tests need
-// it, it writes requests (AppendCommand) and reads replies back (ReadReply).
-//
-// The reply value (Reply, Kind and their constructors) lives here too, and
-// package command re-exports it, so that resp stays a leaf: it imports no
-// project package outside internal/.
-//
-// The reply encoding must follow Redis's choices exactly: how a map, a set
-// or a double looks to a RESP2 client, and what null is.
 package resp
 
 import (

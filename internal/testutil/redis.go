@@ -1,20 +1,14 @@
-// Package testutil holds helpers for Shingle's tests: a stock redis-server
-// to compare against, a RESP client that keeps every detail of a reply, and
-// the rule for tools that may be missing.
 package testutil
 
 import (
 	"bufio"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/shinglekv/shingle/internal/resp"
 )
 
 // RequireTool returns the path of an external program a test needs. When it
@@ -34,25 +28,37 @@ func RequireTool(t testing.TB, name string) string {
 }
 
 // Redis is a stock redis-server started for a test, listening on a unix
-// socket only, with persistence off. It is stopped by t.Cleanup.
+// socket only. It is stopped by t.Cleanup.
 type Redis struct {
-	Socket string
+	Socket string // the path of its unix socket
 }
 
-// StartRedis starts redis-server with extra directives appended to the
-// command line, and returns once it is ready to accept connections.
+// StartRedis starts redis-server with persistence off and extra
+// directives appended to the command line, and returns once it is ready to
+// accept connections.
 func StartRedis(t testing.TB, extra ...string) *Redis {
 	t.Helper()
+	return startRedis(t, append([]string{"--save", "", "--appendonly", "no"}, extra...))
+}
+
+// StartRedisDefaults is StartRedis with every directive but the listeners,
+// dir and args at Redis's default (persistence included), for a test that
+// reads Redis's defaults.
+func StartRedisDefaults(t testing.TB, args ...string) *Redis {
+	t.Helper()
+	return startRedis(t, args)
+}
+
+// startRedis starts redis-server on a unix socket in a directory of its
+// own, logging to standard output at its default level, which is where it
+// says it is ready; args come last, so that they override.
+func startRedis(t testing.TB, args []string) *Redis {
+	t.Helper()
 	bin := RequireTool(t, "redis-server")
-	// Unix socket paths are limited to about 100 bytes: keep it short.
-	dir, err := os.MkdirTemp("", "rs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := SocketDir(t)
 	sock := filepath.Join(dir, "s")
-	args := append([]string{"--port", "0", "--unixsocket", sock, "--save", "", "--appendonly", "no",
-		"--dir", dir, "--daemonize", "no", "--loglevel", "notice", "--logfile", ""}, extra...)
+	args = append([]string{"--port", "0", "--unixsocket", sock,
+		"--dir", dir, "--daemonize", "no", "--loglevel", "notice", "--logfile", ""}, args...)
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -91,113 +97,8 @@ func StartRedis(t testing.TB, extra ...string) *Redis {
 	return &Redis{Socket: sock}
 }
 
-// Dial connects a client to the server.
+// Dial connects a client to the server; it closes at the end of the test.
 func (r *Redis) Dial(t testing.TB) *Client {
 	t.Helper()
-	c, err := Dial("unix", r.Socket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// Client is a minimal RESP client that returns replies with their exact
-// type, for comparing servers reply by reply.
-type Client struct {
-	conn net.Conn
-	r    *bufio.Reader
-}
-
-// Dial connects to a RESP server.
-func Dial(network, addr string) (*Client, error) {
-	conn, err := net.DialTimeout(network, addr, 10*time.Second)
-	if err != nil {
-		return nil, err
-	}
-	return NewClient(conn), nil
-}
-
-// NewClient wraps a connection.
-func NewClient(conn net.Conn) *Client {
-	return &Client{conn: conn, r: bufio.NewReaderSize(conn, 64<<10)}
-}
-
-// Do sends one command and reads its reply.
-func (c *Client) Do(args ...string) (resp.Reply, error) {
-	b := make([][]byte, len(args))
-	for i, a := range args {
-		b[i] = []byte(a)
-	}
-	return c.DoBytes(b...)
-}
-
-// DoBytes is Do with byte-slice arguments.
-func (c *Client) DoBytes(args ...[]byte) (resp.Reply, error) {
-	if err := c.conn.SetDeadline(time.Now().Add(30 * time.Second)); err != nil {
-		return resp.Reply{}, err
-	}
-	if _, err := c.conn.Write(resp.AppendCommand(nil, args...)); err != nil {
-		return resp.Reply{}, err
-	}
-	return resp.ReadReply(c.r)
-}
-
-// Pipeline sends reqs in one write and reads their replies, all within
-// timeout. It writes from its own goroutine: a server that stops reading
-// until its replies are read must not deadlock the test. On an error it
-// returns the replies read so far.
-func (c *Client) Pipeline(timeout time.Duration, reqs ...[]string) ([]resp.Reply, error) {
-	if err := c.conn.SetDeadline(time.Now().Add(timeout)); err != nil {
-		return nil, err
-	}
-	var buf []byte
-	for _, r := range reqs {
-		b := make([][]byte, len(r))
-		for i, a := range r {
-			b[i] = []byte(a)
-		}
-		buf = resp.AppendCommand(buf, b...)
-	}
-	werr := make(chan error, 1)
-	go func() {
-		_, err := c.conn.Write(buf)
-		werr <- err
-	}()
-	out := make([]resp.Reply, 0, len(reqs))
-	for range reqs {
-		r, err := resp.ReadReply(c.r)
-		if err != nil {
-			return out, fmt.Errorf("reply %d of %d: %w", len(out)+1, len(reqs), err)
-		}
-		out = append(out, r)
-	}
-	return out, <-werr
-}
-
-// Close closes the connection.
-func (c *Client) Close() error { return c.conn.Close() }
-
-// FreePort returns a TCP port of 127.0.0.1 that is free now, for a server
-// that takes its port the way Redis does (0 meaning off) and so must be
-// given one. Tests that can listen on port 0 do.
-func FreePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// FreeUDPPort is FreePort for UDP (a QUIC port).
-func FreeUDPPort(t testing.TB) int {
-	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	return pc.LocalAddr().(*net.UDPAddr).Port
+	return MustDial(t, "unix", r.Socket)
 }
