@@ -62,6 +62,55 @@
 // the clock has passed its expiry time. A background task deletes them in
 // expiry order by walking an expiry index, and propagates each as DEL.
 //
+// # The write path, and where it is going
+//
+// Today a write holds the store's write lock from its first read through
+// Pebble's commit of its batch (memtable insert, log record queued), the
+// record cache's update and the change feed's publication; it waits for
+// the log (Session.Wait, or at once outside a session) after giving the
+// lock back. A reader takes the lock shared and sees a write as soon as
+// its memtable insert is done: under appendfsync always, before the write
+// is fsynced, where Redis sends no reply that reveals a write before its
+// fsync (its event loop fsyncs the AOF before it writes any client's
+// replies, and before it feeds replicas). The write-path issue changes
+// this in steps, each measured with pprof before and after:
+//
+//  1. Visibility, one mechanism with a condition per write. Every
+//     committed write has an offset; each condition (today one: as durable
+//     as the fsync policy promises; the cluster's failover adds "N replicas
+//     acknowledged") has a watermark that advances in offset order, and a
+//     write is visible once every watermark has passed it. Whatever reveals
+//     a write waits until it is visible, and nothing else waits: a Session
+//     notes the newest offset its commands observed (its own writes, and
+//     the newest write not yet visible of each key it read, kept in a small
+//     map from key hash to offset that the watermark empties; a range read,
+//     SCAN or DBSIZE, observes the current offset) and Session.Wait waits
+//     for it before the replies go; the DB's own reads (db.Get) wait
+//     inline; the change feed's subscribers that send data away (the
+//     replication backlog and links) receive a change once it is visible.
+//     A reader waits for the fsync already in flight, never for one of its
+//     own, so never longer than that fsync takes. A test file system that
+//     holds fsync back until released (the unexported fs option) proves it
+//     for every client, transport, replica link and the embedded API.
+//  2. One ordered committer. Writers, under the lock, build their batch,
+//     take their offset, publish, and hand the batch to a single committer
+//     in offset order; the record cache becomes authoritative for writes
+//     committed but not yet applied (their entries pinned until applied),
+//     so that the lock no longer covers Pebble's memtable insert. The
+//     committer merges the batches waiting into one Pebble batch, applies
+//     it, syncs it as the policy says, and advances the watermarks. Reads
+//     that need Pebble itself (snapshots for a full sync or a slot move,
+//     range scans, a collection's elements) first wait until the committer
+//     has applied what was committed before them.
+//  3. A session's held run of writes (Session.Hold, a pipeline) builds one
+//     batch for the run; each command keeps its own offset and feed entry.
+//  4. A replica applies its primary's stream through the same committer,
+//     instead of one indexed-batch transaction per run.
+//
+// What must hold throughout: the crash test, the model test, the feed's
+// order and offsets, replies after durability, and snapshots taken at an
+// exact offset (full sync; later, slot migration).
+//
 // # On-disk encoding
 //
 // A data directory holds Pebble's files and a stamp, a text file named
