@@ -54,6 +54,7 @@ type streamBuffer struct {
 	limit     OutputLimit
 	mu        sync.Mutex
 	data      []byte
+	last      uint64    // the offset data ends at
 	softSince time.Time // when data went above the soft limit; zero when below
 	drop      error     // why the link must end: it fell too far behind, or the history restarted
 	wake      chan struct{}
@@ -99,6 +100,7 @@ func (b *streamBuffer) append(c store.Change) {
 		b.drop = errNewHistory
 	default:
 		b.data = AppendChange(b.data, c)
+		b.last = c.Offset
 		b.drop = b.limit.check(int64(len(b.data)), &b.softSince, time.Now())
 	}
 	if b.drop != nil && !dropped {
@@ -128,12 +130,12 @@ func (b *streamBuffer) dropped() error {
 	return b.drop
 }
 
-// take returns the bytes buffered, which the caller now owns, and why the
-// link must end, or nil.
-func (b *streamBuffer) take() ([]byte, error) {
+// take returns the bytes buffered, which the caller now owns, the offset
+// they end at, and why the link must end, or nil.
+func (b *streamBuffer) take() ([]byte, uint64, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	d := b.data
 	b.data = nil
-	return d, b.drop
+	return d, b.last, b.drop
 }

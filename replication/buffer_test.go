@@ -84,7 +84,7 @@ func TestStreamBufferDrops(t *testing.T) {
 			for _, ch := range c.feed {
 				b.add(ch)
 			}
-			data, drop := b.take()
+			data, _, drop := b.take()
 			if drop != c.want {
 				t.Fatalf("drop %v, want %v", drop, c.want)
 			}
@@ -130,7 +130,7 @@ func TestStreamBufferPanic(t *testing.T) {
 	if why := <-aborts; why != errStreamPanic {
 		t.Fatalf("aborted with %v", why)
 	}
-	if _, drop := b.take(); drop != errStreamPanic {
+	if _, _, drop := b.take(); drop != errStreamPanic {
 		t.Fatalf("drop %v", drop)
 	}
 }

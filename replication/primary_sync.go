@@ -126,11 +126,16 @@ func (p *Primary) Serve(ctx context.Context, conn ReplicaConn, req SyncRequest) 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		conn.SetWriteDeadline(time.Now().Add(timeout(cfg)))
-		data, drop := buf.take()
+		data, last, drop := buf.take()
 		if drop != nil {
 			return drop // abort logged it
 		}
+		// A replica learns of a write once it is as durable as the fsync
+		// policy promises, as a client does.
+		if err := p.db.WaitDurable(ctx, last); err != nil {
+			return err
+		}
+		conn.SetWriteDeadline(time.Now().Add(timeout(cfg)))
 		if _, err := conn.Write(data); err != nil {
 			// An abort cut the write short: say why.
 			return cmp.Or(buf.dropped(), err)
@@ -160,6 +165,9 @@ func (p *Primary) sync(ctx context.Context, cfg PrimaryConfig, conn ReplicaConn,
 		}
 		if b := p.backlog.Load(); b != nil && continues(req.ReplID, req.Offset, h) {
 			if data, ok := b.Since(req.Offset-1, h.Offset); ok {
+				if err := p.db.WaitDurable(ctx, h.Offset); err != nil {
+					return buf, cancel, err
+				}
 				call(cfg.Hooks.PartialSync)
 				conn.SetWriteDeadline(time.Now().Add(timeout(p.config())))
 				_, err := conn.Write(append([]byte("+CONTINUE "+h.ReplID+"\r\n"), data...))
@@ -283,6 +291,11 @@ func (p *Primary) writeFullSync(g *fullSync, cfg PrimaryConfig, members []*syncM
 	}
 	g.cancel = cancel
 	defer snap.Close()
+	// The snapshot reveals every write up to its offset: once they are
+	// durable (the log write or fsync in flight, no more).
+	if err := p.db.WaitDurable(context.Background(), snap.Offset); err != nil {
+		return err
+	}
 	out := &fanout{members: members, timeout: timeout(cfg)}
 	header := []byte(FullResync(snap))
 	for _, m := range members {

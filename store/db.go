@@ -67,6 +67,10 @@ type DB struct {
 	// only under mu while the DB is open, and Close waits for it.
 	inflight sync.WaitGroup
 
+	// committed numbers the commits (guarded by mu); durable knows which
+	// of them are as durable as the fsync policy promises (durable.go).
+	committed uint64
+	durable   durability
 	// writeSeq numbers the writes (guarded by mu); writing is the number
 	// of the write in progress until it commits or is discarded, 0 when
 	// there is none, so that abandon can tell whether its write ended
@@ -121,6 +125,7 @@ func Open(dir string, o *Options) (*DB, error) {
 	}
 	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
+	db.durable.init()
 	err = db.loadState(dir)
 	if err == nil && dd != nil {
 		err = dd.opened()
@@ -129,6 +134,7 @@ func Open(dir string, o *Options) (*DB, error) {
 		pdb.Close()
 		return nil, err
 	}
+	db.durable.offset.Store(db.offset)
 	db.mu.Lock()
 	db.startFilterBuild()
 	db.mu.Unlock()
@@ -372,10 +378,24 @@ func (db *DB) discard(w *writer, sess *Session) {
 	db.nextID, db.idLimit = w.savedID, w.savedLim
 	clear(w.cacheOps)
 	b := w.b // w is the next writer's once the lock is released
+	seen := db.committed
 	p := db.takeSubPanic()
 	db.endLocked(sess, p != nil)
 	b.Close()
+	// What the write read (a type, a value) is revealed by its error or
+	// by the transaction's replies: not before it is durable.
+	db.revealed(sess, seen)
 	p.raise()
+}
+
+// revealed notes that the caller is about to reveal what every commit up
+// to seq wrote: a session waits for it in Wait, anyone else now.
+func (db *DB) revealed(sess *Session, seq uint64) {
+	if sess != nil {
+		sess.seen = max(sess.seen, seq)
+		return
+	}
+	db.waitDurable(seq)
 }
 
 // endWrite commits what w wrote (unless err is set or nothing was written),
@@ -433,20 +453,25 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	case !db.following && len(w.cmds) > 0 && len(db.subs) > 0:
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
+	db.committed++
+	var lw *logWait
+	if sync {
+		db.inflight.Add(1) // until the log write is waited for (finish)
+		lw = db.durable.committed(db.committed, offset, b)
+	} else {
+		b.Close()
+		lw = db.durable.committed(db.committed, offset, nil)
+	}
 	p := db.takeSubPanic()
-	db.inflight.Add(1)
 	db.endLocked(sess, p != nil)
-	if sync && sess != nil {
-		sess.pending = append(sess.pending, b)
+	if sess != nil {
+		if lw != nil {
+			sess.pending = append(sess.pending, lw)
+		}
 		p.raise()
 		return nil
 	}
-	defer db.inflight.Done()
-	if sync {
-		err = b.SyncWait()
-		db.dirty.Store(true)
-	}
-	b.Close()
+	err = db.waitOwn(lw)
 	p.raise()
 	return err
 }

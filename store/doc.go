@@ -64,34 +64,29 @@
 //
 // # The write path, and where it is going
 //
-// Today a write holds the store's write lock from its first read through
+// A write holds the store's write lock from its first read through
 // Pebble's commit of its batch (memtable insert, log record queued), the
 // record cache's update and the change feed's publication; it waits for
 // the log (Session.Wait, or at once outside a session) after giving the
-// lock back. A reader takes the lock shared and sees a write as soon as
-// its memtable insert is done: under appendfsync always, before the write
-// is fsynced, where Redis sends no reply that reveals a write before its
-// fsync (its event loop fsyncs the AOF before it writes any client's
-// replies, and before it feeds replicas). The write-path issue changes
-// this in steps, each measured with pprof before and after:
+// lock back. What it wrote is revealed to no one before it is as durable
+// as the fsync policy promises, Redis's rule (Redis fsyncs the AOF under
+// appendfsync always before it writes any reply or feeds a replica):
 //
-//  1. Visibility, one mechanism with a condition per write. Every
-//     committed write has an offset; each condition (today one: as durable
-//     as the fsync policy promises; the cluster's failover adds "N replicas
-//     acknowledged") has a watermark that advances in offset order, and a
-//     write is visible once every watermark has passed it. Whatever reveals
-//     a write waits until it is visible, and nothing else waits: a Session
-//     notes the newest offset its commands observed (its own writes, and
-//     the newest write not yet visible of each key it read, kept in a small
-//     map from key hash to offset that the watermark empties; a range read,
-//     SCAN or DBSIZE, observes the current offset) and Session.Wait waits
-//     for it before the replies go; the DB's own reads (db.Get) wait
-//     inline; the change feed's subscribers that send data away (the
-//     replication backlog and links) receive a change once it is visible.
-//     A reader waits for the fsync already in flight, never for one of its
-//     own, so never longer than that fsync takes. A test file system that
-//     holds fsync back until released (the unexported fs option) proves it
-//     for every client, transport, replica link and the embedded API.
+//  1. Visibility (durable.go), one mechanism with a condition per write.
+//     Every commit is numbered; a watermark says up to which number every
+//     commit is durable (the cluster's failover will add a second
+//     condition, "N replicas acknowledged", as a second watermark). The
+//     DB's reads wait, after reading, until every commit they could have
+//     seen is durable; a Session's reads note it and Session.Wait waits
+//     before the replies go; a replica link sends a change, a +CONTINUE
+//     or a full sync's snapshot once WaitDurable says its offset is
+//     durable. A waiter waits for the log write or fsync already in
+//     flight (claiming a pending batch's SyncWait if no one has), never
+//     for one of its own.
+//
+// The next steps of the write-path issue, each measured with pprof
+// before and after:
+//
 //  2. One ordered committer. Writers, under the lock, build their batch,
 //     take their offset, publish, and hand the batch to a single committer
 //     in offset order; the record cache becomes authoritative for writes

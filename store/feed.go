@@ -60,6 +60,12 @@ type subscriber struct {
 // hidden. fn must not call runtime.Goexit (nor testing's FailNow): that
 // cannot be stopped and would leave the lock held.
 //
+// A change reaches fn at its commit, before it is as durable as
+// Options.AppendFsync promises: a subscriber that sends changes away (a
+// replica link) sends one once WaitDurable says its offset is durable, as
+// the replication package does, so that no one learns of a write a crash
+// could still lose.
+//
 // When nobody subscribes, the feed costs a length computation per write.
 func (db *DB) Subscribe(fn func(Change)) (offset uint64, cancel func(), err error) {
 	h, cancel, err := db.SubscribeHistory(fn)

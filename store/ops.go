@@ -78,10 +78,16 @@ func (o *Ops) rlock() {
 	}
 }
 
+// runlock gives the read lock back, unless the session holds the write
+// lock. What the caller read is revealed once it returns: outside a
+// session it first waits until every commit it could have seen is
+// durable; a session waits in Wait, before its replies go.
 func (o *Ops) runlock() {
+	seq := o.db.committed
 	if !o.sess.isHolding() {
 		o.db.mu.RUnlock()
 	}
+	o.db.revealed(o.sess, seq)
 }
 
 // Now returns the time on the store's clock (Options.Now). Inside a

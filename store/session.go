@@ -1,11 +1,10 @@
 package store
 
-import "github.com/cockroachdb/pebble/v2"
-
 // Session runs a caller's commands one after another without waiting, after
-// each write, for it to reach the log: the write is applied and visible to
-// every reader at once, and Wait then waits for all of the session's writes
-// together, as durable as the fsync policy promises. A network server
+// each write, for it to reach the log: the write is applied at once (the
+// session's own later commands see it; other readers once it is durable),
+// and Wait then waits for all of the session's writes together, and for
+// the writes its reads saw, as durable as the fsync policy promises. A network server
 // answers a pipeline this way: it runs every command it has received, calls
 // Wait, and only then sends the replies, so that no reply announces a write
 // that is not yet durable (Redis's AE_BARRIER) while a pipeline of N writes
@@ -16,8 +15,9 @@ import "github.com/cockroachdb/pebble/v2"
 // writes it has not waited for: call Wait before dropping a session.
 type Session struct {
 	Ops
-	pending []*pebble.Batch
-	holding bool // Hold: the session owns the write lock
+	pending []*logWait // the session's commits not yet waited for
+	seen    uint64     // the newest commit the session's commands read
+	holding bool       // Hold: the session owns the write lock
 }
 
 // NewSession returns a session on db.
@@ -27,25 +27,26 @@ func (db *DB) NewSession() *Session {
 	return s
 }
 
-// Wait returns once every write of the session so far has reached the log
-// (and, under FsyncAlways, the disk). It returns the first error a write met
+// Wait returns once every write of the session so far, and every write
+// its reads could have seen, has reached the log (and, under FsyncAlways,
+// the disk). It returns the first error a write met
 // there; the writes are applied either way, as a failed log write leaves
 // Pebble unable to go on.
 func (s *Session) Wait() error {
-	if len(s.pending) == 0 {
-		return nil
-	}
 	var first error
-	for i, b := range s.pending {
-		if err := b.SyncWait(); err != nil && first == nil {
+	for i, lw := range s.pending {
+		if err := s.db.waitOwn(lw); err != nil && first == nil {
 			first = err
 		}
-		b.Close()
-		s.db.inflight.Done()
 		s.pending[i] = nil
 	}
 	s.pending = s.pending[:0]
-	s.db.dirty.Store(true)
+	// What the session's commands read is revealed by their replies: it
+	// waits, too, until what they read is as durable as the policy says.
+	if s.seen > 0 {
+		s.db.waitDurable(s.seen)
+		s.seen = 0
+	}
 	return first
 }
 

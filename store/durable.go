@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// Visibility: a committed write is revealed (to a reader, in a reply, to a
+// replica) only once it is as durable as the fsync policy promises, Redis's
+// rule. Every commit takes the next number (DB.committed, under the write
+// lock); durability's watermark is the number up to which every commit is
+// durable. A write whose log record is still on its way waits in pending,
+// in commit order, until someone waits for its batch's log record
+// (Batch.SyncWait): the write's own caller, its session's Wait, or a
+// reader that needs it, whichever comes first ("claims" it). A reader so
+// waits for the log write, or fsync, already in flight, never for one of
+// its own. Pebble writes and syncs its log in commit order, so one batch's
+// record synced means every earlier one is too: the watermark moves to the
+// claimed write's number at once.
+//
+// The lock (mu) is a leaf: taken under the store's write lock to append,
+// never while taking another.
+type durability struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	pending []*logWait // commits not yet known durable, in commit order
+	// seq: every commit numbered up to it is durable; offset: the
+	// replication offset of that commit.
+	seq, offset atomic.Uint64
+	// waiters counts readers waiting for the watermark (tests look).
+	waiters atomic.Int64
+}
+
+// logWait is a commit whose log record may not be written (or synced) yet.
+type logWait struct {
+	seq, offset uint64
+	b           *pebble.Batch // nil: nothing to wait for once earlier ones are durable
+	claimed     atomic.Bool   // someone took b: it waits, closes it and counts it done
+	err         error         // SyncWait's error, set before the watermark passes seq
+}
+
+func (d *durability) init() { d.cond.L = &d.mu }
+
+// committed records commit seq at offset, whose batch b (nil when the
+// commit waits for no log write) is on its way to the log. Called under
+// the store's write lock, in commit order. It returns the commit's
+// logWait, or nil when it is durable already.
+func (d *durability) committed(seq, offset uint64, b *pebble.Batch) *logWait {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if b == nil && len(d.pending) == 0 {
+		d.advanceLocked(seq, offset)
+		return nil
+	}
+	lw := &logWait{seq: seq, offset: offset, b: b}
+	if b == nil {
+		lw.claimed.Store(true)
+	}
+	d.pending = append(d.pending, lw)
+	return lw
+}
+
+// advanceLocked moves the watermark to seq (never back), drops the pending
+// commits it passed, and those without a batch that follow, and wakes the
+// waiters.
+func (d *durability) advanceLocked(seq, offset uint64) {
+	if seq > d.seq.Load() {
+		d.offset.Store(offset)
+		d.seq.Store(seq)
+	}
+	i := 0
+	for ; i < len(d.pending); i++ {
+		lw := d.pending[i]
+		if lw.seq > d.seq.Load() {
+			if lw.b != nil {
+				break
+			}
+			d.offset.Store(lw.offset)
+			d.seq.Store(lw.seq)
+		}
+	}
+	clear(d.pending[:i])
+	d.pending = d.pending[i:]
+	d.cond.Broadcast()
+}
+
+// finish waits for lw's log record, closes its batch and moves the
+// watermark past it. Only the caller that claimed lw calls it.
+func (db *DB) finish(lw *logWait) {
+	err := lw.b.SyncWait()
+	lw.b.Close()
+	db.dirty.Store(true)
+	d := &db.durable
+	d.mu.Lock()
+	lw.err = err
+	d.advanceLocked(lw.seq, lw.offset)
+	d.mu.Unlock()
+	db.inflight.Done()
+}
+
+// waitOwn returns once the caller's own commit lw is durable, with its log
+// error: it waits for the record itself unless a reader claimed it first.
+func (db *DB) waitOwn(lw *logWait) error {
+	if lw == nil {
+		return nil
+	}
+	if lw.claimed.CompareAndSwap(false, true) {
+		db.finish(lw)
+		return lw.err
+	}
+	db.waitDurable(lw.seq)
+	d := &db.durable
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return lw.err
+}
+
+// waitDurable returns once every commit numbered up to seq is durable. It
+// waits for the newest pending commit up to seq, claiming it when no one
+// has, or for whoever claimed it.
+func (db *DB) waitDurable(seq uint64) {
+	d := &db.durable
+	if d.seq.Load() >= seq {
+		return
+	}
+	d.waiters.Add(1)
+	defer d.waiters.Add(-1)
+	d.mu.Lock()
+	for d.seq.Load() < seq {
+		var newest *logWait
+		for _, lw := range d.pending {
+			if lw.seq > seq {
+				break
+			}
+			if lw.b != nil {
+				newest = lw
+			}
+		}
+		if newest != nil && newest.claimed.CompareAndSwap(false, true) {
+			d.mu.Unlock()
+			db.finish(newest)
+			d.mu.Lock()
+			continue
+		}
+		d.cond.Wait()
+	}
+	d.mu.Unlock()
+}
+
+// DurableOffset returns the replication offset up to which every write is
+// as durable as Options.AppendFsync promises: a write at a higher offset
+// may still be lost in a crash. Whatever sends a change away (a replica
+// link) sends it once its offset is durable (WaitDurable).
+func (db *DB) DurableOffset() uint64 { return db.durable.offset.Load() }
+
+// WaitDurable returns once every write up to offset is as durable as
+// Options.AppendFsync promises (see DurableOffset), or ctx's error. It
+// waits for the log write or fsync in flight, never starts one of its own.
+func (db *DB) WaitDurable(ctx context.Context, offset uint64) error {
+	d := &db.durable
+	if d.offset.Load() >= offset {
+		return nil
+	}
+	// The newest commit pending at or below offset; with none, every
+	// commit up to offset is durable. (Offsets grow with commits, except
+	// when a full sync loads a primary's: all are looked at.)
+	var seq uint64
+	d.mu.Lock()
+	for _, lw := range d.pending {
+		if lw.offset <= offset {
+			seq = lw.seq
+		}
+	}
+	d.mu.Unlock()
+	if seq == 0 || d.seq.Load() >= seq {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		db.waitDurable(seq)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
