@@ -182,7 +182,7 @@ func TestOptions(t *testing.T) {
 // must succeed, and they must have needed fewer fsyncs than writes.
 func TestGroupCommit(t *testing.T) {
 	fs := &syncCountingFS{FS: vfs.Default}
-	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, fs: fs})
+	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -116,9 +116,10 @@ type Options struct {
 	// Logger receives the store's and Pebble's log messages. Default: none.
 	Logger *slog.Logger
 
-	// fs replaces the operating system's filesystem, for tests that count
-	// or break what Pebble does to files.
-	fs vfs.FS
+	// FS is the file system Pebble keeps its files on. Default: the
+	// operating system's (ignored with InMemory). Tests hold back, count or
+	// fail what Pebble does to files through it.
+	FS vfs.FS
 }
 
 // Defaults for Options fields.
@@ -207,8 +208,8 @@ func (o *Options) pebbleOptions() *pebble.Options {
 	switch {
 	case o.InMemory:
 		popts.FS = vfs.NewMem()
-	case o.fs != nil:
-		popts.FS = o.fs
+	case o.FS != nil:
+		popts.FS = o.FS
 	default:
 		popts.FS = vfs.Default
 	}
