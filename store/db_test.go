@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // testClock is a settable clock for Options.Now.
@@ -181,7 +181,7 @@ func TestOptions(t *testing.T) {
 // TestGroupCommit has many writers commit with FsyncAlways at once: each
 // must succeed, and they must have needed fewer fsyncs than writes.
 func TestGroupCommit(t *testing.T) {
-	fs := &syncCountingFS{FS: vfs.Default}
+	fs := &testutil.HeldSyncFS{FS: vfs.Default}
 	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
 	if err != nil {
 		t.Fatal(err)
@@ -214,7 +214,7 @@ func TestGroupCommit(t *testing.T) {
 	if got := mustGet(t, db, "n"); got != "800" {
 		t.Fatalf("n = %s, want 800", got)
 	}
-	syncs := fs.syncs.Load()
+	syncs := fs.Syncs.Load()
 	if syncs == 0 || syncs >= 2*writers*each {
 		t.Fatalf("%d WAL syncs for %d durable writes: no group commit", syncs, 2*writers*each)
 	}
@@ -305,41 +305,6 @@ func TestDBSizeAndKeyCounts(t *testing.T) {
 	if n, _ := db.DBSize(); n != 2 {
 		t.Fatalf("rescanned DBSize = %d, want 2", n)
 	}
-}
-
-// syncCountingFS counts the syncs of write-ahead log files.
-type syncCountingFS struct {
-	vfs.FS
-	syncs atomic.Int64
-}
-
-func (fs *syncCountingFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
-	if err != nil || !strings.HasSuffix(name, ".log") {
-		return f, err
-	}
-	return &syncCountingFile{File: f, n: &fs.syncs}, nil
-}
-
-func (fs *syncCountingFS) Create(name string, c vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.Create(name, c)
-	return fs.wrap(name, f, err)
-}
-
-func (fs *syncCountingFS) ReuseForWrite(old, name string, c vfs.DiskWriteCategory) (vfs.File, error) {
-	f, err := fs.FS.ReuseForWrite(old, name, c)
-	return fs.wrap(name, f, err)
-}
-
-type syncCountingFile struct {
-	vfs.File
-	n *atomic.Int64
-}
-
-func (f *syncCountingFile) Sync() error     { f.n.Add(1); return f.File.Sync() }
-func (f *syncCountingFile) SyncData() error { f.n.Add(1); return f.File.SyncData() }
-func (f *syncCountingFile) SyncTo(length int64) (bool, error) {
-	f.n.Add(1)
-	return f.File.SyncTo(length)
 }
 
 // closeUncleanly stops db the way a crash would: Pebble's files are left as

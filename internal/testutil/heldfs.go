@@ -3,16 +3,19 @@ package testutil
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// HeldSyncFS is a Pebble file system (store.Options.FS) that holds every
-// sync of a write-ahead log file back while held, so that a test can look
-// at a store between a commit and its fsync. Its zero value with FS set
-// lets syncs through.
+// HeldSyncFS is a Pebble file system (store.Options.FS) that counts the
+// syncs of write-ahead log files and holds them back while held, so that a
+// test can look at a store between a commit and its fsync. Its zero value
+// with FS set lets syncs through.
 type HeldSyncFS struct {
 	vfs.FS
+	// Syncs counts the log file syncs asked for.
+	Syncs   atomic.Int64
 	mu      sync.Mutex
 	gate    chan struct{} // nil: syncs pass; else closed to let them through
 	entered chan struct{} // closed by the first sync that waits at the gate
@@ -39,6 +42,7 @@ func (fs *HeldSyncFS) Release() {
 }
 
 func (fs *HeldSyncFS) wait() {
+	fs.Syncs.Add(1)
 	fs.mu.Lock()
 	gate, entered := fs.gate, fs.entered
 	if gate != nil {
