@@ -75,6 +75,12 @@
 // the primary's DEL arrives: active expiry stops, and the primary's
 // commands see a key whose time has passed as still alive.
 //
+// The store hands a change to its subscribers at its commit, before it is
+// as durable as appendfsync promises; the primary sends stream bytes, a
+// +CONTINUE's backlog and a full sync's snapshot once store.DB.WaitDurable
+// says their offset is durable, so that a replica, like a client, never
+// learns of a write a crash could still lose.
+//
 // On the primary, a replica is a client of netmode that sent PSYNC: once
 // its replies before are written, netmode hands its connection (and the
 // RESP reader that may hold bytes read already) to Primary.Serve, and that

@@ -94,8 +94,8 @@ func (p *Primary) Serve(ctx context.Context, conn ReplicaConn, req SyncRequest) 
 			}
 			log.Warn(why.Error(), "id", req.ID)
 			// Ends a pending write (a QUIC stream's too); the loop below
-			// sets its deadline before it looks for a drop, so this one
-			// holds.
+			// sets its deadline before it looks for a drop the last time,
+			// so this one holds.
 			conn.SetDeadline(time.Now())
 		}, func(v any, stack []byte) {
 			p.panicked("replication: panic feeding a replica's stream; dropping the link", v, stack, "id", req.ID)
@@ -136,6 +136,9 @@ func (p *Primary) Serve(ctx context.Context, conn ReplicaConn, req SyncRequest) 
 			return err
 		}
 		conn.SetWriteDeadline(time.Now().Add(timeout(cfg)))
+		if drop := buf.dropped(); drop != nil {
+			return drop // an abort before the deadline above: its own deadline was replaced
+		}
 		if _, err := conn.Write(data); err != nil {
 			// An abort cut the write short: say why.
 			return cmp.Or(buf.dropped(), err)

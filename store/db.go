@@ -543,15 +543,16 @@ func (db *DB) view() view {
 	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}
 }
 
-func (db *DB) keyCounts() (keyCounts, error) {
+// keyCounts returns the key counts and the newest commit they include.
+func (db *DB) keyCounts() (keyCounts, uint64, error) {
 	db.mu.RLock()
 	if db.closed {
 		db.mu.RUnlock()
-		return keyCounts{}, ErrClosed
+		return keyCounts{}, 0, ErrClosed
 	}
 	if c := db.counts; c != nil {
 		defer db.mu.RUnlock()
-		return *c, nil
+		return *c, db.committed, nil
 	}
 	db.mu.RUnlock()
 	// Count under the write lock so that no write slips between the scan and
@@ -559,9 +560,10 @@ func (db *DB) keyCounts() (keyCounts, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed {
-		return keyCounts{}, ErrClosed
+		return keyCounts{}, 0, ErrClosed
 	}
-	return db.countsLocked()
+	c, err := db.countsLocked()
+	return c, db.committed, err
 }
 
 // countsLocked returns the key counts, scanning for them the first time.

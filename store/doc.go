@@ -54,8 +54,8 @@
 // see Session.Hold, keeps it after a panic out of one of its reads, which
 // take no lock of their own: Release it as after any call.) Lock order:
 // the store's lock, then Pebble's; the package's other locks (the record
-// cache's shards, the set of open log files) are leaves, never held while
-// taking another.
+// cache's shards, the set of open log files, the durability watermark's)
+// are leaves, never held while taking another.
 //
 // Expired keys are never visible: every read checks the expiry time against
 // the store's clock (Options.Now), using Redis's rule that a key expires once

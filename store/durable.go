@@ -63,7 +63,8 @@ func (d *durability) committed(seq, offset uint64, b *pebble.Batch) *logWait {
 	return lw
 }
 
-// advanceLocked moves the watermark to seq (never back), drops the pending
+// advanceLocked moves the watermark to seq (never back; the offset goes
+// with it, and may go back after a Load), drops the pending
 // commits it passed, and those without a batch that follow, and wakes the
 // waiters.
 func (d *durability) advanceLocked(seq, offset uint64) {
@@ -121,15 +122,30 @@ func (db *DB) waitOwn(lw *logWait) error {
 // waitDurable returns once every commit numbered up to seq is durable. It
 // waits for the newest pending commit up to seq, claiming it when no one
 // has, or for whoever claimed it.
-func (db *DB) waitDurable(seq uint64) {
+func (db *DB) waitDurable(seq uint64) { _ = db.waitDurableCtx(context.Background(), seq) }
+
+// waitDurableCtx is waitDurable, giving up with ctx's error.
+func (db *DB) waitDurableCtx(ctx context.Context, seq uint64) error {
 	d := &db.durable
 	if d.seq.Load() >= seq {
-		return
+		return nil
 	}
 	d.waiters.Add(1)
 	defer d.waiters.Add(-1)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			d.mu.Lock()
+			d.cond.Broadcast()
+			d.mu.Unlock()
+		})
+		defer stop()
+	}
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	for d.seq.Load() < seq {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		var newest *logWait
 		for _, lw := range d.pending {
 			if lw.seq > seq {
@@ -147,26 +163,25 @@ func (db *DB) waitDurable(seq uint64) {
 		}
 		d.cond.Wait()
 	}
-	d.mu.Unlock()
+	return nil
 }
 
-// DurableOffset returns the replication offset up to which every write is
-// as durable as Options.AppendFsync promises: a write at a higher offset
-// may still be lost in a crash. Whatever sends a change away (a replica
-// link) sends it once its offset is durable (WaitDurable).
+// DurableOffset returns the replication offset of the newest commit up to
+// which every write is as durable as Options.AppendFsync promises.
+// Offsets grow with writes, except when a full sync loads a primary's
+// data set (Load), which takes the primary's offset.
 func (db *DB) DurableOffset() uint64 { return db.durable.offset.Load() }
 
 // WaitDurable returns once every write up to offset is as durable as
-// Options.AppendFsync promises (see DurableOffset), or ctx's error. It
-// waits for the log write or fsync in flight, never starts one of its own.
+// Options.AppendFsync promises, or with ctx's error. Whatever sends a
+// change away (a replica link) sends it once WaitDurable returns for its
+// offset. It waits for the log write or fsync in flight, never starts one
+// of its own.
 func (db *DB) WaitDurable(ctx context.Context, offset uint64) error {
-	d := &db.durable
-	if d.offset.Load() >= offset {
-		return nil
-	}
 	// The newest commit pending at or below offset; with none, every
 	// commit up to offset is durable. (Offsets grow with commits, except
 	// when a full sync loads a primary's: all are looked at.)
+	d := &db.durable
 	var seq uint64
 	d.mu.Lock()
 	for _, lw := range d.pending {
@@ -175,18 +190,8 @@ func (db *DB) WaitDurable(ctx context.Context, offset uint64) error {
 		}
 	}
 	d.mu.Unlock()
-	if seq == 0 || d.seq.Load() >= seq {
+	if seq == 0 {
 		return nil
 	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		db.waitDurable(seq)
-	}()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return db.waitDurableCtx(ctx, seq)
 }

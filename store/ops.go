@@ -112,10 +112,12 @@ func (o *Ops) DBSize() (int64, error) {
 func (o *Ops) KeyCounts() (keys, expires int64, err error) {
 	if o.sess.isHolding() {
 		c, err := o.db.countsLocked()
+		o.db.revealed(o.sess, o.db.committed)
 		return c.keys, c.expires, err
 	}
 	if o.tx == nil {
-		c, err := o.db.keyCounts()
+		c, seq, err := o.db.keyCounts()
+		o.db.revealed(o.sess, seq)
 		return c.keys, c.expires, err
 	}
 	w, err := o.tx.beginCommand()
