@@ -15,6 +15,7 @@ import (
 // reader of the DB (its Get waits), not through a session's replies (its
 // Wait waits), not to a replica link (WaitDurable waits). Redis's rule:
 // no reply reveals a write before it is as durable as the policy says.
+// DBSize, which counts keys, waits too.
 func TestReadsWaitForFsync(t *testing.T) {
 	fs := &testutil.HeldSyncFS{FS: vfs.Default}
 	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
@@ -39,6 +40,11 @@ func TestReadsWaitForFsync(t *testing.T) {
 		v, _ := db.Get(k)
 		got <- string(v)
 	}()
+	counted := make(chan int64, 1)
+	go func() {
+		n, _ := db.DBSize()
+		counted <- n
+	}()
 	sess := db.NewSession()
 	if v, err := sess.Get(k); err != nil || string(v) != "new" {
 		t.Fatalf("the session's read: %q %v", v, err)
@@ -50,13 +56,15 @@ func TestReadsWaitForFsync(t *testing.T) {
 	sent := make(chan error, 1)
 	go func() { sent <- db.WaitDurable(ctx, db.Offset()) }()
 
-	// The reader, the session and the replica link all wait.
-	testutil.Eventually(t, 10*time.Second, "three waiters", func() bool {
-		return db.durable.waiters.Load() >= 3 || len(got)+len(waited)+len(sent)+len(setDone) > 0
+	// The readers, the session and the replica link all wait.
+	testutil.Eventually(t, 10*time.Second, "four waiters", func() bool {
+		return db.durable.waiters.Load() >= 4 || len(got)+len(counted)+len(waited)+len(sent)+len(setDone) > 0
 	})
 	select {
 	case v := <-got:
 		t.Fatalf("Get returned %q before the fsync", v)
+	case n := <-counted:
+		t.Fatalf("DBSize returned %d before the fsync", n)
 	case err := <-waited:
 		t.Fatalf("the session's Wait returned (%v) before the fsync", err)
 	case err := <-sent:
@@ -75,6 +83,9 @@ func TestReadsWaitForFsync(t *testing.T) {
 	}
 	if v := <-got; v != "new" {
 		t.Errorf("Get after the fsync: %q", v)
+	}
+	if n := <-counted; n != 1 {
+		t.Errorf("DBSize after the fsync: %d", n)
 	}
 	if err := <-waited; err != nil {
 		t.Error(err)
