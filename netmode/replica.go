@@ -70,17 +70,25 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 // the store, whose write lock a transaction holds while its server
 // commands take s.mu.
 func (s *Server) follow(host string, port int) error {
+	rc, err := s.replicaConfig(s.cfg.Load(), host, port)
+	if err != nil {
+		return err
+	}
+	return s.followWith(rc, host, port)
+}
+
+// followWith is follow with the replica's configuration built already
+// (New builds replicaof's, which checks its TLS settings). The replica
+// takes rc.Dialer over.
+func (s *Server) followWith(rc replication.Config, host string, port int) error {
 	s.mu.Lock()
 	closing := s.closed || s.stopping.Load()
 	s.mu.Unlock()
 	if closing {
 		// Close takes roleMu before it stops the replica: one started
 		// after this check is stopped there.
+		rc.Dialer.Close()
 		return ErrServerClosed
-	}
-	rc, err := s.replicaConfig(s.cfg.Load(), host, port)
-	if err != nil {
-		return err
 	}
 	if old := s.replica.Load(); old != nil {
 		old.r.Stop()

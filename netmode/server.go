@@ -84,6 +84,16 @@ type Server struct {
 	// startOnce runs run's work once; startErr is its result.
 	startOnce sync.Once
 	startErr  error
+	// replicaOf is the replicaof directive's primary, which run follows.
+	replicaOf *replicaOf
+}
+
+// replicaOf is the primary a server is configured to follow, with the
+// replica configuration New built and checked.
+type replicaOf struct {
+	rc   replication.Config
+	host string
+	port int
 }
 
 // listener is one open listener and where it came from.
@@ -136,12 +146,13 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 		}
 	}
 	if cfg.ReplicaOf != "" {
+		// Built (its TLS files read) now, to be checked; followed in run.
 		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
 		rc, err := s.replicaConfig(cfg, host, port)
 		if err != nil {
 			return nil, err
 		}
-		rc.Dialer.Close()
+		s.replicaOf = &replicaOf{rc: rc, host: host, port: port}
 	}
 	s.primaryHooks = s.newPrimaryHooks()
 	s.primary = replication.NewPrimary(db, s.primaryConfig)
@@ -164,10 +175,9 @@ func (s *Server) runOnce() error {
 	} else if err != nil {
 		return fmt.Errorf("netmode: %w", err)
 	}
-	if cfg := s.cfg.Load(); cfg.ReplicaOf != "" {
-		host, port, _ := parseReplicaOf(cfg.ReplicaOf) // checked by cfg.check
+	if ro := s.replicaOf; ro != nil {
 		s.roleMu.Lock()
-		err := s.follow(host, port)
+		err := s.followWith(ro.rc, ro.host, ro.port)
 		s.roleMu.Unlock()
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 )
 
 func TestConfigEnsureDefaults(t *testing.T) {
-	c := (&Config{Addr: "127.0.0.1:6379"}).EnsureDefaults()
+	c := (&Config{Addr: "primary:6379"}).EnsureDefaults()
 	if c.Dialer == nil || c.Dialer.Transport != tlsconn.TCP || c.Timeout != DefaultTimeout || c.Table == nil || c.Logger == nil {
 		t.Fatalf("defaults: %+v", c)
 	}

@@ -117,7 +117,7 @@ func TestDialerRefuses(t *testing.T) {
 	if _, err := NewDialer("sctp", s, ""); err == nil {
 		t.Error("an unknown transport was accepted")
 	}
-	if _, err := (&Dialer{Transport: TLS}).Dial(context.Background(), "127.0.0.1:1"); err == nil {
+	if _, err := (&Dialer{Transport: TLS}).Dial(context.Background(), "127.0.0.1:0"); err == nil {
 		t.Error("a TLS dial without a TLS configuration went ahead")
 	}
 

@@ -20,11 +20,20 @@ func RequireTool(t testing.TB, name string) string {
 	if err == nil {
 		return path
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required in CI but not installed (scripts/test.sh installs it)", name)
-	}
-	t.Skipf("%s not installed; skipping (scripts/test.sh installs it)", name)
+	Unavailable(t, "%s not installed (scripts/test.sh installs it)", name)
 	return ""
+}
+
+// Unavailable ends a test that cannot run here (a tool missing or of
+// another version, no /proc): skipped with the reason, except in CI
+// (CI=true), where scripts/test.sh provides everything and the absence is
+// a failure.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("required in CI: "+format, args...)
+	}
+	t.Skipf(format, args...)
 }
 
 // Redis is a stock redis-server started for a test, listening on a unix
