@@ -71,6 +71,11 @@ type DB struct {
 	// of them are as durable as the fsync policy promises (durable.go).
 	committed uint64
 	durable   durability
+	// run is the batch of the writes a holding session committed and has
+	// not applied yet, runWait its commit (run.go); nil when there is
+	// none. Guarded by mu.
+	run     *pebble.Batch
+	runWait *logWait
 	// writeSeq numbers the writes (guarded by mu); writing is the number
 	// of the write in progress until it commits or is discarded, 0 when
 	// there is none, so that abandon can tell whether its write ended
@@ -424,8 +429,11 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 			offset += respLen(c)
 		}
 	}
-	sync := !db.opts.InMemory && !b.Empty()
+	run := sess.isHolding() && !b.Empty()
+	sync := !db.opts.InMemory && !b.Empty() && !run
 	switch {
+	case run:
+		err = db.commitToRun(w, sess, offset)
 	case sync:
 		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
 	case !b.Empty():
@@ -453,12 +461,15 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	case !db.following && len(w.cmds) > 0 && len(db.subs) > 0:
 		db.publish(Change{Offset: offset, Commands: w.cmds})
 	}
-	db.committed++
 	var lw *logWait
-	if sync {
+	switch {
+	case run: // the run's commit, registered by commitToRun
+	case sync:
+		db.committed++
 		db.inflight.Add(1) // until the log write is waited for (finish)
 		lw = db.durable.committed(db.committed, offset, b)
-	} else {
+	default:
+		db.committed++
 		b.Close()
 		lw = db.durable.committed(db.committed, offset, nil)
 	}
@@ -507,10 +518,12 @@ func (db *DB) endLocked(sess *Session, panicking bool) {
 	}
 }
 
-// unlockWrite ends a write: it starts a key filter rebuild the write asked
-// for, now that the write is applied or discarded, and releases the lock.
+// unlockWrite ends a write: it applies a held run, starts a key filter
+// rebuild the write asked for, now that the write is applied or discarded,
+// and releases the lock.
 func (db *DB) unlockWrite() {
 	defer db.mu.Unlock()
+	db.applyRun()
 	if db.filter.rebuild {
 		db.startFilterBuild()
 	}
@@ -538,9 +551,14 @@ func (db *DB) beginRead() (view, error) {
 	return db.view(), nil
 }
 
-// view is a view of the committed state, for a caller holding the lock.
+// view is a view of the committed state, for a caller holding the lock:
+// through a held run's batch while there is one (run.go).
 func (db *DB) view() view {
-	return view{r: db.pdb, clock: db.opts.Now, cache: db.cache, filterDB: db}
+	var r pebble.Reader = db.pdb
+	if db.run != nil {
+		r = db.run
+	}
+	return view{r: r, clock: db.opts.Now, cache: db.cache, filterDB: db}
 }
 
 // keyCounts returns the key counts and the newest commit they include.
@@ -570,6 +588,7 @@ func (db *DB) keyCounts() (keyCounts, uint64, error) {
 // Called with mu held exclusively.
 func (db *DB) countsLocked() (keyCounts, error) {
 	if db.counts == nil {
+		db.applyRun() // a holding session's run is counted too
 		keys, err := countRange(db.pdb, []byte{nsKey}, []byte{nsKey + 1})
 		if err != nil {
 			return keyCounts{}, err

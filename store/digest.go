@@ -58,6 +58,9 @@ func (o *Ops) snapshot() (*pebble.Snapshot, error) {
 	if o.db.closed {
 		return nil, ErrClosed
 	}
+	if o.sess.isHolding() {
+		o.db.applyRun() // the snapshot includes the session's held run
+	}
 	snap := o.db.pdb.NewSnapshot()
 	o.db.inflight.Add(1)
 	return snap, nil

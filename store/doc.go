@@ -84,10 +84,18 @@
 //     flight (claiming a pending batch's SyncWait if no one has), never
 //     for one of its own.
 //
+//  2. A session's held run of writes (Session.Hold, a pipeline) is one
+//     Pebble batch (run.go): each write builds its own batch, copied into
+//     the run's indexed batch at its commit, and keeps its own offset and
+//     feed entry; the run is applied, one commit and one log record, when
+//     the session releases the lock. Its reads go through the run. The
+//     run is one commit for visibility. Measured: +13% on redis-benchmark
+//     SET -P 16 over plain TCP; the memtable insert of each key stays.
+//
 // The next steps of the write-path issue, each measured with pprof
 // before and after:
 //
-//  2. One ordered committer. Writers, under the lock, build their batch,
+//  3. One ordered committer. Writers, under the lock, build their batch,
 //     take their offset, publish, and hand the batch to a single committer
 //     in offset order; the record cache becomes authoritative for writes
 //     committed but not yet applied (their entries pinned until applied),
@@ -97,8 +105,6 @@
 //     that need Pebble itself (snapshots for a full sync or a slot move,
 //     range scans, a collection's elements) first wait until the committer
 //     has applied what was committed before them.
-//  3. A session's held run of writes (Session.Hold, a pipeline) builds one
-//     batch for the run; each command keeps its own offset and feed entry.
 //  4. A replica applies its primary's stream through the same committer,
 //     instead of one indexed-batch transaction per run.
 //

@@ -37,10 +37,19 @@ type durability struct {
 // logWait is a commit whose log record may not be written (or synced) yet.
 type logWait struct {
 	seq, offset uint64
-	b           *pebble.Batch // nil: nothing to wait for once earlier ones are durable
-	claimed     atomic.Bool   // someone took b: it waits, closes it and counts it done
-	err         error         // SyncWait's error, set before the watermark passes seq
+	// first is the offset of the commit's first write: a held run (run.go)
+	// is one commit of several writes, from first to offset. Guarded by
+	// durability.mu, as are offset, b and open while the run is open.
+	first   uint64
+	b       *pebble.Batch // nil: nothing to wait for once earlier ones are durable
+	open    bool          // a held run not yet applied: no batch to wait for yet, but not durable either
+	claimed atomic.Bool   // someone took b: it waits, closes it and counts it done
+	err     error         // SyncWait's error, set before the watermark passes seq
 }
+
+// blocks reports whether lw stops the watermark until it is finished.
+// Called with durability.mu held.
+func (lw *logWait) blocks() bool { return lw.b != nil || lw.open }
 
 func (d *durability) init() { d.cond.L = &d.mu }
 
@@ -55,12 +64,43 @@ func (d *durability) committed(seq, offset uint64, b *pebble.Batch) *logWait {
 		d.advanceLocked(seq, offset)
 		return nil
 	}
-	lw := &logWait{seq: seq, offset: offset, b: b}
+	lw := &logWait{seq: seq, offset: offset, first: offset, b: b}
 	if b == nil {
 		lw.claimed.Store(true)
 	}
 	d.pending = append(d.pending, lw)
 	return lw
+}
+
+// open records commit seq, a held run whose first write is at offset, as
+// pending until applied says what its batch is. Called under the store's
+// write lock, in commit order.
+func (d *durability) open(seq, offset uint64) *logWait {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	lw := &logWait{seq: seq, offset: offset, first: offset, open: true}
+	d.pending = append(d.pending, lw)
+	return lw
+}
+
+// extend adds a write at offset to the open run lw.
+func (d *durability) extend(lw *logWait, offset uint64) {
+	d.mu.Lock()
+	lw.offset = offset
+	d.mu.Unlock()
+}
+
+// applied closes the run lw once its batch b is on its way to the log: it
+// is then waited for as any commit's. A nil b (in memory, or err set: the
+// batch was refused) leaves nothing to wait for.
+func (d *durability) applied(lw *logWait, b *pebble.Batch, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	lw.open, lw.b, lw.err = false, b, err
+	if b == nil {
+		lw.claimed.Store(true)
+	}
+	d.advanceLocked(0, 0)
 }
 
 // advanceLocked moves the watermark to seq (never back; the offset goes
@@ -76,7 +116,7 @@ func (d *durability) advanceLocked(seq, offset uint64) {
 	for ; i < len(d.pending); i++ {
 		lw := d.pending[i]
 		if lw.seq > d.seq.Load() {
-			if lw.b != nil {
+			if lw.blocks() {
 				break
 			}
 			d.offset.Store(lw.offset)
@@ -185,7 +225,7 @@ func (db *DB) WaitDurable(ctx context.Context, offset uint64) error {
 	var seq uint64
 	d.mu.Lock()
 	for _, lw := range d.pending {
-		if lw.offset <= offset {
+		if lw.first <= offset {
 			seq = lw.seq
 		}
 	}

@@ -101,3 +101,72 @@ func TestReadsWaitForFsync(t *testing.T) {
 		t.Errorf("Get: %q", v)
 	}
 }
+
+// TestHeldRunIsOneCommit: the writes of a held run (Session.Hold) reach
+// Pebble as one batch when the session releases the lock: one log record,
+// one fsync under appendfsync always. Until then they are published on the
+// feed, but a replica link waiting for one of them (WaitDurable) waits, and
+// so does a reader.
+func TestHeldRunIsOneCommit(t *testing.T) {
+	fs := &testutil.HeldSyncFS{FS: vfs.Default}
+	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	offsets := make(chan uint64, 100)
+	_, cancel, err := db.Subscribe(func(c Change) { offsets <- c.Offset })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	const n = 10
+	s := db.NewSession()
+	before := fs.Syncs.Load()
+	if err := s.Hold(); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := s.Set([]byte{'k', byte(i)}, []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(offsets) != n {
+		t.Fatalf("%d changes published for %d held writes", len(offsets), n)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sent := make(chan error, 1)
+	go func() { sent <- db.WaitDurable(ctx, <-offsets) }()
+	got := make(chan string, 1)
+	go func() {
+		v, _ := db.Get([]byte{'k', 0})
+		got <- string(v)
+	}()
+	testutil.Eventually(t, 10*time.Second, "the replica link waiting", func() bool {
+		return db.durable.waiters.Load() >= 1 || len(sent) > 0
+	})
+	select {
+	case err := <-sent:
+		t.Fatalf("WaitDurable returned (%v) for a held write not yet applied", err)
+	case v := <-got:
+		t.Fatalf("Get returned %q during the held run", v)
+	default:
+	}
+	s.Release()
+	if err := s.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	if v := <-got; v != "v" {
+		t.Fatalf("Get after the run: %q", v)
+	}
+	if syncs := fs.Syncs.Load() - before; syncs != 1 {
+		t.Fatalf("%d log syncs for a held run of %d writes, want 1", syncs, n)
+	}
+	if db.DurableOffset() != db.Offset() {
+		t.Fatalf("DurableOffset %d after the run, offset %d", db.DurableOffset(), db.Offset())
+	}
+}

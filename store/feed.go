@@ -51,7 +51,8 @@ type subscriber struct {
 // copy into a buffer. cancel stops the calls; it is safe to call more than
 // once, and from within fn.
 //
-// If fn panics, the write stays committed (it was applied before fn ran),
+// If fn panics, the write stays committed (it was applied, or added to
+// its session's held run, before fn ran),
 // the other subscribers still receive the change, and this subscription is
 // cancelled: fn can no longer be trusted to be in step with the feed. Once
 // the write has completed and released the lock, the panic is raised again
@@ -61,7 +62,7 @@ type subscriber struct {
 // cannot be stopped and would leave the lock held.
 //
 // A change reaches fn at its commit, before it is as durable as
-// Options.AppendFsync promises: a subscriber that sends changes away (a
+// Options.AppendFsync promises (a held run's, before Pebble has it): a subscriber that sends changes away (a
 // replica link) sends one once WaitDurable says its offset is durable, as
 // the replication package does, so that no one learns of a write a crash
 // could still lose.

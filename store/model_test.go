@@ -30,6 +30,17 @@ func TestModel(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d (set SHINGLE_SEED to reproduce)", seed)
+	// Without the record cache every lookup reads Pebble, or a held run's
+	// batch: both paths are checked.
+	for _, c := range []struct {
+		name string
+		size int64
+	}{{"cache", 0}, {"nocache", -1}} {
+		t.Run(c.name, func(t *testing.T) { testModel(t, seed, c.size) })
+	}
+}
+
+func testModel(t *testing.T, seed uint64, recordCacheSize int64) {
 	steps := 5000
 	if testing.Short() {
 		steps = 1500
@@ -37,7 +48,8 @@ func TestModel(t *testing.T) {
 	clock := newTestClock()
 	// Active expiry is off: the test runs it itself, at moments drawn from
 	// the seed, so that a run is reproducible.
-	db, err := Open("", &Options{InMemory: true, Now: clock.Now, ActiveExpireInterval: -1})
+	db, err := Open("", &Options{InMemory: true, Now: clock.Now, ActiveExpireInterval: -1,
+		RecordCacheSize: recordCacheSize})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,6 +63,8 @@ func TestModel(t *testing.T) {
 			h.runTx()
 		case x < 60:
 			h.runExpireCycle()
+		case x < 120:
+			h.runHeld()
 		default:
 			c := &modelCall{modelHarness: h, o: &db.Ops, m: h.m}
 			if h.pick()(c); c.bad != nil {
@@ -629,6 +643,30 @@ func (h *modelHarness) runTx() {
 	}
 	h.compare(desc+": replication offset", mshow(nil, h.db.Offset()), mshow(nil, offset))
 	h.compareState(desc)
+}
+
+// runHeld runs a few ops in a session holding the write lock: a held run,
+// whose writes reach Pebble as one batch when the session releases it. The
+// ops must see each other's writes (through the run's batch), and the state
+// after the release must be the model's.
+func (h *modelHarness) runHeld() {
+	s := h.db.NewSession()
+	if err := s.Hold(); err != nil {
+		h.t.Fatal(err)
+	}
+	c := &modelCall{modelHarness: h, o: &s.Ops, m: h.m}
+	for range 1 + h.r.IntN(8) {
+		if h.pick()(c); c.bad != nil {
+			break
+		}
+	}
+	s.Release()
+	if err := s.Wait(); err != nil {
+		h.t.Fatal(err)
+	}
+	if c.bad != nil {
+		h.fatal("held run {"+strings.Join(c.descs, "; ")+"}, at "+c.bad[0], c.bad[1], c.bad[2])
+	}
 }
 
 // runExpireCycle runs active expiry to the end. It must change nothing

@@ -33,6 +33,9 @@ func (db *DB) NewSession() *Session {
 // there; the writes are applied either way, as a failed log write leaves
 // Pebble unable to go on.
 func (s *Session) Wait() error {
+	if s.holding {
+		s.db.applyRun() // waited for below, under the lock: Release first
+	}
 	var first error
 	for i, lw := range s.pending {
 		if err := s.db.waitOwn(lw); err != nil && first == nil {
@@ -53,7 +56,10 @@ func (s *Session) Wait() error {
 // Hold takes the store's write lock and keeps it across the session's
 // commands until Release, so that a run of writes (a pipeline of SETs, say)
 // pays for the lock once rather than once per command, and no other
-// writer's commands fall between them. Every other reader and writer waits
+// writer's commands fall between them. The run's writes reach Pebble as
+// one batch, one log record, when the session releases the lock (or the
+// batch passes 4 MiB): each is committed, published and read back by the
+// session's later commands at once, revealed to others after the release. Every other reader and writer waits
 // meanwhile: hold for a bounded run of commands that do not block, and
 // Release before anything that waits (network I/O, Wait). While holding,
 // only the session's own methods may be used from its goroutine (they all

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+)
+
+// A held run (Session.Hold) commits its writes into one Pebble batch, the
+// run, applied when the session gives the lock back (or the run grows past
+// maxRunBytes), so that a pipeline of N writes pays for one Pebble commit
+// and one log record rather than N.
+//
+// Each write still builds its own batch, so that a write that fails or
+// panics half way is dropped whole; at its end the batch is copied into
+// the run, and the write is committed as any other: it takes its offset, is
+// published on the feed, and updates the record cache, the key filter and
+// the key counts. What is in the run but not yet in Pebble is read through
+// the run itself, an indexed batch: while the run is open only its session
+// holds the lock, and every view it takes (DB.view) reads through the run.
+// No one else can read before the run is applied, as the lock is released
+// only after it is.
+//
+// The run is one commit for visibility (durable.go): it takes one commit
+// number, and its logWait is open, unclaimable, until the run is applied.
+// A replica link waiting for one of the run's offsets (WaitDurable) so
+// waits for the run's log record like anyone else's.
+
+// maxRunBytes bounds a run's batch: a write that would take it past this
+// size applies the run first, so that a run of large values stays far from
+// Pebble's 4 GB batch limit and its memory stays bounded.
+const maxRunBytes = 4 << 20
+
+// commitToRun copies the held write w's batch into the session's run, and
+// registers the write with the run's commit. Called under the write lock,
+// which the session holds, in place of applying w's batch to Pebble.
+func (db *DB) commitToRun(w *writer, sess *Session, offset uint64) error {
+	if db.run != nil && db.run.Len()+w.b.Len() > maxRunBytes {
+		db.applyRun()
+	}
+	if db.run == nil {
+		db.run = db.pdb.NewIndexedBatch()
+	}
+	if err := db.run.Apply(w.b, nil); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	w.b.Close()
+	if db.runWait == nil {
+		db.committed++
+		db.runWait = db.durable.open(db.committed, offset)
+		sess.pending = append(sess.pending, db.runWait)
+	} else {
+		db.durable.extend(db.runWait, offset)
+	}
+	return nil
+}
+
+// applyRun applies the open run, if any, to Pebble (its log record on its
+// way, as any commit's) and hands its batch to its logWait. Called under
+// the write lock, before the lock is given back.
+//
+// Should Pebble refuse the batch (it is closed, or the batch too large),
+// the run's writes, already published and in the record cache, are not
+// applied: the record cache is cleared so that reads go back to Pebble,
+// and the error reaches the session's Wait (a network client is closed
+// unanswered).
+func (db *DB) applyRun() {
+	run, lw := db.run, db.runWait
+	if run == nil {
+		return
+	}
+	db.run, db.runWait = nil, nil
+	var err error
+	if db.opts.InMemory {
+		err = db.pdb.Apply(run, pebble.NoSync)
+	} else {
+		err = db.pdb.ApplyNoSyncWait(run, pebble.Sync)
+	}
+	switch {
+	case err != nil:
+		run.Close()
+		if db.cache != nil {
+			db.cache.clear()
+		}
+		db.log.Error("store: a held run of writes could not be applied", "err", err)
+		db.durable.applied(lw, nil, fmt.Errorf("store: commit: %w", err))
+	case db.opts.InMemory:
+		run.Close()
+		db.durable.applied(lw, nil, nil)
+	default:
+		db.inflight.Add(1) // until the log write is waited for (finish)
+		db.durable.applied(lw, run, nil)
+	}
+}
