@@ -67,8 +67,13 @@
 // a client's commands run, and takes the primary's replid and offset as its
 // own, so that its own replicas, and it after a promotion, continue the
 // same history. It applies a run of the stream as one store transaction
-// (store.DB.Replicate), whose offset and published bytes are the primary's
-// bytes themselves: a replica's replicas and backlog carry the primary's
+// (store.Session.Replicate), whose offset and published bytes are the
+// primary's bytes themselves, and goes on to the next run without waiting
+// for the last one's log write: it waits for what it applied before it
+// waits for more of the stream and before it acknowledges, and its ACKs
+// carry the offset the store says is durable (store.DB.DurableOffset), so
+// that WAIT counts a replica only for what it holds as its appendfsync
+// promises. A replica's replicas and backlog carry the primary's
 // stream unchanged (PING and SELECT included), and its own writes (a
 // writable replica's clients, an embedder) are not published
 // (store.DB.SetFollowing), as in Redis. Keys expire on a replica only when

@@ -365,7 +365,9 @@ func (r *Replica) session(ctx context.Context) error {
 	go func() {
 		defer close(acks)
 		tick.Every(ctx.Done(), time.Second, func(time.Time) bool {
-			if l.ack(r.db.Offset()) != nil {
+			// What is applied and durable as the policy promises: the
+			// stream waits for its log writes lazily (see stream).
+			if l.ack(r.db.DurableOffset()) != nil {
 				conn.Close() // the stream's read fails and ends the session
 				return false
 			}
@@ -467,6 +469,8 @@ func (r *Replica) sync(l *link) error {
 const (
 	runCommands = 1024
 	runBytes    = 1 << 20
+	// unwaitedRuns bounds the runs applied but not yet waited for.
+	unwaitedRuns = 64
 )
 
 // ErrUnsupportedCommand stops a replica whose primary sent a command
@@ -474,16 +478,28 @@ const (
 // the rest would silently lose data.
 var ErrUnsupportedCommand = errors.New("replication: the primary sent a command Shingle does not implement")
 
-// stream applies the primary's command stream until the link fails.
-func (r *Replica) stream(l *link) error {
+// stream applies the primary's command stream until the link fails. A
+// run is applied without waiting for its log write: the link waits for
+// what it applied (Session.Wait) before it waits for more of the stream,
+// before it acknowledges an offset, and every unwaitedRuns runs.
+func (r *Replica) stream(l *link) (err error) {
 	rd := resp.NewRequestReader(l.br)
 	consumed := func() int64 { return rd.InputBytes - int64(len(rd.Buffered())) }
+	sess := r.db.NewSession()
+	defer func() { err = errors.Join(err, sess.Wait()) }()
 	var (
-		cmds  [][][]byte
-		raw   []byte
-		multi bool
+		cmds     [][][]byte
+		raw      []byte
+		multi    bool
+		unwaited int
 	)
 	for {
+		if len(rd.Buffered()) == 0 || unwaited >= unwaitedRuns {
+			if err := sess.Wait(); err != nil {
+				return err
+			}
+			unwaited = 0
+		}
 		cmds, raw = cmds[:0], raw[:0]
 		for block := true; ; block = multi {
 			before := consumed()
@@ -514,11 +530,16 @@ func (r *Replica) stream(l *link) error {
 				break
 			}
 		}
-		getack, err := r.apply(cmds, raw)
+		getack, err := r.apply(sess, cmds, raw)
 		if err != nil {
 			return err
 		}
+		unwaited++
 		if getack {
+			if err := sess.Wait(); err != nil {
+				return err
+			}
+			unwaited = 0
 			if err := l.ack(r.db.Offset()); err != nil {
 				return err
 			}
@@ -529,9 +550,9 @@ func (r *Replica) stream(l *link) error {
 // apply runs a run of the stream as one transaction whose offset and
 // published bytes are raw, and reports whether the primary asked for an
 // acknowledgement in it.
-func (r *Replica) apply(cmds [][][]byte, raw []byte) (getack bool, err error) {
+func (r *Replica) apply(sess *store.Session, cmds [][][]byte, raw []byte) (getack bool, err error) {
 	table := r.cfg.Table
-	err = r.db.Replicate(raw, func(tx *store.Tx) error {
+	err = sess.Replicate(raw, func(tx *store.Tx) error {
 		ctx := &command.Ctx{Ops: &tx.Ops, DB: r.db, Proto: 2}
 		for _, args := range cmds {
 			switch name := strings.ToLower(string(args[0])); name {

@@ -105,8 +105,15 @@
 //     that need Pebble itself (snapshots for a full sync or a slot move,
 //     range scans, a collection's elements) first wait until the committer
 //     has applied what was committed before them.
-//  4. A replica applies its primary's stream through the same committer,
-//     instead of one indexed-batch transaction per run.
+//  4. A replica applies its primary's stream a run at a time, as one
+//     transaction (Session.Replicate), without waiting for each run's log
+//     write: the session's Wait waits for them together. A transaction's
+//     lookups read its own meta writes first (txMetas), then the record
+//     cache and the key filter as any write does, instead of a Pebble read
+//     through the indexed batch for every command. Measured (redis-benchmark
+//     -P 16 SET of 1 KiB values over 100,000 keys against the primary):
+//     mean lag 95 MB before, 128 KB after; caught up 10 s after the load
+//     before, 33 ms after.
 //
 // What must hold throughout: the crash test, the model test, the feed's
 // order and offsets, replies after durability, and snapshots taken at an

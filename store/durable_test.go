@@ -170,3 +170,38 @@ func TestHeldRunIsOneCommit(t *testing.T) {
 		t.Fatalf("DurableOffset %d after the run, offset %d", db.DurableOffset(), db.Offset())
 	}
 }
+
+// TestSessionReplicateLeavesTheWait: a replica applying its primary's
+// stream through a session goes on to the next run while the last one's
+// log write (here its fsync, held back) is in flight; the run is revealed
+// (DurableOffset) once the session's Wait has it durable.
+func TestSessionReplicateLeavesTheWait(t *testing.T) {
+	fs := &testutil.HeldSyncFS{FS: vfs.Default}
+	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	defer fs.Release() // before Close, which waits for held writes, if the test fails
+	db.SetFollowing(true)
+	durable := db.DurableOffset()
+	stream := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")
+	s := db.NewSession()
+	entered := fs.Hold()
+	for range 2 {
+		if err := s.Replicate(stream, func(tx *Tx) error { return tx.Set([]byte("k"), []byte("v")) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-entered // the first run's fsync waits, and both Replicate calls returned
+	if db.DurableOffset() != durable {
+		t.Fatalf("DurableOffset moved to %d before the fsync", db.DurableOffset())
+	}
+	fs.Release()
+	if err := s.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := db.DurableOffset(), durable+2*uint64(len(stream)); got != want {
+		t.Fatalf("DurableOffset %d after Wait, want %d", got, want)
+	}
+}

@@ -149,7 +149,15 @@ func (db *DB) Following() bool {
 // SELECT, included). If fn returns an error, nothing is applied and the
 // offset does not move.
 func (db *DB) Replicate(stream []byte, fn func(tx *Tx) error) error {
-	return db.update(fn, stream)
+	return db.update(fn, stream, nil)
+}
+
+// Replicate is DB.Replicate without waiting for the log: the session's
+// Wait waits for it, with its other writes, so that a replica applies the
+// next run of its primary's stream while the last one is on its way to
+// the log. Not while the session holds the lock (Hold).
+func (s *Session) Replicate(stream []byte, fn func(tx *Tx) error) error {
+	return s.db.update(fn, stream, s)
 }
 
 // Publish appends a command that changes no data to the change feed, as a

@@ -232,7 +232,7 @@ func (w *writer) flushAll() {
 	}
 	w.flushed = true
 	w.keys, w.expires = 0, 0
-	w.cacheOps = append(w.cacheOps, cacheOp{})
+	w.noteCache(cacheOp{})
 }
 
 // RandomKey returns a random existing key. Errors: ErrNotFound when there is

@@ -17,6 +17,7 @@ type Tx struct {
 var (
 	errTxDone     = errors.New("store: transaction used after its function returned")
 	errTxPanicked = errors.New("store: a command of the transaction panicked")
+	errHeldUpdate = errors.New("store: a transaction in a session that holds the lock (Release first)")
 )
 
 // Update runs fn in a transaction and commits its writes when fn returns nil.
@@ -34,23 +35,28 @@ var (
 // caller; tx is done, as after a return. A command of tx that panics dooms
 // the transaction even if fn recovers: Update then writes nothing and
 // returns an error.
-func (db *DB) Update(fn func(tx *Tx) error) error { return db.update(fn, nil) }
+func (db *DB) Update(fn func(tx *Tx) error) error { return db.update(fn, nil, nil) }
 
-// update is Update, or with stream set, Replicate.
-func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
-	w, err := db.beginWrite(nil)
+// update is Update, or with stream set, Replicate; in a session (not
+// holding the lock), the wait for the log is left to Session.Wait.
+func (db *DB) update(fn func(tx *Tx) error, stream []byte, sess *Session) error {
+	if sess.isHolding() {
+		return errHeldUpdate
+	}
+	w, err := db.beginWrite(sess)
 	if err != nil {
 		return err
 	}
-	defer db.abandon(w.seq, nil)
+	defer db.abandon(w.seq, sess)
 	w.replicated, w.raw = stream != nil, stream
 	w.keepExpired = w.replicated
 	w.b.Close()
 	w.b = db.pdb.NewIndexedBatch()
 	w.r = w.b
-	// Reads see the transaction's own writes, which neither the cache nor
-	// the key filter describe until the commit.
-	w.cache, w.filterDB = nil, nil
+	// Reads see the transaction's own writes: through the batch, and for
+	// meta records through txMetas first, as neither the cache nor the
+	// key filter describe them until the commit.
+	w.tx = &txMetas{m: map[string][]byte{}}
 	tx := &Tx{w: w}
 	tx.Ops = Ops{db: db, tx: tx}
 	err = tx.run(fn)
@@ -63,7 +69,7 @@ func (db *DB) update(fn func(tx *Tx) error, stream []byte) error {
 		cmds = append(cmds, w.cmds...)
 		w.cmds = append(cmds, [][]byte{cmdExec})
 	}
-	return db.endWrite(w, err, nil)
+	return db.endWrite(w, err, sess)
 }
 
 // run calls fn and marks the transaction done however fn ends, a panic

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -24,6 +25,30 @@ type view struct {
 	// primary's DEL arrives (the primary, which had not expired the key
 	// yet, ran the command on it as it was).
 	keepExpired bool
+	// tx, in a transaction, is what it wrote to meta records so far, read
+	// before the cache and the filter, which describe committed state only.
+	tx *txMetas
+}
+
+// txMetas is what a transaction wrote to meta records, for its own
+// lookups: a record by meta key (nil: deleted); with cleared (FLUSHALL
+// ran in it) a key not in m is absent. A key not written by the
+// transaction reads as committed, through the cache and the key filter,
+// so that a replica's run of the stream or an EXEC costs no more per
+// command than the same commands one by one.
+type txMetas struct {
+	m       map[string][]byte
+	cleared bool
+}
+
+// note records a transaction's change to a meta record, as a cacheOp.
+func (t *txMetas) note(op cacheOp) {
+	if op.mk == nil {
+		clear(t.m)
+		t.cleared = true
+		return
+	}
+	t.m[string(op.mk)] = op.val
 }
 
 // nowMs returns the command's time. The clock is read only when a command
@@ -85,7 +110,15 @@ func (v *view) get(k []byte) ([]byte, bool, error) {
 func (v *view) lookup(k []byte) (entry, error) {
 	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(k)), k)}
 	raw, ok := []byte(nil), false
-	if v.cache != nil {
+	if v.tx != nil {
+		if raw, ok = v.tx.m[string(e.mk)]; ok || v.tx.cleared {
+			if raw == nil {
+				return e, nil
+			}
+			raw = bytes.Clone(raw)
+		}
+	}
+	if !ok && v.cache != nil {
 		raw, ok = v.cache.get(e.mk)
 	}
 	if !ok {

@@ -81,9 +81,18 @@ func (w *writer) put(e *entry, m meta) {
 	}
 	enc := m.encode(nil)
 	w.b.Set(e.mk, enc, nil)
-	w.cacheOps = append(w.cacheOps, cacheOp{mk: e.mk, val: enc})
+	w.noteCache(cacheOp{mk: e.mk, val: enc})
 	*old = m
 	e.state = live
+}
+
+// noteCache records a change to the record cache, made once the write
+// commits, and in a transaction what its own lookups read from now on.
+func (w *writer) noteCache(op cacheOp) {
+	w.cacheOps = append(w.cacheOps, op)
+	if w.tx != nil {
+		w.tx.note(op)
+	}
 }
 
 // dropMeta deletes the meta record mk.
@@ -92,7 +101,7 @@ func (w *writer) dropMeta(mk []byte) {
 		h(mk[metaPrefixLen:])
 	}
 	w.b.Delete(mk, nil)
-	w.cacheOps = append(w.cacheOps, cacheOp{mk: mk})
+	w.noteCache(cacheOp{mk: mk})
 }
 
 // deleteKey removes the key e (live or expired) with everything it owns.
