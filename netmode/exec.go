@@ -85,10 +85,11 @@ const holdRun = 64
 // write with more of the pipeline already received takes it and keeps it
 // for the writes that follow (Session.Hold): a pipeline of N writes then
 // contends for the lock once, not N times, as Redis runs a client's
-// buffered commands in one go. Anything else gives it back first, and so
-// does flush, before the connection waits for anything.
+// buffered commands in one go, and its writes reach Pebble as one batch
+// (the last one joins the run too). Anything else gives it back first,
+// and so does flush, before the connection waits for anything.
 func (c *client) holdFor(cmd *command.Command) {
-	hold := cmd.Flags&command.FlagWrite != 0 && len(c.rd.Buffered()) > 0
+	hold := cmd.Flags&command.FlagWrite != 0 && (len(c.rd.Buffered()) > 0 || c.held > 0)
 	if !hold || c.held >= holdRun {
 		c.release()
 	}
