@@ -9,10 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // testClock is a settable clock for Options.Now.
@@ -181,12 +177,7 @@ func TestOptions(t *testing.T) {
 // TestGroupCommit has many writers commit with FsyncAlways at once: each
 // must succeed, and they must have needed fewer fsyncs than writes.
 func TestGroupCommit(t *testing.T) {
-	fs := &testutil.HeldSyncFS{FS: vfs.Default}
-	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, fs := openAlways(t)
 	const writers, each = 16, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, writers)

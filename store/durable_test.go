@@ -10,6 +10,23 @@ import (
 	"github.com/shinglekv/shingle/internal/testutil"
 )
 
+// openAlways opens a database on disk under appendfsync always whose log
+// syncs the test can hold back and count. It is closed at the end of the
+// test, after any sync still held is released.
+func openAlways(t *testing.T) (*DB, *testutil.HeldSyncFS) {
+	t.Helper()
+	fs := &testutil.HeldSyncFS{FS: vfs.Default}
+	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		fs.Release() // Close waits for held writes
+		db.Close()
+	})
+	return db, fs
+}
+
 // TestReadsWaitForFsync: under appendfsync always, a write whose fsync is
 // held back is revealed to no one until the fsync completes: not to a
 // reader of the DB (its Get waits), not through a session's replies (its
@@ -17,13 +34,7 @@ import (
 // no reply reveals a write before it is as durable as the policy says.
 // DBSize, which counts keys, waits too.
 func TestReadsWaitForFsync(t *testing.T) {
-	fs := &testutil.HeldSyncFS{FS: vfs.Default}
-	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer fs.Release() // before Close, which waits for held writes, if the test fails
+	db, fs := openAlways(t)
 	k := []byte("k")
 	if err := db.Set(k, []byte("old")); err != nil {
 		t.Fatal(err)
@@ -108,12 +119,7 @@ func TestReadsWaitForFsync(t *testing.T) {
 // feed, but a replica link waiting for one of them (WaitDurable) waits, and
 // so does a reader.
 func TestHeldRunIsOneCommit(t *testing.T) {
-	fs := &testutil.HeldSyncFS{FS: vfs.Default}
-	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, fs := openAlways(t)
 	offsets := make(chan uint64, 100)
 	_, cancel, err := db.Subscribe(func(c Change) { offsets <- c.Offset })
 	if err != nil {
@@ -176,13 +182,7 @@ func TestHeldRunIsOneCommit(t *testing.T) {
 // log write (here its fsync, held back) is in flight; the run is revealed
 // (DurableOffset) once the session's Wait has it durable.
 func TestSessionReplicateLeavesTheWait(t *testing.T) {
-	fs := &testutil.HeldSyncFS{FS: vfs.Default}
-	db, err := Open(t.TempDir(), &Options{AppendFsync: FsyncAlways, FS: fs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	defer fs.Release() // before Close, which waits for held writes, if the test fails
+	db, fs := openAlways(t)
 	db.SetFollowing(true)
 	durable := db.DurableOffset()
 	stream := []byte("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n")

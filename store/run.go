@@ -70,6 +70,10 @@ func (db *DB) applyRun() {
 		return
 	}
 	db.run, db.runWait = nil, nil
+	if lw == nil { // no write made it into the run (its copy failed)
+		run.Close()
+		return
+	}
 	var err error
 	if db.opts.InMemory {
 		err = db.pdb.Apply(run, pebble.NoSync)

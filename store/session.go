@@ -59,13 +59,13 @@ func (s *Session) Wait() error {
 // writer's commands fall between them. The run's writes reach Pebble as
 // one batch, one log record, when the session releases the lock (or the
 // batch passes 4 MiB): each is committed, published and read back by the
-// session's later commands at once, revealed to others after the release. Every other reader and writer waits
-// meanwhile: hold for a bounded run of commands that do not block, and
-// Release before anything that waits (network I/O, Wait). While holding,
-// only the session's own methods may be used from its goroutine (they all
-// work, reads included): calling the DB's methods, or Update, would wait
-// for the lock the session holds.
-// Hold while holding does nothing.
+// session's later commands at once, revealed to others after the release.
+// Every other reader and writer waits meanwhile: hold for a bounded run of
+// commands that do not block, and Release before anything that waits
+// (network I/O, Wait). While holding, only the session's own methods may
+// be used from its goroutine (they all work, reads included, but
+// Replicate): calling the DB's methods, or Update, would wait for the lock
+// the session holds. Hold while holding does nothing.
 //
 // If one of the session's writes panics while holding (in the store, or a
 // Subscribe callback's panic raised again), the session gives up its hold
