@@ -127,9 +127,11 @@ func (c *client) refuse(r command.Reply) {
 }
 
 func (c *client) setLastCmd(cmd *command.Command, args [][]byte) {
-	name := strings.ToLower(string(args[0]))
+	var name string
 	if cmd != nil {
 		name = fullName(cmd, args)
+	} else {
+		name = strings.ToLower(string(args[0]))
 	}
 	c.mu.Lock()
 	c.lastCmd = name
