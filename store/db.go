@@ -76,6 +76,18 @@ type DB struct {
 	// none. Guarded by mu.
 	run     *pebble.Batch
 	runWait *logWait
+	// The committer (apply.go): issued counts the commits queued for it
+	// (guarded by mu), applied those it has applied; applyCond wakes it
+	// for work, appliedCond the reads waiting for it (barrierWaiters of
+	// them); queue, stopping and idle are guarded by applyMu.
+	issued         uint64
+	applied        atomic.Uint64
+	applyMu        sync.Mutex
+	applyCond      sync.Cond
+	appliedCond    sync.Cond
+	barrierWaiters atomic.Int64
+	queue          []queued
+	stopping, idle bool
 	// writeSeq numbers the writes (guarded by mu); writing is the number
 	// of the write in progress until it commits or is discarded, 0 when
 	// there is none, so that abandon can tell whether its write ended
@@ -131,6 +143,8 @@ func Open(dir string, o *Options) (*DB, error) {
 	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
 	db.durable.init()
+	db.applyCond.L = &db.applyMu
+	db.appliedCond.L = &db.applyMu
 	err = db.loadState(dir)
 	if err == nil && dd != nil {
 		err = dd.opened()
@@ -140,6 +154,7 @@ func Open(dir string, o *Options) (*DB, error) {
 		return nil, err
 	}
 	db.durable.offset.Store(db.offset)
+	db.background(db.committer)
 	db.mu.Lock()
 	db.startFilterBuild()
 	db.mu.Unlock()
@@ -250,6 +265,14 @@ func newReplID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// stopBackground stops the background tasks, the committer once its queue
+// is drained, and waits for them.
+func (db *DB) stopBackground() {
+	close(db.stop)
+	db.stopCommitter()
+	db.bg.Wait()
+}
+
 func (db *DB) background(f func()) {
 	db.bg.Add(1)
 	go func() {
@@ -274,8 +297,7 @@ func (db *DB) Close() error {
 	for _, s := range subs {
 		s.cancelled.Store(true)
 	}
-	close(db.stop)
-	db.bg.Wait()
+	db.stopBackground()
 	db.inflight.Wait()
 	b := db.pdb.NewBatch()
 	b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, db.offset), nil)
@@ -430,18 +452,11 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		}
 	}
 	run := sess.isHolding() && !b.Empty()
-	sync := !db.opts.InMemory && !b.Empty() && !run
-	switch {
-	case run:
-		err = db.commitToRun(w, sess, offset)
-	case sync:
-		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
-	case !b.Empty():
-		err = db.pdb.Apply(b, pebble.NoSync)
-	}
-	if err != nil {
-		db.discard(w, sess)
-		return fmt.Errorf("store: commit: %w", err)
+	if run {
+		if err := db.commitToRun(w, sess, offset); err != nil {
+			db.discard(w, sess)
+			return err
+		}
 	}
 	// Committed: the write completes from here on, whatever happens, and
 	// abandon leaves it alone.
@@ -464,14 +479,18 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	var lw *logWait
 	switch {
 	case run: // the run's commit, registered by commitToRun
-	case sync:
-		db.committed++
-		db.inflight.Add(1) // until the log write is waited for (finish)
-		lw = db.durable.committed(db.committed, offset, b)
-	default:
+	case b.Empty(): // a replicated run that wrote nothing
 		db.committed++
 		b.Close()
 		lw = db.durable.committed(db.committed, offset, nil)
+	default:
+		db.committed++
+		lw = db.durable.open(db.committed, offset)
+		if db.filter.rebuild {
+			db.applyNow(b, lw)
+		} else {
+			db.enqueue(b, lw)
+		}
 	}
 	p := db.takeSubPanic()
 	db.endLocked(sess, p != nil)
@@ -518,14 +537,18 @@ func (db *DB) endLocked(sess *Session, panicking bool) {
 	}
 }
 
-// unlockWrite ends a write: it applies a held run, starts a key filter
-// rebuild the write asked for, now that the write is applied or discarded,
-// and releases the lock.
+// unlockWrite ends a write: it queues a held run for the committer
+// (apply.go) and releases the lock. A key filter rebuild the write asked
+// for applies the run at once instead, and starts under the lock.
 func (db *DB) unlockWrite() {
 	defer db.mu.Unlock()
-	db.applyRun()
 	if db.filter.rebuild {
+		db.applyRunNow()
 		db.startFilterBuild()
+		return
+	}
+	if run, lw := db.takeRun(); run != nil {
+		db.enqueue(run, lw)
 	}
 }
 
@@ -558,7 +581,7 @@ func (db *DB) view() view {
 	if db.run != nil {
 		r = db.run
 	}
-	return view{r: r, clock: db.opts.Now, cache: db.cache, filterDB: db}
+	return view{r: r, clock: db.opts.Now, cache: db.cache, db: db}
 }
 
 // keyCounts returns the key counts and the newest commit they include.
@@ -588,7 +611,8 @@ func (db *DB) keyCounts() (keyCounts, uint64, error) {
 // Called with mu held exclusively.
 func (db *DB) countsLocked() (keyCounts, error) {
 	if db.counts == nil {
-		db.applyRun() // a holding session's run is counted too
+		db.applyRunNow() // a holding session's run is counted too
+		db.waitApplied()
 		keys, err := countRange(db.pdb, []byte{nsKey}, []byte{nsKey + 1})
 		if err != nil {
 			return keyCounts{}, err

@@ -305,8 +305,7 @@ func closeUncleanly(t *testing.T, db *DB) {
 	db.mu.Lock()
 	db.closed = true
 	db.mu.Unlock()
-	close(db.stop)
-	db.bg.Wait()
+	db.stopBackground()
 	if err := db.pdb.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -59,8 +59,9 @@ func (o *Ops) snapshot() (*pebble.Snapshot, error) {
 		return nil, ErrClosed
 	}
 	if o.sess.isHolding() {
-		o.db.applyRun() // the snapshot includes the session's held run
+		o.db.applyRunNow() // the snapshot includes the session's held run
 	}
+	o.db.waitApplied()
 	snap := o.db.pdb.NewSnapshot()
 	o.db.inflight.Add(1)
 	return snap, nil

@@ -64,11 +64,12 @@
 //
 // # The write path, and where it is going
 //
-// A write holds the store's write lock from its first read through
-// Pebble's commit of its batch (memtable insert, log record queued), the
-// record cache's update and the change feed's publication; it waits for
-// the log (Session.Wait, or at once outside a session) after giving the
-// lock back. What it wrote is revealed to no one before it is as durable
+// A write holds the store's write lock from its first read through its
+// commit: its offset, the record cache's update, the change feed's
+// publication, and its batch queued for the committer, which applies it to
+// Pebble (memtable insert, log record queued) after the lock is given back
+// (apply.go); the writer waits for the log (Session.Wait, or at once
+// outside a session) without the lock. What it wrote is revealed to no one before it is as durable
 // as the fsync policy promises, Redis's rule (Redis fsyncs the AOF under
 // appendfsync always before it writes any reply or feeds a replica):
 //
@@ -102,32 +103,18 @@
 //     mean lag 95 MB before, 0.1 to 1.9 MB after; caught up 10 s after
 //     the load before, 25 to 47 ms after.
 //
-// The next step of the write-path issue, measured with pprof before and
-// after:
-//
-//  4. One ordered committer. Writers, under the lock, build their batch,
-//     take their offset, publish, and hand the batch to a single committer
-//     in offset order; the record cache becomes authoritative for writes
-//     committed but not yet applied (their entries pinned until applied),
-//     so that the lock no longer covers Pebble's memtable insert. The
-//     committer merges the batches waiting into one Pebble batch, applies
-//     it, syncs it as the policy says, and advances the watermarks. Reads
-//     that need Pebble itself (snapshots for a full sync or a slot move,
-//     range scans, a collection's elements) first wait until the committer
-//     has applied what was committed before them. Tried, and left out for
-//     now: both a committer goroutine and writers applying their own batch
-//     after the lock in commit order (tickets), with every read of Pebble
-//     itself waiting for the batches before it, passed the model and crash
-//     tests but gained nothing measurable on 2 CPUs (redis-benchmark SET
-//     -P 16, three alternating runs each: within the noise). The rate is
-//     the same with 10, 50 or 200 connections (about 200k SETs/s there)
-//     and the server then uses about one CPU of the two: a serial cost of
-//     about 5 µs per SET (the command under the lock, and at the release
-//     the memtable insert of the run) sets the pace, and a block profile
-//     shows about 13 of 50 connections queued on the lock. Why moving the
-//     insert to another goroutine did not raise the rate is not yet
-//     understood (leads: the committer's wake-ups; the connections'
-//     system calls taking the second CPU). Worth measuring on more cores.
+//  4. One ordered committer (apply.go). Writers, under the lock, build
+//     their batch, take their offset, publish, update the record cache
+//     and the key filter, and queue the batch; one goroutine applies the
+//     queue to Pebble in commit order, so that the lock no longer covers
+//     Pebble's memtable insert. Reads that need Pebble itself (a lookup
+//     the cache and the filter cannot answer, iterators, snapshots for a
+//     full sync or a slot move, the key count's scan) first wait until
+//     everything committed before them is applied. Measured: +25% on
+//     redis-benchmark SET -P 16 over plain TCP (three alternating runs).
+//     (An earlier measurement showed nothing: a stray process held one of
+//     the machine's two CPUs the whole time.) Next: merge the batches
+//     waiting into one Pebble commit.
 //
 // What must hold throughout: the crash test, the model test, the feed's
 // order and offsets, replies after durability, and snapshots taken at an

@@ -148,12 +148,17 @@ func (db *DB) waitOwn(lw *logWait) error {
 	if lw == nil {
 		return nil
 	}
+	d := &db.durable
+	d.mu.Lock()
+	for lw.open {
+		d.cond.Wait()
+	}
+	d.mu.Unlock()
 	if lw.claimed.CompareAndSwap(false, true) {
 		db.finish(lw)
 		return lw.err
 	}
 	db.waitDurable(lw.seq)
-	d := &db.durable
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return lw.err

@@ -110,6 +110,7 @@ func (db *DB) startFilterBuild() {
 	}
 	db.filter.building, db.filter.rebuild = true, false
 	db.filter.pending = nil
+	db.waitApplied()
 	snap := db.pdb.NewSnapshot()
 	var hint int64
 	if db.counts != nil {

@@ -22,7 +22,9 @@ import (
 // only after it is.
 //
 // The run is one commit for visibility (durable.go): it takes one commit
-// number, and its logWait is open, unclaimable, until the run is applied.
+// number, and its logWait is open, unclaimable, until the run is applied:
+// by the committer (apply.go) once the session gives the lock back, or at
+// once (applyRunNow) when the session needs it in Pebble while holding.
 // A replica link waiting for one of the run's offsets (WaitDurable) so
 // waits for the run's log record like anyone else's.
 
@@ -36,7 +38,7 @@ const maxRunBytes = 4 << 20
 // which the session holds, in place of applying w's batch to Pebble.
 func (db *DB) commitToRun(w *writer, sess *Session, offset uint64) error {
 	if db.run != nil && db.run.Len()+w.b.Len() > maxRunBytes {
-		db.applyRun()
+		db.applyRunNow()
 	}
 	if db.run == nil {
 		db.run = db.pdb.NewIndexedBatch()
@@ -55,44 +57,22 @@ func (db *DB) commitToRun(w *writer, sess *Session, offset uint64) error {
 	return nil
 }
 
-// applyRun applies the open run, if any, to Pebble (its log record on its
-// way, as any commit's) and hands its batch to its logWait. Called under
-// the write lock, before the lock is given back.
-//
-// Should Pebble refuse the batch (it is closed, or the batch too large),
-// the run's writes, already published and in the record cache, are not
-// applied: the record cache is cleared so that reads go back to Pebble,
-// and the error reaches the session's Wait (a network client is closed
-// unanswered).
-func (db *DB) applyRun() {
+// takeRun detaches the open run, if any, and its commit. Called under the
+// write lock.
+func (db *DB) takeRun() (*pebble.Batch, *logWait) {
 	run, lw := db.run, db.runWait
-	if run == nil {
-		return
-	}
 	db.run, db.runWait = nil, nil
-	if lw == nil { // no write made it into the run (its copy failed)
+	if run != nil && lw == nil { // no write made it into the run (its copy failed)
 		run.Close()
-		return
+		run = nil
 	}
-	var err error
-	if db.opts.InMemory {
-		err = db.pdb.Apply(run, pebble.NoSync)
-	} else {
-		err = db.pdb.ApplyNoSyncWait(run, pebble.Sync)
-	}
-	switch {
-	case err != nil:
-		run.Close()
-		if db.cache != nil {
-			db.cache.clear()
-		}
-		db.log.Error("store: a held run of writes could not be applied", "err", err)
-		db.durable.applied(lw, nil, fmt.Errorf("store: commit: %w", err))
-	case db.opts.InMemory:
-		run.Close()
-		db.durable.applied(lw, nil, nil)
-	default:
-		db.inflight.Add(1) // until the log write is waited for (finish)
-		db.durable.applied(lw, run, nil)
+	return run, lw
+}
+
+// applyRunNow applies the open run, if any, before the lock is released
+// (applyNow): for a session that goes on holding, or reads Pebble itself.
+func (db *DB) applyRunNow() {
+	if run, lw := db.takeRun(); run != nil {
+		db.applyNow(run, lw)
 	}
 }

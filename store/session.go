@@ -34,7 +34,7 @@ func (db *DB) NewSession() *Session {
 // Pebble unable to go on.
 func (s *Session) Wait() error {
 	if s.holding {
-		s.db.applyRun() // waited for below, under the lock: Release first
+		s.db.applyRunNow() // waited for below, under the lock: Release first
 	}
 	var first error
 	for i, lw := range s.pending {

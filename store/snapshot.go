@@ -44,6 +44,7 @@ func (db *DB) SubscribeSnapshot(fn func(Change)) (s *Snapshot, cancel func(), er
 	if db.closed {
 		return nil, nil, ErrClosed
 	}
+	db.waitApplied()
 	snap := db.pdb.NewSnapshot()
 	db.inflight.Add(1)
 	db.subs = append(db.subs, sub)

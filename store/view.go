@@ -14,12 +14,14 @@ import (
 type view struct {
 	r     pebble.Reader
 	cache *recordCache // nil: do not use (transactions, snapshots)
-	// filterDB, when set, lets a lookup ask its key filter first: the view
-	// reads that database's committed state under its lock (not a
-	// transaction's or a snapshot's), which the filter describes.
-	filterDB *DB
-	clock    func() time.Time
-	now      int64 // unix ms, read from clock on first use, then fixed for the whole command
+	// db, for a view of the live database (not of a snapshot): a lookup
+	// asks its key filter first (the filter describes what is committed,
+	// and a transaction's or a held run's writes as they are made), and a
+	// read of Pebble first waits until every commit before it is applied
+	// (apply.go).
+	db    *DB
+	clock func() time.Time
+	now   int64 // unix ms, read from clock on first use, then fixed for the whole command
 	// keepExpired sees keys whose time has passed as live: a replica
 	// applying its primary's stream, where keys expire only when the
 	// primary's DEL arrives (the primary, which had not expired the key
@@ -93,6 +95,9 @@ func (v *view) pastTime(when int64) bool { return !v.keepExpired && when <= v.no
 
 // get returns a copy of the value stored under Pebble key k, or nil, false.
 func (v *view) get(k []byte) ([]byte, bool, error) {
+	if v.db != nil {
+		v.db.waitApplied()
+	}
 	val, c, err := v.r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
 		return nil, false, nil
@@ -122,7 +127,7 @@ func (v *view) lookup(k []byte) (entry, error) {
 		raw, ok = v.cache.get(e.mk)
 	}
 	if !ok {
-		if v.filterDB != nil && !v.filterDB.keyMayExist(e.hash()) {
+		if v.db != nil && !v.db.keyMayExist(e.hash()) {
 			return e, nil
 		}
 		var err error
@@ -163,5 +168,8 @@ func (v *view) lookupType(k []byte, t Type) (entry, error) {
 
 // iter opens an iterator over [lo, hi).
 func (v *view) iter(lo, hi []byte) (*pebble.Iterator, error) {
+	if v.db != nil {
+		v.db.waitApplied()
+	}
 	return v.r.NewIter(&pebble.IterOptions{LowerBound: lo, UpperBound: hi})
 }
