@@ -28,6 +28,23 @@ import (
 // applyMu guards the queue, stopping and idle; it is a leaf, as the
 // durability watermark's lock is.
 
+// commitBatch hands b, the batch of the commit lw, to Pebble: through the
+// committer, so that the lock does not cover its memtable insert; or at
+// once, under the lock, when a key filter rebuild is to start from a
+// snapshot that must hold it, or when alone says its writer waits for it
+// alone (a call outside a session) and the committer has nothing queued:
+// the writer would otherwise wait for the committer's wake-up for nothing.
+// (A session's writes, a server's connections, always go through the
+// committer: under load its queue empties and fills by the microsecond.)
+// Called under the write lock.
+func (db *DB) commitBatch(b *pebble.Batch, lw *logWait, alone bool) {
+	if db.filter.rebuild || alone && db.applied.Load() == db.issued {
+		db.applyNow(b, lw)
+		return
+	}
+	db.enqueue(b, lw)
+}
+
 // queued is a commit waiting for the committer.
 type queued struct {
 	ticket uint64

@@ -486,11 +486,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	default:
 		db.committed++
 		lw = db.durable.open(db.committed, offset)
-		if db.filter.rebuild {
-			db.applyNow(b, lw)
-		} else {
-			db.enqueue(b, lw)
-		}
+		db.commitBatch(b, lw, sess == nil)
 	}
 	p := db.takeSubPanic()
 	db.endLocked(sess, p != nil)
@@ -548,7 +544,7 @@ func (db *DB) unlockWrite() {
 		return
 	}
 	if run, lw := db.takeRun(); run != nil {
-		db.enqueue(run, lw)
+		db.commitBatch(run, lw, false)
 	}
 }
 
