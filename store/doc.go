@@ -113,8 +113,10 @@
 //     everything committed before them is applied. Measured: +25% on
 //     redis-benchmark SET -P 16 over plain TCP (three alternating runs).
 //     (An earlier measurement showed nothing: a stray process held one of
-//     the machine's two CPUs the whole time.) Next: merge the batches
-//     waiting into one Pebble commit.
+//     the machine's two CPUs the whole time.) A write outside a session
+//     applies its batch at once when the committer has nothing queued, as
+//     the handoff would only add wake-ups to a lone caller's wait. Next:
+//     merge the batches waiting into one Pebble commit.
 //
 // What must hold throughout: the crash test, the model test, the feed's
 // order and offsets, replies after durability, and snapshots taken at an
@@ -125,10 +127,9 @@
 // bench_test.go puts the typed API beside raw Pebble with the same options
 // and the same commit (go test -bench . -benchtime 1000000x; README.md has
 // the table). Medians of three runs on a 2-core VM, Shingle/Pebble: Set of
-// new keys 0.70x (0.80x without the record cache, whose put of a new record
-// costs about 0.6 µs), Overwrite 0.90x, Get 21x with the record cache and
-// 1.06x without it. The goal: 0.8x or better for writes, 0.95x for Get
-// without the cache.
+// new keys 0.70x, Overwrite 0.66x, Get 20x with the record cache and 1.03x
+// without it. The goal: 0.8x or better for writes, 0.95x for Get without
+// the cache.
 //
 // # On-disk encoding
 //
