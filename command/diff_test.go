@@ -3,7 +3,6 @@ package command_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -783,11 +782,7 @@ func cursorPos(cmd string) int {
 func TestDifferentialRandom(t *testing.T) {
 	d := newDiffer(t)
 	d.reset()
-	seed := rand.Uint64()
-	if s := os.Getenv("SHINGLE_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with SHINGLE_SEED=%d)", seed, seed)
+	seed := testutil.Seed(t)
 	rng := rand.New(rand.NewPCG(seed, 0))
 	n := 4000
 	if testing.Short() {

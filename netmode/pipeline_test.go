@@ -2,8 +2,6 @@ package netmode
 
 import (
 	"math/rand/v2"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -20,11 +18,7 @@ func TestPipelinesMatchRedis(t *testing.T) {
 	redis := testutil.StartRedisDefaults(t, "--enable-debug-command", "yes").Dial(t)
 	ts := startServer(t, nil)
 	shingle := testutil.MustDial(t, "tcp", ts.tcp)
-	seed := rand.Uint64()
-	if s := os.Getenv("SHINGLE_SEED"); s != "" {
-		seed, _ = strconv.ParseUint(s, 10, 64)
-	}
-	t.Logf("seed %d (rerun with SHINGLE_SEED=%d)", seed, seed)
+	seed := testutil.Seed(t)
 	r := rand.New(rand.NewPCG(seed, 0))
 	steps := 300
 	if testing.Short() {

@@ -6,12 +6,13 @@ import (
 	"maps"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // TestModel runs random operations against the store and against a plain
@@ -22,14 +23,7 @@ import (
 // (Helpers are prefixed model or m, out of the way of the package's other
 // tests.)
 func TestModel(t *testing.T) {
-	seed := rand.Uint64()
-	if s := os.Getenv("SHINGLE_SEED"); s != "" {
-		var err error
-		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
-			t.Fatalf("SHINGLE_SEED: %v", err)
-		}
-	}
-	t.Logf("seed %d (set SHINGLE_SEED to reproduce)", seed)
+	seed := testutil.Seed(t)
 	// Without the record cache every lookup reads Pebble, or a held run's
 	// batch: both paths are checked.
 	for _, c := range []struct {
