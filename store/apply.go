@@ -118,12 +118,12 @@ func (db *DB) applyNow(b *pebble.Batch, lw *logWait) {
 }
 
 // applyBatch hands b to Pebble and closes lw: its log record on its way,
-// or, in memory, durable at once. queued says inflight counted the apply
+// or, in memory, durable at once. counted says inflight counted the apply
 // (enqueue). Should Pebble refuse the batch (it is closed, or the batch
 // too large), the writes, already published and in the record cache, are
 // not applied: the record cache is cleared so that reads go back to
 // Pebble, and the error reaches whoever waits for lw.
-func (db *DB) applyBatch(b *pebble.Batch, lw *logWait, queued bool) {
+func (db *DB) applyBatch(b *pebble.Batch, lw *logWait, counted bool) {
 	var err error
 	if db.opts.InMemory {
 		err = db.pdb.Apply(b, pebble.NoSync)
@@ -142,13 +142,13 @@ func (db *DB) applyBatch(b *pebble.Batch, lw *logWait, queued bool) {
 		b.Close()
 		db.durable.applied(lw, nil, nil)
 	default:
-		if !queued {
+		if !counted {
 			db.inflight.Add(1) // until the log write is waited for (finish)
 		}
 		db.durable.applied(lw, b, nil)
 		return
 	}
-	if queued {
+	if counted {
 		db.inflight.Done()
 	}
 }

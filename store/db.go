@@ -482,7 +482,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	case b.Empty(): // a replicated run that wrote nothing
 		db.committed++
 		b.Close()
-		lw = db.durable.committed(db.committed, offset, nil)
+		lw = db.durable.committed(db.committed, offset)
 	default:
 		db.committed++
 		lw = db.durable.open(db.committed, offset)

@@ -42,7 +42,7 @@ type logWait struct {
 	// durability.mu, as are offset, b and open while the run is open.
 	first   uint64
 	b       *pebble.Batch // nil: nothing to wait for once earlier ones are durable
-	open    bool          // a held run not yet applied: no batch to wait for yet, but not durable either
+	open    bool          // its batch not yet applied (apply.go): nothing to wait for yet, but not durable either
 	claimed atomic.Bool   // someone took b: it waits, closes it and counts it done
 	err     error         // SyncWait's error, set before the watermark passes seq
 }
@@ -53,28 +53,28 @@ func (lw *logWait) blocks() bool { return lw.b != nil || lw.open }
 
 func (d *durability) init() { d.cond.L = &d.mu }
 
-// committed records commit seq at offset, whose batch b (nil when the
-// commit waits for no log write) is on its way to the log. Called under
-// the store's write lock, in commit order. It returns the commit's
-// logWait, or nil when it is durable already.
-func (d *durability) committed(seq, offset uint64, b *pebble.Batch) *logWait {
+// committed records commit seq at offset, which writes nothing to the log
+// (a replicated run that changed no data, a Publish). Called under the
+// store's write lock, in commit order. It returns the commit's logWait, or
+// nil when it is durable already: it is as soon as every commit before it
+// is.
+func (d *durability) committed(seq, offset uint64) *logWait {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if b == nil && len(d.pending) == 0 {
+	if len(d.pending) == 0 {
 		d.advanceLocked(seq, offset)
 		return nil
 	}
-	lw := &logWait{seq: seq, offset: offset, first: offset, b: b}
-	if b == nil {
-		lw.claimed.Store(true)
-	}
+	lw := &logWait{seq: seq, offset: offset, first: offset}
+	lw.claimed.Store(true)
 	d.pending = append(d.pending, lw)
 	return lw
 }
 
-// open records commit seq, a held run whose first write is at offset, as
-// pending until applied says what its batch is. Called under the store's
-// write lock, in commit order.
+// open records commit seq, whose batch (a write's, or a held run's whose
+// first write is at offset) is still to be applied, as pending until
+// applied says where its log record is. Called under the store's write
+// lock, in commit order.
 func (d *durability) open(seq, offset uint64) *logWait {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -90,9 +90,9 @@ func (d *durability) extend(lw *logWait, offset uint64) {
 	d.mu.Unlock()
 }
 
-// applied closes the run lw once its batch b is on its way to the log: it
-// is then waited for as any commit's. A nil b (in memory, or err set: the
-// batch was refused) leaves nothing to wait for.
+// applied closes the open lw once its batch b is on its way to the log:
+// it is then waited for, and claimed, as any commit's. A nil b (in memory,
+// or err set: the batch was refused) leaves nothing to wait for.
 func (d *durability) applied(lw *logWait, b *pebble.Batch, err error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -143,7 +143,9 @@ func (db *DB) finish(lw *logWait) {
 }
 
 // waitOwn returns once the caller's own commit lw is durable, with its log
-// error: it waits for the record itself unless a reader claimed it first.
+// error: once its batch is applied, it waits for the record itself unless
+// a reader claimed it first. Every commit's owner calls it, so that each
+// batch is closed and counted done, even one a reader's wait passed.
 func (db *DB) waitOwn(lw *logWait) error {
 	if lw == nil {
 		return nil

@@ -176,7 +176,7 @@ func (db *DB) Publish(args ...[]byte) error {
 	db.offset += respLen(args)
 	// A commit with nothing to write: durable once those before it are.
 	db.committed++
-	db.durable.committed(db.committed, db.offset, nil)
+	db.durable.committed(db.committed, db.offset)
 	db.publish(Change{Offset: db.offset, Commands: [][][]byte{args}})
 	// A subscriber's panic goes on to the caller; the deferred Unlock
 	// releases the lock before it leaves Publish.

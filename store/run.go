@@ -18,8 +18,8 @@ import (
 // the key counts. What is in the run but not yet in Pebble is read through
 // the run itself, an indexed batch: while the run is open only its session
 // holds the lock, and every view it takes (DB.view) reads through the run.
-// No one else can read before the run is applied, as the lock is released
-// only after it is.
+// Once the session releases the lock, the run goes to the committer as any
+// commit's batch does, and others read it as any queued batch (apply.go).
 //
 // The run is one commit for visibility (durable.go): it takes one commit
 // number, and its logWait is open, unclaimable, until the run is applied:

@@ -1,14 +1,14 @@
 package store
 
 // Session runs a caller's commands one after another without waiting, after
-// each write, for it to reach the log: the write is applied at once (the
+// each write, for it to reach the log: the write is committed at once (the
 // session's own later commands see it; other readers once it is durable),
 // and Wait then waits for all of the session's writes together, and for
-// the writes its reads saw, as durable as the fsync policy promises. A network server
-// answers a pipeline this way: it runs every command it has received, calls
-// Wait, and only then sends the replies, so that no reply announces a write
-// that is not yet durable (Redis's AE_BARRIER) while a pipeline of N writes
-// waits for the log once instead of N times.
+// the writes its reads saw, as durable as the fsync policy promises. A
+// network server answers a pipeline this way: it runs every command it has
+// received, calls Wait, and only then sends the replies, so that no reply
+// announces a write that is not yet durable (Redis's AE_BARRIER) while a
+// pipeline of N writes waits for the log once instead of N times.
 //
 // Session embeds Ops: its typed commands are the DB's. A Session is not
 // safe for concurrent use. Close cannot complete while a session holds
