@@ -123,13 +123,17 @@ func (v *view) lookup(k []byte) (entry, error) {
 			raw = bytes.Clone(raw)
 		}
 	}
-	if !ok && v.cache != nil {
-		raw, ok = v.cache.get(e.mk)
-	}
 	if !ok {
+		// The filter first: it answers a key never seen without touching
+		// the cache, and every cached key passes it.
 		if v.db != nil && !v.db.keyMayExist(e.hash()) {
 			return e, nil
 		}
+		if v.cache != nil {
+			raw, ok = v.cache.get(e.mk)
+		}
+	}
+	if !ok {
 		var err error
 		if raw, ok, err = v.get(e.mk); err != nil || !ok {
 			return e, err
