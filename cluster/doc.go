@@ -1,0 +1,92 @@
+// Package cluster makes Shingle instances a Redis Cluster: 16384 slots,
+// MOVED and ASK redirects, replicas per shard, resharding while serving,
+// with the stock tools (redis-cli --cluster, redis-cli -c) and cluster
+// clients (go-redis ClusterClient) used exactly as against Redis. This file
+// is the design; it was written before the code and is kept true to it.
+//
+// # Usage
+//
+//	n, err := cluster.NewNode(db, cluster.Config{Dir: "data/nodes.conf", Listeners: l, Bus: bus})
+//	if err != nil { ... }
+//	if err := n.Start(); err != nil { ... } // the bus listener and the Raft member
+//	defer n.Close()
+//	n.AddSlots(0, 1, 2)                     // CLUSTER ADDSLOTS
+//	err = n.Meet(ctx, "10.0.0.2", 6379, 0)  // CLUSTER MEET: join that node's cluster
+//	owner := n.State().Owner(slot)          // the locally applied configuration, no round trip
+//
+// # What it owns
+//
+//   - The ports (ports.go): one function derives the bus port and the
+//     announced client and bus ports from port, tls-port, tls-cluster,
+//     cluster-port and the cluster-announce-* directives, as Redis 7.0's
+//     deriveAnnouncedPorts does, without its base-0 pitfall.
+//   - The configuration (state.go): nodes (id, ip, tcp, tls and quic client
+//     ports, bus port, hostname), roles, slot owners, importing and
+//     migrating marks, config epochs. A deterministic state machine with no
+//     I/O: entries in, state out, so that every rule is a table test.
+//   - The replicated log that drives it (raft.go): hashicorp/raft, its log
+//     and stable store in a Bolt file beside its snapshots, under the
+//     directory cluster-config-file names (the nodes.conf equivalent: the
+//     node's id and everything it has applied survive restarts).
+//   - The bus (bus.go): one listener on the bus port, TLS with a client
+//     certificate required on both ends and verified against the
+//     configured CA when tls-cluster is yes (plain TCP otherwise, as in
+//     Redis, which the caller warns about). Every bus connection starts
+//     with one byte that names its use: Raft's transport, or a request of
+//     this package (a join, or an entry forwarded to the leader).
+//   - The answers built from the configuration: CLUSTER NODES, SLOTS and
+//     SHARDS, per transport (a TLS client is told TLS ports, a plain
+//     client plain ports), and the owner of a slot for redirects, read
+//     from an immutable snapshot of the state behind an atomic pointer, so
+//     that the hot path takes no lock.
+//
+// # Redis's model as log entries
+//
+// Redis keeps a copy of the configuration in every node and reconciles
+// the copies by gossip, config epochs deciding conflicts. Here the
+// configuration is one log, and a change is an entry that every node
+// applies in the same order; an entry that breaks a rule (a slot already
+// busy, an unknown node) is applied as a no-op that answers Redis's error.
+//
+//   - A fresh node starts as a cluster of one: it bootstraps a Raft
+//     configuration with itself as the only voter and appends its own
+//     node entry. So ADDSLOTS, DELSLOTS and SET-CONFIG-EPOCH work before it
+//     has met anyone, as redis-cli --cluster create needs (ADDSLOTS and
+//     SET-CONFIG-EPOCH come before MEET).
+//   - MEET merges a cluster of one into another cluster. The node that
+//     is alone sends its whole state (its node entry, its slots, its
+//     epoch) over the bus to the other side, whose leader appends one
+//     entry admitting it with those slots (a slot claimed by both goes to
+//     the higher config epoch, Redis's rule) and adds it to the Raft
+//     configuration; the node then drops its own one-member log and
+//     follows the cluster's. When both are alone, the node that received
+//     MEET joins the one it was pointed at. MEET between two nodes that
+//     each belong to a cluster with other members is refused: two Raft
+//     groups cannot merge.
+//   - Config epochs keep their Redis meaning for the tools (CLUSTER NODES
+//     shows them, a primary's epoch orders slot claims at a merge), but
+//     conflicts cannot arise: the log orders every change. SET-CONFIG-EPOCH
+//     is accepted only while the node is alone and its epoch is 0, as in
+//     Redis; BUMPEPOCH appends an entry giving the node the cluster's
+//     current epoch plus one unless its epoch is already the unique
+//     greatest (BUMPED or STILL, as Redis answers).
+//   - Voters: the first five nodes to join are Raft voters, the others
+//     non-voters that still receive and apply the log; when a voter is
+//     forgotten, the leader promotes a non-voter.
+//
+// # Failure model
+//
+// A change commits only with a majority of the voters. A minority
+// partition never changes slot ownership, roles or epochs: its commands
+// that would fail with an error after the Raft timeout, and it keeps
+// answering from the configuration it last applied. The slot owner a node
+// redirects to may therefore lag the log by the time it takes to apply,
+// which a client sees as one more redirect.
+//
+// # What it must never do
+//
+// Import netmode (netmode holds the CLUSTER commands and asks this
+// package), or crypto/tls (TLS is tlsconn's). Change the configuration
+// except through the log. Block a client's command on the network to
+// answer CLUSTER NODES, SLOTS, SHARDS or a slot's owner.
+package cluster
