@@ -1,0 +1,294 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/hashicorp/raft"
+)
+
+// maxVoters is how many nodes vote in Raft; the others follow the log as
+// non-voters.
+const maxVoters = 5
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// Meet is CLUSTER MEET ip port [busport]: it joins this node and the node
+// whose bus listens at ip:busport (busport 0: port + 10000, as Redis) into
+// one cluster. The node that is alone joins the other's cluster, bringing
+// its slots; two nodes that each have other members are refused, as two
+// Raft groups cannot merge. It returns once this node has applied the
+// admission.
+func (n *Node) Meet(ctx context.Context, ip string, port, busPort int) error {
+	if busPort == 0 {
+		busPort = port + BusPortIncr
+	}
+	if port < 0 || port > maxPort || busPort <= 0 || busPort > maxPort {
+		return &Error{"ERR Invalid base port specified: " + itoa(port)}
+	}
+	addr := net.JoinHostPort(ip, itoa(busPort))
+	n.joinMu.Lock()
+	defer n.joinMu.Unlock()
+	hello, err := n.request(ctx, addr, &busRequest{Kind: "hello", YourIP: ip})
+	if err != nil {
+		return meetError(addr, err)
+	}
+	s := n.state.Load()
+	if hello.ID == n.id || s.Nodes[hello.ID] != nil {
+		return nil // myself, or already a member: nothing to do, as in Redis
+	}
+	switch {
+	case n.alone():
+		return n.joinClusterLocked(ctx, addr, ip)
+	case hello.Members <= 1:
+		me := n.self()
+		myIP := me.IP
+		if myIP == "" {
+			myIP = hello.YourIP
+		}
+		_, err := n.request(ctx, addr, &busRequest{Kind: "invite",
+			Addr: net.JoinHostPort(myIP, itoa(me.BusPort)), YourIP: myIP})
+		if err != nil {
+			return meetError(addr, err)
+		}
+		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[hello.ID] != nil })
+	default:
+		return &Error{fmt.Sprintf("ERR Node %s at %s belongs to another cluster with other members: two clusters cannot merge (CLUSTER RESET one side first)", hello.ID, addr)}
+	}
+}
+
+func meetError(addr string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{fmt.Sprintf("ERR Cannot reach the cluster bus of %s: %v", addr, err)}
+}
+
+// alone reports whether this node is a cluster of one.
+func (n *Node) alone() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.m != nil && n.aloneLocked() && len(n.state.Load().Nodes) <= 1
+}
+
+// joinCluster is the invitation's side of Meet.
+func (n *Node) joinCluster(ctx context.Context, addr, theirIP string) error {
+	n.joinMu.Lock()
+	defer n.joinMu.Unlock()
+	if !n.alone() {
+		return &Error{"ERR this node already belongs to a cluster with other members"}
+	}
+	return n.joinClusterLocked(ctx, addr, theirIP)
+}
+
+// joinClusterLocked leaves this node's one-node cluster for the cluster
+// whose member's bus is at addr: it drops its own Raft log, asks to be
+// admitted with its node entry and its slots, and waits until it has
+// applied its admission. On failure it becomes the cluster of one it was.
+func (n *Node) joinClusterLocked(ctx context.Context, addr, theirIP string) error {
+	s := n.state.Load()
+	info := n.self()
+	if cur := s.Nodes[n.id]; cur != nil {
+		info.ConfigEpoch = cur.ConfigEpoch
+	}
+	slots := s.SlotsOf(n.id)
+	if err := n.replaceMember(false); err != nil {
+		return err
+	}
+	_, err := n.request(ctx, addr, &busRequest{Kind: "join", Info: info, Slots: slots, YourIP: theirIP})
+	if err == nil {
+		err = n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.id] != nil && len(s.Nodes) > 1 })
+	}
+	if err == nil {
+		return nil
+	}
+	n.log.Warn("cluster: joining failed, staying alone", "bus", addr, "err", err)
+	if rerr := n.replaceMember(true); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if _, aerr := n.submit(&Entry{Op: opAdmit, Info: info, Slots: slots}); aerr != nil {
+		return errors.Join(err, aerr)
+	}
+	return meetError(addr, err)
+}
+
+// replaceMember stops this node's Raft, drops its log, and starts a fresh
+// member: bootstrapped alone, or waiting to be added to a cluster.
+func (n *Node) replaceMember(bootstrap bool) error {
+	n.mu.Lock()
+	old := n.m
+	n.m = nil
+	n.mu.Unlock()
+	if old != nil {
+		if err := old.close(); err != nil {
+			n.log.Warn("cluster: closing the Raft member", "err", err)
+		}
+	}
+	if err := wipe(n.cfg.Dir); err != nil {
+		return fmt.Errorf("cluster: %w", err)
+	}
+	n.setState(newState(), 0)
+	n.mu.Lock()
+	n.applied = 0
+	n.mu.Unlock()
+	m, err := n.openMember(bootstrap)
+	if err != nil {
+		return fmt.Errorf("cluster: raft: %w", err)
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.closed {
+		m.close()
+		return ErrClosed
+	}
+	n.m = m
+	n.cond.Broadcast()
+	return nil
+}
+
+// admit runs a join on the leader: one entry admits the node with its
+// slots, then Raft adds it, as a voter while there are fewer than five.
+func (n *Node) admit(ctx context.Context, req *busRequest) error {
+	if req.Info == nil || len(req.Info.ID) != 40 {
+		return errors.New("ERR invalid join request")
+	}
+	m := n.member()
+	if m == nil {
+		return ErrClosed
+	}
+	if m.raft.State() != raft.Leader {
+		addr := n.leader(m)
+		if addr == "" {
+			return errNoLeader
+		}
+		_, err := n.request(ctx, addr, req)
+		return err
+	}
+	if r, _, err := n.applyAsLeader(&Entry{Op: opAdmit, Info: req.Info, Slots: req.Slots}); err != nil {
+		return err
+	} else if r.Err != nil {
+		return r.Err
+	}
+	f := m.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return err
+	}
+	voters := 0
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			voters++
+		}
+	}
+	id := raft.ServerID(req.Info.ID)
+	addr := raft.ServerAddress(net.JoinHostPort(req.Info.IP, itoa(req.Info.BusPort)))
+	var add raft.IndexFuture
+	if voters < maxVoters {
+		add = m.raft.AddVoter(id, addr, 0, n.requestTimeout())
+	} else {
+		add = m.raft.AddNonvoter(id, addr, 0, n.requestTimeout())
+	}
+	return add.Error()
+}
+
+// The configuration changes behind the CLUSTER commands. Each returns
+// Redis's error when the change breaks one of its rules, errNoLeader when
+// no majority is reachable, and returns once the change is applied here.
+
+// AddSlots is CLUSTER ADDSLOTS.
+func (n *Node) AddSlots(slots ...int) error {
+	_, err := n.change(&Entry{Op: opAddSlots, Slots: slots})
+	return err
+}
+
+// DelSlots is CLUSTER DELSLOTS.
+func (n *Node) DelSlots(slots ...int) error {
+	_, err := n.change(&Entry{Op: opDelSlots, Slots: slots})
+	return err
+}
+
+// FlushSlots is CLUSTER FLUSHSLOTS.
+func (n *Node) FlushSlots() error {
+	_, err := n.change(&Entry{Op: opFlush})
+	return err
+}
+
+// SetSlot is CLUSTER SETSLOT slot IMPORTING|MIGRATING|NODE id, or STABLE.
+// The caller checks what only it knows first: SETSLOT NODE of a slot this
+// node still holds keys of is refused before it comes here.
+func (n *Node) SetSlot(slot int, action, target string) error {
+	_, err := n.change(&Entry{Op: opSetSlot, Slot: slot, Action: action, Target: target})
+	return err
+}
+
+// SetConfigEpoch is CLUSTER SET-CONFIG-EPOCH.
+func (n *Node) SetConfigEpoch(epoch uint64) error {
+	_, err := n.change(&Entry{Op: opSetEpoch, Epoch: epoch})
+	return err
+}
+
+// BumpEpoch is CLUSTER BUMPEPOCH; it answers "BUMPED n" or "STILL n".
+func (n *Node) BumpEpoch() (string, error) { return n.change(&Entry{Op: opBump}) }
+
+// Replicate is CLUSTER REPLICATE's change of the configuration; the
+// caller checks that this node holds no keys and starts replication.
+func (n *Node) Replicate(primary string) error {
+	_, err := n.change(&Entry{Op: opReplicate, Target: primary})
+	return err
+}
+
+// Forget is CLUSTER FORGET: the node leaves the configuration, and the
+// leader then removes it from Raft (reconcile).
+func (n *Node) Forget(id string) error {
+	_, err := n.change(&Entry{Op: opForget, Target: id})
+	return err
+}
+
+// reconcile keeps Raft's membership in step with the configuration while
+// this node leads: a forgotten node leaves Raft, and a non-voter becomes
+// a voter while there are fewer than five.
+func (n *Node) reconcile() {
+	defer n.wg.Done()
+	t := time.NewTicker(raftTimeouts(n.cfg.NodeTimeout))
+	defer t.Stop()
+	for {
+		select {
+		case <-n.ctx.Done():
+			return
+		case <-t.C:
+		}
+		m := n.member()
+		if m == nil || m.raft.State() != raft.Leader {
+			continue
+		}
+		f := m.raft.GetConfiguration()
+		if f.Error() != nil {
+			continue
+		}
+		s := n.state.Load()
+		voters := 0
+		var nonvoters []raft.Server
+		for _, srv := range f.Configuration().Servers {
+			switch {
+			case s.Forgotten[string(srv.ID)]:
+				m.raft.RemoveServer(srv.ID, 0, n.requestTimeout())
+			case srv.Suffrage == raft.Voter:
+				voters++
+			default:
+				nonvoters = append(nonvoters, srv)
+			}
+		}
+		for _, srv := range nonvoters {
+			if voters >= maxVoters {
+				break
+			}
+			if m.raft.AddVoter(srv.ID, srv.Address, 0, n.requestTimeout()).Error() == nil {
+				voters++
+			}
+		}
+	}
+}

@@ -1,0 +1,425 @@
+package cluster
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// Config is what a Node needs: where it keeps its configuration, where its
+// bus listens and how it dials its peers, and what it announces.
+type Config struct {
+	// Dir is the directory that holds the node's id, its Raft log and its
+	// snapshots: cluster-config-file, the equivalent of Redis's nodes.conf.
+	// Required.
+	Dir string
+	// BusAddr is the host:port the bus listens on; port 0 picks a free
+	// port (tests). Required.
+	BusAddr string
+	// BusTLS, when set, makes the bus TLS (tls-cluster yes). Its settings
+	// must require a client certificate (tls-auth-clients yes): a peer
+	// without a certificate the CA verifies can neither join nor change
+	// anything. nil: plain TCP, as Redis's bus without tls-cluster.
+	BusTLS *tlsconn.ServerTLS
+	// BusDialer dials the peers' buses: TLS with this node's client
+	// certificate when BusTLS is set, TCP otherwise. Required.
+	BusDialer *tlsconn.Dialer
+	// Announce is what the node tells the others about itself: its IP
+	// (cluster-announce-ip; "" learns it from the peers, as Redis does),
+	// client ports per transport, hostname, and the bus port (0: the port
+	// the bus listens on).
+	Announce NodeInfo
+	// NodeTimeout is cluster-node-timeout; Raft's timers follow from it.
+	// Default 15 s.
+	NodeTimeout time.Duration
+	// Logger receives the node's events and Raft's. nil: discarded.
+	Logger *slog.Logger
+}
+
+// Node is one member of a cluster. Its methods are safe for concurrent
+// use; after Close they return ErrClosed.
+type Node struct {
+	cfg Config
+	id  string
+	log *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	ln     tlsconn.Listener
+	wg     sync.WaitGroup
+	stream atomic.Pointer[streamLayer]
+	state  atomic.Pointer[State]
+
+	mu      sync.Mutex // guards m, applied, closed
+	cond    *sync.Cond
+	m       *member
+	applied uint64
+	closed  bool
+
+	joinMu sync.Mutex // one MEET (or invitation) at a time
+}
+
+// ErrClosed is returned by a Node's methods after Close.
+var ErrClosed = errors.New("cluster: node closed")
+
+const idFile = "node-id"
+
+// NewNode checks cfg and reads the node's id from cfg.Dir, creating both
+// when this is the node's first start. It starts nothing.
+func NewNode(cfg Config) (*Node, error) {
+	if cfg.Dir == "" || cfg.BusAddr == "" || cfg.BusDialer == nil {
+		return nil, errors.New("cluster: Config needs Dir, BusAddr and BusDialer")
+	}
+	if cfg.BusTLS != nil && cfg.BusTLS.Settings().AuthClients != tlsconn.AuthClientsYes {
+		return nil, errors.New("cluster: a TLS bus must require client certificates (tls-auth-clients yes for the bus)")
+	}
+	if cfg.NodeTimeout <= 0 {
+		cfg.NodeTimeout = 15 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
+	}
+	id, err := readOrCreateID(filepath.Join(cfg.Dir, idFile))
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, id: id, log: log}
+	n.cond = sync.NewCond(&n.mu)
+	n.state.Store(newState())
+	n.ctx, n.cancel = context.WithCancel(context.Background())
+	return n, nil
+}
+
+func readOrCreateID(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		id := strings.TrimSpace(string(b))
+		if len(id) != 40 {
+			return "", fmt.Errorf("cluster: %s does not hold a node id", path)
+		}
+		return id, nil
+	}
+	if !os.IsNotExist(err) {
+		return "", fmt.Errorf("cluster: %w", err)
+	}
+	var raw [20]byte
+	rand.Read(raw[:])
+	id := hex.EncodeToString(raw[:])
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(id+"\n"), 0o644); err != nil {
+		return "", fmt.Errorf("cluster: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return "", fmt.Errorf("cluster: %w", err)
+	}
+	return id, nil
+}
+
+// ID is the node's 40-character id (CLUSTER MYID).
+func (n *Node) ID() string { return n.id }
+
+// State is the configuration as last applied here. It is never modified.
+func (n *Node) State() *State { return n.state.Load() }
+
+// BusAddr is the address the bus listens on, once started.
+func (n *Node) BusAddr() net.Addr { return n.ln.Addr() }
+
+// Start opens the bus and joins the node's Raft group: the one it
+// belonged to before a restart, or a new group of its own. A node
+// starting for the first time returns once it is a cluster of one that
+// knows itself.
+func (n *Node) Start() error {
+	transport := tlsconn.TCP
+	if n.cfg.BusTLS != nil {
+		transport = tlsconn.TLS
+	}
+	ln, err := tlsconn.Listen(transport, n.cfg.BusAddr, n.cfg.BusTLS)
+	if err != nil {
+		return fmt.Errorf("cluster: bus: %w", err)
+	}
+	n.ln = ln
+	n.wg.Add(1)
+	go n.serveBus()
+	m, err := n.openMember(true)
+	if err != nil {
+		n.cancel()
+		ln.Close()
+		n.wg.Wait()
+		return fmt.Errorf("cluster: raft: %w", err)
+	}
+	n.mu.Lock()
+	n.m = m
+	n.mu.Unlock()
+	n.wg.Add(2)
+	go n.keepSelf()
+	go n.reconcile()
+	// A node alone can answer for itself as soon as it leads itself.
+	ctx, cancel := context.WithTimeout(n.ctx, 10*raftTimeouts(n.cfg.NodeTimeout)+5*time.Second)
+	defer cancel()
+	if cfg := m.raft.GetConfiguration(); cfg.Error() == nil && len(cfg.Configuration().Servers) == 1 {
+		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.id] != nil })
+	}
+	return nil
+}
+
+// Close stops Raft and the bus. Safe to call twice.
+func (n *Node) Close() error {
+	n.mu.Lock()
+	if n.closed {
+		n.mu.Unlock()
+		return nil
+	}
+	n.closed = true
+	m := n.m
+	n.cond.Broadcast()
+	n.mu.Unlock()
+	n.cancel()
+	var err error
+	if m != nil {
+		err = m.close()
+	}
+	if n.ln != nil {
+		err = errors.Join(err, n.ln.Close())
+	}
+	n.wg.Wait()
+	return err
+}
+
+func (n *Node) member() *member {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.m
+}
+
+// setState publishes s as applied at index (0: a snapshot's restore).
+func (n *Node) setState(s *State, index uint64) {
+	n.state.Store(s)
+	n.mu.Lock()
+	n.applied = max(n.applied, index)
+	n.cond.Broadcast()
+	n.mu.Unlock()
+}
+
+// waitFor waits until cond holds for the applied state, or ctx ends.
+func (n *Node) waitFor(ctx context.Context, cond func(*State) bool) error {
+	stop := context.AfterFunc(ctx, func() {
+		n.mu.Lock()
+		n.cond.Broadcast()
+		n.mu.Unlock()
+	})
+	defer stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for !cond(n.state.Load()) {
+		if n.closed {
+			return ErrClosed
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("cluster: %w", ctx.Err())
+		}
+		n.cond.Wait()
+	}
+	return nil
+}
+
+// waitApplied waits until the entry at index is applied here, so that a
+// command's caller reads its own change.
+func (n *Node) waitApplied(ctx context.Context, index uint64) error {
+	stop := context.AfterFunc(ctx, func() {
+		n.mu.Lock()
+		n.cond.Broadcast()
+		n.mu.Unlock()
+	})
+	defer stop()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for n.applied < index {
+		if n.closed {
+			return ErrClosed
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("cluster: %w", ctx.Err())
+		}
+		n.cond.Wait()
+	}
+	return nil
+}
+
+// requestTimeout bounds one bus request and one change of the
+// configuration: long enough for an election, short enough that a
+// command in a minority partition fails instead of hanging.
+func (n *Node) requestTimeout() time.Duration {
+	return 20*raftTimeouts(n.cfg.NodeTimeout) + time.Second
+}
+
+// errNoLeader is the answer of a change that found no leader: the node is
+// in a minority partition, or the cluster is electing one.
+var errNoLeader = &Error{"CLUSTERDOWN The cluster configuration cannot change now: no leader among its Raft voters is reachable"}
+
+// submit appends e to the log, through the leader, and waits until it is
+// applied here. The result carries Redis's error when e broke a rule.
+func (n *Node) submit(e *Entry) (Result, error) {
+	ctx, cancel := context.WithTimeout(n.ctx, n.requestTimeout())
+	defer cancel()
+	for {
+		m := n.member()
+		if m == nil {
+			return Result{}, ErrClosed
+		}
+		var r Result
+		var index uint64
+		var err error
+		if m.raft.State() == raft.Leader {
+			r, index, err = n.applyAsLeader(e)
+		} else if addr := n.leader(m); addr != "" {
+			var resp *busResponse
+			resp, err = n.request(ctx, addr, &busRequest{Kind: "apply", Entry: e})
+			if err == nil && resp.Result != nil {
+				r, index = *resp.Result, resp.Index
+			}
+		} else {
+			err = errNoLeader
+		}
+		if err == nil {
+			return r, n.waitApplied(ctx, index)
+		}
+		// The leader changed or is being elected: try again until the
+		// deadline.
+		select {
+		case <-ctx.Done():
+			if n.ctx.Err() != nil {
+				return Result{}, ErrClosed
+			}
+			return Result{}, errNoLeader
+		case <-time.After(raftTimeouts(n.cfg.NodeTimeout) / 2):
+		}
+	}
+}
+
+// applyAsLeader appends e when this node leads.
+func (n *Node) applyAsLeader(e *Entry) (Result, uint64, error) {
+	m := n.member()
+	if m == nil {
+		return Result{}, 0, ErrClosed
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		return Result{}, 0, err
+	}
+	f := m.raft.Apply(data, n.requestTimeout())
+	if err := f.Error(); err != nil {
+		return Result{}, 0, err
+	}
+	r, _ := f.Response().(Result)
+	return r, f.Index(), nil
+}
+
+// change submits e and turns a rule's error into an error.
+func (n *Node) change(e *Entry) (string, error) {
+	e.By = n.id
+	r, err := n.submit(e)
+	if err != nil {
+		return "", err
+	}
+	if r.Err != nil {
+		return "", r.Err
+	}
+	return r.Reply, nil
+}
+
+// self is the node entry this node announces.
+func (n *Node) self() *NodeInfo {
+	a := n.cfg.Announce
+	info := &NodeInfo{ID: n.id, IP: a.IP, Port: a.Port, TLSPort: a.TLSPort, QUICPort: a.QUICPort,
+		BusPort: a.BusPort, Hostname: a.Hostname}
+	if info.BusPort == 0 {
+		_, p, _ := net.SplitHostPort(n.ln.Addr().String())
+		info.BusPort, _ = strconv.Atoi(p)
+	}
+	if cur := n.state.Load().Nodes[n.id]; cur != nil && info.IP == "" {
+		info.IP = cur.IP
+	}
+	return info
+}
+
+// keepSelf makes the configuration hold this node's current addresses:
+// its first entry when it starts alone, and a new one whenever a restart
+// changed a port or the node learned its IP.
+func (n *Node) keepSelf() {
+	defer n.wg.Done()
+	for {
+		n.mu.Lock()
+		for !n.closed && n.selfCurrentLocked() {
+			n.cond.Wait()
+		}
+		closed := n.closed
+		n.mu.Unlock()
+		if closed {
+			return
+		}
+		if _, err := n.submit(&Entry{Op: opNode, Info: n.self()}); err != nil {
+			if errors.Is(err, ErrClosed) {
+				return
+			}
+			n.log.Debug("cluster: announcing this node", "err", err)
+			select {
+			case <-n.ctx.Done():
+				return
+			case <-time.After(raftTimeouts(n.cfg.NodeTimeout)):
+			}
+		}
+	}
+}
+
+// selfCurrentLocked reports whether the configuration already holds what
+// this node announces, or whether announcing is not this node's to do: a
+// node joining a cluster is admitted by it.
+func (n *Node) selfCurrentLocked() bool {
+	cur := n.state.Load().Nodes[n.id]
+	if cur == nil {
+		return n.m == nil || !n.aloneLocked()
+	}
+	want := n.self()
+	return cur.IP == want.IP && cur.Port == want.Port && cur.TLSPort == want.TLSPort &&
+		cur.QUICPort == want.QUICPort && cur.BusPort == want.BusPort && cur.Hostname == want.Hostname
+}
+
+func (n *Node) aloneLocked() bool {
+	f := n.m.raft.GetConfiguration()
+	return f.Error() == nil && len(f.Configuration().Servers) == 1
+}
+
+// learnIP records the IP a peer reached this node at, when the node
+// announces none and knows none yet.
+func (n *Node) learnIP(ip string) {
+	if ip == "" || n.cfg.Announce.IP != "" {
+		return
+	}
+	if cur := n.state.Load().Nodes[n.id]; cur == nil || cur.IP != "" {
+		return
+	}
+	info := n.self()
+	info.IP = ip
+	if _, err := n.submit(&Entry{Op: opNode, Info: info}); err != nil {
+		n.log.Debug("cluster: recording this node's IP", "err", err)
+	}
+}

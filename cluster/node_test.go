@@ -1,0 +1,290 @@
+package cluster
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// testNode is one node of a test cluster, its directory kept so that it
+// can be restarted.
+type testNode struct {
+	*Node
+	cfg Config
+}
+
+// busConfig returns the bus side of a node's Config: TLS from pki when it
+// is set, plain TCP otherwise.
+func busConfig(t *testing.T, pki *testutil.PKI) (*tlsconn.ServerTLS, *tlsconn.Dialer) {
+	t.Helper()
+	if pki == nil {
+		return nil, &tlsconn.Dialer{Transport: tlsconn.TCP}
+	}
+	s := tlsconn.DefaultSettings()
+	s.CertFile, s.KeyFile, s.CACertFile = pki.CertFile, pki.KeyFile, pki.CAFile
+	s.AuthClients = tlsconn.AuthClientsYes
+	st, err := tlsconn.NewServerTLS(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := tlsconn.NewDialer(tlsconn.TLS, s, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, d
+}
+
+// startNode starts a node with its bus on a free loopback port, announcing
+// client ports derived from an index so that answers can be checked.
+func startNode(t *testing.T, dir string, port int, pki *testutil.PKI) *testNode {
+	t.Helper()
+	st, d := busConfig(t, pki)
+	cfg := Config{Dir: dir, BusAddr: "127.0.0.1:0", BusTLS: st, BusDialer: d,
+		Announce:    NodeInfo{Port: port, TLSPort: port + 1},
+		NodeTimeout: time.Second, Logger: testLogger(t)}
+	return startConfig(t, cfg)
+}
+
+// testLogger writes the node's warnings to the test's log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
+func startConfig(t *testing.T, cfg Config) *testNode {
+	t.Helper()
+	n, err := NewNode(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return &testNode{Node: n, cfg: cfg}
+}
+
+func (n *testNode) busPort() int {
+	_, p, _ := net.SplitHostPort(n.BusAddr().String())
+	port, _ := strconv.Atoi(p)
+	return port
+}
+
+func (n *testNode) meet(t *testing.T, other *testNode) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return n.Meet(ctx, "127.0.0.1", other.cfg.Announce.Port, other.busPort())
+}
+
+// signature is redis-cli's join signature of a node's CLUSTER NODES: the
+// node ids with their slot tokens, sorted.
+func signature(text string) string {
+	var entries []string
+	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 8 {
+			continue
+		}
+		var toks []string
+		for _, tok := range f[8:] {
+			if !strings.HasPrefix(tok, "[") {
+				toks = append(toks, tok)
+			}
+		}
+		slices.Sort(toks)
+		entries = append(entries, f[0]+":"+strings.Join(toks, ","))
+	}
+	slices.Sort(entries)
+	return strings.Join(entries, "|")
+}
+
+func nodesText(n *testNode) string {
+	return n.State().NodesText(&Local{Myself: n.ID(), Transport: "tcp"})
+}
+
+// agree waits until every node shows the same configuration with want
+// nodes in it.
+func agree(t *testing.T, want int, nodes ...*testNode) {
+	t.Helper()
+	testutil.Eventually(t, 30*time.Second, "the nodes to agree", func() bool {
+		sig := signature(nodesText(nodes[0]))
+		for _, n := range nodes {
+			if len(n.State().Nodes) != want || signature(nodesText(n)) != sig {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestCreate runs redis-cli --cluster create's sequence on three nodes:
+// ADDSLOTS and SET-CONFIG-EPOCH on each while alone, then MEET of the
+// others to the first.
+func TestCreate(t *testing.T) {
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
+	}
+	for i, n := range nodes {
+		if got := len(n.State().Nodes); got != 1 {
+			t.Fatalf("a fresh node knows %d nodes", got)
+		}
+		lo, hi := i*Slots/3, (i+1)*Slots/3-1
+		if err := n.AddSlots(span(lo, hi)...); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.SetConfigEpoch(uint64(i + 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, 3, nodes...)
+	s := nodes[2].State()
+	if !s.Covered() || s.Owner(0) != nodes[0].ID() || s.Owner(Slots-1) != nodes[2].ID() {
+		t.Fatalf("slots after create:\n%s", nodesText(nodes[2]))
+	}
+	for i, n := range nodes {
+		if got := s.Nodes[n.ID()].ConfigEpoch; got != uint64(i+1) {
+			t.Fatalf("node %d has epoch %d", i, got)
+		}
+		if ip := s.Nodes[n.ID()].IP; ip != "127.0.0.1" {
+			t.Fatalf("node %d has IP %q", i, ip)
+		}
+	}
+	// A change made on any node, leader or not, is applied everywhere and
+	// read back at once on the node that made it.
+	for _, n := range nodes {
+		slot := s.SlotsOf(n.ID())[0]
+		if err := n.DelSlots(slot); err != nil {
+			t.Fatal(err)
+		}
+		if n.State().Owner(slot) != "" {
+			t.Fatal("the change was not applied before the command returned")
+		}
+	}
+	agree(t, 3, nodes...)
+	// Redis's rules hold across nodes: a slot owned elsewhere is busy.
+	if err := nodes[1].AddSlots(1); err == nil || err.Error() != "ERR Slot 1 is already busy" {
+		t.Fatalf("ADDSLOTS of another node's slot: %v", err)
+	}
+	if err := nodes[1].SetConfigEpoch(9); err == nil || !strings.Contains(err.Error(), "does not know any other node") {
+		t.Fatalf("SET-CONFIG-EPOCH in a cluster: %v", err)
+	}
+}
+
+// TestMeetRefusesTwoClusters: two clusters with other members cannot
+// merge; a node alone invited by a member joins.
+func TestMeetRefusesTwoClusters(t *testing.T) {
+	a, b := startNode(t, t.TempDir(), 7000, nil), startNode(t, t.TempDir(), 7002, nil)
+	c, d := startNode(t, t.TempDir(), 7004, nil), startNode(t, t.TempDir(), 7006, nil)
+	if err := b.meet(t, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.meet(t, c); err != nil {
+		t.Fatal(err)
+	}
+	err := a.meet(t, c)
+	if err == nil || !strings.Contains(err.Error(), "two clusters cannot merge") {
+		t.Fatalf("MEET between two clusters: %v", err)
+	}
+	// An invitation: a member meets a node that is alone.
+	e := startNode(t, t.TempDir(), 7008, nil)
+	if err := e.AddSlots(42); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.meet(t, e); err != nil {
+		t.Fatal(err)
+	}
+	agree(t, 3, a, b, e)
+	if a.State().Owner(42) != e.ID() {
+		t.Fatal("the invited node lost its slot")
+	}
+}
+
+// TestRestart: the configuration survives a restart of every node.
+func TestRestart(t *testing.T) {
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
+		if err := nodes[i].AddSlots(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, 3, nodes...)
+	want := signature(nodesText(nodes[0]))
+	ids := []string{nodes[0].ID(), nodes[1].ID(), nodes[2].ID()}
+	for _, n := range nodes {
+		n.Close()
+	}
+	// The bus ports stay the same: the others find a node where the
+	// configuration says it is.
+	for i, n := range nodes {
+		cfg := n.cfg
+		cfg.BusAddr = n.BusAddr().String()
+		nodes[i] = startConfig(t, cfg)
+	}
+	agree(t, 3, nodes...)
+	for i, n := range nodes {
+		if n.ID() != ids[i] {
+			t.Fatal("a node changed its id across a restart")
+		}
+	}
+	if got := signature(nodesText(nodes[1])); got != want {
+		t.Fatalf("after the restart:\n%s\nwant %s", got, want)
+	}
+}
+
+// TestBusRefusesStrangers: with a TLS bus, a node whose certificate comes
+// from another CA cannot join, and nothing changes.
+func TestBusRefusesStrangers(t *testing.T) {
+	pki := testutil.NewPKI(t, "cluster CA")
+	other := testutil.NewPKI(t, "another CA")
+	a := startNode(t, filepath.Join(t.TempDir(), "a"), 7000, pki)
+	b := startNode(t, filepath.Join(t.TempDir(), "b"), 7002, pki)
+	if err := b.meet(t, a); err != nil {
+		t.Fatal(err)
+	}
+	stranger := startNode(t, t.TempDir(), 7004, other)
+	if err := stranger.AddSlots(7); err != nil {
+		t.Fatal(err)
+	}
+	if err := stranger.meet(t, a); err == nil {
+		t.Fatal("a node of another CA joined")
+	}
+	if err := a.meet(t, stranger); err == nil {
+		t.Fatal("a member invited a node of another CA")
+	}
+	agree(t, 2, a, b)
+	if a.State().Owner(7) != "" {
+		t.Fatal("the stranger's slot reached the cluster")
+	}
+	// The stranger is still a cluster of one with its slot.
+	if s := stranger.State(); len(s.Nodes) != 1 || s.Owner(7) != stranger.ID() {
+		t.Fatalf("the stranger lost its own configuration:\n%s", nodesText(stranger))
+	}
+}

@@ -1,0 +1,260 @@
+package cluster
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+)
+
+// fsm applies log entries to the configuration. Raft calls Apply,
+// Snapshot and Restore from one goroutine; readers take the current state
+// from the Node's atomic pointer, never from here.
+type fsm struct {
+	n *Node
+}
+
+func (f *fsm) Apply(l *raft.Log) any {
+	var e Entry
+	if err := json.Unmarshal(l.Data, &e); err != nil {
+		return Result{Err: errorf("ERR undecodable cluster log entry at index %d", l.Index)}
+	}
+	next, r := f.n.state.Load().apply(&e)
+	f.n.setState(next, l.Index)
+	return r
+}
+
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) { return snapshot{f.n.state.Load()}, nil }
+
+func (f *fsm) Restore(rc io.ReadCloser) error {
+	defer rc.Close()
+	var sj stateJSON
+	if err := json.NewDecoder(rc).Decode(&sj); err != nil {
+		return err
+	}
+	s := newState()
+	s.CurrentEpoch = sj.CurrentEpoch
+	for id, n := range sj.Nodes {
+		s.Nodes[id] = n
+	}
+	for id := range sj.Forgotten {
+		s.Forgotten[id] = true
+	}
+	for id, rs := range sj.Owners {
+		for _, r := range rs {
+			for i := r[0]; i <= r[1] && i < Slots && i >= 0; i++ {
+				s.owners[i] = id
+			}
+		}
+	}
+	f.n.setState(s, 0)
+	return nil
+}
+
+// stateJSON is a State as a snapshot stores it, slots as ranges.
+type stateJSON struct {
+	CurrentEpoch uint64               `json:"current_epoch"`
+	Nodes        map[string]*NodeInfo `json:"nodes"`
+	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
+	Owners       map[string][][2]int  `json:"owners"`
+}
+
+type snapshot struct{ s *State }
+
+func (s snapshot) Persist(sink raft.SnapshotSink) error {
+	sj := stateJSON{CurrentEpoch: s.s.CurrentEpoch, Nodes: s.s.Nodes, Forgotten: s.s.Forgotten,
+		Owners: map[string][][2]int{}}
+	for id := range s.s.Nodes {
+		if rs := s.s.ranges(id); len(rs) > 0 {
+			sj.Owners[id] = rs
+		}
+	}
+	if err := json.NewEncoder(sink).Encode(&sj); err != nil {
+		sink.Cancel()
+		return err
+	}
+	return sink.Close()
+}
+
+func (snapshot) Release() {}
+
+// raftTimeouts scales Raft's timers to cluster-node-timeout: a tenth of it,
+// between 50 ms and Raft's own default of one second.
+func raftTimeouts(nodeTimeout time.Duration) time.Duration {
+	return min(max(nodeTimeout/10, 50*time.Millisecond), time.Second)
+}
+
+// member is one run of Raft over the node's log: its stores, transport
+// and stream layer. MEET of a node that is alone replaces it with a fresh
+// one that follows the other cluster.
+type member struct {
+	raft   *raft.Raft
+	trans  *raft.NetworkTransport
+	stream *streamLayer
+	logs   *raftboltdb.BoltStore
+}
+
+const (
+	raftFile     = "raft.db"
+	snapshotsDir = "snapshots"
+)
+
+// openMember opens the Raft stores under dir and starts Raft. When the
+// stores are empty and bootstrap is set, the member bootstraps a
+// configuration with itself as the only voter.
+func (n *Node) openMember(bootstrap bool) (*member, error) {
+	dir := n.cfg.Dir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	logs, err := raftboltdb.NewBoltStore(filepath.Join(dir, raftFile))
+	if err != nil {
+		return nil, err
+	}
+	snaps, err := raft.NewFileSnapshotStoreWithLogger(filepath.Join(dir, snapshotsDir), 2, n.hclog())
+	if err != nil {
+		logs.Close()
+		return nil, err
+	}
+	stream := newStreamLayer(n)
+	n.stream.Store(stream)
+	trans := raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+		ServerAddressProvider: n, Stream: stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: n.hclog(),
+	})
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(n.id)
+	conf.Logger = n.hclog()
+	t := raftTimeouts(n.cfg.NodeTimeout)
+	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = t, t, t/2
+	conf.CommitTimeout = min(conf.CommitTimeout, t/2)
+	conf.SnapshotThreshold = 1024
+	closeAll := func() { trans.Close(); logs.Close() }
+	existing, err := raft.HasExistingState(logs, logs, snaps)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	if !existing && bootstrap {
+		c := raft.Configuration{Servers: []raft.Server{{ID: conf.LocalID, Address: trans.LocalAddr()}}}
+		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, c); err != nil {
+			closeAll()
+			return nil, err
+		}
+	}
+	r, err := raft.NewRaft(conf, &fsm{n}, logs, logs, snaps, trans)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	return &member{raft: r, trans: trans, stream: stream, logs: logs}, nil
+}
+
+// close stops Raft and releases the stores.
+func (m *member) close() error {
+	err := m.raft.Shutdown().Error()
+	return errors.Join(err, m.trans.Close(), m.logs.Close())
+}
+
+// wipe removes the Raft stores under dir, for a node that leaves its own
+// one-node cluster to follow another.
+func wipe(dir string) error {
+	return errors.Join(os.Remove(filepath.Join(dir, raftFile)), os.RemoveAll(filepath.Join(dir, snapshotsDir)))
+}
+
+// ServerAddr dials a Raft peer at the bus address the configuration holds
+// for it, which follows address changes applied to the log. Without one
+// (a node not yet admitted, or before a restarted node replays its log)
+// Raft uses the address its own configuration holds.
+func (n *Node) ServerAddr(id raft.ServerID) (raft.ServerAddress, error) {
+	if info := n.state.Load().Nodes[string(id)]; info != nil && info.IP != "" && info.BusPort != 0 {
+		return raft.ServerAddress(net.JoinHostPort(info.IP, itoa(info.BusPort))), nil
+	}
+	return "", errNoAddress
+}
+
+var errNoAddress = errors.New("cluster: no address in the configuration yet")
+
+// leader returns the bus address of m's leader, "" when there is none.
+func (n *Node) leader(m *member) string {
+	addr, id := m.raft.LeaderWithID()
+	if id == "" {
+		return ""
+	}
+	if a, err := n.ServerAddr(id); err == nil {
+		return string(a)
+	}
+	return string(addr)
+}
+
+// streamLayer hands Raft the bus connections that announced themselves
+// as Raft's, and dials peers' buses with the Raft byte.
+type streamLayer struct {
+	n      *Node
+	addr   net.Addr
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newStreamLayer(n *Node) *streamLayer {
+	return &streamLayer{n: n, addr: n.ln.Addr(), conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+func (s *streamLayer) Accept() (net.Conn, error) {
+	select {
+	case c := <-s.conns:
+		return c, nil
+	case <-s.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+// offer passes c to Raft, or reports that this layer is closed.
+func (s *streamLayer) offer(c net.Conn) bool {
+	select {
+	case s.conns <- c:
+		return true
+	case <-s.closed:
+		return false
+	}
+}
+
+func (s *streamLayer) Close() error {
+	s.once.Do(func() { close(s.closed) })
+	return nil
+}
+
+func (s *streamLayer) Addr() net.Addr { return s.addr }
+
+func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	return s.n.dialBus(string(addr), kindRaft, timeout)
+}
+
+// hclog is Raft's logger, writing through the Node's slog.Logger at debug
+// level (Raft's warnings and errors at warn).
+func (n *Node) hclog() hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "raft", Level: hclog.Info, Output: slogWriter{n.log}})
+}
+
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	line := strings.TrimSpace(string(p))
+	quiet := strings.Contains(line, errNoAddress.Error()) // Raft then uses its own address
+	if !quiet && (strings.Contains(line, "[WARN]") || strings.Contains(line, "[ERROR]")) {
+		w.l.Warn(line)
+	} else {
+		w.l.Debug(line)
+	}
+	return len(p), nil
+}
