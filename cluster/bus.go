@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -28,6 +29,10 @@ type busRequest struct {
 	Slots []int     `json:"slots,omitempty"`
 	Entry *Entry    `json:"entry,omitempty"`
 	Addr  string    `json:"addr,omitempty"`
+	// From and Suspects: the reporting node, and the nodes it cannot
+	// reach ("report").
+	From     string   `json:"from,omitempty"`
+	Suspects []string `json:"suspects,omitempty"`
 	// YourIP is the IP the sender reached the receiver at: how a node that
 	// announces no IP learns its own, as in Redis.
 	YourIP string `json:"your_ip,omitempty"`
@@ -96,6 +101,9 @@ func (n *Node) serveBusConn(c tlsconn.Conn) {
 	}
 }
 
+// busAddr is the bus address of a node of the configuration.
+func busAddr(info *NodeInfo) string { return net.JoinHostPort(info.IP, itoa(info.BusPort)) }
+
 func remoteIP(c net.Conn) string {
 	host, _, err := net.SplitHostPort(c.RemoteAddr().String())
 	if err != nil {
@@ -154,6 +162,11 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 	resp := &busResponse{ID: n.id, Members: len(n.state.Load().Nodes), YourIP: peerIP}
 	var err error
 	switch req.Kind {
+	case "ping":
+	case "report":
+		if m := n.member(); m != nil && m.raft.State() == raft.Leader && n.state.Load().Nodes[req.From] != nil {
+			n.record(req.From, req.Suspects)
+		}
 	case "hello":
 		n.learnIP(req.YourIP)
 	case "join":

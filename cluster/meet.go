@@ -253,7 +253,7 @@ func (n *Node) Forget(id string) error {
 // a voter while there are fewer than five.
 func (n *Node) reconcile() {
 	defer n.wg.Done()
-	t := time.NewTicker(raftTimeouts(n.cfg.NodeTimeout))
+	t := time.NewTicker(raftTimeouts(n.nodeTimeout()))
 	defer t.Stop()
 	for {
 		select {

@@ -49,6 +49,10 @@ type Config struct {
 	NodeTimeout time.Duration
 	// Logger receives the node's events and Raft's. nil: discarded.
 	Logger *slog.Logger
+	// OnChange, when set, is called after every change of the applied
+	// configuration, on Raft's goroutine: it must return at once (signal
+	// a goroutine of its own, read State there).
+	OnChange func()
 }
 
 // Node is one member of a cluster. Its methods are safe for concurrent
@@ -71,7 +75,42 @@ type Node struct {
 	applied uint64
 	closed  bool
 
-	joinMu sync.Mutex // one MEET (or invitation) at a time
+	joinMu   sync.Mutex // one MEET (or invitation) at a time
+	health   health
+	announce atomic.Pointer[NodeInfo]
+	timeout  atomic.Int64 // cluster-node-timeout, as a time.Duration
+}
+
+// DefaultNodeTimeout is Redis's cluster-node-timeout.
+const DefaultNodeTimeout = 15 * time.Second
+
+func (n *Node) nodeTimeout() time.Duration { return time.Duration(n.timeout.Load()) }
+
+// SetAnnounce changes what the node tells the others about itself (a
+// CONFIG SET of a cluster-announce-* directive); the configuration
+// follows as soon as a leader is reachable.
+func (n *Node) SetAnnounce(a NodeInfo) {
+	n.announce.Store(&a)
+	n.mu.Lock()
+	n.cond.Broadcast()
+	n.mu.Unlock()
+}
+
+// SetNodeTimeout changes cluster-node-timeout: failure detection and
+// Raft's timers follow it.
+func (n *Node) SetNodeTimeout(d time.Duration) error {
+	if d <= 0 {
+		d = DefaultNodeTimeout
+	}
+	n.timeout.Store(int64(d))
+	m := n.member()
+	if m == nil {
+		return nil
+	}
+	rc := m.raft.ReloadableConfig()
+	t := raftTimeouts(d)
+	rc.HeartbeatTimeout, rc.ElectionTimeout = t, t
+	return m.raft.ReloadConfig(rc)
 }
 
 // ErrClosed is returned by a Node's methods after Close.
@@ -89,7 +128,7 @@ func NewNode(cfg Config) (*Node, error) {
 		return nil, errors.New("cluster: a TLS bus must require client certificates (tls-auth-clients yes for the bus)")
 	}
 	if cfg.NodeTimeout <= 0 {
-		cfg.NodeTimeout = 15 * time.Second
+		cfg.NodeTimeout = DefaultNodeTimeout
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -103,6 +142,8 @@ func NewNode(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, id: id, log: log}
+	n.announce.Store(&cfg.Announce)
+	n.timeout.Store(int64(cfg.NodeTimeout))
 	n.cond = sync.NewCond(&n.mu)
 	n.state.Store(newState())
 	n.ctx, n.cancel = context.WithCancel(context.Background())
@@ -143,6 +184,13 @@ func (n *Node) State() *State { return n.state.Load() }
 // BusAddr is the address the bus listens on, once started.
 func (n *Node) BusAddr() net.Addr { return n.ln.Addr() }
 
+// Started reports whether Start opened the bus.
+func (n *Node) Started() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ln != nil && !n.closed
+}
+
 // Start opens the bus and joins the node's Raft group: the one it
 // belonged to before a restart, or a new group of its own. A node
 // starting for the first time returns once it is a cluster of one that
@@ -156,7 +204,9 @@ func (n *Node) Start() error {
 	if err != nil {
 		return fmt.Errorf("cluster: bus: %w", err)
 	}
+	n.mu.Lock()
 	n.ln = ln
+	n.mu.Unlock()
 	n.wg.Add(1)
 	go n.serveBus()
 	m, err := n.openMember(true)
@@ -169,11 +219,12 @@ func (n *Node) Start() error {
 	n.mu.Lock()
 	n.m = m
 	n.mu.Unlock()
-	n.wg.Add(2)
+	n.wg.Add(3)
 	go n.keepSelf()
 	go n.reconcile()
+	go n.monitor()
 	// A node alone can answer for itself as soon as it leads itself.
-	ctx, cancel := context.WithTimeout(n.ctx, 10*raftTimeouts(n.cfg.NodeTimeout)+5*time.Second)
+	ctx, cancel := context.WithTimeout(n.ctx, 10*raftTimeouts(n.nodeTimeout())+5*time.Second)
 	defer cancel()
 	if cfg := m.raft.GetConfiguration(); cfg.Error() == nil && len(cfg.Configuration().Servers) == 1 {
 		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.id] != nil })
@@ -217,6 +268,9 @@ func (n *Node) setState(s *State, index uint64) {
 	n.applied = max(n.applied, index)
 	n.cond.Broadcast()
 	n.mu.Unlock()
+	if n.cfg.OnChange != nil {
+		n.cfg.OnChange()
+	}
 }
 
 // waitFor waits until cond holds for the applied state, or ctx ends.
@@ -268,7 +322,7 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 // configuration: long enough for an election, short enough that a
 // command in a minority partition fails instead of hanging.
 func (n *Node) requestTimeout() time.Duration {
-	return 20*raftTimeouts(n.cfg.NodeTimeout) + time.Second
+	return 20*raftTimeouts(n.nodeTimeout()) + time.Second
 }
 
 // errNoLeader is the answer of a change that found no leader: the node is
@@ -310,7 +364,7 @@ func (n *Node) submit(e *Entry) (Result, error) {
 				return Result{}, ErrClosed
 			}
 			return Result{}, errNoLeader
-		case <-time.After(raftTimeouts(n.cfg.NodeTimeout) / 2):
+		case <-time.After(raftTimeouts(n.nodeTimeout()) / 2):
 		}
 	}
 }
@@ -348,7 +402,7 @@ func (n *Node) change(e *Entry) (string, error) {
 
 // self is the node entry this node announces.
 func (n *Node) self() *NodeInfo {
-	a := n.cfg.Announce
+	a := *n.announce.Load()
 	info := &NodeInfo{ID: n.id, IP: a.IP, Port: a.Port, TLSPort: a.TLSPort, QUICPort: a.QUICPort,
 		BusPort: a.BusPort, Hostname: a.Hostname}
 	if info.BusPort == 0 {
@@ -384,7 +438,7 @@ func (n *Node) keepSelf() {
 			select {
 			case <-n.ctx.Done():
 				return
-			case <-time.After(raftTimeouts(n.cfg.NodeTimeout)):
+			case <-time.After(raftTimeouts(n.nodeTimeout())):
 			}
 		}
 	}
@@ -411,7 +465,7 @@ func (n *Node) aloneLocked() bool {
 // learnIP records the IP a peer reached this node at, when the node
 // announces none and knows none yet.
 func (n *Node) learnIP(ip string) {
-	if ip == "" || n.cfg.Announce.IP != "" {
+	if ip == "" || n.announce.Load().IP != "" {
 		return
 	}
 	if cur := n.state.Load().Nodes[n.id]; cur == nil || cur.IP != "" {

@@ -288,3 +288,47 @@ func TestBusRefusesStrangers(t *testing.T) {
 		t.Fatalf("the stranger lost its own configuration:\n%s", nodesText(stranger))
 	}
 }
+
+// TestFailureDetection: a node that stops is flagged fail by the others
+// once a majority of the voters cannot reach it, and the mark is cleared
+// when it is back.
+func TestFailureDetection(t *testing.T) {
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
+		if err := nodes[i].AddSlots(span(i*Slots/3, (i+1)*Slots/3-1)...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, 3, nodes...)
+	if !nodes[0].State().Served() {
+		t.Fatal("not served before the failure")
+	}
+	victim := nodes[2]
+	victim.Close()
+	flagged := func(n *testNode, flag string) bool {
+		for _, line := range strings.Split(n.State().NodesText(&Local{Myself: n.ID(), Links: n.Links()}), "\n") {
+			if f := strings.Fields(line); len(f) > 2 && f[0] == victim.ID() {
+				return slices.Contains(strings.Split(f[2], ","), flag)
+			}
+		}
+		return false
+	}
+	testutil.Eventually(t, 30*time.Second, "the stopped node to be flagged fail", func() bool {
+		return flagged(nodes[0], "fail") && flagged(nodes[1], "fail")
+	})
+	if nodes[0].State().Served() {
+		t.Fatal("a slot of a failed node counts as served")
+	}
+	cfg := victim.cfg
+	cfg.BusAddr = victim.BusAddr().String()
+	nodes[2] = startConfig(t, cfg)
+	testutil.Eventually(t, 30*time.Second, "the mark to be cleared", func() bool {
+		return !flagged(nodes[0], "fail") && !flagged(nodes[0], "fail?") && nodes[1].State().Served()
+	})
+}

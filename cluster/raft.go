@@ -134,7 +134,7 @@ func (n *Node) openMember(bootstrap bool) (*member, error) {
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(n.id)
 	conf.Logger = n.hclog()
-	t := raftTimeouts(n.cfg.NodeTimeout)
+	t := raftTimeouts(n.nodeTimeout())
 	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = t, t, t/2
 	conf.CommitTimeout = min(conf.CommitTimeout, t/2)
 	conf.SnapshotThreshold = 1024
@@ -250,8 +250,9 @@ type slogWriter struct{ l *slog.Logger }
 
 func (w slogWriter) Write(p []byte) (int, error) {
 	line := strings.TrimSpace(string(p))
-	quiet := strings.Contains(line, errNoAddress.Error()) // Raft then uses its own address
-	if !quiet && (strings.Contains(line, "[WARN]") || strings.Contains(line, "[ERROR]")) {
+	// Raft's warnings are its everyday events (an election starts, a
+	// follower is behind); its errors are worth the operator's eye.
+	if strings.Contains(line, "[ERROR]") {
 		w.l.Warn(line)
 	} else {
 		w.l.Debug(line)

@@ -22,7 +22,7 @@ type Link struct {
 	Connected bool
 	PingSent  int64  // unix ms of the ping in flight, 0 when none
 	PongRecv  int64  // unix ms of the last answer
-	Fail      string // "", "fail?" or "fail"
+	Fail      string // "fail?" when this node suspects the peer, else ""
 }
 
 // Local is the asking node's side of an answer: who it is, its links, the
@@ -136,7 +136,10 @@ func (s *State) NodesText(l *Local) string {
 		} else {
 			flags = append(flags, "slave")
 		}
-		if !me && link.Fail != "" {
+		switch {
+		case n.Failed:
+			flags = append(flags, "fail")
+		case !me && link.Fail != "":
 			flags = append(flags, link.Fail)
 		}
 		b.WriteByte(' ')
@@ -219,7 +222,7 @@ func (s *State) SlotsReply(l *Local) command.Reply {
 		}
 		entry := []command.Reply{command.Int(int64(i)), command.Int(int64(j)), s.Nodes[id].nodeReply(l)}
 		for _, r := range s.replicasOf(id) {
-			if l.Links[r].Fail != "fail" {
+			if !s.Nodes[r].Failed {
 				entry = append(entry, s.Nodes[r].nodeReply(l))
 			}
 		}
@@ -270,7 +273,7 @@ func (s *State) shardNode(n *NodeInfo, l *Local) command.Reply {
 	if n.Primary != "" {
 		role = "replica"
 	}
-	if n.ID != l.Myself && l.Links[n.ID].Fail == "fail" {
+	if n.Failed {
 		health = "failed"
 	}
 	return command.Map(append(kv,

@@ -26,6 +26,9 @@ type NodeInfo struct {
 	// the node the slot moves to, or comes from.
 	Migrating map[int]string `json:"migrating,omitempty"`
 	Importing map[int]string `json:"importing,omitempty"`
+	// Failed is set once a majority of the Raft voters cannot reach the
+	// node (CLUSTER NODES flag "fail"), and cleared once a majority can.
+	Failed bool `json:"failed,omitempty"`
 }
 
 func (n *NodeInfo) clone() *NodeInfo {
@@ -76,6 +79,17 @@ func (s *State) SlotsOf(id string) []int {
 	return out
 }
 
+// Served reports whether every slot has an owner that is not failed:
+// what cluster_state:ok means under cluster-require-full-coverage yes.
+func (s *State) Served() bool {
+	for _, o := range s.owners {
+		if o == "" || s.Nodes[o].Failed {
+			return false
+		}
+	}
+	return true
+}
+
 // Covered reports whether every slot has an owner.
 func (s *State) Covered() bool {
 	for _, o := range s.owners {
@@ -108,6 +122,7 @@ const (
 	opBump      = "bumpepoch" // BUMPEPOCH by By
 	opReplicate = "replicate" // By replicates Target
 	opForget    = "forget"    // By forgets Target
+	opFail      = "fail"      // Target's failure mark := Failed (the leader's judgement)
 )
 
 // Entry is one change to the configuration, as the log carries it (JSON).
@@ -121,6 +136,7 @@ type Entry struct {
 	Action string    `json:"action,omitempty"` // setslot: importing, migrating, node, stable
 	Target string    `json:"target,omitempty"`
 	Epoch  uint64    `json:"epoch,omitempty"`
+	Failed bool      `json:"failed,omitempty"`
 }
 
 // Result is what applying an entry answers its command: an error with
@@ -166,6 +182,13 @@ func (s *State) apply(e *Entry) (*State, Result) {
 		r.Err = n.replicate(e.By, e.Target)
 	case opForget:
 		r.Err = n.forget(e.By, e.Target)
+	case opFail:
+		t := n.Nodes[e.Target]
+		if t == nil {
+			r.Err = errorf("ERR Unknown node %s", e.Target)
+		} else {
+			t.Failed = e.Failed
+		}
 	default:
 		r.Err = errorf("ERR unknown cluster log entry %q", e.Op)
 	}

@@ -34,6 +34,8 @@ type client struct {
 	held int            // commands run under the session's current Hold
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
+	readonly    bool // READONLY: a replica serves its primary's slots' reads
+	asking      bool // ASKING: the next command may run in a slot being imported
 	noReply     bool // the command that ran answers nothing (REPLCONF ACK)
 	// sync is what a replica said before PSYNC (REPLCONF listening-port
 	// and ip-address, PSYNC's replid and offset, or the older SYNC), for

@@ -239,7 +239,7 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 		seen[name] = true
 		ds[i/2] = d
 	}
-	var tlsChanged bool
+	var tlsChanged, clusterChanged bool
 	var relistenKinds []string
 	for i := 0; i < len(args); i += 2 {
 		name, d := strings.ToLower(string(args[i])), ds[i/2]
@@ -253,10 +253,16 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 			return fail(name, err.Error())
 		}
 		tlsChanged = tlsChanged || d.effect.reloadTLS
+		clusterChanged = clusterChanged || d.effect.cluster
 		relistenKinds = append(relistenKinds, d.effect.reopen...)
 	}
 	if err := next.check(); err != nil {
 		return fail(string(args[0]), err.Error())
+	}
+	if clusterChanged && s.cluster != nil {
+		if err := s.reconfigureCluster(next); err != nil {
+			return fail(string(args[0]), err.Error())
+		}
 	}
 	// Build the new TLS configuration (reading its files) without putting
 	// it in service yet: nothing may change before every step succeeded.
@@ -347,7 +353,7 @@ func (s *Server) relistenLocked(next *Config, kinds []string, t *tlsconn.ServerT
 // infoCmd answers INFO [section ...].
 func infoCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := clientOf(ctx)
-	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "errorstats", "keyspace"}
+	all := []string{"server", "clients", "memory", "persistence", "stats", "replication", "tls", "errorstats", "cluster", "keyspace"}
 	want := map[string]bool{}
 	if len(args) == 1 {
 		for _, sct := range all {
@@ -390,7 +396,11 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("shingle_version", ShingleVersion)
 		line("redis_git_sha1", "00000000")
 		line("redis_git_dirty", 0)
-		line("redis_mode", "standalone")
+		if s.cluster != nil {
+			line("redis_mode", "cluster")
+		} else {
+			line("redis_mode", "standalone")
+		}
 		line("os", runtime.GOOS+" "+runtime.GOARCH)
 		line("arch_bits", strconv.IntSize)
 		line("multiplexing_api", "go")
@@ -500,6 +510,13 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 	case "replication":
 		b.WriteString("# Replication\r\n")
 		s.replicationInfo(ctx.Ops, line)
+	case "cluster":
+		b.WriteString("# Cluster\r\n")
+		if s.cluster != nil {
+			line("cluster_enabled", 1)
+		} else {
+			line("cluster_enabled", 0)
+		}
 	case "keyspace":
 		b.WriteString("# Keyspace\r\n")
 		keys, expires, err := ctx.Ops.KeyCounts()
@@ -559,6 +576,12 @@ func (s *Server) listenerLines() []string {
 		}
 	}
 	emit()
+	if a := s.ClusterBusAddr(); a != nil {
+		// Shingle's addition: the cluster bus as a listener line.
+		if host, p, err := net.SplitHostPort(a.String()); err == nil {
+			out = append(out, "name=cluster-bus,bind="+host+",port="+p)
+		}
+	}
 	return out
 }
 

@@ -161,6 +161,8 @@ type Config struct {
 	// syncs again); normal clients are bounded by timeout instead, and
 	// there is no pubsub yet.
 	OutputLimits [3]OutputLimit
+	// Cluster holds the cluster-* directives (cluster.go).
+	Cluster ClusterConfig
 
 	// ConfigFile is the file the configuration came from, for INFO.
 	ConfigFile string
@@ -217,6 +219,7 @@ func DefaultConfig() *Config {
 		MinReplicasMaxLag:      10 * time.Second,
 		OutputLimits: [3]OutputLimit{{}, {Hard: 256 << 20, Soft: 64 << 20, SoftTime: time.Minute},
 			{Hard: 32 << 20, Soft: 8 << 20, SoftTime: time.Minute}},
+		Cluster: defaultClusterConfig(),
 	}
 }
 
@@ -278,6 +281,7 @@ func (c *Config) EnsureDefaults() *Config {
 	if c.ReplTransport == "" {
 		c.ReplTransport = def.ReplTransport
 	}
+	c.Cluster.ensureDefaults()
 	return c
 }
 
@@ -306,6 +310,11 @@ func (c *Config) Validate() error {
 	}
 	if c.ClientQueryBufferLimit < 1<<20 {
 		return fmt.Errorf("netmode: client-query-buffer-limit must be at least 1mb")
+	}
+	if c.Cluster.Enabled {
+		if _, err := c.clusterPorts(); err != nil {
+			return fmt.Errorf("netmode: %w", err)
+		}
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/config"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -65,11 +66,13 @@ func (s status) String() string {
 type effect struct {
 	reloadTLS bool
 	reopen    []string // transports (tlsconn.TCP ...) whose listeners follow the value
+	cluster   bool     // the cluster node's announced addresses or timers follow the value
 }
 
 var (
-	noEffect  = effect{}
-	reloadTLS = effect{reloadTLS: true}
+	noEffect      = effect{}
+	reloadTLS     = effect{reloadTLS: true}
+	clusterEffect = effect{cluster: true}
 )
 
 // reopens is the effect of a directive that the listeners of transports
@@ -216,6 +219,18 @@ func intDirective(name string, p func(c *Config) *int, lo, hi int64, e effect) d
 		}}
 }
 
+func int64Directive(name string, p func(c *Config) *int64, lo, hi int64, e effect) directive {
+	return directive{name: name, effect: e,
+		get: func(c *Config) string { return strconv.FormatInt(*p(c), 10) },
+		set: func(c *Config, v string) error {
+			n, err := parseInteger(v, lo, hi)
+			if err == nil {
+				*p(c) = n
+			}
+			return err
+		}}
+}
+
 // maxInt32 is the upper bound of Redis's int directives (INT_MAX).
 const maxInt32 = 1<<31 - 1
 
@@ -301,7 +316,7 @@ var logLevels = []string{"debug", "verbose", "notice", "warning"}
 const (
 	noRDB        = "Shingle reads and writes no RDB file: its data is in Pebble's files under dir"
 	noAOF        = "Shingle writes no AOF: every write goes to Pebble's log under dir, synced as appendfsync says"
-	noCluster    = "read by Redis only with cluster-enabled yes, which Shingle refuses (cluster mode is not implemented yet)"
+	noFailover   = "read by Redis only for a replica's automatic failover, which Shingle's cluster does not do yet"
 	noEncodings  = "tunes how Redis encodes %s in memory; Shingle has no %s commands yet, so no reply depends on it (to be reviewed when it has)"
 	noEviction   = "read by Redis only when maxmemory is set, and Shingle accepts only maxmemory 0"
 	noDefrag     = "tunes Redis's active defragmentation of jemalloc memory, which changes no reply; Go's allocator and Pebble manage Shingle's memory"
@@ -326,8 +341,8 @@ var directives = []directive{
 			return nil
 		}}.redis("* -::*", "Shingle's default is redis.conf's, 127.0.0.1 -::1 (loopback only), not the compiled-in * -::*"),
 	fixed("bind-source-addr", "", stringValue, []string{""}, "Shingle's outgoing connections (to a primary) leave from the address the system chooses"),
-	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, reopens(tlsconn.TCP)).redis("6379", ""),
-	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, reopens(tlsconn.TLS)).redis("0", ""),
+	intDirective("port", func(c *Config) *int { return &c.Port }, 0, 65535, effect{reopen: []string{tlsconn.TCP}, cluster: true}).redis("6379", ""),
+	intDirective("tls-port", func(c *Config) *int { return &c.TLSPort }, 0, 65535, effect{reopen: []string{tlsconn.TLS}, cluster: true}).redis("0", ""),
 	intDirective("quic-port", func(c *Config) *int { return &c.QUICPort }, 0, 65535, reopens(tlsconn.QUIC)).shingle("UDP port for RESP over QUIC, one client per stream, with the tls-* settings; 0 (the default) is off"),
 	directive{name: "unixsocket", immutable: true,
 		get: func(c *Config) string { return c.UnixSocket },
@@ -651,25 +666,36 @@ var directives = []directive{
 	fixed("sanitize-dump-payload", "no", enumValue("no", "yes", "clients"), []string{"yes"},
 		"Shingle checks every encoding of an RDB it loads (a full sync) in depth before using it, as Redis does with yes; it has no RESTORE").try("no", "clients"),
 
-	// Cluster: read by Redis only in cluster mode.
-	fixed("cluster-enabled", "no", yesNoValue, []string{"no"}, "cluster mode is not implemented yet").startupOnly(),
-	noop("cluster-config-file", "nodes.conf", stringValue, noCluster).startupOnly(),
-	noop("cluster-node-timeout", "15000", integerValue(0, maxInt64), noCluster),
-	noop("cluster-port", "0", integerValue(0, 65535), noCluster).startupOnly(),
-	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), noCluster).alias("cluster-slave-validity-factor"),
-	noop("cluster-migration-barrier", "1", integerValue(0, maxInt32), noCluster),
-	noop("cluster-allow-replica-migration", "yes", yesNoValue, noCluster),
-	noop("cluster-require-full-coverage", "yes", yesNoValue, noCluster),
-	noop("cluster-replica-no-failover", "no", yesNoValue, noCluster).alias("cluster-slave-no-failover"),
-	noop("cluster-allow-reads-when-down", "no", yesNoValue, noCluster),
-	noop("cluster-allow-pubsubshard-when-down", "yes", yesNoValue, noCluster),
-	noop("cluster-link-sendbuf-limit", "0", memoryValue(0, maxInt64), noCluster),
-	noop("cluster-announce-hostname", "", stringValue, noCluster),
-	noop("cluster-preferred-endpoint-type", "ip", enumValue("ip", "hostname", "unknown-endpoint"), noCluster),
-	noop("cluster-announce-ip", "", stringValue, noCluster),
-	noop("cluster-announce-port", "0", integerValue(0, 65535), noCluster),
-	noop("cluster-announce-tls-port", "0", integerValue(0, 65535), noCluster),
-	noop("cluster-announce-bus-port", "0", integerValue(0, 65535), noCluster),
+	// Cluster (cluster.go).
+	boolDirective("cluster-enabled", func(c *Config) *bool { return &c.Cluster.Enabled }, noEffect).startupOnly().redis("no",
+		"the configuration is a Raft log among the nodes, not gossip; see the cluster package"),
+	strDirective("cluster-config-file", func(c *Config) *string { return &c.Cluster.ConfigFile }, noEffect).startupOnly().redis("nodes.conf",
+		"names a directory, relative to dir, holding the node's id, its Raft log (raft.db) and snapshots, not a text file"),
+	int64Directive("cluster-node-timeout", func(c *Config) *int64 { return &c.Cluster.NodeTimeoutMs }, 0, maxInt64, clusterEffect).redis("15000",
+		"Raft's timers follow it (a tenth of it, between 50 ms and 1 s); 0 is taken as the default, 15000"),
+	intDirective("cluster-port", func(c *Config) *int { return &c.Cluster.Port }, 0, 65535, noEffect).startupOnly().redis("0", ""),
+	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), noFailover).alias("cluster-slave-validity-factor"),
+	noop("cluster-migration-barrier", "1", integerValue(0, maxInt32), "read by Redis only for replica migration, which Shingle does not do (cluster-allow-replica-migration no)"),
+	fixed("cluster-allow-replica-migration", "yes", yesNoValue, []string{"no"}, "Shingle never moves a replica to another primary by itself"),
+	boolDirective("cluster-require-full-coverage", func(c *Config) *bool { return &c.Cluster.RequireFullCoverage }, noEffect).redis("yes", ""),
+	fixed("cluster-replica-no-failover", "no", yesNoValue, []string{"yes"}, noFailover).alias("cluster-slave-no-failover"),
+	boolDirective("cluster-allow-reads-when-down", func(c *Config) *bool { return &c.Cluster.AllowReadsWhenDown }, noEffect).redis("no", ""),
+	noop("cluster-allow-pubsubshard-when-down", "yes", yesNoValue, "Shingle has no sharded pub/sub"),
+	noop("cluster-link-sendbuf-limit", "0", memoryValue(0, maxInt64), "bounds Redis's gossip send buffers; Shingle's bus carries Raft's messages, which Raft paces itself"),
+	strDirective("cluster-announce-hostname", func(c *Config) *string { return &c.Cluster.AnnounceHostname }, clusterEffect).redis("", ""),
+	directive{name: "cluster-preferred-endpoint-type",
+		get: func(c *Config) string { return c.Cluster.PreferredEndpointType },
+		set: func(c *Config, v string) error {
+			e, err := enumValue(cluster.EndpointIP, cluster.EndpointHostname, cluster.EndpointUnknown)([]string{v})
+			if err == nil {
+				c.Cluster.PreferredEndpointType = e
+			}
+			return err
+		}}.redis("ip", ""),
+	strDirective("cluster-announce-ip", func(c *Config) *string { return &c.Cluster.AnnounceIP }, clusterEffect).redis("", ""),
+	intDirective("cluster-announce-port", func(c *Config) *int { return &c.Cluster.AnnouncePort }, 0, 65535, clusterEffect).redis("0", ""),
+	intDirective("cluster-announce-tls-port", func(c *Config) *int { return &c.Cluster.AnnounceTLSPort }, 0, 65535, clusterEffect).redis("0", ""),
+	intDirective("cluster-announce-bus-port", func(c *Config) *int { return &c.Cluster.AnnounceBusPort }, 0, 65535, clusterEffect).redis("0", ""),
 
 	// Read by Redis's config.c outside its table: config file only.
 	directive{name: "include", fileOnly: true}.redis("", "expanded by the config package while it reads the file (config.Parse), with Redis's rules"),

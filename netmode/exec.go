@@ -12,6 +12,12 @@ import (
 type multiState struct {
 	queued [][][]byte
 	dirty  bool // a command was refused while queuing: EXEC aborts
+	// In cluster mode, the slot of the queued commands' keys, the keys
+	// (for EXEC's redirection) and whether any of them writes.
+	hasSlot bool
+	slot    int
+	keys    [][]byte
+	write   bool
 }
 
 // containers are the commands whose first argument names a subcommand;
@@ -55,6 +61,7 @@ func (c *client) execute(args [][]byte) {
 	case c.denied(cmd, args):
 	case cmd.Flags&command.FlagLoading == 0 && s.loading():
 		c.refuse(errLoading)
+	case s.cluster != nil && c.redirected(cmd, args):
 	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
 	case c.multi != nil && !multiControl[cmd.Name]:
 		if cmd.Flags&command.FlagNoMulti != 0 {
@@ -74,6 +81,10 @@ func (c *client) execute(args [][]byte) {
 			c.reply(r)
 		}
 		c.noReply = false
+	}
+	// ASKING holds for the next command only, or the transaction it opens.
+	if c.asking && cmd != nil && cmd.Name != "asking" && c.multi == nil {
+		c.asking = false
 	}
 }
 

@@ -135,6 +135,9 @@ func parseReplicaOf(v string) (host string, port int, err error) {
 // ONE.
 func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	s := clientOf(ctx).s
+	if s.cluster != nil {
+		return command.ErrorReply("ERR REPLICAOF not allowed in cluster mode.")
+	}
 	s.roleMu.Lock()
 	defer s.roleMu.Unlock()
 	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/acl"
+	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/tick"
 	"github.com/shinglekv/shingle/replication"
@@ -86,6 +87,10 @@ type Server struct {
 	startErr  error
 	// replicaOf is the replicaof directive's primary, which run follows.
 	replicaOf *replicaOf
+	// cluster is the node of cluster-enabled yes, nil otherwise;
+	// clusterChanged is signalled when its configuration changes.
+	cluster        *cluster.Node
+	clusterChanged chan struct{}
 }
 
 // replicaOf is the primary a server is configured to follow, with the
@@ -154,6 +159,16 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 		}
 		s.replicaOf = &replicaOf{rc: rc, host: host, port: port}
 	}
+	if cfg.Cluster.Enabled {
+		if cfg.ReplicaOf != "" {
+			return nil, errors.New("netmode: replicaof is not allowed in cluster mode: use CLUSTER REPLICATE")
+		}
+		s.table.Add(clusterCommands()...)
+		s.clusterChanged = make(chan struct{}, 1)
+		if err := s.newClusterNode(cfg); err != nil {
+			return nil, err
+		}
+	}
 	s.primaryHooks = s.newPrimaryHooks()
 	s.primary = replication.NewPrimary(db, s.primaryConfig)
 	return s, nil
@@ -174,6 +189,13 @@ func (s *Server) runOnce() error {
 		return ErrServerClosed
 	} else if err != nil {
 		return fmt.Errorf("netmode: %w", err)
+	}
+	if s.cluster != nil {
+		if err := s.cluster.Start(); err != nil {
+			return fmt.Errorf("netmode: %w", err)
+		}
+		s.loops.Add(1)
+		go s.followClusterRole()
 	}
 	if ro := s.replicaOf; ro != nil {
 		s.roleMu.Lock()
@@ -594,6 +616,9 @@ func (s *Server) Close() error {
 		rs.r.Stop()
 	}
 	s.primary.Close()
+	if s.cluster != nil {
+		s.cluster.Close()
+	}
 	s.conns.Wait()
 	s.loops.Wait()
 	return nil

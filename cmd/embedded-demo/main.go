@@ -112,6 +112,13 @@ func greet(out io.Writer, srv *netmode.Server, cfg *netmode.Config, dev *devPKI)
 	for _, l := range srv.Listeners() {
 		fmt.Fprintf(out, "Ready to accept connections %s (%s)\n", l.Transport, l.Addr)
 	}
+	if bus := srv.ClusterBusAddr(); bus != nil {
+		how := "plain TCP: tls-cluster no"
+		if cfg.TLS.Cluster {
+			how = "TLS, client certificates required"
+		}
+		fmt.Fprintf(out, "Cluster node %s, bus on %s (%s)\n", srv.ClusterNodeID(), bus, how)
+	}
 	fmt.Fprintf(out, "Data directory %s, appendfsync %s\n", cfg.Dir, cfg.AppendFsync)
 	var tries []string
 	if cfg.Port != 0 {

@@ -2,14 +2,15 @@
 // packages as the build sees them, test files aside), the import rules
 // that the packages' doc.go files state:
 //
-//   - netmode imports neither crypto/tls nor crypto/x509: TLS is tlsconn's.
+//   - netmode and cluster import neither crypto/tls nor crypto/x509: TLS
+//     is tlsconn's.
 //   - The packages under internal/ (the codec and the helpers), store and
 //     tlsconn import, directly or not, no package of Shingle's outside
 //     internal/: they are the leaves. internal/testutil is the exception:
 //     it may import anything.
 //   - Nothing but the programs (cmd/, bench/) imports netmode, directly or
-//     not: replication, command, acl, config and store sit beneath the
-//     server.
+//     not: replication, cluster, command, acl, config and store sit
+//     beneath the server.
 //   - Only _test.go files import internal/testutil.
 //
 // Several packages hold themselves to stricter rules than these (most

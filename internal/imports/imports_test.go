@@ -55,7 +55,7 @@ func internal(p string) bool { return strings.HasPrefix(p, "internal/") }
 
 func TestImportRules(t *testing.T) {
 	pkgs := packages(t)
-	for _, want := range []string{"netmode", "store", "tlsconn", "replication", "command", "internal/resp"} {
+	for _, want := range []string{"netmode", "store", "tlsconn", "replication", "command", "cluster", "internal/resp"} {
 		if _, ok := pkgs[want]; !ok {
 			t.Fatalf("go list does not list %s: the rules below would check nothing", want)
 		}
@@ -75,10 +75,10 @@ func TestImportRules(t *testing.T) {
 					t.Errorf("%s imports %s: it may import only packages under internal/", name, d)
 				}
 			}
-		case name == "netmode":
+		case name == "netmode", name == "cluster":
 			for _, d := range p.Imports {
 				if d == "crypto/tls" || d == "crypto/x509" {
-					t.Errorf("netmode imports %s: TLS is tlsconn's", d)
+					t.Errorf("%s imports %s: TLS is tlsconn's", name, d)
 				}
 			}
 		}

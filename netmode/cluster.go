@@ -1,0 +1,658 @@
+package netmode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shinglekv/shingle/cluster"
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/redisnum"
+	"github.com/shinglekv/shingle/store"
+	"github.com/shinglekv/shingle/tlsconn"
+)
+
+// ClusterConfig holds the cluster-* directives. The bus port and the
+// announced ports follow from them and from port, tls-port and
+// tls-cluster (cluster.DerivePorts).
+type ClusterConfig struct {
+	// Enabled runs the server as a Redis Cluster node (cluster-enabled,
+	// at startup only). Default false.
+	Enabled bool
+	// ConfigFile names the directory, relative to Dir unless absolute,
+	// that holds the node's id, its Raft log and its snapshots
+	// (cluster-config-file). Default "nodes.conf".
+	ConfigFile string
+	// NodeTimeoutMs is cluster-node-timeout, in milliseconds; failure
+	// detection and Raft's timers follow it. Default 15000; 0 is taken as
+	// the default.
+	NodeTimeoutMs int64
+	// Port is the bus port (cluster-port); 0, the default, is the client
+	// port the bus follows plus 10000.
+	Port int
+	// AnnounceIP, AnnouncePort, AnnounceTLSPort, AnnounceBusPort and
+	// AnnounceHostname replace what the node tells the others and its
+	// clients (cluster-announce-*); empty or 0 for its own.
+	AnnounceIP, AnnounceHostname                   string
+	AnnouncePort, AnnounceTLSPort, AnnounceBusPort int
+	// PreferredEndpointType is what MOVED, ASK and CLUSTER SLOTS name a
+	// node by: "ip" (the default), "hostname" or "unknown-endpoint"
+	// (cluster-preferred-endpoint-type).
+	PreferredEndpointType string
+	// RequireFullCoverage stops serving keys while a slot has no owner
+	// (cluster-require-full-coverage). Default true.
+	RequireFullCoverage bool
+	// AllowReadsWhenDown serves reads while the cluster is down
+	// (cluster-allow-reads-when-down). Default false.
+	AllowReadsWhenDown bool
+}
+
+func defaultClusterConfig() ClusterConfig {
+	return ClusterConfig{ConfigFile: "nodes.conf", NodeTimeoutMs: 15000,
+		PreferredEndpointType: cluster.EndpointIP, RequireFullCoverage: true}
+}
+
+func (c *ClusterConfig) ensureDefaults() {
+	def := defaultClusterConfig()
+	if c.ConfigFile == "" {
+		c.ConfigFile = def.ConfigFile
+	}
+	if c.PreferredEndpointType == "" {
+		c.PreferredEndpointType = def.PreferredEndpointType
+	}
+}
+
+// nodeTimeout is cluster-node-timeout as a duration (0: the default).
+func (c *ClusterConfig) nodeTimeout() time.Duration {
+	return time.Duration(min(c.NodeTimeoutMs, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+}
+
+// clusterPorts derives the bus port and the announced ports.
+func (c *Config) clusterPorts() (cluster.Ports, error) {
+	return cluster.DerivePorts(cluster.Listeners{
+		Port: c.Port, TLSPort: c.TLSPort, TLSCluster: c.TLS.Cluster, ClusterPort: c.Cluster.Port,
+		AnnounceIP: c.Cluster.AnnounceIP, AnnounceHostname: c.Cluster.AnnounceHostname,
+		AnnouncePort: c.Cluster.AnnouncePort, AnnounceTLSPort: c.Cluster.AnnounceTLSPort,
+		AnnounceBusPort: c.Cluster.AnnounceBusPort,
+	})
+}
+
+// busBind is the address the bus listens on: the first bind address, as
+// the bus serves the cluster's members, not every client interface.
+func busBind(cfg *Config) string {
+	for _, b := range cfg.Bind {
+		b = strings.TrimPrefix(b, "-")
+		if b == "*" || b == "::*" {
+			return ""
+		}
+		return b
+	}
+	return ""
+}
+
+// newClusterNode builds the cluster node of a server with cluster-enabled
+// yes (started by run). With tls-cluster yes the bus is TLS and requires a
+// client certificate whatever tls-auth-clients says, as Redis's bus does;
+// otherwise it is plain TCP, and anyone who reaches it can join.
+func (s *Server) newClusterNode(cfg *Config) error {
+	ports, err := cfg.clusterPorts()
+	if err != nil {
+		return fmt.Errorf("netmode: %w", err)
+	}
+	if ports.Note != "" {
+		cfg.Logger.Warn("netmode: " + ports.Note)
+	}
+	ncfg := cluster.Config{
+		Dir:         cfg.Cluster.ConfigFile,
+		BusAddr:     net.JoinHostPort(busBind(cfg), strconv.Itoa(ports.BusPort)),
+		NodeTimeout: cfg.Cluster.nodeTimeout(),
+		Logger:      cfg.Logger,
+		Announce:    announce(cfg, ports),
+		OnChange: func() {
+			select {
+			case s.clusterChanged <- struct{}{}:
+			default:
+			}
+		},
+	}
+	if !filepath.IsAbs(ncfg.Dir) {
+		ncfg.Dir = filepath.Join(cfg.Dir, ncfg.Dir)
+	}
+	if cfg.TLS.Cluster {
+		bus := cfg.TLS
+		bus.AuthClients = tlsconn.AuthClientsYes
+		if ncfg.BusTLS, err = tlsconn.NewServerTLS(bus); err != nil {
+			return fmt.Errorf("netmode: cluster bus: %w", err)
+		}
+		if ncfg.BusDialer, err = tlsconn.NewDialer(tlsconn.TLS, cfg.TLS, ""); err != nil {
+			return fmt.Errorf("netmode: cluster bus: %w", err)
+		}
+	} else {
+		ncfg.BusDialer = &tlsconn.Dialer{Transport: tlsconn.TCP}
+		cfg.Logger.Warn("netmode: the cluster bus is plain TCP (tls-cluster no): any host that reaches port " +
+			strconv.Itoa(ports.BusPort) + " can join the cluster and change its configuration")
+	}
+	n, err := cluster.NewNode(ncfg)
+	if err != nil {
+		return fmt.Errorf("netmode: %w", err)
+	}
+	s.cluster = n
+	return nil
+}
+
+// ClusterBusAddr is the address the cluster bus listens on once started,
+// nil when cluster-enabled is no.
+func (s *Server) ClusterBusAddr() net.Addr {
+	if s.cluster == nil || !s.cluster.Started() {
+		return nil
+	}
+	return s.cluster.BusAddr()
+}
+
+// ClusterNodeID is the node's id (CLUSTER MYID), "" when cluster-enabled
+// is no.
+func (s *Server) ClusterNodeID() string {
+	if s.cluster == nil {
+		return ""
+	}
+	return s.cluster.ID()
+}
+
+// followClusterRole makes this server replicate the primary the cluster
+// configuration names for it, through the replication package over
+// tls-replication's transport, whenever the configuration changes.
+// Promotion (a replica becoming a primary) is the failover's, not here.
+func (s *Server) followClusterRole() {
+	defer s.loops.Done()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.clusterChanged:
+		}
+		st := s.cluster.State()
+		me := st.Nodes[s.cluster.ID()]
+		if me == nil || me.Primary == "" {
+			continue
+		}
+		p := st.Nodes[me.Primary]
+		if p == nil || p.IP == "" {
+			continue
+		}
+		cfg := s.cfg.Load()
+		port := p.Port
+		if cfg.TLS.Replication {
+			port = p.TLSPort
+		}
+		if rs := s.replica.Load(); port == 0 || rs != nil && rs.host == p.IP && rs.port == port {
+			continue
+		}
+		s.roleMu.Lock()
+		err := s.follow(p.IP, port)
+		s.roleMu.Unlock()
+		if err != nil {
+			cfg.Logger.Warn("netmode: following the cluster's primary", "primary", p.ID, "err", err)
+		}
+	}
+}
+
+// announce is what a node tells the others: its client ports per
+// transport, and its bus port (0: the one it listens on).
+func announce(cfg *Config, ports cluster.Ports) cluster.NodeInfo {
+	return cluster.NodeInfo{IP: ports.IP, Port: ports.Port, TLSPort: ports.TLSPort,
+		QUICPort: cfg.QUICPort, BusPort: cfg.Cluster.AnnounceBusPort, Hostname: ports.Hostname}
+}
+
+// reconfigureCluster applies a CONFIG SET of the directives the node
+// follows: its announced addresses and cluster-node-timeout. The bus
+// keeps listening where it does, as in Redis.
+func (s *Server) reconfigureCluster(next *Config) error {
+	ports, err := next.clusterPorts()
+	if err != nil {
+		return err
+	}
+	if err := s.cluster.SetNodeTimeout(next.Cluster.nodeTimeout()); err != nil {
+		return err
+	}
+	s.cluster.SetAnnounce(announce(next, ports))
+	return nil
+}
+
+// clusterLocal is a client's side of a cluster answer.
+func (c *client) clusterLocal() *cluster.Local {
+	n := c.s.cluster
+	return &cluster.Local{Myself: n.ID(), Transport: c.conn.Transport(),
+		Preferred: c.s.cfg.Load().Cluster.PreferredEndpointType, Links: n.Links()}
+}
+
+var errClusterDisabled = command.ErrorReply("ERR This instance has cluster support disabled")
+
+// clusterCommands are CLUSTER, READONLY, READWRITE and ASKING.
+func clusterCommands() []*command.Command {
+	cat := func(s string) []string { return strings.Fields(s) }
+	conn := command.FlagLoading | command.FlagStale | command.FlagFast
+	return []*command.Command{
+		{Name: "cluster", Arity: -2, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@slow"), Run: clusterCmd},
+		{Name: "readonly", Arity: 1, Flags: conn, Categories: cat("@fast @connection"), Run: readonlyCmd},
+		{Name: "readwrite", Arity: 1, Flags: conn, Categories: cat("@fast @connection"), Run: readwriteCmd},
+		{Name: "asking", Arity: 1, Flags: command.FlagFast, Categories: cat("@fast @connection"), Run: askingCmd},
+	}
+}
+
+func readonlyCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := clientOf(ctx)
+	if c.s.cluster == nil {
+		return errClusterDisabled
+	}
+	c.readonly = true
+	return command.OK
+}
+
+func readwriteCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := clientOf(ctx)
+	if c.s.cluster == nil {
+		return errClusterDisabled
+	}
+	c.readonly = false
+	return command.OK
+}
+
+func askingCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := clientOf(ctx)
+	if c.s.cluster == nil {
+		return errClusterDisabled
+	}
+	c.asking = true
+	return command.OK
+}
+
+// clusterSub is one CLUSTER subcommand: its arity counting CLUSTER and
+// the subcommand, as Redis 7.0's table has it.
+type clusterSub struct {
+	arity int
+	run   func(c *client, ctx *command.Ctx, args [][]byte) command.Reply
+}
+
+var clusterSubs map[string]clusterSub
+
+func init() {
+	clusterSubs = map[string]clusterSub{
+		"info":      {2, (*client).clusterInfo},
+		"myid":      {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply { return command.BulkString(c.s.cluster.ID()) }},
+		"myshardid": {2, (*client).clusterMyShardID},
+		"nodes": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
+			return verbatim(c.s.cluster.State().NodesText(c.clusterLocal()))
+		}},
+		"slots": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
+			return c.s.cluster.State().SlotsReply(c.clusterLocal())
+		}},
+		"shards": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
+			return c.s.cluster.State().ShardsReply(c.clusterLocal())
+		}},
+		"keyslot": {3, func(_ *client, _ *command.Ctx, args [][]byte) command.Reply {
+			return command.Int(int64(store.Slot(args[2])))
+		}},
+		"countkeysinslot": {3, (*client).clusterCountKeys},
+		"getkeysinslot":   {4, (*client).clusterGetKeys},
+		"addslots":        {-3, (*client).clusterAddSlots},
+		"delslots":        {-3, (*client).clusterDelSlots},
+		"addslotsrange":   {-4, (*client).clusterAddSlotsRange},
+		"delslotsrange":   {-4, (*client).clusterDelSlotsRange},
+		"flushslots":      {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply { return okOr(c.s.cluster.FlushSlots()) }},
+		"meet":            {-4, (*client).clusterMeet},
+		"forget": {3, func(c *client, _ *command.Ctx, args [][]byte) command.Reply {
+			return okOr(c.s.cluster.Forget(string(args[2])))
+		}},
+		"setslot":               {-4, (*client).clusterSetSlot},
+		"set-config-epoch":      {3, (*client).clusterSetConfigEpoch},
+		"bumpepoch":             {2, (*client).clusterBumpEpoch},
+		"count-failure-reports": {3, (*client).clusterFailureReports},
+		// Every change is in the Raft log, synced before it applies: there
+		// is nothing left to save.
+		"saveconfig": {2, func(*client, *command.Ctx, [][]byte) command.Reply { return command.OK }},
+		"replicas":   {3, (*client).clusterReplicas},
+		"replicate":  {3, (*client).clusterReplicate},
+		"slaves":     {3, (*client).clusterReplicas},
+		"help":       {2, clusterHelp},
+	}
+}
+
+func clusterCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := clientOf(ctx)
+	name := strings.ToLower(string(args[1]))
+	sub, ok := clusterSubs[name]
+	if !ok {
+		return command.ErrorReply(fmt.Sprintf("ERR unknown subcommand '%s'. Try CLUSTER HELP.", args[1]))
+	}
+	if !command.ArityOK(sub.arity, len(args)) {
+		return command.ErrorReply("ERR wrong number of arguments for 'cluster|" + name + "' command")
+	}
+	if c.s.cluster == nil && name != "help" {
+		return errClusterDisabled
+	}
+	return sub.run(c, ctx, args)
+}
+
+// okOr is +OK, or the error as Redis words it.
+func okOr(err error) command.Reply {
+	if err == nil {
+		return command.OK
+	}
+	return clusterErr(err)
+}
+
+func clusterErr(err error) command.Reply {
+	var ce *cluster.Error
+	if errors.As(err, &ce) {
+		return command.ErrorReply(ce.Msg)
+	}
+	return command.ErrorReply("ERR " + err.Error())
+}
+
+// slotArg parses a slot as Redis's getSlotOrReply does.
+func slotArg(b []byte) (int, bool) {
+	n, ok := redisnum.ParseInt(b)
+	if !ok || n < 0 || n >= cluster.Slots {
+		return 0, false
+	}
+	return int(n), true
+}
+
+var errBadSlot = command.ErrorReply("ERR Invalid or out of range slot")
+
+func slotArgs(args [][]byte) ([]int, command.Reply, bool) {
+	slots := make([]int, 0, len(args))
+	for _, a := range args {
+		s, ok := slotArg(a)
+		if !ok {
+			return nil, errBadSlot, false
+		}
+		slots = append(slots, s)
+	}
+	return slots, command.Reply{}, true
+}
+
+func slotRanges(args [][]byte) ([]int, command.Reply, bool) {
+	if len(args)%2 != 0 {
+		return nil, command.ErrorReply("ERR wrong number of arguments for 'cluster|addslotsrange' command"), false
+	}
+	var slots []int
+	for i := 0; i < len(args); i += 2 {
+		lo, ok1 := slotArg(args[i])
+		hi, ok2 := slotArg(args[i+1])
+		if !ok1 || !ok2 {
+			return nil, errBadSlot, false
+		}
+		if lo > hi {
+			return nil, command.ErrorReply(fmt.Sprintf("ERR start slot number %d is greater than end slot number %d", lo, hi)), false
+		}
+		for s := lo; s <= hi; s++ {
+			slots = append(slots, s)
+		}
+	}
+	return slots, command.Reply{}, true
+}
+
+func (c *client) clusterAddSlots(ctx *command.Ctx, args [][]byte) command.Reply {
+	slots, r, ok := slotArgs(args[2:])
+	if !ok {
+		return r
+	}
+	return okOr(c.s.cluster.AddSlots(slots...))
+}
+
+func (c *client) clusterDelSlots(ctx *command.Ctx, args [][]byte) command.Reply {
+	slots, r, ok := slotArgs(args[2:])
+	if !ok {
+		return r
+	}
+	return okOr(c.s.cluster.DelSlots(slots...))
+}
+
+func (c *client) clusterAddSlotsRange(ctx *command.Ctx, args [][]byte) command.Reply {
+	slots, r, ok := slotRanges(args[2:])
+	if !ok {
+		return r
+	}
+	return okOr(c.s.cluster.AddSlots(slots...))
+}
+
+func (c *client) clusterDelSlotsRange(ctx *command.Ctx, args [][]byte) command.Reply {
+	slots, r, ok := slotRanges(args[2:])
+	if !ok {
+		return r
+	}
+	return okOr(c.s.cluster.DelSlots(slots...))
+}
+
+func (c *client) clusterCountKeys(ctx *command.Ctx, args [][]byte) command.Reply {
+	n, ok := redisnum.ParseInt(args[2])
+	if !ok {
+		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	if n < 0 || n >= cluster.Slots {
+		return command.ErrorReply("ERR Invalid slot")
+	}
+	count, err := ctx.Ops.CountKeysInSlot(uint16(n))
+	if err != nil {
+		return command.ErrReply(err)
+	}
+	return command.Int(count)
+}
+
+func (c *client) clusterGetKeys(ctx *command.Ctx, args [][]byte) command.Reply {
+	slot, ok1 := redisnum.ParseInt(args[2])
+	count, ok2 := redisnum.ParseInt(args[3])
+	if !ok1 || !ok2 {
+		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	if slot < 0 || slot >= cluster.Slots || count < 0 {
+		return command.ErrorReply("ERR Invalid slot or number of keys")
+	}
+	var keys [][]byte
+	_, err := ctx.Ops.SlotKeys(uint16(slot), int(min(count, 1<<20)), func(k []byte) {
+		keys = append(keys, append([]byte(nil), k...))
+	})
+	if err != nil {
+		return command.ErrReply(err)
+	}
+	return command.BulkArray(keys)
+}
+
+func (c *client) clusterMeet(ctx *command.Ctx, args [][]byte) command.Reply {
+	if len(args) > 5 {
+		return command.ErrorReply("ERR wrong number of arguments for 'cluster|meet' command")
+	}
+	port, ok := redisnum.ParseInt(args[3])
+	if !ok || port < 0 || port > 65535 {
+		return command.ErrorReply("ERR Invalid base port specified: " + string(args[3]))
+	}
+	bus := int64(0)
+	if len(args) == 5 {
+		if bus, ok = redisnum.ParseInt(args[4]); !ok || bus < 0 || bus > 65535 {
+			return command.ErrorReply("ERR Invalid bus port specified: " + string(args[4]))
+		}
+	}
+	c.release()
+	wait, cancel := context.WithTimeout(c.s.closing, time.Minute)
+	defer cancel()
+	return okOr(c.s.cluster.Meet(wait, string(args[2]), int(port), int(bus)))
+}
+
+func (c *client) clusterSetSlot(ctx *command.Ctx, args [][]byte) command.Reply {
+	slot, ok := slotArg(args[2])
+	if !ok {
+		return errBadSlot
+	}
+	action := strings.ToLower(string(args[3]))
+	var target string
+	switch {
+	case action == "stable" && len(args) == 4:
+	case action != "stable" && len(args) == 5:
+		target = string(args[4])
+	default:
+		return command.ErrorReply("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")
+	}
+	n := c.s.cluster
+	if action == "node" && n.State().Owner(slot) == n.ID() && target != n.ID() {
+		count, err := ctx.Ops.CountKeysInSlot(uint16(slot))
+		if err != nil {
+			return command.ErrReply(err)
+		}
+		if count > 0 {
+			return command.ErrorReply(fmt.Sprintf("ERR Can't assign hashslot %d to a different node while I still hold keys for this hash slot.", slot))
+		}
+	}
+	return okOr(n.SetSlot(slot, action, target))
+}
+
+func (c *client) clusterSetConfigEpoch(ctx *command.Ctx, args [][]byte) command.Reply {
+	e, ok := redisnum.ParseInt(args[2])
+	if !ok {
+		return command.ErrorReply("ERR value is not an integer or out of range")
+	}
+	if e < 0 {
+		return command.ErrorReply(fmt.Sprintf("ERR Invalid config epoch specified: %d", e))
+	}
+	return okOr(c.s.cluster.SetConfigEpoch(uint64(e)))
+}
+
+func (c *client) clusterBumpEpoch(ctx *command.Ctx, _ [][]byte) command.Reply {
+	r, err := c.s.cluster.BumpEpoch()
+	if err != nil {
+		return clusterErr(err)
+	}
+	return command.Status(r)
+}
+
+func (c *client) clusterMyShardID(ctx *command.Ctx, _ [][]byte) command.Reply {
+	n := c.s.cluster
+	shard := n.ID()
+	if me := n.State().Nodes[n.ID()]; me != nil && me.Primary != "" {
+		shard = me.Primary
+	}
+	return command.BulkString(shard)
+}
+
+func (c *client) clusterFailureReports(ctx *command.Ctx, args [][]byte) command.Reply {
+	if c.s.cluster.State().Nodes[string(args[2])] == nil {
+		return command.ErrorReply("ERR Unknown node " + string(args[2]))
+	}
+	return command.Int(0)
+}
+
+func (c *client) clusterReplicate(ctx *command.Ctx, args [][]byte) command.Reply {
+	n := c.s.cluster
+	st := n.State()
+	id := string(args[2])
+	p, me := st.Nodes[id], st.Nodes[n.ID()]
+	switch {
+	case p == nil:
+		return command.ErrorReply("ERR Unknown node " + id)
+	case id == n.ID():
+		return command.ErrorReply("ERR Can't replicate myself")
+	case p.Primary != "":
+		return command.ErrorReply("ERR I can only replicate a master, not a replica.")
+	}
+	if me != nil && me.Primary == "" {
+		keys, _, err := ctx.Ops.KeyCounts()
+		if err != nil {
+			return command.ErrReply(err)
+		}
+		if keys > 0 || len(st.SlotsOf(n.ID())) > 0 {
+			return command.ErrorReply("ERR To set a master the node must be empty and without assigned slots.")
+		}
+	}
+	c.release()
+	return okOr(n.Replicate(id))
+}
+
+func (c *client) clusterReplicas(ctx *command.Ctx, args [][]byte) command.Reply {
+	s := c.s.cluster.State()
+	id := string(args[2])
+	p := s.Nodes[id]
+	if p == nil {
+		return command.ErrorReply("ERR Unknown node " + id)
+	}
+	if p.Primary != "" {
+		return command.ErrorReply("ERR The specified node is not a master")
+	}
+	var lines []command.Reply
+	for _, line := range strings.Split(s.NodesText(c.clusterLocal()), "\n") {
+		if f := strings.Fields(line); len(f) > 3 && f[3] == id {
+			lines = append(lines, command.BulkString(line))
+		}
+	}
+	return command.Array(lines...)
+}
+
+// clusterDown reports whether the cluster serves no keys now: a slot has
+// no owner, or a failed one, and cluster-require-full-coverage is yes.
+func (s *Server) clusterDown(st *cluster.State) bool {
+	return s.cfg.Load().Cluster.RequireFullCoverage && !st.Served()
+}
+
+func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {
+	n := c.s.cluster
+	st := n.State()
+	assigned, failed, size := 0, 0, 0
+	for _, info := range st.Nodes {
+		if k := len(st.SlotsOf(info.ID)); k > 0 {
+			assigned += k
+			size++
+			if info.Failed {
+				failed += k
+			}
+		}
+	}
+	state := "ok"
+	if c.s.clusterDown(st) {
+		state = "fail"
+	}
+	var myEpoch uint64
+	if me := st.Nodes[n.ID()]; me != nil {
+		myEpoch = me.ConfigEpoch
+		if p := st.Nodes[me.Primary]; p != nil {
+			myEpoch = p.ConfigEpoch
+		}
+	}
+	var b strings.Builder
+	line := func(k string, v any) { fmt.Fprintf(&b, "%s:%v\r\n", k, v) }
+	line("cluster_state", state)
+	line("cluster_slots_assigned", assigned)
+	line("cluster_slots_ok", assigned-failed)
+	line("cluster_slots_pfail", 0)
+	line("cluster_slots_fail", failed)
+	line("cluster_known_nodes", len(st.Nodes))
+	line("cluster_size", size)
+	line("cluster_current_epoch", st.CurrentEpoch)
+	line("cluster_my_epoch", myEpoch)
+	line("cluster_stats_messages_sent", 0)
+	line("cluster_stats_messages_received", 0)
+	line("total_cluster_links_buffer_limit_exceeded", 0)
+	return verbatim(b.String())
+}
+
+func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {
+	lines := []string{
+		"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+		"ADDSLOTS <slot> [<slot> ...]", "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+		"BUMPEPOCH", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
+		"DELSLOTS <slot> [<slot> ...]", "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
+		"FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>",
+		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>",
+		"SAVECONFIG", "SET-CONFIG-EPOCH <epoch>", "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
+		"SHARDS", "SLAVES <node-id>", "SLOTS", "HELP",
+	}
+	out := make([]command.Reply, len(lines))
+	for i, l := range lines {
+		out[i] = command.Status(l)
+	}
+	return command.Array(out...)
+}
