@@ -471,12 +471,12 @@ func (c *client) clusterMeet(ctx *command.Ctx, args [][]byte) command.Reply {
 	}
 	port, ok := redisnum.ParseInt(args[3])
 	if !ok || port < 0 || port > 65535 {
-		return command.ErrorReply("ERR Invalid base port specified: " + string(args[3]))
+		return command.ErrorReply("ERR Invalid TCP base port specified: " + string(args[3]))
 	}
 	bus := int64(0)
 	if len(args) == 5 {
 		if bus, ok = redisnum.ParseInt(args[4]); !ok || bus < 0 || bus > 65535 {
-			return command.ErrorReply("ERR Invalid bus port specified: " + string(args[4]))
+			return command.ErrorReply("ERR Invalid TCP bus port specified: " + string(args[4]))
 		}
 	}
 	c.release()
@@ -494,7 +494,7 @@ func (c *client) clusterSetSlot(ctx *command.Ctx, args [][]byte) command.Reply {
 	var target string
 	switch {
 	case action == "stable" && len(args) == 4:
-	case action != "stable" && len(args) == 5:
+	case (action == "migrating" || action == "importing" || action == "node") && len(args) == 5:
 		target = string(args[4])
 	default:
 		return command.ErrorReply("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP")

@@ -1,0 +1,387 @@
+package netmode
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shinglekv/shingle/cluster"
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/store"
+)
+
+// clusterNode is a server of a test cluster, on ports of its own: a node
+// announces the ports it was configured with.
+type clusterNode struct {
+	srv           *Server
+	port, tlsPort int
+	pki           *testutil.PKI
+}
+
+// startClusterNode starts a server with cluster-enabled yes, plain and
+// TLS ports, and its bus on the plain port + 10000 unless mod says
+// otherwise. All nodes of a test share pki.
+func startClusterNode(t *testing.T, pki *testutil.PKI, mod func(*Config)) *clusterNode {
+	t.Helper()
+	cfg := DefaultConfig()
+	cfg.Bind = []string{"127.0.0.1"}
+	cfg.Port, cfg.TLSPort = testutil.FreePort(t), testutil.FreePort(t)
+	cfg.Dir = t.TempDir()
+	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = pki.CertFile, pki.KeyFile, pki.CAFile
+	cfg.Cluster.Enabled = true
+	cfg.Cluster.Port = testutil.FreePort(t)
+	cfg.Cluster.NodeTimeoutMs = 1000
+	if mod != nil {
+		mod(cfg)
+	}
+	db, err := store.Open(cfg.Dir, &store.Options{InMemory: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv, err := New(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return &clusterNode{srv: srv, port: cfg.Port, tlsPort: cfg.TLSPort, pki: pki}
+}
+
+func (n *clusterNode) plain(t *testing.T) *testutil.Client {
+	return testutil.MustDial(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(n.port)))
+}
+
+func (n *clusterNode) tls(t *testing.T) *testutil.Client {
+	t.Helper()
+	d := tls.Dialer{Config: n.pki.ClientTLS(t, true)}
+	conn, err := d.Dial("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(n.tlsPort)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.NewClient(conn)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func (n *clusterNode) busPort() int {
+	_, p, _ := net.SplitHostPort(n.srv.ClusterBusAddr().String())
+	port, _ := strconv.Atoi(p)
+	return port
+}
+
+// startCluster makes a cluster of n primaries as redis-cli --cluster
+// create does, the slots split evenly, and waits until every node agrees.
+func startCluster(t *testing.T, count int, mod func(*Config)) []*clusterNode {
+	t.Helper()
+	pki := testutil.NewPKI(t, "Shingle Cluster Test CA")
+	var nodes []*clusterNode
+	for i := range count {
+		n := startClusterNode(t, pki, mod)
+		c := n.plain(t)
+		lo, hi := i*cluster.Slots/count, (i+1)*cluster.Slots/count-1
+		mustOK(t, c, "CLUSTER", "ADDSLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi))
+		mustOK(t, c, "CLUSTER", "SET-CONFIG-EPOCH", strconv.Itoa(i+1))
+		nodes = append(nodes, n)
+	}
+	for _, n := range nodes[1:] {
+		mustOK(t, n.plain(t), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	}
+	waitAgree(t, nodes)
+	return nodes
+}
+
+func mustOK(t *testing.T, c *testutil.Client, args ...string) {
+	t.Helper()
+	if got := str(t, c, args...); got != "OK" {
+		t.Fatalf("%q: %s", args, got)
+	}
+}
+
+// str runs a command and returns its reply's text: a status, bulk string
+// or error as it is, anything else as Reply.String shows it.
+func str(t *testing.T, c *testutil.Client, args ...string) string {
+	t.Helper()
+	r, err := c.Do(args...)
+	if err != nil {
+		t.Fatalf("%q: %v", args, err)
+	}
+	switch r.Kind {
+	case command.KindStatus, command.KindBulk, command.KindError, command.KindVerbatim:
+		return string(r.Str)
+	}
+	return r.String()
+}
+
+// waitAgree waits until every node's CLUSTER NODES gives the same join
+// signature (redis-cli's) and knows every node.
+func waitAgree(t *testing.T, nodes []*clusterNode) {
+	t.Helper()
+	clients := make([]*testutil.Client, len(nodes))
+	for i, n := range nodes {
+		clients[i] = n.plain(t)
+	}
+	eventuallyWithin(t, 30*time.Second, "the nodes to agree", func() bool {
+		var first string
+		for i, c := range clients {
+			sig := joinSignature(str(t, c, "CLUSTER", "NODES"))
+			if strings.Count(sig, "|") != len(nodes)-1 {
+				return false
+			}
+			if i == 0 {
+				first = sig
+			} else if sig != first {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// joinSignature is redis-cli's: node ids with their slot tokens.
+func joinSignature(nodes string) string {
+	var entries []string
+	for _, line := range strings.Split(strings.TrimSuffix(nodes, "\n"), "\n") {
+		f := strings.Split(line, " ")
+		if len(f) < 8 {
+			continue
+		}
+		var toks []string
+		for _, tok := range f[8:] {
+			if !strings.HasPrefix(tok, "[") {
+				toks = append(toks, tok)
+			}
+		}
+		slices.Sort(toks)
+		entries = append(entries, f[0]+":"+strings.Join(toks, ","))
+	}
+	slices.Sort(entries)
+	return strings.Join(entries, "|")
+}
+
+// keyIn returns a key whose slot node owns, and one whose slot it does not.
+func keysFor(t *testing.T, nodes []*clusterNode, owner int) (mine, other string) {
+	t.Helper()
+	lo, hi := owner*cluster.Slots/len(nodes), (owner+1)*cluster.Slots/len(nodes)-1
+	for i := 0; mine == "" || other == ""; i++ {
+		k := fmt.Sprintf("key:%d", i)
+		if s := int(store.Slot([]byte(k))); s >= lo && s <= hi {
+			if mine == "" {
+				mine = k
+			}
+		} else if other == "" {
+			other = k
+		}
+	}
+	return mine, other
+}
+
+// TestClusterRedirects: a key of another node's slot is MOVED to the port
+// of the client's own transport; keys of several slots are CROSSSLOT;
+// a slot being migrated answers ASK for a missing key, serves it on the
+// target after ASKING, and TRYAGAIN for a partial multi-key request; a
+// slot without an owner is CLUSTERDOWN.
+func TestClusterRedirects(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	a, b := nodes[0], nodes[1]
+	pa := a.plain(t)
+	mine, other := keysFor(t, nodes, 0)
+	mustOK(t, pa, "SET", mine, "1")
+	slot := int(store.Slot([]byte(other)))
+	owner := nodes[slot*3/cluster.Slots]
+	if got, want := str(t, pa, "GET", other), fmt.Sprintf("MOVED %d 127.0.0.1:%d", slot, owner.port); got != want {
+		t.Fatalf("plain client: %s, want %s", got, want)
+	}
+	if got, want := str(t, a.tls(t), "GET", other), fmt.Sprintf("MOVED %d 127.0.0.1:%d", slot, owner.tlsPort); got != want {
+		t.Fatalf("TLS client: %s, want %s", got, want)
+	}
+	if got := str(t, pa, "MGET", mine, other); !strings.HasPrefix(got, "CROSSSLOT") {
+		t.Fatalf("MGET over two slots: %s", got)
+	}
+	// Hash tags keep keys in one slot.
+	mustOK(t, pa, "MSET", "{"+mine+"}x", "1", "{"+mine+"}y", "2")
+	// A transaction whose commands span slots is refused and aborted.
+	mustOK(t, pa, "MULTI")
+	str(t, pa, "SET", mine, "2")
+	if got := str(t, pa, "SET", "{"+other+"}", "2"); !strings.HasPrefix(got, "CROSSSLOT") && !strings.HasPrefix(got, "MOVED") {
+		t.Fatalf("a second slot inside MULTI: %s", got)
+	}
+	if got := str(t, pa, "EXEC"); !strings.HasPrefix(got, "EXECABORT") {
+		t.Fatalf("EXEC after a refused command: %s", got)
+	}
+
+	// Migrate mine's slot from a to b, as redis-cli --cluster reshard does.
+	ms := strconv.Itoa(int(store.Slot([]byte(mine))))
+	ida, idb := a.srv.ClusterNodeID(), b.srv.ClusterNodeID()
+	pb := b.plain(t)
+	mustOK(t, pb, "CLUSTER", "SETSLOT", ms, "IMPORTING", ida)
+	mustOK(t, pa, "CLUSTER", "SETSLOT", ms, "MIGRATING", idb)
+	missing := "{" + mine + "}missing"
+	if got, want := str(t, pa, "GET", missing), "ASK "+ms+" 127.0.0.1:"+strconv.Itoa(b.port); got != want {
+		t.Fatalf("a missing key of a migrating slot: %s, want %s", got, want)
+	}
+	if got := str(t, pa, "GET", mine); got != "1" {
+		t.Fatalf("a present key of a migrating slot: %s", got)
+	}
+	if got := str(t, pa, "MGET", mine, "{"+mine+"}missing"); !strings.HasPrefix(got, "TRYAGAIN") {
+		t.Fatalf("some keys present, some not: %s", got)
+	}
+	if got := str(t, pb, "GET", missing); !strings.HasPrefix(got, "MOVED") {
+		t.Fatalf("the target without ASKING: %s", got)
+	}
+	mustOK(t, pb, "ASKING")
+	mustOK(t, pb, "SET", missing, "x")
+	if got := str(t, pb, "GET", missing); !strings.HasPrefix(got, "MOVED") {
+		t.Fatalf("ASKING held for a second command: %s", got)
+	}
+	if got := str(t, pb, "CLUSTER", "NODES"); !strings.Contains(got, "["+ms+"-<-"+ida+"]") {
+		t.Fatalf("the importing mark is missing:\n%s", got)
+	}
+	// The source still holds a key: it may not give the slot away.
+	if got := str(t, pa, "CLUSTER", "SETSLOT", ms, "NODE", idb); !strings.Contains(got, "still hold keys") {
+		t.Fatalf("SETSLOT NODE with keys left: %s", got)
+	}
+	str(t, pa, "DEL", mine, "{"+mine+"}x", "{"+mine+"}y")
+	for _, n := range nodes {
+		mustOK(t, n.plain(t), "CLUSTER", "SETSLOT", ms, "NODE", idb)
+	}
+	waitAgree(t, nodes)
+	if got, want := str(t, pa, "GET", missing), "MOVED "+ms+" 127.0.0.1:"+strconv.Itoa(b.port); got != want {
+		t.Fatalf("after the move: %s, want %s", got, want)
+	}
+	if got := str(t, pb, "GET", missing); got != "x" {
+		t.Fatalf("on the new owner: %s", got)
+	}
+
+	// A slot without an owner: the cluster is down.
+	mustOK(t, pb, "CLUSTER", "DELSLOTS", ms)
+	eventually(t, "cluster_state:fail", func() bool {
+		return strings.Contains(str(t, pa, "CLUSTER", "INFO"), "cluster_state:fail")
+	})
+	if got := str(t, pa, "GET", missing); got != "CLUSTERDOWN Hash slot not served" {
+		t.Fatalf("an unassigned slot: %s", got)
+	}
+	if got := str(t, pa, "GET", other); got != "CLUSTERDOWN The cluster is down" {
+		t.Fatalf("an assigned slot while the cluster is down: %s", got)
+	}
+}
+
+// TestClusterReplica: CLUSTER REPLICATE makes a node replicate its
+// primary; it redirects writes and, after READONLY, serves reads.
+func TestClusterReplica(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	pki := nodes[0].pki
+	r := startClusterNode(t, pki, nil)
+	pr := r.plain(t)
+	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
+	all := append(nodes, r)
+	waitAgree(t, all)
+	mine, _ := keysFor(t, nodes, 0)
+	mustOK(t, nodes[0].plain(t), "SET", mine, "v")
+	eventually(t, "the write to reach the replica", func() bool {
+		c := r.plain(t)
+		mustOK(t, c, "READONLY")
+		return str(t, c, "GET", mine) == "v"
+	})
+	slot := strconv.Itoa(int(store.Slot([]byte(mine))))
+	if got, want := str(t, pr, "SET", mine, "w"), "MOVED "+slot+" 127.0.0.1:"+strconv.Itoa(nodes[0].port); got != want {
+		t.Fatalf("a write on the replica: %s, want %s", got, want)
+	}
+	if got := str(t, pr, "GET", mine); !strings.HasPrefix(got, "MOVED") {
+		t.Fatalf("a read without READONLY: %s", got)
+	}
+	nodesText := str(t, pr, "CLUSTER", "NODES")
+	if !strings.Contains(nodesText, "myself,slave "+nodes[0].srv.ClusterNodeID()) {
+		t.Fatalf("the replica's line:\n%s", nodesText)
+	}
+	if got := str(t, pr, "REPLICAOF", "NO", "ONE"); got != "ERR REPLICAOF not allowed in cluster mode." {
+		t.Fatalf("REPLICAOF in cluster mode: %s", got)
+	}
+}
+
+// TestClusterDisabled: without cluster-enabled, the cluster commands
+// answer Redis's error, and INFO says so.
+func TestClusterDisabled(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	for _, args := range [][]string{{"CLUSTER", "NODES"}, {"READONLY"}, {"ASKING"}} {
+		if got := str(t, c, args...); got != "ERR This instance has cluster support disabled" && !strings.Contains(got, "unknown command") {
+			t.Fatalf("%q: %s", args, got)
+		}
+	}
+	if got := str(t, c, "INFO", "cluster"); !strings.Contains(got, "cluster_enabled:0") {
+		t.Fatalf("INFO cluster: %s", got)
+	}
+}
+
+// TestClusterCommandsMatchRedis sends the same CLUSTER commands to a
+// fresh Shingle node and a fresh redis-server 7 in cluster mode, and
+// compares the replies, each node's id written as <myid>.
+func TestClusterCommandsMatchRedis(t *testing.T) {
+	rd := testutil.StartRedis(t, "--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(testutil.FreePort(t)))
+	rc := rd.Dial(t)
+	redisID := str(t, rc, "CLUSTER", "MYID")
+	sh := startClusterNode(t, testutil.NewPKI(t, "CA"), nil)
+	sc := sh.plain(t)
+	shID := sh.srv.ClusterNodeID()
+	unknown := strings.Repeat("e", 40)
+	for _, args := range [][]string{
+		{"CLUSTER", "KEYSLOT", "foo"}, {"CLUSTER", "KEYSLOT", "{user1000}.following"},
+		{"CLUSTER", "COUNTKEYSINSLOT", "16384"}, {"CLUSTER", "COUNTKEYSINSLOT", "x"}, {"CLUSTER", "COUNTKEYSINSLOT", "7"},
+		{"CLUSTER", "GETKEYSINSLOT", "7", "-1"}, {"CLUSTER", "GETKEYSINSLOT", "7", "10"}, {"CLUSTER", "GETKEYSINSLOT", "x", "1"},
+		{"CLUSTER", "ADDSLOTS", "16384"}, {"CLUSTER", "ADDSLOTS", "-1"}, {"CLUSTER", "ADDSLOTS", "1", "1"},
+		{"CLUSTER", "ADDSLOTS", "1", "2", "3"}, {"CLUSTER", "ADDSLOTS", "3"},
+		{"CLUSTER", "ADDSLOTSRANGE", "10", "5"}, {"CLUSTER", "ADDSLOTSRANGE", "100", "200"}, {"CLUSTER", "ADDSLOTSRANGE", "1"},
+		{"CLUSTER", "DELSLOTS", "500"}, {"CLUSTER", "DELSLOTS", "1"}, {"CLUSTER", "DELSLOTSRANGE", "150", "160"},
+		{"CLUSTER", "ADDSLOTS"}, {"CLUSTER", "NOSUCH"}, {"CLUSTER", "MYID", "extra"},
+		{"CLUSTER", "SETSLOT", "2", "MIGRATING", unknown}, {"CLUSTER", "SETSLOT", "2", "BOGUS", "x"},
+		{"CLUSTER", "SETSLOT", "2", "STABLE"}, {"CLUSTER", "SETSLOT", "99999", "STABLE"}, {"CLUSTER", "SETSLOT", "2", "NODE"},
+		{"CLUSTER", "SETSLOT", "2", "MIGRATING", "<myid>"}, {"CLUSTER", "SETSLOT", "9000", "MIGRATING", "<myid>"},
+		{"CLUSTER", "SETSLOT", "2", "IMPORTING", "<myid>"},
+		{"CLUSTER", "SET-CONFIG-EPOCH", "-1"}, {"CLUSTER", "SET-CONFIG-EPOCH", "x"}, {"CLUSTER", "SET-CONFIG-EPOCH", "5"},
+		{"CLUSTER", "SET-CONFIG-EPOCH", "6"}, {"CLUSTER", "BUMPEPOCH"},
+		{"CLUSTER", "REPLICATE", unknown}, {"CLUSTER", "REPLICATE", "<myid>"},
+		{"CLUSTER", "FORGET", "<myid>"}, {"CLUSTER", "FORGET", unknown},
+		{"CLUSTER", "REPLICAS", unknown}, {"CLUSTER", "COUNT-FAILURE-REPORTS", unknown},
+		{"CLUSTER", "MEET", "127.0.0.1", "x"},
+		{"CLUSTER", "FLUSHSLOTS"}, {"CLUSTER", "SLOTS"},
+		{"READONLY"}, {"READWRITE"}, {"ASKING"},
+	} {
+		sub := func(id string) []string {
+			out := slices.Clone(args)
+			for i, a := range out {
+				out[i] = strings.ReplaceAll(a, "<myid>", id)
+			}
+			return out
+		}
+		want := strings.ReplaceAll(mustDo(t, rc, sub(redisID)...), redisID, "<myid>")
+		got := strings.ReplaceAll(mustDo(t, sc, sub(shID)...), shID, "<myid>")
+		if got != want {
+			t.Errorf("%q:\n shingle %s\n redis   %s", args, got, want)
+		}
+	}
+	// The fields of CLUSTER INFO, in Redis's order.
+	fields := func(info string) []string {
+		var out []string
+		for _, l := range strings.Split(strings.TrimSpace(info), "\r\n") {
+			k, _, _ := strings.Cut(l, ":")
+			out = append(out, k)
+		}
+		return out
+	}
+	if got, want := fields(str(t, sc, "CLUSTER", "INFO")), fields(str(t, rc, "CLUSTER", "INFO")); !slices.Equal(got, want) {
+		t.Errorf("CLUSTER INFO fields:\n shingle %q\n redis   %q", got, want)
+	}
+	if got := mustDo(t, sc, "INFO", "cluster"); !strings.Contains(got, "cluster_enabled:1") {
+		t.Errorf("INFO cluster: %s", got)
+	}
+}
