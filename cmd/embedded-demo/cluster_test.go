@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/shinglekv/shingle/internal/testutil"
+)
+
+// freeBasePort returns a free port P whose bus port P + 10000 is free
+// too, for a node whose bus port follows its client port as in Redis.
+func freeBasePort(t *testing.T) int {
+	t.Helper()
+	for range 100 {
+		p := testutil.FreePort(t)
+		if p+10000 > 65535 {
+			continue
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+10000))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return p
+	}
+	t.Fatal("no free pair of ports P and P + 10000")
+	return 0
+}
+
+// clusterProc is one Shingle process of a test cluster.
+type clusterProc struct {
+	args []string
+	cmd  *exec.Cmd
+	port int // the TLS client port
+}
+
+// startClusterProcs starts n processes with port 0, tls-port P,
+// tls-cluster yes and tls-replication yes: the bus port follows the TLS
+// port (P + 10000), and every link is TLS with client certificates.
+func startClusterProcs(t *testing.T, pki *testutil.PKI, n int) []*clusterProc {
+	t.Helper()
+	var procs []*clusterProc
+	for range n {
+		port := freeBasePort(t)
+		p := &clusterProc{port: port, args: []string{
+			"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(),
+			"--cluster-enabled", "yes", "--cluster-node-timeout", "2000",
+			"--tls-cluster", "yes", "--tls-replication", "yes",
+			"--tls-cert-file", pki.CertFile, "--tls-key-file", pki.KeyFile, "--tls-ca-cert-file", pki.CAFile,
+		}}
+		p.start(t)
+		procs = append(procs, p)
+	}
+	return procs
+}
+
+func (p *clusterProc) addr() string { return "127.0.0.1:" + strconv.Itoa(p.port) }
+
+func (p *clusterProc) start(t *testing.T) {
+	t.Helper()
+	p.cmd = startProcess(t, p.args, p.addr())
+}
+
+// stop ends the process as a signal does, and waits for it.
+func (p *clusterProc) stop(t *testing.T) {
+	t.Helper()
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	// startProcess reaps the process once it exits: then it can no
+	// longer be signalled.
+	testutil.Eventually(t, 30*time.Second, "the node to stop", func() bool {
+		return p.cmd.Process.Signal(syscall.Signal(0)) != nil
+	})
+}
+
+// redisCLI runs redis-cli over TLS with the test's client certificate.
+func redisCLI(t *testing.T, pki *testutil.PKI, args ...string) (string, error) {
+	t.Helper()
+	bin := testutil.RequireTool(t, "redis-cli")
+	args = append([]string{"--tls", "--cacert", pki.CAFile, "--cert", pki.ClientCertFile, "--key", pki.ClientKeyFile}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, args...).CombinedOutput()
+	return string(out), err
+}
+
+// clusterCheck runs redis-cli --cluster check and fails on any problem
+// it reports.
+func clusterCheck(t *testing.T, pki *testutil.PKI, addr string) {
+	t.Helper()
+	var out string
+	var err error
+	// Right after a start the nodes may still be electing a leader and
+	// replaying the log: wait until the check passes.
+	testutil.Eventually(t, 60*time.Second, "redis-cli --cluster check to pass", func() bool {
+		out, err = redisCLI(t, pki, "--cluster", "check", addr)
+		return err == nil && strings.Contains(out, "[OK] All 16384 slots covered") && !strings.Contains(out, "[WARNING]") && !strings.Contains(out, "[ERR]")
+	})
+}
+
+// TestClusterCreateOverTLS drives stock tooling against six Shingle
+// processes, every link on TLS: redis-cli --cluster create with a
+// replica per primary, check, redis-cli -c, go-redis ClusterClient; then
+// a primary stops and comes back (fail, then ok); then every node
+// restarts and the cluster is whole again without being created anew.
+func TestClusterCreateOverTLS(t *testing.T) {
+	pki := testutil.NewPKI(t, "Shingle Cluster CA")
+	procs := startClusterProcs(t, pki, 6)
+	args := []string{"--cluster", "create"}
+	for _, p := range procs {
+		args = append(args, p.addr())
+	}
+	out, err := redisCLI(t, pki, append(args, "--cluster-replicas", "1", "--cluster-yes")...)
+	if err != nil || !strings.Contains(out, "[OK] All 16384 slots covered") {
+		t.Fatalf("redis-cli --cluster create: %v\n%s", err, out)
+	}
+	clusterCheck(t, pki, procs[0].addr())
+
+	// The bus port follows the TLS port (port 0, tls-cluster yes).
+	nodes, err := redisCLI(t, pki, "-p", strconv.Itoa(procs[0].port), "cluster", "nodes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range procs {
+		if want := fmt.Sprintf("127.0.0.1:%d@%d ", p.port, p.port+10000); !strings.Contains(nodes, want) {
+			t.Fatalf("CLUSTER NODES lacks %q:\n%s", want, nodes)
+		}
+	}
+
+	// redis-cli -c follows the redirects.
+	for i := range 20 {
+		k := "key:" + strconv.Itoa(i)
+		if out, err := redisCLI(t, pki, "-c", "-p", strconv.Itoa(procs[i%6].port), "set", k, "v"+k); err != nil || strings.TrimSpace(out) != "OK" {
+			t.Fatalf("redis-cli -c set %s: %v %s", k, err, out)
+		}
+	}
+
+	// go-redis ClusterClient over TLS sees the TLS ports and every write.
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{procs[0].addr()}, TLSConfig: pki.ClientTLS(t, true)})
+	defer cc.Close()
+	ctx := context.Background()
+	for i := range 200 {
+		k := fmt.Sprintf("go:%d", i)
+		if err := cc.Set(ctx, k, i, 0).Err(); err != nil {
+			t.Fatalf("ClusterClient SET %s: %v", k, err)
+		}
+	}
+	for i := range 20 {
+		k := "key:" + strconv.Itoa(i)
+		if v, err := cc.Get(ctx, k).Result(); err != nil || v != "v"+k {
+			t.Fatalf("ClusterClient GET %s: %q %v", k, v, err)
+		}
+	}
+
+	// A primary stops: the others flag it fail and the cluster is down;
+	// it comes back: ok again.
+	var primary *clusterProc
+	for _, p := range procs {
+		if r, _ := redisCLI(t, pki, "-p", strconv.Itoa(p.port), "role"); strings.HasPrefix(strings.TrimSpace(r), "master") {
+			primary = p
+			break
+		}
+	}
+	if primary == nil {
+		t.Fatal("no primary found")
+	}
+	primary.stop(t)
+	other := procs[0]
+	if other == primary {
+		other = procs[1]
+	}
+	info := func() string {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "info")
+		return out
+	}
+	testutil.Eventually(t, 60*time.Second, "cluster_state:fail after a primary stopped", func() bool {
+		return strings.Contains(info(), "cluster_state:fail")
+	})
+	primary.start(t)
+	testutil.Eventually(t, 60*time.Second, "cluster_state:ok once it is back", func() bool {
+		return strings.Contains(info(), "cluster_state:ok")
+	})
+
+	// Every node restarts: the configuration is still there.
+	for _, p := range procs {
+		p.stop(t)
+	}
+	for _, p := range procs {
+		p.start(t)
+	}
+	clusterCheck(t, pki, procs[3].addr())
+	for i := range 200 {
+		k := fmt.Sprintf("go:%d", i)
+		if v, err := cc.Get(ctx, k).Int(); err != nil || v != i {
+			t.Fatalf("after the restart, GET %s: %d %v", k, v, err)
+		}
+	}
+}
+
+// TestClusterBusWithoutPlainPort: with port 0 and tls-cluster no, Redis
+// would put the bus on port 10000; Shingle takes the TLS port as the base
+// and says so.
+func TestClusterBusWithoutPlainPort(t *testing.T) {
+	pki := testutil.NewPKI(t, "Shingle Cluster CA")
+	port := freeBasePort(t)
+	d := startDemo(t, []string{"--port", "0", "--tls-port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", t.TempDir(),
+		"--cluster-enabled", "yes", "--tls-cert-file", pki.CertFile, "--tls-key-file", pki.KeyFile, "--tls-ca-cert-file", pki.CAFile}, "tls")
+	d.waitLine(t, fmt.Sprintf("bus on 127.0.0.1:%d ", port+10000))
+	if !strings.Contains(d.out.String(), "tls-port") {
+		t.Fatalf("the log does not say where the bus port came from:\n%s", d.out.String())
+	}
+}
