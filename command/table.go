@@ -28,12 +28,13 @@ const (
 	FlagMayReplicate
 	FlagNoMulti
 	FlagAllowBusy
+	FlagAsking // runs in a slot being imported without ASKING (RESTORE-ASKING)
 )
 
 var flagNames = []string{
 	"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",
 	"loading", "stale", "skip_monitor", "fast", "no_auth", "may_replicate",
-	"no_multi", "allow_busy",
+	"no_multi", "allow_busy", "asking",
 }
 
 // Names returns the flag names, in Redis's order.
@@ -113,6 +114,7 @@ func NewTable() *Table {
 	t.Add(keyspaceCommands...)
 	t.Add(expireCommands...)
 	t.Add(hashCommands...)
+	t.Add(dumpCommands...)
 	return t
 }
 

@@ -83,7 +83,7 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 			return c.redirect(exec, errTryAgain)
 		}
 		return c.redirectTo(exec, "ASK", slot, st.Nodes[me.Migrating[slot]])
-	case importing && c.asking:
+	case importing && (c.asking || cmd.Flags&command.FlagAsking != 0):
 		if len(keys) > 1 && missing > 0 {
 			return c.redirect(exec, errTryAgain)
 		}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/internal/testutil"
 )
 
@@ -514,25 +514,25 @@ func TestBoundedAllocation(t *testing.T) {
 
 // Interoperation with a stock redis-server.
 
-func do(t *testing.T, c *testutil.Client, args ...string) command.Reply {
+func do(t *testing.T, c *testutil.Client, args ...string) resp.Reply {
 	t.Helper()
 	r, err := c.Do(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Kind == command.KindError {
+	if r.Kind == resp.KindError {
 		t.Fatalf("%v: %s", args, r.Str)
 	}
 	return r
 }
 
-func doBytes(t *testing.T, c *testutil.Client, args ...[]byte) command.Reply {
+func doBytes(t *testing.T, c *testutil.Client, args ...[]byte) resp.Reply {
 	t.Helper()
 	r, err := c.DoBytes(args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Kind == command.KindError {
+	if r.Kind == resp.KindError {
 		t.Fatalf("%q: %s", args[0], r.Str)
 	}
 	return r

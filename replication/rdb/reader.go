@@ -208,15 +208,21 @@ func (r *Reader) checksum() error {
 }
 
 func (r *Reader) object(typ byte, expire int64) (*Entry, error) {
-	t, enc, ok := typeOf(typ)
-	if !ok {
+	if _, _, ok := typeOf(typ); !ok {
 		return nil, corrupt("unknown opcode or type %d", typ)
 	}
 	key, err := r.readString()
 	if err != nil {
 		return nil, err
 	}
+	return r.value(typ, key, expire)
+}
+
+// value reads the value of an object of type typ (a known type byte).
+func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
+	t, enc, _ := typeOf(typ)
 	e := &Entry{Type: t, Key: key, ExpireMs: expire}
+	var err error
 	switch typ {
 	case rdbTypeString:
 		e.Value, err = r.readString()

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// ErrBusyKey is RESTORE's answer when the key exists and REPLACE was not
+// given.
+var ErrBusyKey = newError("BUSYKEY Target key name already exists.")
+
+// Restore writes r's value at key, as RESTORE does with a decoded DUMP
+// payload (r.Key is not used): a string or a hash, expiring at r.ExpireMs
+// (Unix milliseconds, 0 for never). An existing key is an error unless
+// replace is set, in which case the key is replaced whole. Replicas and
+// the change feed see SET, or DEL, HSET and PEXPIREAT in one MULTI.
+// Errors: ErrBusyKey, ErrSyntax for a type Restore does not store or an
+// empty hash.
+func (o *Ops) Restore(key []byte, r *Record, replace bool) error {
+	if r.Type != TypeString && (r.Type != TypeHash || len(r.Fields) == 0 || len(r.Fields)%2 != 0) {
+		return ErrSyntax
+	}
+	w, err := o.beginWrite()
+	if err != nil {
+		return err
+	}
+	defer o.abandon(w.seq)
+	return o.endWrite(w, w.restore(key, r, replace))
+}
+
+func (w *writer) restore(key []byte, r *Record, replace bool) error {
+	e, err := w.lookupWrite(key)
+	if err != nil {
+		return err
+	}
+	if e.state == live && !replace {
+		return ErrBusyKey
+	}
+	if r.Type == TypeString {
+		w.putString(&e, key, r.Value, r.ExpireMs)
+		return nil
+	}
+	existed := e.state == live
+	m := w.newCollection(TypeHash)
+	m.expire = r.ExpireMs
+	for _, i := range lastPairs(r.Fields) {
+		w.b.Set(hashedSubKey(nil, e.slot(), m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
+		m.count++
+	}
+	w.put(&e, m)
+	var cmds [][][]byte
+	if existed {
+		cmds = append(cmds, [][]byte{cmdDel, key})
+	}
+	cmds = append(cmds, append([][]byte{cmdHSet, key}, r.Fields...))
+	if r.ExpireMs != 0 {
+		cmds = append(cmds, [][]byte{cmdPExpireAt, key, strconv.AppendInt(nil, r.ExpireMs, 10)})
+	}
+	if len(cmds) > 1 && w.tx == nil {
+		cmds = append(append([][][]byte{{cmdMulti}}, cmds...), [][]byte{cmdExec})
+	}
+	for _, c := range cmds {
+		w.propagate(c...)
+	}
+	return nil
+}
+
+// Dump returns key's value as a Record, for DUMP and MIGRATE: its type,
+// its value or fields, and its expiry time. Errors: ErrNotFound.
+func (o *Ops) Dump(key []byte) (*Record, error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return nil, err
+	}
+	defer o.endRead()
+	e, err := v.lookup(key)
+	if err != nil {
+		return nil, err
+	}
+	if e.state != live {
+		return nil, ErrNotFound
+	}
+	r := &Record{Key: bytes.Clone(key), Type: e.meta.typ, ExpireMs: e.meta.expire}
+	if r.Type == TypeString {
+		r.Value = bytes.Clone(e.meta.value)
+		return r, nil
+	}
+	prefix := subPrefix(nil, e.slot(), e.meta.id, tagHashField)
+	it, err := v.iter(prefix, prefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	for it.First(); it.Valid(); it.Next() {
+		_, f, err := decodeHashedSubKey(it.Key())
+		if err != nil {
+			return nil, closeIter(it, err)
+		}
+		val, err := it.ValueAndErr()
+		if err != nil {
+			return nil, closeIter(it, err)
+		}
+		r.Fields = append(r.Fields, bytes.Clone(f), bytes.Clone(val))
+	}
+	return r, it.Close()
+}
