@@ -185,6 +185,9 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 		var r Result
 		r, resp.Index, err = n.applyAsLeader(req.Entry)
 		resp.Result = &r
+		if err == nil {
+			n.nudge()
+		}
 	default:
 		err = fmt.Errorf("ERR unknown bus request %q", req.Kind)
 	}

@@ -192,7 +192,9 @@ func (n *Node) admit(ctx context.Context, req *busRequest) error {
 	} else {
 		add = m.raft.AddNonvoter(id, addr, 0, n.requestTimeout())
 	}
-	return add.Error()
+	err := add.Error()
+	n.nudge()
+	return err
 }
 
 // The configuration changes behind the CLUSTER commands. Each returns
@@ -221,6 +223,11 @@ func (n *Node) FlushSlots() error {
 // The caller checks what only it knows first: SETSLOT NODE of a slot this
 // node still holds keys of is refused before it comes here.
 func (n *Node) SetSlot(slot int, action, target string) error {
+	if action == "node" && n.state.Load().settled(n.id, slot, target) {
+		// redis-cli sends SETSLOT NODE to every primary after the target:
+		// once the log says so, the others need no entry of their own.
+		return nil
+	}
 	_, err := n.change(&Entry{Op: opSetSlot, Slot: slot, Action: action, Target: target})
 	return err
 }

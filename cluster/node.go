@@ -387,6 +387,24 @@ func (n *Node) applyAsLeader(e *Entry) (Result, uint64, error) {
 	return r, f.Index(), nil
 }
 
+// nudge makes the followers learn at once that the entries applied so far
+// are committed. A follower learns it from the leader's next
+// AppendEntries, which Raft sends when an entry is appended, or else only
+// after CommitTimeout (50 ms); a command a follower forwarded waits for
+// its own copy to apply before it answers, and a reshard sends several
+// per slot. A barrier is an entry that changes nothing.
+func (n *Node) nudge() {
+	m := n.member()
+	if m == nil {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		m.raft.Barrier(n.requestTimeout())
+	}()
+}
+
 // change submits e and turns a rule's error into an error.
 func (n *Node) change(e *Entry) (string, error) {
 	e.By = n.id

@@ -100,6 +100,18 @@ func (s *State) Covered() bool {
 	return true
 }
 
+// settled reports whether SETSLOT slot NODE target by node by would change
+// nothing: the slot is target's already and by has no mark on it.
+func (s *State) settled(by string, slot int, target string) bool {
+	me, t := s.Nodes[by], s.Nodes[target]
+	if me == nil || t == nil || t.Primary != "" || me.Primary != "" || slot < 0 || slot >= Slots || s.owners[slot] != target {
+		return false
+	}
+	_, m := me.Migrating[slot]
+	_, i := me.Importing[slot]
+	return !m && !i
+}
+
 // ids lists the node ids in order.
 func (s *State) ids() []string { return slices.Sorted(maps.Keys(s.Nodes)) }
 
@@ -342,6 +354,16 @@ func (s *State) setSlot(by string, slot int, action, target string) *Error {
 			// that its claim wins; here the log orders it, and the bump
 			// keeps CLUSTER NODES showing what Redis shows.
 			s.bumpEpoch(by)
+		}
+		if s.owners[slot] != target {
+			// The slot has one owner for every node at once: a migrating
+			// mark elsewhere means nothing any more (a Redis source would
+			// answer MOVED for it too until its own SETSLOT NODE).
+			for _, n := range s.Nodes {
+				if n.Migrating[slot] == target {
+					delete(n.Migrating, slot)
+				}
+			}
 		}
 		s.owners[slot] = target
 	default:

@@ -76,6 +76,9 @@ type Command struct {
 	// FirstKey, LastKey and Step give the positions of the keys among the
 	// arguments (LastKey -1: up to the last argument), as COMMAND INFO does.
 	FirstKey, LastKey, Step int
+	// MovableKeys, when set, finds the keys of a command whose keys move
+	// with its options (MIGRATE's KEYS), as Redis's getkeys_proc does.
+	MovableKeys func(args [][]byte) [][]byte
 	// Categories are the ACL categories, "@read", "@string", ...
 	Categories []string
 	// Run executes the command; args[0] is the command name. Run may assume
@@ -83,8 +86,12 @@ type Command struct {
 	Run func(c *Ctx, args [][]byte) Reply
 }
 
-// Keys returns the key arguments of args, by FirstKey, LastKey and Step.
+// Keys returns the key arguments of args, by FirstKey, LastKey and Step,
+// or by MovableKeys.
 func (cmd *Command) Keys(args [][]byte) [][]byte {
+	if cmd.MovableKeys != nil {
+		return cmd.MovableKeys(args)
+	}
 	if cmd.FirstKey <= 0 || cmd.FirstKey >= len(args) {
 		return nil
 	}

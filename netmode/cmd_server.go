@@ -48,6 +48,9 @@ func commandInfo(c *command.Command) command.Reply {
 	for _, f := range c.Flags.Names() {
 		flags = append(flags, command.Status(f))
 	}
+	if c.MovableKeys != nil {
+		flags = append(flags, command.Status("movablekeys"))
+	}
 	var cats []command.Reply
 	for _, ct := range c.Categories {
 		cats = append(cats, command.Status(ct))
