@@ -23,7 +23,8 @@ const (
 type busRequest struct {
 	// Kind: "hello" (who are you, how many members), "join" (admit Info
 	// with Slots), "invite" (you are alone: join the cluster at Addr),
-	// "apply" (append Entry; sent to the leader).
+	// "apply" (append Entry; sent to the leader), "remove" (take the node
+	// Addr names out of Raft, once the configuration has forgotten it).
 	Kind  string    `json:"kind"`
 	Info  *NodeInfo `json:"info,omitempty"`
 	Slots []int     `json:"slots,omitempty"`
@@ -175,6 +176,12 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 			req.Info.IP = peerIP
 		}
 		err = n.admit(ctx, req)
+	case "remove":
+		if n.state.Load().Nodes[req.Addr] != nil {
+			err = errors.New("ERR only a node the configuration no longer holds leaves Raft")
+			break
+		}
+		err = n.removeMember(req.Addr)
 	case "invite":
 		err = n.joinCluster(ctx, req.Addr, req.YourIP)
 	case "apply":

@@ -248,11 +248,86 @@ func (n *Node) Replicate(primary string) error {
 	return err
 }
 
-// Forget is CLUSTER FORGET: the node leaves the configuration, and the
-// leader then removes it from Raft (reconcile).
-func (n *Node) Forget(id string) error {
-	_, err := n.change(&Entry{Op: opForget, Target: id})
+// Reset is CLUSTER RESET SOFT's change of the configuration: the node
+// leaves its cluster (the others forget it, as redis-cli's del-node has
+// them do first) and becomes a cluster of one that owns no slot and keeps
+// its id and config epoch. The caller stops replication and empties a
+// replica first, and refuses a primary that holds keys.
+func (n *Node) Reset() error {
+	n.joinMu.Lock()
+	defer n.joinMu.Unlock()
+	st := n.state.Load()
+	var epoch uint64
+	if me := st.Nodes[n.id]; me != nil {
+		epoch = me.ConfigEpoch
+		if len(st.Nodes) > 1 {
+			// A node the others forgot already (redis-cli's del-node sends
+			// FORGET first) is out of Raft and cannot commit this: it
+			// leaves on its own, as a Redis node resets its own view only.
+			_, err := n.change(&Entry{Op: opLeave})
+			if err == nil {
+				// Out of Raft before the new one-node member starts, or the
+				// cluster's leader would go on replicating to it.
+				err = n.removeMember(n.id)
+			}
+			if err != nil {
+				n.log.Info("cluster: CLUSTER RESET: leaving the cluster was not confirmed", "err", err)
+			}
+		}
+	}
+	n.mu.Lock()
+	n.rejoining = true
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		n.rejoining = false
+		n.cond.Broadcast()
+		n.mu.Unlock()
+	}()
+	if err := n.replaceMember(true); err != nil {
+		return err
+	}
+	info := n.self()
+	info.ConfigEpoch = epoch
+	_, err := n.submit(&Entry{Op: opNode, Info: info})
 	return err
+}
+
+// Forget is CLUSTER FORGET: the node leaves the configuration and Raft.
+func (n *Node) Forget(id string) error {
+	if _, err := n.change(&Entry{Op: opForget, Target: id}); err != nil {
+		return err
+	}
+	return n.removeMember(id)
+}
+
+// removeMember takes node id out of Raft's configuration, through the
+// leader, and returns once that change is committed.
+func (n *Node) removeMember(id string) error {
+	m := n.member()
+	if m == nil {
+		return ErrClosed
+	}
+	if m.raft.State() != raft.Leader {
+		addr := n.leader(m)
+		if addr == "" {
+			return errNoLeader
+		}
+		ctx, cancel := context.WithTimeout(n.ctx, n.requestTimeout())
+		defer cancel()
+		_, err := n.request(ctx, addr, &busRequest{Kind: "remove", Addr: id})
+		return err
+	}
+	f := m.raft.GetConfiguration()
+	if err := f.Error(); err != nil {
+		return err
+	}
+	for _, s := range f.Configuration().Servers {
+		if string(s.ID) == id {
+			return m.raft.RemoveServer(s.ID, 0, n.requestTimeout()).Error()
+		}
+	}
+	return nil
 }
 
 // reconcile keeps Raft's membership in step with the configuration while

@@ -74,6 +74,9 @@ type Node struct {
 	m       *member
 	applied uint64
 	closed  bool
+	// rejoining is set while Reset replaces the node's Raft member: the
+	// node's entry is Reset's to write, not keepSelf's.
+	rejoining bool
 
 	joinMu   sync.Mutex // one MEET (or invitation) at a time
 	health   health
@@ -466,6 +469,9 @@ func (n *Node) keepSelf() {
 // this node announces, or whether announcing is not this node's to do: a
 // node joining a cluster is admitted by it.
 func (n *Node) selfCurrentLocked() bool {
+	if n.rejoining {
+		return true
+	}
 	cur := n.state.Load().Nodes[n.id]
 	if cur == nil {
 		return n.m == nil || !n.aloneLocked()

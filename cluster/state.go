@@ -135,6 +135,7 @@ const (
 	opReplicate = "replicate" // By replicates Target
 	opForget    = "forget"    // By forgets Target
 	opFail      = "fail"      // Target's failure mark := Failed (the leader's judgement)
+	opLeave     = "leave"     // By leaves the cluster (CLUSTER RESET)
 )
 
 // Entry is one change to the configuration, as the log carries it (JSON).
@@ -194,6 +195,8 @@ func (s *State) apply(e *Entry) (*State, Result) {
 		r.Err = n.replicate(e.By, e.Target)
 	case opForget:
 		r.Err = n.forget(e.By, e.Target)
+	case opLeave:
+		n.remove(e.By)
 	case opFail:
 		t := n.Nodes[e.Target]
 		if t == nil {
@@ -216,13 +219,22 @@ func (s *State) putNode(info *NodeInfo) *Error {
 		return errorf("ERR invalid node entry")
 	}
 	if old, ok := s.Nodes[info.ID]; ok {
-		old.IP, old.Port, old.TLSPort, old.QUICPort = info.IP, info.Port, info.TLSPort, info.QUICPort
+		// An entry made before the node learned its IP (it announces
+		// none) does not erase the IP the cluster saw it at.
+		if info.IP != "" {
+			old.IP = info.IP
+		}
+		old.Port, old.TLSPort, old.QUICPort = info.Port, info.TLSPort, info.QUICPort
 		old.BusPort, old.Hostname = info.BusPort, info.Hostname
 		return nil
 	}
+	if s.Forgotten[info.ID] {
+		// A late entry of a node the cluster forgot does not bring it
+		// back: only MEET (admit) does.
+		return errorf("ERR node %s was forgotten by this cluster", info.ID)
+	}
 	s.Nodes[info.ID] = &NodeInfo{ID: info.ID, IP: info.IP, Port: info.Port, TLSPort: info.TLSPort,
 		QUICPort: info.QUICPort, BusPort: info.BusPort, Hostname: info.Hostname, ConfigEpoch: info.ConfigEpoch}
-	delete(s.Forgotten, info.ID)
 	s.CurrentEpoch = max(s.CurrentEpoch, info.ConfigEpoch)
 	return nil
 }
@@ -237,6 +249,7 @@ func (s *State) admit(info *NodeInfo, slots []int) *Error {
 	if _, ok := s.Nodes[info.ID]; ok {
 		return errorf("ERR node %s is already a member of this cluster", info.ID)
 	}
+	delete(s.Forgotten, info.ID)
 	if err := s.putNode(info); err != nil {
 		return err
 	}
@@ -440,6 +453,13 @@ func (s *State) forget(by, id string) *Error {
 	case s.Nodes[by].Primary == id:
 		return errorf("ERR Can't forget my master!")
 	}
+	s.remove(id)
+	return nil
+}
+
+// remove takes node id out of the configuration with its slots, its
+// replicas' link to it and the marks that name it.
+func (s *State) remove(id string) {
 	delete(s.Nodes, id)
 	s.Forgotten[id] = true
 	for i, o := range s.owners {
@@ -462,5 +482,4 @@ func (s *State) forget(by, id string) *Error {
 			}
 		}
 	}
-	return nil
 }

@@ -201,7 +201,20 @@ func TestApplyReplicateForget(t *testing.T) {
 	}
 	// redis-cli del-node sends FORGET to every other node: the second one
 	// finds the node gone and must still succeed.
-	applyAll(t, s, &Entry{Op: opForget, By: idC, Target: idA})
+	s = applyAll(t, s, &Entry{Op: opForget, By: idC, Target: idA})
+	// A late entry of the forgotten node does not bring it back; MEET does.
+	if _, r := s.apply(&Entry{Op: opNode, Info: nodeInfo(idA, 7000)}); r.Err == nil {
+		t.Fatal("a forgotten node came back by its own entry")
+	}
+	s = applyAll(t, s, &Entry{Op: opAdmit, Info: nodeInfo(idA, 7000)})
+	if s.Nodes[idA] == nil || s.Forgotten[idA] {
+		t.Fatal("MEET did not bring a forgotten node back")
+	}
+	// CLUSTER RESET: the node leaves.
+	s = applyAll(t, s, &Entry{Op: opLeave, By: idA})
+	if s.Nodes[idA] != nil {
+		t.Fatal("a node that left is still there")
+	}
 }
 
 func TestNodesText(t *testing.T) {

@@ -318,6 +318,7 @@ func init() {
 		"saveconfig": {2, func(*client, *command.Ctx, [][]byte) command.Reply { return command.OK }},
 		"replicas":   {3, (*client).clusterReplicas},
 		"replicate":  {3, (*client).clusterReplicate},
+		"reset":      {-2, (*client).clusterReset},
 		"slaves":     {3, (*client).clusterReplicas},
 		"help":       {2, clusterHelp},
 	}
@@ -573,6 +574,38 @@ func (c *client) clusterReplicate(ctx *command.Ctx, args [][]byte) command.Reply
 	return okOr(n.Replicate(id))
 }
 
+// clusterReset is CLUSTER RESET [SOFT]: a replica stops replicating and
+// empties its data set first, as in Redis; a primary holding keys is
+// refused. HARD (a new node id) is refused: Shingle keeps a node's id.
+func (c *client) clusterReset(ctx *command.Ctx, args [][]byte) command.Reply {
+	switch {
+	case len(args) == 2, len(args) == 3 && isWord(args[2], "soft"):
+	case len(args) == 3 && isWord(args[2], "hard"):
+		return command.ErrorReply("ERR CLUSTER RESET HARD is not supported: Shingle keeps a node's id; use CLUSTER RESET SOFT")
+	default:
+		return command.ErrorReply("ERR syntax error")
+	}
+	n := c.s.cluster
+	me := n.State().Nodes[n.ID()]
+	c.release()
+	if me != nil && me.Primary != "" {
+		c.s.roleMu.Lock()
+		err := c.s.promote()
+		c.s.roleMu.Unlock()
+		if err != nil {
+			return command.ErrReply(err)
+		}
+		if err := ctx.DB.FlushAll(); err != nil {
+			return command.ErrReply(err)
+		}
+	} else if keys, _, err := ctx.Ops.KeyCounts(); err != nil {
+		return command.ErrReply(err)
+	} else if keys > 0 {
+		return command.ErrorReply("ERR CLUSTER RESET can't be called with master nodes containing keys")
+	}
+	return okOr(n.Reset())
+}
+
 func (c *client) clusterReplicas(ctx *command.Ctx, args [][]byte) command.Reply {
 	s := c.s.cluster.State()
 	id := string(args[2])
@@ -646,7 +679,7 @@ func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {
 		"BUMPEPOCH", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
 		"DELSLOTS <slot> [<slot> ...]", "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
 		"FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>",
-		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>",
+		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>", "RESET [HARD|SOFT]",
 		"SAVECONFIG", "SET-CONFIG-EPOCH <epoch>", "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
 		"SHARDS", "SLAVES <node-id>", "SLOTS", "HELP",
 	}

@@ -159,6 +159,89 @@ func TestClusterCreateOverTLS(t *testing.T) {
 		}
 	}
 
+	// redis-cli --cluster reshard moves 1000 slots while a client writes
+	// and reads: no error reaches it, and every write it saw acknowledged
+	// is there afterwards.
+	ids := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(nodes), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 2 && strings.Contains(f[2], "master") {
+			ids[f[1]] = f[0]
+		}
+	}
+	var from, to string
+	for addr, id := range ids {
+		switch {
+		case from == "":
+			from = id
+		case to == "":
+			to = id
+		}
+		_ = addr
+	}
+	stop := make(chan struct{})
+	loadDone := make(chan error, 1)
+	acked := 0
+	go func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				loadDone <- nil
+				return
+			default:
+			}
+			k := fmt.Sprintf("rs:%d", i)
+			if err := cc.Set(ctx, k, i, 0).Err(); err != nil {
+				loadDone <- fmt.Errorf("SET %s during the reshard: %w", k, err)
+				return
+			}
+			acked = i + 1
+			if v, err := cc.Get(ctx, k).Int(); err != nil || v != i {
+				loadDone <- fmt.Errorf("GET %s during the reshard: %d %v", k, v, err)
+				return
+			}
+		}
+	}()
+	out, err = redisCLI(t, pki, "--cluster", "reshard", procs[0].addr(), "--cluster-from", from, "--cluster-to", to,
+		"--cluster-slots", "1000", "--cluster-yes")
+	close(stop)
+	if lerr := <-loadDone; lerr != nil {
+		t.Fatal(lerr)
+	}
+	if err != nil {
+		t.Fatalf("redis-cli --cluster reshard: %v\n%s", err, out)
+	}
+	if acked == 0 {
+		t.Fatal("the client wrote nothing during the reshard")
+	}
+	for i := range acked {
+		if v, err := cc.Get(ctx, fmt.Sprintf("rs:%d", i)).Int(); err != nil || v != i {
+			t.Fatalf("after the reshard, rs:%d: %d %v", i, v, err)
+		}
+	}
+	clusterCheck(t, pki, procs[1].addr())
+
+	// add-node and del-node.
+	extra := startClusterProcs(t, pki, 1)[0]
+	if out, err := redisCLI(t, pki, "--cluster", "add-node", extra.addr(), procs[0].addr()); err != nil || !strings.Contains(out, "[OK] New node added correctly") {
+		t.Fatalf("add-node: %v\n%s", err, out)
+	}
+	extraID, err := redisCLI(t, pki, "-p", strconv.Itoa(extra.port), "cluster", "myid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, "the new node in every node's CLUSTER NODES", func() bool {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(procs[5].port), "cluster", "nodes")
+		return strings.Contains(out, strings.TrimSpace(extraID))
+	})
+	if out, err := redisCLI(t, pki, "--cluster", "del-node", procs[0].addr(), strings.TrimSpace(extraID)); err != nil || strings.Contains(out, "ERR") {
+		t.Fatalf("del-node: %v\n%s", err, out)
+	}
+	clusterCheck(t, pki, procs[2].addr())
+	if out, _ := redisCLI(t, pki, "-p", strconv.Itoa(procs[4].port), "cluster", "nodes"); strings.Contains(out, strings.TrimSpace(extraID)) {
+		t.Fatalf("the deleted node is still known:\n%s", out)
+	}
+
 	// A primary stops: the others flag it fail and the cluster is down;
 	// it comes back: ok again.
 	var primary *clusterProc
