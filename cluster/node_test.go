@@ -260,7 +260,7 @@ func TestRestart(t *testing.T) {
 }
 
 // TestBusRefusesStrangers: with a TLS bus, a node whose certificate comes
-// from another CA cannot join, and nothing changes.
+// from another CA, or that presents none, cannot join, and nothing changes.
 func TestBusRefusesStrangers(t *testing.T) {
 	pki := testutil.NewPKI(t, "cluster CA")
 	other := testutil.NewPKI(t, "another CA")
@@ -278,6 +278,18 @@ func TestBusRefusesStrangers(t *testing.T) {
 	}
 	if err := a.meet(t, stranger); err == nil {
 		t.Fatal("a member invited a node of another CA")
+	}
+	// A node whose bus presents no certificate at all.
+	st, _ := busConfig(t, pki)
+	bare := startConfig(t, Config{Dir: t.TempDir(), BusAddr: "127.0.0.1:0", BusTLS: st,
+		BusDialer:   &tlsconn.Dialer{Transport: tlsconn.TLS, TLSConfig: pki.ClientTLS(t, false)},
+		Announce:    NodeInfo{Port: 7006},
+		NodeTimeout: time.Second, Logger: testLogger(t)})
+	if err := bare.meet(t, a); err == nil {
+		t.Fatal("a node without a client certificate joined")
+	}
+	if err := a.meet(t, bare); err == nil {
+		t.Fatal("a member invited a node that presents no certificate")
 	}
 	agree(t, 2, a, b)
 	if a.State().Owner(7) != "" {

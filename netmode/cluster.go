@@ -155,6 +155,11 @@ func (s *Server) ClusterBusAddr() net.Addr {
 	return s.cluster.BusAddr()
 }
 
+// Cluster is the server's cluster node, nil when cluster-enabled is no:
+// an embedder's way to the CLUSTER commands without a client (AddSlots,
+// Meet, SetSlot, Forget, State ...). It starts with the server.
+func (s *Server) Cluster() *cluster.Node { return s.cluster }
+
 // ClusterNodeID is the node's id (CLUSTER MYID), "" when cluster-enabled
 // is no.
 func (s *Server) ClusterNodeID() string {

@@ -1,6 +1,7 @@
 package netmode
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/testutil"
@@ -383,5 +385,49 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 	}
 	if got := mustDo(t, sc, "INFO", "cluster"); !strings.Contains(got, "cluster_enabled:1") {
 		t.Errorf("INFO cluster: %s", got)
+	}
+}
+
+// TestClusterClients: go-redis ClusterClient over plain TCP and over TLS
+// against the same cluster, each told its own transport's ports.
+func TestClusterClients(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	ctx := context.Background()
+	plain := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(nodes[0].port))}})
+	defer plain.Close()
+	secure := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(nodes[1].tlsPort))},
+		TLSConfig: nodes[0].pki.ClientTLS(t, true)})
+	defer secure.Close()
+	for i := range 100 {
+		k := fmt.Sprintf("k%d", i)
+		if err := plain.Set(ctx, k, i, 0).Err(); err != nil {
+			t.Fatalf("plain SET %s: %v", k, err)
+		}
+		if v, err := secure.Get(ctx, k).Int(); err != nil || v != i {
+			t.Fatalf("TLS GET %s: %d %v", k, v, err)
+		}
+	}
+	ports := func(c *redis.ClusterClient) map[int]bool {
+		slots, err := c.ClusterSlots(ctx).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int]bool{}
+		for _, s := range slots {
+			for _, n := range s.Nodes {
+				_, p, _ := net.SplitHostPort(n.Addr)
+				port, _ := strconv.Atoi(p)
+				out[port] = true
+			}
+		}
+		return out
+	}
+	for _, n := range nodes {
+		if p := ports(plain); !p[n.port] || p[n.tlsPort] {
+			t.Fatalf("a plain client's CLUSTER SLOTS: %v", p)
+		}
+		if p := ports(secure); !p[n.tlsPort] || p[n.port] {
+			t.Fatalf("a TLS client's CLUSTER SLOTS: %v", p)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"time"
@@ -145,16 +146,29 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		}
 		req = resp.AppendCommand(req, cmd...)
 	}
-	wait := time.Duration(timeout) * time.Millisecond
+	wait := time.Duration(min(timeout, math.MaxInt64/int64(time.Millisecond))) * time.Millisecond
+	port := cAtoi(args[2])
+	if port < 0 {
+		// Redis passes atoi of the port to getaddrinfo, which refuses a
+		// negative service before any connection.
+		return errMigrateConnect
+	}
 	dctx, cancel := context.WithTimeout(c.s.closing, wait)
 	defer cancel()
 	d, err := c.s.migrateDialer()
 	if err != nil {
 		return command.ErrReply(err)
 	}
-	conn, err := d.Dial(dctx, net.JoinHostPort(string(args[1]), string(args[2])))
+	conn, err := d.Dial(dctx, net.JoinHostPort(string(args[1]), strconv.Itoa(int(uint16(port)))))
 	if err != nil {
-		return errMigrateConnect
+		// Redis connects without blocking and learns of a refused or
+		// impossible connection when it writes: only a timeout is
+		// "connecting".
+		var ne net.Error
+		if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout() {
+			return errMigrateConnect
+		}
+		return errMigrateWrite
 	}
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(wait))
@@ -206,6 +220,40 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		return failed
 	}
 	return command.OK
+}
+
+// cAtoi is C's atoi as Redis gets it from glibc, which MIGRATE's port goes
+// through: leading space, a sign, digits up to the first other byte,
+// strtol's clamping to 64 bits, then the low 32 bits.
+func cAtoi(b []byte) int32 {
+	i := 0
+	for i < len(b) && (b[i] == ' ' || b[i] >= '\t' && b[i] <= '\r') {
+		i++
+	}
+	neg := false
+	if i < len(b) && (b[i] == '+' || b[i] == '-') {
+		neg = b[i] == '-'
+		i++
+	}
+	var n int64
+	overflow := false
+	for ; i < len(b) && b[i] >= '0' && b[i] <= '9'; i++ {
+		d := int64(b[i] - '0')
+		if n > (math.MaxInt64-d)/10 {
+			overflow = true
+			continue
+		}
+		n = n*10 + d
+	}
+	switch {
+	case overflow && neg:
+		n = math.MinInt64
+	case overflow:
+		n = math.MaxInt64
+	case neg:
+		n = -n
+	}
+	return int32(n)
 }
 
 // migrateDialer reaches MIGRATE's target: TLS with the client pair when
