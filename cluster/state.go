@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 )
 
 // Slots is the number of hash slots, as in Redis Cluster.
@@ -48,6 +49,9 @@ type State struct {
 	// by redis-cli to every other node succeeds on each.
 	Forgotten map[string]bool
 	owners    [Slots]string
+
+	servedOnce sync.Once
+	served     bool
 }
 
 // newState is an empty configuration.
@@ -81,13 +85,18 @@ func (s *State) SlotsOf(id string) []int {
 
 // Served reports whether every slot has an owner that is not failed:
 // what cluster_state:ok means under cluster-require-full-coverage yes.
+// Every command of a cluster node asks, so a State computes it once.
 func (s *State) Served() bool {
-	for _, o := range s.owners {
-		if o == "" || s.Nodes[o].Failed {
-			return false
+	s.servedOnce.Do(func() {
+		s.served = true
+		for _, o := range s.owners {
+			if o == "" || s.Nodes[o].Failed {
+				s.served = false
+				return
+			}
 		}
-	}
-	return true
+	})
+	return s.served
 }
 
 // Covered reports whether every slot has an owner.

@@ -1,7 +1,7 @@
 package netmode
 
 import (
-	"fmt"
+	"strconv"
 
 	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/command"
@@ -107,7 +107,8 @@ func (c *client) redirectTo(exec bool, kind string, slot int, target *cluster.No
 	if target == nil {
 		return c.redirect(exec, errUnbound)
 	}
-	return c.redirect(exec, command.ErrorReply(fmt.Sprintf("%s %d %s", kind, slot, target.Redirect(c.clusterLocal()))))
+	l := &cluster.Local{Transport: c.conn.Transport(), Preferred: c.s.cfg.Load().Cluster.PreferredEndpointType}
+	return c.redirect(exec, command.ErrorReply(kind+" "+strconv.Itoa(slot)+" "+target.Redirect(l)))
 }
 
 // redirect answers r instead of running the command: an EXEC's
