@@ -72,19 +72,39 @@ func (n *NodeInfo) Redirect(l *Local) string {
 	return n.Endpoint(l.Preferred) + ":" + strconv.Itoa(n.ClientPort(l.Transport))
 }
 
+// run is a range of slots with one owner.
+type run struct {
+	start, end int
+	owner      string
+}
+
+// runs lists the ranges of assigned slots in order, computed once per
+// State: CLUSTER SLOTS and NODES would otherwise walk 16384 slots.
+func (s *State) runs() []run {
+	s.runsOnce.Do(func() {
+		for i := 0; i < Slots; i++ {
+			id := s.owners[i]
+			if id == "" {
+				continue
+			}
+			j := i
+			for j+1 < Slots && s.owners[j+1] == id {
+				j++
+			}
+			s.runList = append(s.runList, run{i, j, id})
+			i = j
+		}
+	})
+	return s.runList
+}
+
 // ranges groups the slots owned by id into [start, end] pairs.
 func (s *State) ranges(id string) [][2]int {
 	var out [][2]int
-	for i := 0; i < Slots; i++ {
-		if s.owners[i] != id {
-			continue
+	for _, r := range s.runs() {
+		if r.owner == id {
+			out = append(out, [2]int{r.start, r.end})
 		}
-		j := i
-		for j+1 < Slots && s.owners[j+1] == id {
-			j++
-		}
-		out = append(out, [2]int{i, j})
-		i = j
 	}
 	return out
 }
@@ -211,23 +231,14 @@ func (n *NodeInfo) nodeReply(l *Local) command.Reply {
 // owner, the owner first and then its replicas that are not failing.
 func (s *State) SlotsReply(l *Local) command.Reply {
 	var out []command.Reply
-	for i := 0; i < Slots; i++ {
-		id := s.owners[i]
-		if id == "" {
-			continue
-		}
-		j := i
-		for j+1 < Slots && s.owners[j+1] == id {
-			j++
-		}
-		entry := []command.Reply{command.Int(int64(i)), command.Int(int64(j)), s.Nodes[id].nodeReply(l)}
-		for _, r := range s.replicasOf(id) {
-			if !s.Nodes[r].Failed {
-				entry = append(entry, s.Nodes[r].nodeReply(l))
+	for _, r := range s.runs() {
+		entry := []command.Reply{command.Int(int64(r.start)), command.Int(int64(r.end)), s.Nodes[r.owner].nodeReply(l)}
+		for _, id := range s.replicasOf(r.owner) {
+			if !s.Nodes[id].Failed {
+				entry = append(entry, s.Nodes[id].nodeReply(l))
 			}
 		}
 		out = append(out, command.Array(entry...))
-		i = j
 	}
 	return command.Array(out...)
 }

@@ -52,6 +52,8 @@ type State struct {
 
 	servedOnce sync.Once
 	served     bool
+	runsOnce   sync.Once
+	runList    []run
 }
 
 // newState is an empty configuration.

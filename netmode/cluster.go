@@ -229,11 +229,16 @@ func (s *Server) reconfigureCluster(next *Config) error {
 	return nil
 }
 
-// clusterLocal is a client's side of a cluster answer.
-func (c *client) clusterLocal() *cluster.Local {
+// clusterLocal is a client's side of a cluster answer; withLinks adds
+// this node's links (CLUSTER NODES shows them).
+func (c *client) clusterLocal(withLinks bool) *cluster.Local {
 	n := c.s.cluster
-	return &cluster.Local{Myself: n.ID(), Transport: c.conn.Transport(),
-		Preferred: c.s.cfg.Load().Cluster.PreferredEndpointType, Links: n.Links()}
+	l := &cluster.Local{Myself: n.ID(), Transport: c.conn.Transport(),
+		Preferred: c.s.cfg.Load().Cluster.PreferredEndpointType}
+	if withLinks {
+		l.Links = n.Links()
+	}
+	return l
 }
 
 var errClusterDisabled = command.ErrorReply("ERR This instance has cluster support disabled")
@@ -292,13 +297,13 @@ func init() {
 		"myid":      {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply { return command.BulkString(c.s.cluster.ID()) }},
 		"myshardid": {2, (*client).clusterMyShardID},
 		"nodes": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
-			return verbatim(c.s.cluster.State().NodesText(c.clusterLocal()))
+			return verbatim(c.s.cluster.State().NodesText(c.clusterLocal(true)))
 		}},
 		"slots": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
-			return c.s.cluster.State().SlotsReply(c.clusterLocal())
+			return c.s.cluster.State().SlotsReply(c.clusterLocal(false))
 		}},
 		"shards": {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply {
-			return c.s.cluster.State().ShardsReply(c.clusterLocal())
+			return c.s.cluster.State().ShardsReply(c.clusterLocal(false))
 		}},
 		"keyslot": {3, func(_ *client, _ *command.Ctx, args [][]byte) command.Reply {
 			return command.Int(int64(store.Slot(args[2])))
@@ -622,7 +627,7 @@ func (c *client) clusterReplicas(ctx *command.Ctx, args [][]byte) command.Reply 
 		return command.ErrorReply("ERR The specified node is not a master")
 	}
 	var lines []command.Reply
-	for _, line := range strings.Split(s.NodesText(c.clusterLocal()), "\n") {
+	for _, line := range strings.Split(s.NodesText(c.clusterLocal(true)), "\n") {
 		if f := strings.Fields(line); len(f) > 3 && f[3] == id {
 			lines = append(lines, command.BulkString(line))
 		}

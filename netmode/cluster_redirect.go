@@ -107,8 +107,7 @@ func (c *client) redirectTo(exec bool, kind string, slot int, target *cluster.No
 	if target == nil {
 		return c.redirect(exec, errUnbound)
 	}
-	l := &cluster.Local{Transport: c.conn.Transport(), Preferred: c.s.cfg.Load().Cluster.PreferredEndpointType}
-	return c.redirect(exec, command.ErrorReply(kind+" "+strconv.Itoa(slot)+" "+target.Redirect(l)))
+	return c.redirect(exec, command.ErrorReply(kind+" "+strconv.Itoa(slot)+" "+target.Redirect(c.clusterLocal(false))))
 }
 
 // redirect answers r instead of running the command: an EXEC's
