@@ -36,9 +36,13 @@ type Config struct {
 	// without a certificate the CA verifies can neither join nor change
 	// anything. nil: plain TCP, as Redis's bus without tls-cluster.
 	BusTLS *tlsconn.ServerTLS
-	// BusDialer dials the peers' buses: TLS with this node's client
-	// certificate when BusTLS is set, TCP otherwise. Required.
+	// BusDialer dials the peers' buses: TLS (or QUIC) with this node's
+	// client certificate when BusTLS is set, TCP otherwise. Required.
 	BusDialer *tlsconn.Dialer
+	// BusQUIC puts the bus on QUIC (UDP, TLS 1.3, BusTLS's certificates)
+	// instead of TCP: Shingle's cluster-bus-transport quic. It needs
+	// BusTLS, and BusDialer of transport QUIC.
+	BusQUIC bool
 	// Announce is what the node tells the others about itself: its IP
 	// (cluster-announce-ip; "" learns it from the peers, as Redis does),
 	// client ports per transport, hostname, and the bus port (0: the port
@@ -127,6 +131,9 @@ func NewNode(cfg Config) (*Node, error) {
 	if cfg.Dir == "" || cfg.BusAddr == "" || cfg.BusDialer == nil {
 		return nil, errors.New("cluster: Config needs Dir, BusAddr and BusDialer")
 	}
+	if cfg.BusQUIC && (cfg.BusTLS == nil || cfg.BusDialer.Transport != tlsconn.QUIC) {
+		return nil, errors.New("cluster: a QUIC bus needs a TLS configuration and a QUIC dialer")
+	}
 	if cfg.BusTLS != nil && cfg.BusTLS.Settings().AuthClients != tlsconn.AuthClientsYes {
 		return nil, errors.New("cluster: a TLS bus must require client certificates (tls-auth-clients yes for the bus)")
 	}
@@ -200,7 +207,10 @@ func (n *Node) Started() bool {
 // knows itself.
 func (n *Node) Start() error {
 	transport := tlsconn.TCP
-	if n.cfg.BusTLS != nil {
+	switch {
+	case n.cfg.BusQUIC:
+		transport = tlsconn.QUIC
+	case n.cfg.BusTLS != nil:
 		transport = tlsconn.TLS
 	}
 	ln, err := tlsconn.Listen(transport, n.cfg.BusAddr, n.cfg.BusTLS)

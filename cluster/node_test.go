@@ -344,3 +344,42 @@ func TestFailureDetection(t *testing.T) {
 		return !flagged(nodes[0], "fail") && !flagged(nodes[0], "fail?") && nodes[1].State().Served()
 	})
 }
+
+// TestQUICBus: the bus on QUIC, Shingle's option: nodes meet, agree,
+// and a node of another CA is still refused.
+func TestQUICBus(t *testing.T) {
+	pki := testutil.NewPKI(t, "cluster CA")
+	quic := func(p *testutil.PKI, port int) *testNode {
+		st, _ := busConfig(t, p)
+		s := tlsconn.DefaultSettings()
+		s.CertFile, s.KeyFile, s.CACertFile = p.CertFile, p.KeyFile, p.CAFile
+		d, err := tlsconn.NewDialer(tlsconn.QUIC, s, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		return startConfig(t, Config{Dir: t.TempDir(), BusAddr: "127.0.0.1:0", BusTLS: st, BusDialer: d, BusQUIC: true,
+			Announce: NodeInfo{Port: port}, NodeTimeout: time.Second, Logger: testLogger(t)})
+	}
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, quic(pki, 7000+2*i))
+		if err := nodes[i].AddSlots(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, 3, nodes...)
+	if err := nodes[2].DelSlots(0); err != nil {
+		t.Fatal(err)
+	}
+	agree(t, 3, nodes...)
+	stranger := quic(testutil.NewPKI(t, "another CA"), 7010)
+	if err := stranger.meet(t, nodes[0]); err == nil {
+		t.Fatal("a node of another CA joined over QUIC")
+	}
+}

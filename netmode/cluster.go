@@ -51,11 +51,16 @@ type ClusterConfig struct {
 	// AllowReadsWhenDown serves reads while the cluster is down
 	// (cluster-allow-reads-when-down). Default false.
 	AllowReadsWhenDown bool
+	// BusTransport is "tcp" (the default: TLS with tls-cluster yes, as
+	// Redis's bus) or "quic": the bus on QUIC over UDP at the same bus
+	// port, with the tls-* certificates; it needs tls-cluster yes
+	// (cluster-bus-transport, Shingle's own directive, at startup only).
+	BusTransport string
 }
 
 func defaultClusterConfig() ClusterConfig {
 	return ClusterConfig{ConfigFile: "nodes.conf", NodeTimeoutMs: 15000,
-		PreferredEndpointType: cluster.EndpointIP, RequireFullCoverage: true}
+		PreferredEndpointType: cluster.EndpointIP, RequireFullCoverage: true, BusTransport: tlsconn.TCP}
 }
 
 func (c *ClusterConfig) ensureDefaults() {
@@ -65,6 +70,9 @@ func (c *ClusterConfig) ensureDefaults() {
 	}
 	if c.PreferredEndpointType == "" {
 		c.PreferredEndpointType = def.PreferredEndpointType
+	}
+	if c.BusTransport == "" {
+		c.BusTransport = def.BusTransport
 	}
 }
 
@@ -124,13 +132,20 @@ func (s *Server) newClusterNode(cfg *Config) error {
 	if !filepath.IsAbs(ncfg.Dir) {
 		ncfg.Dir = filepath.Join(cfg.Dir, ncfg.Dir)
 	}
+	if cfg.Cluster.BusTransport == tlsconn.QUIC && !cfg.TLS.Cluster {
+		return errors.New("netmode: cluster-bus-transport quic needs tls-cluster yes: the QUIC bus is TLS 1.3 with the tls-* certificates")
+	}
 	if cfg.TLS.Cluster {
 		bus := cfg.TLS
 		bus.AuthClients = tlsconn.AuthClientsYes
 		if ncfg.BusTLS, err = tlsconn.NewServerTLS(bus); err != nil {
 			return fmt.Errorf("netmode: cluster bus: %w", err)
 		}
-		if ncfg.BusDialer, err = tlsconn.NewDialer(tlsconn.TLS, cfg.TLS, ""); err != nil {
+		transport := tlsconn.TLS
+		if cfg.Cluster.BusTransport == tlsconn.QUIC {
+			transport, ncfg.BusQUIC = tlsconn.QUIC, true
+		}
+		if ncfg.BusDialer, err = tlsconn.NewDialer(transport, cfg.TLS, ""); err != nil {
 			return fmt.Errorf("netmode: cluster bus: %w", err)
 		}
 	} else {

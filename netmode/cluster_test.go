@@ -431,3 +431,26 @@ func TestClusterClients(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterQUICBus: cluster-bus-transport quic, which needs tls-cluster
+// yes; the nodes meet over QUIC and the bus is a UDP port.
+func TestClusterQUICBus(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Cluster.Enabled, cfg.Cluster.BusTransport = true, "quic"
+	if _, err := New(memStore(t), cfg); err == nil || !strings.Contains(err.Error(), "tls-cluster yes") {
+		t.Fatalf("a QUIC bus without tls-cluster: %v", err)
+	}
+	nodes := startCluster(t, 3, func(c *Config) {
+		c.TLS.Cluster = true
+		c.Cluster.BusTransport = "quic"
+	})
+	if a := nodes[0].srv.ClusterBusAddr(); a.Network() != "udp" {
+		t.Fatalf("the bus listens on %s %s", a.Network(), a)
+	}
+	mine, other := keysFor(t, nodes, 0)
+	pa := nodes[0].plain(t)
+	mustOK(t, pa, "SET", mine, "v")
+	if got := str(t, pa, "GET", other); !strings.HasPrefix(got, "MOVED") {
+		t.Fatalf("a key of another node: %s", got)
+	}
+}

@@ -674,6 +674,16 @@ var directives = []directive{
 	int64Directive("cluster-node-timeout", func(c *Config) *int64 { return &c.Cluster.NodeTimeoutMs }, 0, maxInt64, clusterEffect).redis("15000",
 		"Raft's timers follow it (a tenth of it, between 50 ms and 1 s); 0 is taken as the default, 15000"),
 	intDirective("cluster-port", func(c *Config) *int { return &c.Cluster.Port }, 0, 65535, noEffect).startupOnly().redis("0", ""),
+	directive{name: "cluster-bus-transport",
+		get: func(c *Config) string { return c.Cluster.BusTransport },
+		set: func(c *Config, v string) error {
+			switch v = strings.ToLower(v); v {
+			case tlsconn.TCP, tlsconn.QUIC:
+				c.Cluster.BusTransport = v
+				return nil
+			}
+			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
+		}}.startupOnly().shingle("the cluster bus's transport: tcp (TLS with tls-cluster yes, as Redis's bus), the default, or quic (UDP at the bus port, TLS 1.3 with the tls-* certificates and client certificates required; needs tls-cluster yes)"),
 	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), noFailover).alias("cluster-slave-validity-factor"),
 	noop("cluster-migration-barrier", "1", integerValue(0, maxInt32), "read by Redis only for replica migration, which Shingle does not do (cluster-allow-replica-migration no)"),
 	fixed("cluster-allow-replica-migration", "yes", yesNoValue, []string{"no"}, "Shingle never moves a replica to another primary by itself"),

@@ -114,7 +114,10 @@ func greet(out io.Writer, srv *netmode.Server, cfg *netmode.Config, dev *devPKI)
 	}
 	if bus := srv.ClusterBusAddr(); bus != nil {
 		how := "plain TCP: tls-cluster no"
-		if cfg.TLS.Cluster {
+		switch {
+		case cfg.TLS.Cluster && cfg.Cluster.BusTransport == "quic":
+			how = "QUIC, client certificates required"
+		case cfg.TLS.Cluster:
 			how = "TLS, client certificates required"
 		}
 		fmt.Fprintf(out, "Cluster node %s, bus on %s (%s)\n", srv.ClusterNodeID(), bus, how)
