@@ -220,3 +220,21 @@ func (n *Node) judge(m *member, st *State) {
 		}
 	}
 }
+
+// FailureReports is CLUSTER COUNT-FAILURE-REPORTS: how many other nodes
+// reported, within the last node timeout and a few periods, that they
+// cannot reach id. Reports go to the leader, so a node that does not lead
+// counts none.
+func (n *Node) FailureReports(id string) int {
+	fresh := 3*n.healthPeriod() + n.nodeTimeout()
+	now := time.Now()
+	n.health.mu.Lock()
+	defer n.health.mu.Unlock()
+	count := 0
+	for from, r := range n.health.reports {
+		if from != n.id && from != id && now.Sub(r.at) <= fresh && slices.Contains(r.suspects, id) {
+			count++
+		}
+	}
+	return count
+}

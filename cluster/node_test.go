@@ -334,6 +334,9 @@ func TestFailureDetection(t *testing.T) {
 	testutil.Eventually(t, 30*time.Second, "the stopped node to be flagged fail", func() bool {
 		return flagged(nodes[0], "fail") && flagged(nodes[1], "fail")
 	})
+	testutil.Eventually(t, 30*time.Second, "the leader to count the other node's report", func() bool {
+		return nodes[0].FailureReports(victim.ID())+nodes[1].FailureReports(victim.ID()) >= 1
+	})
 	if nodes[0].State().Served() {
 		t.Fatal("a slot of a failed node counts as served")
 	}
@@ -381,5 +384,30 @@ func TestQUICBus(t *testing.T) {
 	stranger := quic(testutil.NewPKI(t, "another CA"), 7010)
 	if err := stranger.meet(t, nodes[0]); err == nil {
 		t.Fatal("a node of another CA joined over QUIC")
+	}
+}
+
+// TestMinorityChangesNothing: a node cut off from the majority of the
+// voters cannot change the configuration; it keeps answering from the
+// configuration it applied last.
+func TestMinorityChangesNothing(t *testing.T) {
+	var nodes []*testNode
+	for i := range 3 {
+		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
+	}
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, 3, nodes...)
+	nodes[1].Close()
+	nodes[2].Close()
+	err := nodes[0].AddSlots(1, 2, 3)
+	if err == nil || !strings.Contains(err.Error(), "CLUSTERDOWN") {
+		t.Fatalf("a change in a minority: %v", err)
+	}
+	if s := nodes[0].State(); len(s.Nodes) != 3 || s.Owner(1) != "" {
+		t.Fatalf("the minority's configuration changed:\n%s", nodesText(nodes[0]))
 	}
 }

@@ -570,7 +570,7 @@ func (c *client) clusterFailureReports(ctx *command.Ctx, args [][]byte) command.
 	if c.s.cluster.State().Nodes[string(args[2])] == nil {
 		return command.ErrorReply("ERR Unknown node " + string(args[2]))
 	}
-	return command.Int(0)
+	return command.Int(int64(c.s.cluster.FailureReports(string(args[2]))))
 }
 
 func (c *client) clusterReplicate(ctx *command.Ctx, args [][]byte) command.Reply {
