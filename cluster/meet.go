@@ -151,22 +151,32 @@ func (n *Node) replaceMember(bootstrap bool) error {
 	return nil
 }
 
+// asLeader returns this node's Raft member when it leads. Otherwise it
+// sends req to the leader instead, and reports that it did with the
+// leader's answer.
+func (n *Node) asLeader(ctx context.Context, req *busRequest) (m *member, forwarded bool, err error) {
+	if m = n.member(); m == nil {
+		return nil, false, ErrClosed
+	}
+	if m.raft.State() == raft.Leader {
+		return m, false, nil
+	}
+	addr := n.leader(m)
+	if addr == "" {
+		return nil, false, errNoLeader
+	}
+	_, err = n.request(ctx, addr, req)
+	return nil, true, err
+}
+
 // admit runs a join on the leader: one entry admits the node with its
 // slots, then Raft adds it, as a voter while there are fewer than five.
 func (n *Node) admit(ctx context.Context, req *busRequest) error {
 	if req.Info == nil || len(req.Info.ID) != 40 {
 		return errors.New("ERR invalid join request")
 	}
-	m := n.member()
-	if m == nil {
-		return ErrClosed
-	}
-	if m.raft.State() != raft.Leader {
-		addr := n.leader(m)
-		if addr == "" {
-			return errNoLeader
-		}
-		_, err := n.request(ctx, addr, req)
+	m, forwarded, err := n.asLeader(ctx, req)
+	if forwarded || err != nil {
 		return err
 	}
 	if r, _, err := n.applyAsLeader(&Entry{Op: opAdmit, Info: req.Info, Slots: req.Slots}); err != nil {
@@ -185,14 +195,14 @@ func (n *Node) admit(ctx context.Context, req *busRequest) error {
 		}
 	}
 	id := raft.ServerID(req.Info.ID)
-	addr := raft.ServerAddress(net.JoinHostPort(req.Info.IP, itoa(req.Info.BusPort)))
+	addr := raft.ServerAddress(busAddr(req.Info))
 	var add raft.IndexFuture
 	if voters < maxVoters {
 		add = m.raft.AddVoter(id, addr, 0, n.requestTimeout())
 	} else {
 		add = m.raft.AddNonvoter(id, addr, 0, n.requestTimeout())
 	}
-	err := add.Error()
+	err = add.Error()
 	n.nudge()
 	return err
 }
@@ -304,18 +314,10 @@ func (n *Node) Forget(id string) error {
 // removeMember takes node id out of Raft's configuration, through the
 // leader, and returns once that change is committed.
 func (n *Node) removeMember(id string) error {
-	m := n.member()
-	if m == nil {
-		return ErrClosed
-	}
-	if m.raft.State() != raft.Leader {
-		addr := n.leader(m)
-		if addr == "" {
-			return errNoLeader
-		}
-		ctx, cancel := context.WithTimeout(n.ctx, n.requestTimeout())
-		defer cancel()
-		_, err := n.request(ctx, addr, &busRequest{Kind: "remove", Addr: id})
+	ctx, cancel := context.WithTimeout(n.ctx, n.requestTimeout())
+	defer cancel()
+	m, forwarded, err := n.asLeader(ctx, &busRequest{Kind: "remove", Addr: id})
+	if forwarded || err != nil {
 		return err
 	}
 	f := m.raft.GetConfiguration()

@@ -288,29 +288,17 @@ func (n *Node) setState(s *State, index uint64) {
 
 // waitFor waits until cond holds for the applied state, or ctx ends.
 func (n *Node) waitFor(ctx context.Context, cond func(*State) bool) error {
-	stop := context.AfterFunc(ctx, func() {
-		n.mu.Lock()
-		n.cond.Broadcast()
-		n.mu.Unlock()
-	})
-	defer stop()
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for !cond(n.state.Load()) {
-		if n.closed {
-			return ErrClosed
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("cluster: %w", ctx.Err())
-		}
-		n.cond.Wait()
-	}
-	return nil
+	return n.wait(ctx, func() bool { return cond(n.state.Load()) })
 }
 
 // waitApplied waits until the entry at index is applied here, so that a
 // command's caller reads its own change.
 func (n *Node) waitApplied(ctx context.Context, index uint64) error {
+	return n.wait(ctx, func() bool { return n.applied >= index })
+}
+
+// wait waits until cond, called with mu held, holds, or ctx ends.
+func (n *Node) wait(ctx context.Context, cond func() bool) error {
 	stop := context.AfterFunc(ctx, func() {
 		n.mu.Lock()
 		n.cond.Broadcast()
@@ -319,7 +307,7 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 	defer stop()
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for n.applied < index {
+	for !cond() {
 		if n.closed {
 			return ErrClosed
 		}

@@ -92,28 +92,6 @@ func (n *testNode) meet(t *testing.T, other *testNode) error {
 	return n.Meet(ctx, "127.0.0.1", other.cfg.Announce.Port, other.busPort())
 }
 
-// signature is redis-cli's join signature of a node's CLUSTER NODES: the
-// node ids with their slot tokens, sorted.
-func signature(text string) string {
-	var entries []string
-	for _, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 8 {
-			continue
-		}
-		var toks []string
-		for _, tok := range f[8:] {
-			if !strings.HasPrefix(tok, "[") {
-				toks = append(toks, tok)
-			}
-		}
-		slices.Sort(toks)
-		entries = append(entries, f[0]+":"+strings.Join(toks, ","))
-	}
-	slices.Sort(entries)
-	return strings.Join(entries, "|")
-}
-
 func nodesText(n *testNode) string {
 	return n.State().NodesText(&Local{Myself: n.ID(), Transport: "tcp"})
 }
@@ -123,14 +101,26 @@ func nodesText(n *testNode) string {
 func agree(t *testing.T, want int, nodes ...*testNode) {
 	t.Helper()
 	testutil.Eventually(t, 30*time.Second, "the nodes to agree", func() bool {
-		sig := signature(nodesText(nodes[0]))
+		sig := testutil.JoinSignature(nodesText(nodes[0]))
 		for _, n := range nodes {
-			if len(n.State().Nodes) != want || signature(nodesText(n)) != sig {
+			if len(n.State().Nodes) != want || testutil.JoinSignature(nodesText(n)) != sig {
 				return false
 			}
 		}
 		return true
 	})
+}
+
+// meetFirst has every node meet the first, as redis-cli --cluster create
+// does, and waits until they agree.
+func meetFirst(t *testing.T, nodes []*testNode) {
+	t.Helper()
+	for _, n := range nodes[1:] {
+		if err := n.meet(t, nodes[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	agree(t, len(nodes), nodes...)
 }
 
 // TestCreate runs redis-cli --cluster create's sequence on three nodes:
@@ -153,12 +143,7 @@ func TestCreate(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, n := range nodes[1:] {
-		if err := n.meet(t, nodes[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	agree(t, 3, nodes...)
+	meetFirst(t, nodes)
 	s := nodes[2].State()
 	if !s.Covered() || s.Owner(0) != nodes[0].ID() || s.Owner(Slots-1) != nodes[2].ID() {
 		t.Fatalf("slots after create:\n%s", nodesText(nodes[2]))
@@ -230,13 +215,8 @@ func TestRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, n := range nodes[1:] {
-		if err := n.meet(t, nodes[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	agree(t, 3, nodes...)
-	want := signature(nodesText(nodes[0]))
+	meetFirst(t, nodes)
+	want := testutil.JoinSignature(nodesText(nodes[0]))
 	ids := []string{nodes[0].ID(), nodes[1].ID(), nodes[2].ID()}
 	for _, n := range nodes {
 		n.Close()
@@ -254,7 +234,7 @@ func TestRestart(t *testing.T) {
 			t.Fatal("a node changed its id across a restart")
 		}
 	}
-	if got := signature(nodesText(nodes[1])); got != want {
+	if got := testutil.JoinSignature(nodesText(nodes[1])); got != want {
 		t.Fatalf("after the restart:\n%s\nwant %s", got, want)
 	}
 }
@@ -312,12 +292,7 @@ func TestFailureDetection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, n := range nodes[1:] {
-		if err := n.meet(t, nodes[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	agree(t, 3, nodes...)
+	meetFirst(t, nodes)
 	if !nodes[0].State().Served() {
 		t.Fatal("not served before the failure")
 	}
@@ -371,12 +346,7 @@ func TestQUICBus(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, n := range nodes[1:] {
-		if err := n.meet(t, nodes[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	agree(t, 3, nodes...)
+	meetFirst(t, nodes)
 	if err := nodes[2].DelSlots(0); err != nil {
 		t.Fatal(err)
 	}
@@ -395,12 +365,7 @@ func TestMinorityChangesNothing(t *testing.T) {
 	for i := range 3 {
 		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
 	}
-	for _, n := range nodes[1:] {
-		if err := n.meet(t, nodes[0]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	agree(t, 3, nodes...)
+	meetFirst(t, nodes)
 	nodes[1].Close()
 	nodes[2].Close()
 	err := nodes[0].AddSlots(1, 2, 3)

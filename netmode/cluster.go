@@ -325,10 +325,10 @@ func init() {
 		}},
 		"countkeysinslot": {3, (*client).clusterCountKeys},
 		"getkeysinslot":   {4, (*client).clusterGetKeys},
-		"addslots":        {-3, (*client).clusterAddSlots},
-		"delslots":        {-3, (*client).clusterDelSlots},
-		"addslotsrange":   {-4, (*client).clusterAddSlotsRange},
-		"delslotsrange":   {-4, (*client).clusterDelSlotsRange},
+		"addslots":        {-3, slotsChange("addslots", false, (*cluster.Node).AddSlots)},
+		"delslots":        {-3, slotsChange("delslots", false, (*cluster.Node).DelSlots)},
+		"addslotsrange":   {-4, slotsChange("addslotsrange", true, (*cluster.Node).AddSlots)},
+		"delslotsrange":   {-4, slotsChange("delslotsrange", true, (*cluster.Node).DelSlots)},
 		"flushslots":      {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply { return okOr(c.s.cluster.FlushSlots()) }},
 		"meet":            {-4, (*client).clusterMeet},
 		"forget": {3, func(c *client, _ *command.Ctx, args [][]byte) command.Reply {
@@ -404,9 +404,9 @@ func slotArgs(args [][]byte) ([]int, command.Reply, bool) {
 	return slots, command.Reply{}, true
 }
 
-func slotRanges(args [][]byte) ([]int, command.Reply, bool) {
+func slotRanges(name string, args [][]byte) ([]int, command.Reply, bool) {
 	if len(args)%2 != 0 {
-		return nil, command.ErrorReply("ERR wrong number of arguments for 'cluster|addslotsrange' command"), false
+		return nil, command.ErrorReply("ERR wrong number of arguments for 'cluster|" + name + "' command"), false
 	}
 	var slots []int
 	for i := 0; i < len(args); i += 2 {
@@ -425,36 +425,23 @@ func slotRanges(args [][]byte) ([]int, command.Reply, bool) {
 	return slots, command.Reply{}, true
 }
 
-func (c *client) clusterAddSlots(ctx *command.Ctx, args [][]byte) command.Reply {
-	slots, r, ok := slotArgs(args[2:])
-	if !ok {
-		return r
+// slotsChange is ADDSLOTS and DELSLOTS (slots given one by one), or
+// their RANGE forms (start and end pairs): the slots parsed, then change.
+func slotsChange(name string, ranged bool, change func(*cluster.Node, ...int) error) func(*client, *command.Ctx, [][]byte) command.Reply {
+	return func(c *client, _ *command.Ctx, args [][]byte) command.Reply {
+		var slots []int
+		var r command.Reply
+		var ok bool
+		if ranged {
+			slots, r, ok = slotRanges(name, args[2:])
+		} else {
+			slots, r, ok = slotArgs(args[2:])
+		}
+		if !ok {
+			return r
+		}
+		return okOr(change(c.s.cluster, slots...))
 	}
-	return okOr(c.s.cluster.AddSlots(slots...))
-}
-
-func (c *client) clusterDelSlots(ctx *command.Ctx, args [][]byte) command.Reply {
-	slots, r, ok := slotArgs(args[2:])
-	if !ok {
-		return r
-	}
-	return okOr(c.s.cluster.DelSlots(slots...))
-}
-
-func (c *client) clusterAddSlotsRange(ctx *command.Ctx, args [][]byte) command.Reply {
-	slots, r, ok := slotRanges(args[2:])
-	if !ok {
-		return r
-	}
-	return okOr(c.s.cluster.AddSlots(slots...))
-}
-
-func (c *client) clusterDelSlotsRange(ctx *command.Ctx, args [][]byte) command.Reply {
-	slots, r, ok := slotRanges(args[2:])
-	if !ok {
-		return r
-	}
-	return okOr(c.s.cluster.DelSlots(slots...))
 }
 
 func (c *client) clusterCountKeys(ctx *command.Ctx, args [][]byte) command.Reply {
