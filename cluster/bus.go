@@ -160,7 +160,7 @@ func (n *Node) request(ctx context.Context, addr string, req *busRequest) (*busR
 
 // handle answers one bus request.
 func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busResponse {
-	resp := &busResponse{ID: n.id, Members: len(n.state.Load().Nodes), YourIP: peerIP}
+	resp := &busResponse{ID: n.ID(), Members: len(n.state.Load().Nodes), YourIP: peerIP}
 	var err error
 	switch req.Kind {
 	case "ping":

@@ -47,7 +47,7 @@ func (n *Node) Links() map[string]Link {
 	out := make(map[string]Link, len(n.health.links))
 	now := time.Now()
 	for id, l := range n.health.links {
-		v := Link{Connected: l.up, PongRecv: unixMilli(l.pongRecv), PingSent: unixMilli(l.pingSent)}
+		v := Link{Since: unixMilli(l.since), Connected: l.up, PongRecv: unixMilli(l.pongRecv), PingSent: unixMilli(l.pingSent)}
 		if n.suspectLocked(l, now) {
 			v.Fail = "fail?"
 		}
@@ -91,7 +91,7 @@ func (n *Node) monitor() {
 			continue
 		}
 		if m.raft.State() == raft.Leader {
-			n.record(n.id, suspects)
+			n.record(n.ID(), suspects)
 			n.judge(m, st)
 			continue
 		}
@@ -102,7 +102,7 @@ func (n *Node) monitor() {
 				defer reporting.Unlock()
 				ctx, cancel := context.WithTimeout(n.ctx, n.nodeTimeout())
 				defer cancel()
-				n.request(ctx, addr, &busRequest{Kind: "report", From: n.id, Suspects: suspects})
+				n.request(ctx, addr, &busRequest{Kind: "report", From: n.ID(), Suspects: suspects})
 			}()
 		}
 	}
@@ -126,7 +126,7 @@ func (n *Node) pingAll(st *State) []string {
 	}
 	var suspects []string
 	for id, info := range st.Nodes {
-		if id == n.id || info.IP == "" {
+		if id == n.ID() || info.IP == "" {
 			continue
 		}
 		l := h.links[id]
@@ -215,7 +215,7 @@ func (n *Node) judge(m *member, st *State) {
 		default:
 			continue
 		}
-		if _, _, err := n.applyAsLeader(&Entry{Op: opFail, By: n.id, Target: id, Failed: set}); err != nil {
+		if _, _, err := n.applyAsLeader(&Entry{Op: opFail, By: n.ID(), Target: id, Failed: set}); err != nil {
 			n.log.Debug("cluster: marking a node", "node", id, "failed", set, "err", err)
 		}
 	}
@@ -232,7 +232,7 @@ func (n *Node) FailureReports(id string) int {
 	defer n.health.mu.Unlock()
 	count := 0
 	for from, r := range n.health.reports {
-		if from != n.id && from != id && now.Sub(r.at) <= fresh && slices.Contains(r.suspects, id) {
+		if from != n.ID() && from != id && now.Sub(r.at) <= fresh && slices.Contains(r.suspects, id) {
 			count++
 		}
 	}

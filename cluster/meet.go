@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -38,7 +39,7 @@ func (n *Node) Meet(ctx context.Context, ip string, port, busPort int) error {
 		return meetError(addr, err)
 	}
 	s := n.state.Load()
-	if hello.ID == n.id || s.Nodes[hello.ID] != nil {
+	if hello.ID == n.ID() || s.Nodes[hello.ID] != nil {
 		return nil // myself, or already a member: nothing to do, as in Redis
 	}
 	switch {
@@ -93,16 +94,16 @@ func (n *Node) joinCluster(ctx context.Context, addr, theirIP string) error {
 func (n *Node) joinClusterLocked(ctx context.Context, addr, theirIP string) error {
 	s := n.state.Load()
 	info := n.self()
-	if cur := s.Nodes[n.id]; cur != nil {
+	if cur := s.Nodes[n.ID()]; cur != nil {
 		info.ConfigEpoch = cur.ConfigEpoch
 	}
-	slots := s.SlotsOf(n.id)
+	slots := s.SlotsOf(n.ID())
 	if err := n.replaceMember(false); err != nil {
 		return err
 	}
 	_, err := n.request(ctx, addr, &busRequest{Kind: "join", Info: info, Slots: slots, YourIP: theirIP})
 	if err == nil {
-		err = n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.id] != nil && len(s.Nodes) > 1 })
+		err = n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.ID()] != nil && len(s.Nodes) > 1 })
 	}
 	if err == nil {
 		return nil
@@ -233,7 +234,7 @@ func (n *Node) FlushSlots() error {
 // The caller checks what only it knows first: SETSLOT NODE of a slot this
 // node still holds keys of is refused before it comes here.
 func (n *Node) SetSlot(slot int, action, target string) error {
-	if action == "node" && n.state.Load().settled(n.id, slot, target) {
+	if action == "node" && n.state.Load().settled(n.ID(), slot, target) {
 		// redis-cli sends SETSLOT NODE to every primary after the target:
 		// once the log says so, the others need no entry of their own.
 		return nil
@@ -258,17 +259,18 @@ func (n *Node) Replicate(primary string) error {
 	return err
 }
 
-// Reset is CLUSTER RESET SOFT's change of the configuration: the node
-// leaves its cluster (the others forget it, as redis-cli's del-node has
-// them do first) and becomes a cluster of one that owns no slot and keeps
-// its id and config epoch. The caller stops replication and empties a
-// replica first, and refuses a primary that holds keys.
-func (n *Node) Reset() error {
+// Reset is CLUSTER RESET's change of the configuration: the node leaves
+// its cluster (the others forget it, as redis-cli's del-node has them do
+// first) and becomes a cluster of one that owns no slot. SOFT keeps its
+// id and config epoch; hard gives it a new id and epoch 0, as Redis's
+// HARD does. The caller stops replication and empties a replica first,
+// and refuses a primary that holds keys.
+func (n *Node) Reset(hard bool) error {
 	n.joinMu.Lock()
 	defer n.joinMu.Unlock()
 	st := n.state.Load()
 	var epoch uint64
-	if me := st.Nodes[n.id]; me != nil {
+	if me := st.Nodes[n.ID()]; me != nil {
 		epoch = me.ConfigEpoch
 		if len(st.Nodes) > 1 {
 			// A node the others forgot already (redis-cli's del-node sends
@@ -278,7 +280,7 @@ func (n *Node) Reset() error {
 			if err == nil {
 				// Out of Raft before the new one-node member starts, or the
 				// cluster's leader would go on replicating to it.
-				err = n.removeMember(n.id)
+				err = n.removeMember(n.ID())
 			}
 			if err != nil {
 				n.log.Info("cluster: CLUSTER RESET: leaving the cluster was not confirmed", "err", err)
@@ -294,6 +296,14 @@ func (n *Node) Reset() error {
 		n.cond.Broadcast()
 		n.mu.Unlock()
 	}()
+	if hard {
+		id, err := newID(filepath.Join(n.cfg.Dir, idFile))
+		if err != nil {
+			return err
+		}
+		n.id.Store(&id)
+		epoch = 0
+	}
 	if err := n.replaceMember(true); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ type Config struct {
 // use; after Close they return ErrClosed.
 type Node struct {
 	cfg Config
-	id  string
+	id  atomic.Pointer[string] // a new one only at CLUSTER RESET HARD
 	log *slog.Logger
 
 	ctx    context.Context
@@ -151,7 +151,8 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, id: id, log: log}
+	n := &Node{cfg: cfg, log: log}
+	n.id.Store(&id)
 	n.announce.Store(&cfg.Announce)
 	n.timeout.Store(int64(cfg.NodeTimeout))
 	n.cond = sync.NewCond(&n.mu)
@@ -172,6 +173,11 @@ func readOrCreateID(path string) (string, error) {
 	if !os.IsNotExist(err) {
 		return "", fmt.Errorf("cluster: %w", err)
 	}
+	return newID(path)
+}
+
+// newID makes a random node id and writes it to path, atomically.
+func newID(path string) (string, error) {
 	var raw [20]byte
 	rand.Read(raw[:])
 	id := hex.EncodeToString(raw[:])
@@ -186,7 +192,7 @@ func readOrCreateID(path string) (string, error) {
 }
 
 // ID is the node's 40-character id (CLUSTER MYID).
-func (n *Node) ID() string { return n.id }
+func (n *Node) ID() string { return *n.id.Load() }
 
 // State is the configuration as last applied here. It is never modified.
 func (n *Node) State() *State { return n.state.Load() }
@@ -240,7 +246,7 @@ func (n *Node) Start() error {
 	ctx, cancel := context.WithTimeout(n.ctx, 10*raftTimeouts(n.nodeTimeout())+5*time.Second)
 	defer cancel()
 	if cfg := m.raft.GetConfiguration(); cfg.Error() == nil && len(cfg.Configuration().Servers) == 1 {
-		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.id] != nil })
+		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.ID()] != nil })
 	}
 	return nil
 }
@@ -408,7 +414,7 @@ func (n *Node) nudge() {
 
 // change submits e and turns a rule's error into an error.
 func (n *Node) change(e *Entry) (string, error) {
-	e.By = n.id
+	e.By = n.ID()
 	r, err := n.submit(e)
 	if err != nil {
 		return "", err
@@ -422,13 +428,13 @@ func (n *Node) change(e *Entry) (string, error) {
 // self is the node entry this node announces.
 func (n *Node) self() *NodeInfo {
 	a := *n.announce.Load()
-	info := &NodeInfo{ID: n.id, IP: a.IP, Port: a.Port, TLSPort: a.TLSPort, QUICPort: a.QUICPort,
+	info := &NodeInfo{ID: n.ID(), IP: a.IP, Port: a.Port, TLSPort: a.TLSPort, QUICPort: a.QUICPort,
 		BusPort: a.BusPort, Hostname: a.Hostname}
 	if info.BusPort == 0 {
 		_, p, _ := net.SplitHostPort(n.ln.Addr().String())
 		info.BusPort, _ = strconv.Atoi(p)
 	}
-	if cur := n.state.Load().Nodes[n.id]; cur != nil && info.IP == "" {
+	if cur := n.state.Load().Nodes[n.ID()]; cur != nil && info.IP == "" {
 		info.IP = cur.IP
 	}
 	return info
@@ -470,7 +476,7 @@ func (n *Node) selfCurrentLocked() bool {
 	if n.rejoining {
 		return true
 	}
-	cur := n.state.Load().Nodes[n.id]
+	cur := n.state.Load().Nodes[n.ID()]
 	if cur == nil {
 		return n.m == nil || !n.aloneLocked()
 	}
@@ -490,7 +496,7 @@ func (n *Node) learnIP(ip string) {
 	if ip == "" || n.announce.Load().IP != "" {
 		return
 	}
-	if cur := n.state.Load().Nodes[n.id]; cur == nil || cur.IP != "" {
+	if cur := n.state.Load().Nodes[n.ID()]; cur == nil || cur.IP != "" {
 		return
 	}
 	info := n.self()

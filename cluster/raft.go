@@ -132,7 +132,7 @@ func (n *Node) openMember(bootstrap bool) (*member, error) {
 		ServerAddressProvider: n, Stream: stream, MaxPool: 3, Timeout: 10 * time.Second, Logger: n.hclog(),
 	})
 	conf := raft.DefaultConfig()
-	conf.LocalID = raft.ServerID(n.id)
+	conf.LocalID = raft.ServerID(n.ID())
 	conf.Logger = n.hclog()
 	t := raftTimeouts(n.nodeTimeout())
 	conf.HeartbeatTimeout, conf.ElectionTimeout, conf.LeaderLeaseTimeout = t, t, t/2

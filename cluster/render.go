@@ -19,6 +19,7 @@ const (
 // Link is what a node knows of its bus link to a peer, beside the
 // configuration: the fields of CLUSTER NODES that are local in Redis too.
 type Link struct {
+	Since     int64 // unix ms at which this node first tried the link
 	Connected bool
 	PingSent  int64  // unix ms of the ping in flight, 0 when none
 	PongRecv  int64  // unix ms of the last answer

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -344,6 +346,7 @@ func init() {
 		"replicas":   {3, (*client).clusterReplicas},
 		"replicate":  {3, (*client).clusterReplicate},
 		"reset":      {-2, (*client).clusterReset},
+		"links":      {2, (*client).clusterLinks},
 		"slaves":     {3, (*client).clusterReplicas},
 		"help":       {2, clusterHelp},
 	}
@@ -586,14 +589,15 @@ func (c *client) clusterReplicate(ctx *command.Ctx, args [][]byte) command.Reply
 	return okOr(n.Replicate(id))
 }
 
-// clusterReset is CLUSTER RESET [SOFT]: a replica stops replicating and
-// empties its data set first, as in Redis; a primary holding keys is
-// refused. HARD (a new node id) is refused: Shingle keeps a node's id.
+// clusterReset is CLUSTER RESET [HARD|SOFT]: a replica stops replicating
+// and empties its data set first, as in Redis; a primary holding keys is
+// refused.
 func (c *client) clusterReset(ctx *command.Ctx, args [][]byte) command.Reply {
+	var hard bool
 	switch {
 	case len(args) == 2, len(args) == 3 && isWord(args[2], "soft"):
 	case len(args) == 3 && isWord(args[2], "hard"):
-		return command.ErrorReply("ERR CLUSTER RESET HARD is not supported: Shingle keeps a node's id; use CLUSTER RESET SOFT")
+		hard = true
 	default:
 		return command.ErrorReply("ERR syntax error")
 	}
@@ -615,7 +619,31 @@ func (c *client) clusterReset(ctx *command.Ctx, args [][]byte) command.Reply {
 	} else if keys > 0 {
 		return command.ErrorReply("ERR CLUSTER RESET can't be called with master nodes containing keys")
 	}
-	return okOr(n.Reset())
+	return okOr(n.Reset(hard))
+}
+
+// clusterLinks is CLUSTER LINKS: one outbound link per peer, the bus link
+// this node pings the peer on. Shingle writes its bus messages at once,
+// so there is no send buffer to report; inbound links are Raft's and
+// the peers', not listed.
+func (c *client) clusterLinks(_ *command.Ctx, _ [][]byte) command.Reply {
+	links := c.s.cluster.Links()
+	var out []command.Reply
+	for _, id := range slices.Sorted(maps.Keys(links)) {
+		l := links[id]
+		events := ""
+		if l.Connected {
+			events = "rw"
+		}
+		out = append(out, command.Map(
+			command.BulkString("direction"), command.BulkString("to"),
+			command.BulkString("node"), command.BulkString(id),
+			command.BulkString("create-time"), command.Int(l.Since),
+			command.BulkString("events"), command.BulkString(events),
+			command.BulkString("send-buffer-allocated"), command.Int(0),
+			command.BulkString("send-buffer-used"), command.Int(0)))
+	}
+	return command.Array(out...)
 }
 
 func (c *client) clusterReplicas(ctx *command.Ctx, args [][]byte) command.Reply {
@@ -690,7 +718,7 @@ func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {
 		"ADDSLOTS <slot> [<slot> ...]", "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
 		"BUMPEPOCH", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
 		"DELSLOTS <slot> [<slot> ...]", "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-		"FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>",
+		"FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>", "LINKS",
 		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>", "RESET [HARD|SOFT]",
 		"SAVECONFIG", "SET-CONFIG-EPOCH <epoch>", "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
 		"SHARDS", "SLAVES <node-id>", "SLOTS", "HELP",

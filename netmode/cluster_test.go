@@ -334,7 +334,7 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 		{"CLUSTER", "FORGET", "<myid>"}, {"CLUSTER", "FORGET", unknown},
 		{"CLUSTER", "REPLICAS", unknown}, {"CLUSTER", "COUNT-FAILURE-REPORTS", unknown},
 		{"CLUSTER", "MEET", "127.0.0.1", "x"},
-		{"CLUSTER", "FLUSHSLOTS"}, {"CLUSTER", "SLOTS"},
+		{"CLUSTER", "FLUSHSLOTS"}, {"CLUSTER", "SLOTS"}, {"CLUSTER", "LINKS"}, {"CLUSTER", "RESET", "BOGUS"},
 		{"READONLY"}, {"READWRITE"}, {"ASKING"},
 	} {
 		sub := func(id string) []string {
@@ -432,4 +432,39 @@ func TestClusterQUICBus(t *testing.T) {
 	if got := str(t, pa, "GET", other); !strings.HasPrefix(got, "MOVED") {
 		t.Fatalf("a key of another node: %s", got)
 	}
+}
+
+// TestClusterReset: CLUSTER RESET refuses a primary holding keys; after
+// the others forget a node, RESET HARD makes it a cluster of one with a
+// new id and epoch 0, which can meet the cluster again. CLUSTER LINKS
+// lists a link per peer.
+func TestClusterReset(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	extra := startClusterNode(t, nodes[0].pki, nil)
+	pe := extra.plain(t)
+	mustOK(t, pe, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	waitAgree(t, append(nodes, extra))
+	eventually(t, "CLUSTER LINKS to list the peers", func() bool {
+		r, err := pe.Do("CLUSTER", "LINKS")
+		return err == nil && len(r.Elems) == 3 && strings.Contains(r.String(), `"rw"`)
+	})
+	mine, _ := keysFor(t, nodes, 0)
+	p0 := nodes[0].plain(t)
+	mustOK(t, p0, "SET", mine, "v")
+	if got := str(t, p0, "CLUSTER", "RESET"); got != "ERR CLUSTER RESET can't be called with master nodes containing keys" {
+		t.Fatalf("RESET of a primary with keys: %s", got)
+	}
+	old := str(t, pe, "CLUSTER", "MYID")
+	for _, n := range nodes {
+		mustOK(t, n.plain(t), "CLUSTER", "FORGET", old)
+	}
+	mustOK(t, pe, "CLUSTER", "RESET", "HARD")
+	if id := str(t, pe, "CLUSTER", "MYID"); id == old || len(id) != 40 {
+		t.Fatalf("RESET HARD kept the id %s", id)
+	}
+	if got := str(t, pe, "CLUSTER", "INFO"); !strings.Contains(got, "cluster_known_nodes:1\r\n") || !strings.Contains(got, "cluster_my_epoch:0\r\n") {
+		t.Fatalf("after RESET HARD:\n%s", got)
+	}
+	mustOK(t, pe, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	waitAgree(t, append(nodes, extra))
 }
