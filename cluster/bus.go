@@ -71,7 +71,10 @@ func (n *Node) serveBusConn(c tlsconn.Conn) {
 			c.Close()
 		}
 	}()
-	timeout := n.requestTimeout()
+	// A join forwarded to the leader appends an entry and changes Raft's
+	// membership, each bounded by requestTimeout: the whole request gets
+	// more than their sum.
+	timeout := 3 * n.requestTimeout()
 	ctx, cancel := context.WithTimeout(n.ctx, timeout)
 	defer cancel()
 	if err := c.Handshake(ctx); err != nil {
@@ -133,7 +136,7 @@ func (n *Node) dialBus(addr string, kind byte, timeout time.Duration) (net.Conn,
 // request sends req to the bus at addr and returns the response; a
 // response carrying an error is returned as a *Error.
 func (n *Node) request(ctx context.Context, addr string, req *busRequest) (*busResponse, error) {
-	timeout := n.requestTimeout()
+	timeout := 3 * n.requestTimeout()
 	if d, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(d))
 	}

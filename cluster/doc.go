@@ -70,9 +70,10 @@
 //     Redis; BUMPEPOCH appends an entry giving the node the cluster's
 //     current epoch plus one unless its epoch is already the unique
 //     greatest (BUMPED or STILL, as Redis answers).
-//   - Voters: the first five nodes to join are Raft voters, the others
-//     non-voters that still receive and apply the log; when a voter is
-//     forgotten, the leader promotes a non-voter.
+//   - Voters: a node joins as a non-voter, which receives and applies the
+//     log, and the leader makes it a voter once it answers the leader's
+//     pings, while there are fewer than five voters; when a voter is
+//     forgotten, the leader promotes a non-voter that answers.
 //
 // # Failure model
 //

@@ -70,6 +70,15 @@ func meetError(addr string, err error) error {
 	return &Error{fmt.Sprintf("ERR Cannot reach the cluster bus of %s: %v", addr, err)}
 }
 
+// setRejoining marks that a MEET or a RESET replaces this node's Raft
+// member and writes its own node entry, so that keepSelf does not.
+func (n *Node) setRejoining(on bool) {
+	n.mu.Lock()
+	n.rejoining = on
+	n.cond.Broadcast()
+	n.mu.Unlock()
+}
+
 // alone reports whether this node is a cluster of one.
 func (n *Node) alone() bool {
 	n.mu.Lock()
@@ -98,22 +107,28 @@ func (n *Node) joinClusterLocked(ctx context.Context, addr, theirIP string) erro
 		info.ConfigEpoch = cur.ConfigEpoch
 	}
 	slots := s.SlotsOf(n.ID())
+	n.setRejoining(true)
+	defer n.setRejoining(false)
 	if err := n.replaceMember(false); err != nil {
 		return err
 	}
 	_, err := n.request(ctx, addr, &busRequest{Kind: "join", Info: info, Slots: slots, YourIP: theirIP})
 	if err == nil {
-		err = n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.ID()] != nil && len(s.Nodes) > 1 })
-	}
-	if err == nil {
-		return nil
+		// Admitted: the cluster holds this node and its slots now, even
+		// if it has not caught up before ctx ends. Going back to being
+		// alone would make two clusters own the slots.
+		return n.waitFor(ctx, func(s *State) bool { return s.Nodes[n.ID()] != nil && len(s.Nodes) > 1 })
 	}
 	n.log.Warn("cluster: joining failed, staying alone", "bus", addr, "err", err)
 	if rerr := n.replaceMember(true); rerr != nil {
 		return errors.Join(err, rerr)
 	}
-	if _, aerr := n.submit(&Entry{Op: opAdmit, Info: info, Slots: slots}); aerr != nil {
-		return errors.Join(err, aerr)
+	r, aerr := n.submit(&Entry{Op: opAdmit, Info: info, Slots: slots})
+	if aerr == nil && r.Err != nil {
+		aerr = r.Err
+	}
+	if aerr != nil {
+		return errors.Join(err, fmt.Errorf("cluster: this node could not take back its own configuration: %w", aerr))
 	}
 	return meetError(addr, err)
 }
@@ -171,7 +186,7 @@ func (n *Node) asLeader(ctx context.Context, req *busRequest) (m *member, forwar
 }
 
 // admit runs a join on the leader: one entry admits the node with its
-// slots, then Raft adds it, as a voter while there are fewer than five.
+// slots, then Raft adds it as a non-voter; reconcile makes it a voter.
 func (n *Node) admit(ctx context.Context, req *busRequest) error {
 	if req.Info == nil || len(req.Info.ID) != 40 {
 		return errors.New("ERR invalid join request")
@@ -185,24 +200,11 @@ func (n *Node) admit(ctx context.Context, req *busRequest) error {
 	} else if r.Err != nil {
 		return r.Err
 	}
-	f := m.raft.GetConfiguration()
-	if err := f.Error(); err != nil {
-		return err
-	}
-	voters := 0
-	for _, s := range f.Configuration().Servers {
-		if s.Suffrage == raft.Voter {
-			voters++
-		}
-	}
+	// A non-voter first: it votes once reconcile sees it answer (a node
+	// whose announced address does not work must not become half of a
+	// two-voter cluster that can then commit nothing).
 	id := raft.ServerID(req.Info.ID)
-	addr := raft.ServerAddress(busAddr(req.Info))
-	var add raft.IndexFuture
-	if voters < maxVoters {
-		add = m.raft.AddVoter(id, addr, 0, n.requestTimeout())
-	} else {
-		add = m.raft.AddNonvoter(id, addr, 0, n.requestTimeout())
-	}
+	add := m.raft.AddNonvoter(id, raft.ServerAddress(busAddr(req.Info)), 0, n.requestTimeout())
 	err = add.Error()
 	n.nudge()
 	return err
@@ -287,15 +289,8 @@ func (n *Node) Reset(hard bool) error {
 			}
 		}
 	}
-	n.mu.Lock()
-	n.rejoining = true
-	n.mu.Unlock()
-	defer func() {
-		n.mu.Lock()
-		n.rejoining = false
-		n.cond.Broadcast()
-		n.mu.Unlock()
-	}()
+	n.setRejoining(true)
+	defer n.setRejoining(false)
 	if hard {
 		id, err := newID(filepath.Join(n.cfg.Dir, idFile))
 		if err != nil {
@@ -343,8 +338,8 @@ func (n *Node) removeMember(id string) error {
 }
 
 // reconcile keeps Raft's membership in step with the configuration while
-// this node leads: a forgotten node leaves Raft, and a non-voter becomes
-// a voter while there are fewer than five.
+// this node leads: a forgotten node leaves Raft, and a non-voter that
+// answers its pings becomes a voter while there are fewer than five.
 func (n *Node) reconcile() {
 	defer n.wg.Done()
 	t := time.NewTicker(raftTimeouts(n.nodeTimeout()))
@@ -376,9 +371,13 @@ func (n *Node) reconcile() {
 				nonvoters = append(nonvoters, srv)
 			}
 		}
+		links := n.Links()
 		for _, srv := range nonvoters {
 			if voters >= maxVoters {
 				break
+			}
+			if l := links[string(srv.ID)]; !l.Connected || l.Fail != "" {
+				continue // a voter must answer; a failed one would stall commits
 			}
 			if m.raft.AddVoter(srv.ID, srv.Address, 0, n.requestTimeout()).Error() == nil {
 				voters++

@@ -78,8 +78,8 @@ type Node struct {
 	m       *member
 	applied uint64
 	closed  bool
-	// rejoining is set while Reset replaces the node's Raft member: the
-	// node's entry is Reset's to write, not keepSelf's.
+	// rejoining is set while a MEET or RESET replaces the node's Raft
+	// member: the node's entry is theirs to write, not keepSelf's.
 	rejoining bool
 
 	joinMu   sync.Mutex // one MEET (or invitation) at a time
@@ -344,7 +344,15 @@ func (n *Node) submit(e *Entry) (Result, error) {
 	for {
 		m := n.member()
 		if m == nil {
-			return Result{}, ErrClosed
+			// Closed, or a MEET or RESET is replacing the member: wait
+			// for the new one.
+			if err := n.wait(ctx, func() bool { return n.m != nil }); err != nil {
+				if errors.Is(err, ErrClosed) {
+					return Result{}, err
+				}
+				return Result{}, errNoLeader
+			}
+			continue
 		}
 		var r Result
 		var index uint64

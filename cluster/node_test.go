@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/raft"
 	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/tlsconn"
 )
@@ -366,6 +367,16 @@ func TestMinorityChangesNothing(t *testing.T) {
 		nodes = append(nodes, startNode(t, t.TempDir(), 7000+2*i, nil))
 	}
 	meetFirst(t, nodes)
+	testutil.Eventually(t, 30*time.Second, "the three nodes to vote", func() bool {
+		f := nodes[0].member().raft.GetConfiguration()
+		voters := 0
+		for _, s := range f.Configuration().Servers {
+			if s.Suffrage == raft.Voter {
+				voters++
+			}
+		}
+		return f.Error() == nil && voters == 3
+	})
 	nodes[1].Close()
 	nodes[2].Close()
 	err := nodes[0].AddSlots(1, 2, 3)

@@ -3,6 +3,7 @@ package cluster
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -34,7 +35,12 @@ func (f *fsm) Apply(l *raft.Log) any {
 	return r
 }
 
-func (f *fsm) Snapshot() (raft.FSMSnapshot, error) { return snapshot{f.n.state.Load()}, nil }
+func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
+	f.n.mu.Lock()
+	index := f.n.applied
+	f.n.mu.Unlock()
+	return snapshot{f.n.state.Load(), index}, nil
+}
 
 func (f *fsm) Restore(rc io.ReadCloser) error {
 	defer rc.Close()
@@ -45,34 +51,44 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	s := newState()
 	s.CurrentEpoch = sj.CurrentEpoch
 	for id, n := range sj.Nodes {
+		if n == nil || n.ID != id {
+			return fmt.Errorf("cluster: snapshot: a malformed entry for node %q", id)
+		}
 		s.Nodes[id] = n
 	}
 	for id := range sj.Forgotten {
 		s.Forgotten[id] = true
 	}
 	for id, rs := range sj.Owners {
+		if s.Nodes[id] == nil {
+			return fmt.Errorf("cluster: snapshot: slots of unknown node %q", id)
+		}
 		for _, r := range rs {
-			for i := r[0]; i <= r[1] && i < Slots && i >= 0; i++ {
+			for i := max(r[0], 0); i <= r[1] && i < Slots; i++ {
 				s.owners[i] = id
 			}
 		}
 	}
-	f.n.setState(s, 0)
+	f.n.setState(s, sj.Index)
 	return nil
 }
 
 // stateJSON is a State as a snapshot stores it, slots as ranges.
 type stateJSON struct {
+	Index        uint64               `json:"index"` // the log index the state is at
 	CurrentEpoch uint64               `json:"current_epoch"`
 	Nodes        map[string]*NodeInfo `json:"nodes"`
 	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
 	Owners       map[string][][2]int  `json:"owners"`
 }
 
-type snapshot struct{ s *State }
+type snapshot struct {
+	s     *State
+	index uint64
+}
 
 func (s snapshot) Persist(sink raft.SnapshotSink) error {
-	sj := stateJSON{CurrentEpoch: s.s.CurrentEpoch, Nodes: s.s.Nodes, Forgotten: s.s.Forgotten,
+	sj := stateJSON{Index: s.index, CurrentEpoch: s.s.CurrentEpoch, Nodes: s.s.Nodes, Forgotten: s.s.Forgotten,
 		Owners: map[string][][2]int{}}
 	for id := range s.s.Nodes {
 		if rs := s.s.ranges(id); len(rs) > 0 {

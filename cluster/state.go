@@ -189,7 +189,7 @@ func (s *State) apply(e *Entry) (*State, Result) {
 	case opAddSlots:
 		r.Err = n.addSlots(e.By, e.Slots)
 	case opDelSlots:
-		r.Err = n.delSlots(e.Slots)
+		r.Err = n.delSlots(e.By, e.Slots)
 	case opFlush:
 		for i, o := range n.owners {
 			if o == e.By {
@@ -307,7 +307,7 @@ func (s *State) addSlots(by string, slots []int) *Error {
 	return nil
 }
 
-func (s *State) delSlots(slots []int) *Error {
+func (s *State) delSlots(by string, slots []int) *Error {
 	if err := checkSlots(slots); err != nil {
 		return err
 	}
@@ -318,6 +318,7 @@ func (s *State) delSlots(slots []int) *Error {
 	}
 	for _, slot := range slots {
 		s.owners[slot] = ""
+		delete(s.Nodes[by].Importing, slot) // as Redis's DELSLOTS does
 	}
 	return nil
 }
@@ -334,10 +335,14 @@ func (s *State) setSlot(by string, slot int, action, target string) *Error {
 		return errorf("ERR Please use SETSLOT only with masters.")
 	}
 	var t *NodeInfo
-	if action != "stable" {
-		if t = s.Nodes[target]; t == nil {
-			return errorf("ERR I don't know about node %s", target)
-		}
+	switch {
+	case action == "stable":
+	case s.Nodes[target] == nil && action == "node":
+		return errorf("ERR Unknown node %s", target)
+	case s.Nodes[target] == nil:
+		return errorf("ERR I don't know about node %s", target)
+	default:
+		t = s.Nodes[target]
 	}
 	switch action {
 	case "migrating":
@@ -410,16 +415,15 @@ func (s *State) setEpoch(by string, epoch uint64) *Error {
 }
 
 // bumpEpoch gives by a new config epoch unless its epoch is already the
-// unique greatest, and answers as Redis's CLUSTER BUMPEPOCH.
+// greatest (and not 0), and answers as Redis's CLUSTER BUMPEPOCH
+// (clusterBumpConfigEpochWithoutConsensus).
 func (s *State) bumpEpoch(by string) string {
 	me := s.Nodes[by]
-	unique := me.ConfigEpoch != 0
-	for id, n := range s.Nodes {
-		if id != by && n.ConfigEpoch >= me.ConfigEpoch {
-			unique = false
-		}
+	maxEpoch := s.CurrentEpoch
+	for _, n := range s.Nodes {
+		maxEpoch = max(maxEpoch, n.ConfigEpoch)
 	}
-	if unique && me.ConfigEpoch == s.CurrentEpoch {
+	if me.ConfigEpoch != 0 && me.ConfigEpoch == maxEpoch {
 		return fmt.Sprintf("STILL %d", me.ConfigEpoch)
 	}
 	s.CurrentEpoch++

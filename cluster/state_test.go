@@ -61,7 +61,8 @@ func TestApplyErrors(t *testing.T) {
 		{"unknown issuer", Entry{Op: opAddSlots, By: id('z'), Slots: []int{1}}, "ERR I don't know about node " + id('z')},
 		{"migrating not owner", Entry{Op: opSetSlot, By: idA, Slot: 150, Action: "migrating", Target: idC}, "ERR I'm not the owner of hash slot 150"},
 		{"importing owner", Entry{Op: opSetSlot, By: idA, Slot: 5, Action: "importing", Target: idB}, "ERR I'm already the owner of hash slot 5"},
-		{"setslot unknown", Entry{Op: opSetSlot, By: idA, Slot: 5, Action: "node", Target: id('z')}, "ERR I don't know about node " + id('z')},
+		{"setslot unknown", Entry{Op: opSetSlot, By: idA, Slot: 5, Action: "node", Target: id('z')}, "ERR Unknown node " + id('z')},
+		{"setslot importing unknown", Entry{Op: opSetSlot, By: idA, Slot: 150, Action: "importing", Target: id('z')}, "ERR I don't know about node " + id('z')},
 		{"setslot action", Entry{Op: opSetSlot, By: idA, Slot: 5, Action: "bogus", Target: idB}, "ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP"},
 		{"epoch not alone", Entry{Op: opSetEpoch, By: idA, Epoch: 3}, "ERR The user can assign a config epoch only when the node does not know any other node."},
 		{"replicate self", Entry{Op: opReplicate, By: idC, Target: idC}, "ERR Can't replicate myself"},
@@ -151,9 +152,13 @@ func TestApplyEpochs(t *testing.T) {
 		t.Fatalf("BUMPEPOCH of the unique greatest: %q", r.Reply)
 	}
 	s = applyAll(t, s, &Entry{Op: opNode, Info: &NodeInfo{ID: idB, IP: "127.0.0.1", Port: 1, BusPort: 2, ConfigEpoch: 5}})
+	if _, r = s.apply(&Entry{Op: opBump, By: idA}); r.Reply != "STILL 5" {
+		t.Fatalf("BUMPEPOCH on a tie for the greatest (Redis answers STILL): %q", r.Reply)
+	}
+	s = applyAll(t, s, &Entry{Op: opNode, Info: &NodeInfo{ID: idC, IP: "127.0.0.1", Port: 3, BusPort: 4, ConfigEpoch: 7}})
 	s, r = s.apply(&Entry{Op: opBump, By: idA})
-	if r.Reply != "BUMPED 6" || s.Nodes[idA].ConfigEpoch != 6 {
-		t.Fatalf("BUMPEPOCH on a tie: %q", r.Reply)
+	if r.Reply != "BUMPED 8" || s.Nodes[idA].ConfigEpoch != 8 {
+		t.Fatalf("BUMPEPOCH below the greatest: %q", r.Reply)
 	}
 }
 

@@ -308,6 +308,12 @@ type clusterSub struct {
 
 var clusterSubs map[string]clusterSub
 
+// slowInTx are the subcommands refused inside MULTI: those that wait for
+// another node (MEET), reset the store's role (RESET, REPLICATE) or take
+// a node out of Raft (FORGET). The slot and epoch changes redis-cli's fix
+// sends in a MULTI stay allowed.
+var slowInTx = map[string]bool{"meet": true, "reset": true, "replicate": true, "forget": true}
+
 func init() {
 	clusterSubs = map[string]clusterSub{
 		"info":      {2, (*client).clusterInfo},
@@ -331,7 +337,7 @@ func init() {
 		"delslots":        {-3, slotsChange("delslots", false, (*cluster.Node).DelSlots)},
 		"addslotsrange":   {-4, slotsChange("addslotsrange", true, (*cluster.Node).AddSlots)},
 		"delslotsrange":   {-4, slotsChange("delslotsrange", true, (*cluster.Node).DelSlots)},
-		"flushslots":      {2, func(c *client, _ *command.Ctx, _ [][]byte) command.Reply { return okOr(c.s.cluster.FlushSlots()) }},
+		"flushslots":      {2, (*client).clusterFlushSlots},
 		"meet":            {-4, (*client).clusterMeet},
 		"forget": {3, func(c *client, _ *command.Ctx, args [][]byte) command.Reply {
 			return okOr(c.s.cluster.Forget(string(args[2])))
@@ -364,6 +370,12 @@ func clusterCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	}
 	if c.s.cluster == nil && name != "help" {
 		return errClusterDisabled
+	}
+	if ctx.Ops != c.ctx.Ops && slowInTx[name] {
+		// Inside EXEC the store's write lock is held: a subcommand that
+		// waits on the cluster's log, or changes the store's role, would
+		// hold every other client (or itself) up meanwhile.
+		return command.ErrorReply("ERR CLUSTER " + strings.ToUpper(name) + " is not allowed inside a transaction in Shingle")
 	}
 	return sub.run(c, ctx, args)
 }
@@ -447,6 +459,15 @@ func slotsChange(name string, ranged bool, change func(*cluster.Node, ...int) er
 	}
 }
 
+func (c *client) clusterFlushSlots(ctx *command.Ctx, _ [][]byte) command.Reply {
+	if keys, _, err := ctx.Ops.KeyCounts(); err != nil {
+		return command.ErrReply(err)
+	} else if keys > 0 {
+		return command.ErrorReply("ERR DB must be empty to perform CLUSTER FLUSHSLOTS.")
+	}
+	return okOr(c.s.cluster.FlushSlots())
+}
+
 func (c *client) clusterCountKeys(ctx *command.Ctx, args [][]byte) command.Reply {
 	n, ok := redisnum.ParseInt(args[2])
 	if !ok {
@@ -488,6 +509,10 @@ func (c *client) clusterMeet(ctx *command.Ctx, args [][]byte) command.Reply {
 	port, ok := redisnum.ParseInt(args[3])
 	if !ok || port < 0 || port > 65535 {
 		return command.ErrorReply("ERR Invalid TCP base port specified: " + string(args[3]))
+	}
+	if net.ParseIP(string(args[2])) == nil {
+		// Redis takes an address, not a name (inet_pton).
+		return command.ErrorReply("ERR Invalid node address specified: " + string(args[2]) + ":" + string(args[3]))
 	}
 	bus := int64(0)
 	if len(args) == 5 {

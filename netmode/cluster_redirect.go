@@ -41,15 +41,16 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 	if len(keys) == 0 {
 		return false
 	}
+	// A command being queued is checked alone, as Redis does; EXEC checks
+	// the keys of all the queued commands together.
 	queuing := c.multi != nil && !multiControl[cmd.Name]
 	slot := int(store.Slot(keys[0]))
+	multiple := false // keys other than the first: Redis's multiple_keys
 	for _, k := range keys[1:] {
 		if int(store.Slot(k)) != slot {
 			return c.redirect(exec, errCrossSlot)
 		}
-	}
-	if queuing && c.multi.hasSlot && c.multi.slot != slot {
-		return c.redirect(exec, errCrossSlot)
+		multiple = multiple || string(k) != string(keys[0])
 	}
 	st := n.State()
 	owner := st.Owner(slot)
@@ -78,13 +79,16 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 		}
 	}
 	switch {
+	case (migrating || importing) && cmd.Name == "migrate":
+		// MIGRATE runs where it is sent while the slot is open: keys
+		// move freely between the two nodes then (Redis's rule).
 	case migrating && missing > 0:
 		if existing > 0 {
 			return c.redirect(exec, errTryAgain)
 		}
 		return c.redirectTo(exec, "ASK", slot, st.Nodes[me.Migrating[slot]])
 	case importing && (c.asking || cmd.Flags&command.FlagAsking != 0):
-		if len(keys) > 1 && missing > 0 {
+		if multiple && missing > 0 {
 			return c.redirect(exec, errTryAgain)
 		}
 	case c.readonly && !write && me.Primary == owner:
@@ -92,7 +96,6 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 		return c.redirectTo(exec, "MOVED", slot, st.Nodes[owner])
 	}
 	if queuing {
-		c.multi.hasSlot, c.multi.slot = true, slot
 		c.multi.write = c.multi.write || write
 		for _, k := range keys {
 			c.multi.keys = append(c.multi.keys, append([]byte(nil), k...))

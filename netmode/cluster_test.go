@@ -199,6 +199,29 @@ func TestClusterRedirects(t *testing.T) {
 		t.Fatalf("EXEC after a refused command: %s", got)
 	}
 
+	// Two keys of this node in two slots: each is queued, EXEC answers
+	// CROSSSLOT and discards the transaction, as Redis does.
+	second := ""
+	for i := 0; second == ""; i++ {
+		k := fmt.Sprintf("other:%d", i)
+		if sl := store.Slot([]byte(k)); sl != store.Slot([]byte(mine)) && int(sl) < cluster.Slots/3 {
+			second = k
+		}
+	}
+	mustOK(t, pa, "MULTI")
+	if got := str(t, pa, "SET", mine, "3"); got != "QUEUED" {
+		t.Fatalf("queuing: %s", got)
+	}
+	if got := str(t, pa, "SET", second, "3"); got != "QUEUED" {
+		t.Fatalf("queuing a key of another slot of this node: %s", got)
+	}
+	if got := str(t, pa, "EXEC"); !strings.HasPrefix(got, "CROSSSLOT") {
+		t.Fatalf("EXEC over two slots: %s", got)
+	}
+	if got := str(t, pa, "GET", mine); got != "1" {
+		t.Fatalf("the discarded transaction wrote: %s", got)
+	}
+
 	// Migrate mine's slot from a to b, as redis-cli --cluster reshard does.
 	ms := strconv.Itoa(int(store.Slot([]byte(mine))))
 	ida, idb := a.srv.ClusterNodeID(), b.srv.ClusterNodeID()
@@ -333,7 +356,7 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 		{"CLUSTER", "REPLICATE", unknown}, {"CLUSTER", "REPLICATE", "<myid>"},
 		{"CLUSTER", "FORGET", "<myid>"}, {"CLUSTER", "FORGET", unknown},
 		{"CLUSTER", "REPLICAS", unknown}, {"CLUSTER", "COUNT-FAILURE-REPORTS", unknown},
-		{"CLUSTER", "MEET", "127.0.0.1", "x"},
+		{"CLUSTER", "MEET", "127.0.0.1", "x"}, {"CLUSTER", "MEET", "localhost", "7000"},
 		{"CLUSTER", "FLUSHSLOTS"}, {"CLUSTER", "SLOTS"}, {"CLUSTER", "LINKS"}, {"CLUSTER", "RESET", "BOGUS"},
 		{"READONLY"}, {"READWRITE"}, {"ASKING"},
 	} {
@@ -455,6 +478,12 @@ func TestClusterReset(t *testing.T) {
 		t.Fatalf("RESET of a primary with keys: %s", got)
 	}
 	old := str(t, pe, "CLUSTER", "MYID")
+	// Inside EXEC the store's lock is held: no waiting on other nodes.
+	mustOK(t, pe, "MULTI")
+	str(t, pe, "CLUSTER", "RESET")
+	if got := str(t, pe, "EXEC"); !strings.Contains(got, "not allowed inside a transaction") {
+		t.Fatalf("CLUSTER RESET inside MULTI: %s", got)
+	}
 	for _, n := range nodes {
 		mustOK(t, n.plain(t), "CLUSTER", "FORGET", old)
 	}

@@ -12,12 +12,10 @@ import (
 type multiState struct {
 	queued [][][]byte
 	dirty  bool // a command was refused while queuing: EXEC aborts
-	// In cluster mode, the slot of the queued commands' keys, the keys
-	// (for EXEC's redirection) and whether any of them writes.
-	hasSlot bool
-	slot    int
-	keys    [][]byte
-	write   bool
+	// In cluster mode, the queued commands' keys (EXEC's redirection
+	// checks them together) and whether any of them writes.
+	keys  [][]byte
+	write bool
 }
 
 // containers are the commands whose first argument names a subcommand;

@@ -106,6 +106,12 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		key []byte
 		rec *store.Record
 	}
+	// As Redis, which blocks while it migrates: the store's write lock is
+	// held from the first read of the keys to their deletion, so that no
+	// write lands between a key's copy and its removal here.
+	if err := c.sess.Hold(); err != nil {
+		return command.ErrReply(err)
+	}
 	var items []item
 	for _, k := range keys {
 		r, err := ctx.Ops.Dump(k)
@@ -120,7 +126,6 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	if len(items) == 0 {
 		return command.Status("NOKEY")
 	}
-	c.release() // the network round trip holds no lock of the store's
 	restore := []byte("RESTORE")
 	if c.s.cluster != nil {
 		restore = []byte("RESTORE-ASKING")
@@ -171,7 +176,8 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		return errMigrateWrite
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(wait))
+	// The timeout bounds each step, as Redis's per-I/O timeout.
+	conn.SetWriteDeadline(time.Now().Add(wait))
 	if _, err := conn.Write(req); err != nil {
 		return errMigrateWrite
 	}
@@ -181,6 +187,7 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	rd := bufio.NewReader(conn)
 	var failed command.Reply
 	read := func() (ok, good bool) {
+		conn.SetReadDeadline(time.Now().Add(wait))
 		r, err := resp.ReadReply(rd)
 		if err != nil {
 			return false, false
