@@ -75,14 +75,13 @@ func (n *Node) suspectLocked(l *link, now time.Time) bool {
 // leader, turns the reports into failure marks.
 func (n *Node) monitor() {
 	defer n.wg.Done()
-	t := time.NewTicker(n.healthPeriod())
-	defer t.Stop()
 	var reporting sync.Mutex // one report in flight at a time
 	for {
+		// The period follows cluster-node-timeout as CONFIG SET changes it.
 		select {
 		case <-n.ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(n.healthPeriod()):
 		}
 		st := n.state.Load()
 		suspects := n.pingAll(st)

@@ -342,13 +342,11 @@ func (n *Node) removeMember(id string) error {
 // answers its pings becomes a voter while there are fewer than five.
 func (n *Node) reconcile() {
 	defer n.wg.Done()
-	t := time.NewTicker(raftTimeouts(n.nodeTimeout()))
-	defer t.Stop()
 	for {
 		select {
 		case <-n.ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(raftTimeouts(n.nodeTimeout())):
 		}
 		m := n.member()
 		if m == nil || m.raft.State() != raft.Leader {

@@ -109,15 +109,17 @@ func (n *Node) SetNodeTimeout(d time.Duration) error {
 	if d <= 0 {
 		d = DefaultNodeTimeout
 	}
-	n.timeout.Store(int64(d))
-	m := n.member()
-	if m == nil {
-		return nil
+	if m := n.member(); m != nil {
+		rc := m.raft.ReloadableConfig()
+		t := raftTimeouts(d)
+		rc.HeartbeatTimeout, rc.ElectionTimeout = t, t
+		if err := m.raft.ReloadConfig(rc); err != nil {
+			// Raft's leader lease, set at start, bounds how low it goes.
+			return fmt.Errorf("cluster: cluster-node-timeout %d ms is too low for the timers this node started with (restart it to go lower): %w", d.Milliseconds(), err)
+		}
 	}
-	rc := m.raft.ReloadableConfig()
-	t := raftTimeouts(d)
-	rc.HeartbeatTimeout, rc.ElectionTimeout = t, t
-	return m.raft.ReloadConfig(rc)
+	n.timeout.Store(int64(d))
+	return nil
 }
 
 // ErrClosed is returned by a Node's methods after Close.

@@ -220,10 +220,27 @@ type streamLayer struct {
 	conns  chan net.Conn
 	closed chan struct{}
 	once   sync.Once
+
+	mu      sync.Mutex
+	handled map[*trackedConn]struct{} // given to Raft and open: closed with the layer
+}
+
+// trackedConn leaves its layer's set when Raft closes it.
+type trackedConn struct {
+	net.Conn
+	s *streamLayer
+}
+
+func (c *trackedConn) Close() error {
+	c.s.mu.Lock()
+	delete(c.s.handled, c)
+	c.s.mu.Unlock()
+	return c.Conn.Close()
 }
 
 func newStreamLayer(n *Node) *streamLayer {
-	return &streamLayer{n: n, addr: n.ln.Addr(), conns: make(chan net.Conn), closed: make(chan struct{})}
+	return &streamLayer{n: n, addr: n.ln.Addr(), conns: make(chan net.Conn), closed: make(chan struct{}),
+		handled: map[*trackedConn]struct{}{}}
 }
 
 func (s *streamLayer) Accept() (net.Conn, error) {
@@ -237,16 +254,34 @@ func (s *streamLayer) Accept() (net.Conn, error) {
 
 // offer passes c to Raft, or reports that this layer is closed.
 func (s *streamLayer) offer(c net.Conn) bool {
+	tc := &trackedConn{Conn: c, s: s}
+	s.mu.Lock()
+	s.handled[tc] = struct{}{}
+	s.mu.Unlock()
 	select {
-	case s.conns <- c:
+	case s.conns <- tc:
 		return true
 	case <-s.closed:
+		s.mu.Lock()
+		delete(s.handled, tc)
+		s.mu.Unlock()
 		return false
 	}
 }
 
+// Close stops handing connections to Raft and closes those it was given:
+// Raft's transport reads them without a deadline.
 func (s *streamLayer) Close() error {
-	s.once.Do(func() { close(s.closed) })
+	s.once.Do(func() {
+		close(s.closed)
+		s.mu.Lock()
+		open := s.handled
+		s.handled = map[*trackedConn]struct{}{}
+		s.mu.Unlock()
+		for c := range open {
+			c.Conn.Close()
+		}
+	})
 	return nil
 }
 
