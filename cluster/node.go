@@ -153,12 +153,16 @@ func NewNode(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: log}
+	state, applied, err := loadState(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, applied: applied}
 	n.id.Store(&id)
 	n.announce.Store(&cfg.Announce)
 	n.timeout.Store(int64(cfg.NodeTimeout))
 	n.cond = sync.NewCond(&n.mu)
-	n.state.Store(newState())
+	n.state.Store(state)
 	n.ctx, n.cancel = context.WithCancel(context.Background())
 	return n, nil
 }
@@ -289,9 +293,19 @@ func (n *Node) setState(s *State, index uint64) {
 	n.applied = max(n.applied, index)
 	n.cond.Broadcast()
 	n.mu.Unlock()
+	if index > 0 {
+		n.saveState(s, index)
+	}
 	if n.cfg.OnChange != nil {
 		n.cfg.OnChange()
 	}
+}
+
+// appliedIndex is the index of the last entry applied here.
+func (n *Node) appliedIndex() uint64 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.applied
 }
 
 // waitFor waits until cond holds for the applied state, or ctx ends.

@@ -228,6 +228,11 @@ func TestRestart(t *testing.T) {
 		cfg := n.cfg
 		cfg.BusAddr = n.BusAddr().String()
 		nodes[i] = startConfig(t, cfg)
+		// It answers from the configuration it saved at once, before a
+		// leader tells it what committed (the first node restarts alone).
+		if got := testutil.JoinSignature(nodesText(nodes[i])); got != want {
+			t.Fatalf("node %d right after its restart:\n%s\nwant %s", i, got, want)
+		}
 	}
 	agree(t, 3, nodes...)
 	for i, n := range nodes {

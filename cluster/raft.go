@@ -26,6 +26,10 @@ type fsm struct {
 }
 
 func (f *fsm) Apply(l *raft.Log) any {
+	if l.Index <= f.n.appliedIndex() {
+		// In the configuration this node saved before it restarted.
+		return Result{}
+	}
 	var e Entry
 	if err := json.Unmarshal(l.Data, &e); err != nil {
 		return Result{Err: errorf("ERR undecodable cluster log entry at index %d", l.Index)}
@@ -36,10 +40,7 @@ func (f *fsm) Apply(l *raft.Log) any {
 }
 
 func (f *fsm) Snapshot() (raft.FSMSnapshot, error) {
-	f.n.mu.Lock()
-	index := f.n.applied
-	f.n.mu.Unlock()
-	return snapshot{f.n.state.Load(), index}, nil
+	return snapshot{f.n.state.Load(), f.n.appliedIndex()}, nil
 }
 
 func (f *fsm) Restore(rc io.ReadCloser) error {
@@ -48,11 +49,45 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	if err := json.NewDecoder(rc).Decode(&sj); err != nil {
 		return err
 	}
+	if applied := f.n.appliedIndex(); applied > 0 && sj.Index <= applied {
+		return nil // the saved configuration is as new, or newer
+	}
+	s, err := sj.state()
+	if err != nil {
+		return err
+	}
+	f.n.setState(s, sj.Index)
+	return nil
+}
+
+// stateJSON is a State at a log index, slots as ranges: what a snapshot
+// and the configuration saved beside the log hold.
+type stateJSON struct {
+	Index        uint64               `json:"index"`
+	CurrentEpoch uint64               `json:"current_epoch"`
+	Nodes        map[string]*NodeInfo `json:"nodes"`
+	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
+	Owners       map[string][][2]int  `json:"owners"`
+}
+
+func encodeState(s *State, index uint64) *stateJSON {
+	sj := &stateJSON{Index: index, CurrentEpoch: s.CurrentEpoch, Nodes: s.Nodes, Forgotten: s.Forgotten,
+		Owners: map[string][][2]int{}}
+	for id := range s.Nodes {
+		if rs := s.ranges(id); len(rs) > 0 {
+			sj.Owners[id] = rs
+		}
+	}
+	return sj
+}
+
+// state checks sj, which came from a peer or a file, and builds its State.
+func (sj *stateJSON) state() (*State, error) {
 	s := newState()
 	s.CurrentEpoch = sj.CurrentEpoch
 	for id, n := range sj.Nodes {
 		if n == nil || n.ID != id {
-			return fmt.Errorf("cluster: snapshot: a malformed entry for node %q", id)
+			return nil, fmt.Errorf("cluster: configuration: a malformed entry for node %q", id)
 		}
 		s.Nodes[id] = n
 	}
@@ -61,7 +96,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	}
 	for id, rs := range sj.Owners {
 		if s.Nodes[id] == nil {
-			return fmt.Errorf("cluster: snapshot: slots of unknown node %q", id)
+			return nil, fmt.Errorf("cluster: configuration: slots of unknown node %q", id)
 		}
 		for _, r := range rs {
 			for i := max(r[0], 0); i <= r[1] && i < Slots; i++ {
@@ -69,17 +104,7 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 			}
 		}
 	}
-	f.n.setState(s, sj.Index)
-	return nil
-}
-
-// stateJSON is a State as a snapshot stores it, slots as ranges.
-type stateJSON struct {
-	Index        uint64               `json:"index"` // the log index the state is at
-	CurrentEpoch uint64               `json:"current_epoch"`
-	Nodes        map[string]*NodeInfo `json:"nodes"`
-	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
-	Owners       map[string][][2]int  `json:"owners"`
+	return s, nil
 }
 
 type snapshot struct {
@@ -88,14 +113,7 @@ type snapshot struct {
 }
 
 func (s snapshot) Persist(sink raft.SnapshotSink) error {
-	sj := stateJSON{Index: s.index, CurrentEpoch: s.s.CurrentEpoch, Nodes: s.s.Nodes, Forgotten: s.s.Forgotten,
-		Owners: map[string][][2]int{}}
-	for id := range s.s.Nodes {
-		if rs := s.s.ranges(id); len(rs) > 0 {
-			sj.Owners[id] = rs
-		}
-	}
-	if err := json.NewEncoder(sink).Encode(&sj); err != nil {
+	if err := json.NewEncoder(sink).Encode(encodeState(s.s, s.index)); err != nil {
 		sink.Cancel()
 		return err
 	}
@@ -103,6 +121,44 @@ func (s snapshot) Persist(sink raft.SnapshotSink) error {
 }
 
 func (snapshot) Release() {}
+
+// stateFile holds the configuration as last applied, beside the log: a
+// node that restarts answers from it at once, as Redis from nodes.conf,
+// before its Raft member hears from a leader which entries committed.
+const stateFile = "state.json"
+
+// saveState writes the configuration applied at index, atomically. Not
+// synced: a file older than the log only makes the node apply again what
+// follows it.
+func (n *Node) saveState(s *State, index uint64) {
+	b, err := json.Marshal(encodeState(s, index))
+	if err == nil {
+		tmp := filepath.Join(n.cfg.Dir, stateFile+".tmp")
+		if err = os.WriteFile(tmp, b, 0o644); err == nil {
+			err = os.Rename(tmp, filepath.Join(n.cfg.Dir, stateFile))
+		}
+	}
+	if err != nil {
+		n.log.Warn("cluster: saving the configuration", "err", err)
+	}
+}
+
+// loadState reads the configuration saved by saveState, if any.
+func loadState(dir string) (*State, uint64, error) {
+	b, err := os.ReadFile(filepath.Join(dir, stateFile))
+	if os.IsNotExist(err) {
+		return newState(), 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var sj stateJSON
+	if err := json.Unmarshal(b, &sj); err != nil {
+		return nil, 0, fmt.Errorf("cluster: %s: %w", stateFile, err)
+	}
+	s, err := sj.state()
+	return s, sj.Index, err
+}
 
 // raftTimeouts scales Raft's timers to cluster-node-timeout: a tenth of it,
 // between 50 ms and Raft's own default of one second.
@@ -184,7 +240,11 @@ func (m *member) close() error {
 // wipe removes the Raft stores under dir, for a node that leaves its own
 // one-node cluster to follow another.
 func wipe(dir string) error {
-	return errors.Join(os.Remove(filepath.Join(dir, raftFile)), os.RemoveAll(filepath.Join(dir, snapshotsDir)))
+	state := os.Remove(filepath.Join(dir, stateFile))
+	if os.IsNotExist(state) {
+		state = nil
+	}
+	return errors.Join(os.Remove(filepath.Join(dir, raftFile)), os.RemoveAll(filepath.Join(dir, snapshotsDir)), state)
 }
 
 // ServerAddr dials a Raft peer at the bus address the configuration holds
