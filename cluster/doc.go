@@ -27,7 +27,12 @@
 //   - The replicated log that drives it (raft.go): hashicorp/raft, its log
 //     and stable store in a Bolt file beside its snapshots, under the
 //     directory cluster-config-file names (the nodes.conf equivalent: the
-//     node's id and everything it has applied survive restarts).
+//     node's id and everything it has applied survive restarts). The
+//     configuration as last applied is saved there too, so that a node
+//     that restarts answers at once, before a leader tells it which
+//     entries committed. Every entry carries an id: one sent again after a
+//     lost reply or a change of leader answers as the first did and
+//     changes nothing more.
 //   - The bus (bus.go): one listener on the bus port, TLS with a client
 //     certificate required on both ends and verified against the
 //     configured CA when tls-cluster is yes (plain TCP otherwise, as in

@@ -357,6 +357,13 @@ var errNoLeader = &Error{"CLUSTERDOWN The cluster configuration cannot change no
 func (n *Node) submit(e *Entry) (Result, error) {
 	ctx, cancel := context.WithTimeout(n.ctx, n.requestTimeout())
 	defer cancel()
+	if e.ID == "" {
+		// Retried below when a reply is lost or the leader changes: the
+		// id keeps a retry from applying it twice.
+		var raw [12]byte
+		rand.Read(raw[:])
+		e.ID = hex.EncodeToString(raw[:])
+	}
 	for {
 		m := n.member()
 		if m == nil {

@@ -68,11 +68,12 @@ type stateJSON struct {
 	Nodes        map[string]*NodeInfo `json:"nodes"`
 	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
 	Owners       map[string][][2]int  `json:"owners"`
+	Recent       []applied            `json:"recent,omitempty"`
 }
 
 func encodeState(s *State, index uint64) *stateJSON {
 	sj := &stateJSON{Index: index, CurrentEpoch: s.CurrentEpoch, Nodes: s.Nodes, Forgotten: s.Forgotten,
-		Owners: map[string][][2]int{}}
+		Owners: map[string][][2]int{}, Recent: s.recent}
 	for id := range s.Nodes {
 		if rs := s.ranges(id); len(rs) > 0 {
 			sj.Owners[id] = rs
@@ -85,6 +86,7 @@ func encodeState(s *State, index uint64) *stateJSON {
 func (sj *stateJSON) state() (*State, error) {
 	s := newState()
 	s.CurrentEpoch = sj.CurrentEpoch
+	s.recent = sj.Recent
 	for id, n := range sj.Nodes {
 		if n == nil || n.ID != id {
 			return nil, fmt.Errorf("cluster: configuration: a malformed entry for node %q", id)

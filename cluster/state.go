@@ -50,11 +50,25 @@ type State struct {
 	Forgotten map[string]bool
 	owners    [Slots]string
 
+	// recent are the ids of the last entries applied, with their
+	// results: an entry sent again (its reply lost, a leader changed)
+	// is answered the same, not applied twice.
+	recent []applied
+
 	servedOnce sync.Once
 	served     bool
 	runsOnce   sync.Once
 	runList    []run
 }
+
+// applied is an entry's id with its result.
+type applied struct {
+	ID     string `json:"id"`
+	Result Result `json:"result"`
+}
+
+// keepRecent is how many entry ids a State remembers.
+const keepRecent = 256
 
 // newState is an empty configuration.
 func newState() *State {
@@ -64,7 +78,7 @@ func newState() *State {
 // clone copies s deeply enough for an entry to change the copy.
 func (s *State) clone() *State {
 	c := &State{CurrentEpoch: s.CurrentEpoch, Nodes: make(map[string]*NodeInfo, len(s.Nodes)),
-		Forgotten: maps.Clone(s.Forgotten), owners: s.owners}
+		Forgotten: maps.Clone(s.Forgotten), owners: s.owners, recent: s.recent}
 	for id, n := range s.Nodes {
 		c.Nodes[id] = n.clone()
 	}
@@ -152,6 +166,8 @@ const (
 // Entry is one change to the configuration, as the log carries it (JSON).
 // By is the node whose command made it: the "myself" of Redis's rules.
 type Entry struct {
+	// ID, when set, makes the entry apply once however often it is sent.
+	ID     string    `json:"id,omitempty"`
 	Op     string    `json:"op"`
 	By     string    `json:"by,omitempty"`
 	Info   *NodeInfo `json:"info,omitempty"`
@@ -174,6 +190,25 @@ type Result struct {
 // apply returns the state after e, and e's result. s is not modified; when
 // e fails or changes nothing, the returned state is s itself.
 func (s *State) apply(e *Entry) (*State, Result) {
+	if e.ID == "" {
+		return s.applyOnce(e)
+	}
+	for _, a := range s.recent {
+		if a.ID == e.ID {
+			return s, a.Result
+		}
+	}
+	n, r := s.applyOnce(e)
+	if n == s {
+		n = s.clone()
+	}
+	keep := s.recent[max(len(s.recent)-keepRecent+1, 0):]
+	n.recent = append(append(make([]applied, 0, len(keep)+1), keep...), applied{e.ID, r})
+	return n, r
+}
+
+// applyOnce is apply without the check for an entry sent again.
+func (s *State) applyOnce(e *Entry) (*State, Result) {
 	if e.Op != opNode && e.Op != opAdmit {
 		if _, ok := s.Nodes[e.By]; !ok {
 			return s, Result{Err: errorf("ERR I don't know about node %s", e.By)}

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -257,5 +258,28 @@ func TestSlotsAndShardsReplies(t *testing.T) {
 		if !strings.Contains(sh, want) {
 			t.Fatalf("CLUSTER SHARDS lacks %q: %s", want, sh)
 		}
+	}
+}
+
+// TestApplyOnce: an entry sent again (its reply lost, the leader changed)
+// answers what it answered and changes nothing more.
+func TestApplyOnce(t *testing.T) {
+	s := three(t)
+	e := &Entry{ID: "req-1", Op: opBump, By: idC}
+	s, r1 := s.apply(e)
+	s2, r2 := s.apply(e)
+	if r1.Reply != "BUMPED 1" || r2 != r1 || s2 != s {
+		t.Fatalf("BUMPEPOCH sent twice: %q then %q", r1.Reply, r2.Reply)
+	}
+	bad := &Entry{ID: "req-2", Op: opAddSlots, By: idC, Slots: []int{5}}
+	s, r1 = s.apply(bad)
+	if _, r2 = s.apply(bad); r1.Err == nil || r2.Err == nil || r1.Err.Msg != r2.Err.Msg {
+		t.Fatalf("a failed entry sent twice: %v then %v", r1.Err, r2.Err)
+	}
+	for i := range keepRecent + 10 {
+		s, _ = s.apply(&Entry{ID: fmt.Sprint("n", i), Op: opFlush, By: idC})
+	}
+	if len(s.recent) != keepRecent {
+		t.Fatalf("%d ids kept", len(s.recent))
 	}
 }
