@@ -229,14 +229,16 @@ func (n *NodeInfo) nodeReply(l *Local) command.Reply {
 }
 
 // SlotsReply is CLUSTER SLOTS: one entry per range of slots with one
-// owner, the owner first and then its replicas that are not failing.
+// owner, the owner first and then its replicas that are not failing and
+// listen on the client's transport.
 func (s *State) SlotsReply(l *Local) command.Reply {
 	var out []command.Reply
 	for _, r := range s.runs() {
 		entry := []command.Reply{command.Int(int64(r.start)), command.Int(int64(r.end)), s.Nodes[r.owner].nodeReply(l)}
 		for _, id := range s.replicasOf(r.owner) {
-			if !s.Nodes[id].Failed {
-				entry = append(entry, s.Nodes[id].nodeReply(l))
+			// A replica the client's transport cannot reach is not named.
+			if rep := s.Nodes[id]; !rep.Failed && rep.ClientPort(l.Transport) != 0 {
+				entry = append(entry, rep.nodeReply(l))
 			}
 		}
 		out = append(out, command.Array(entry...))
