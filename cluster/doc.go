@@ -6,7 +6,9 @@
 //
 // # Usage
 //
-//	n, err := cluster.NewNode(db, cluster.Config{Dir: "data/nodes.conf", Listeners: l, Bus: bus})
+//	d, _ := tlsconn.NewDialer(tlsconn.TLS, settings, "")     // this node's client certificate
+//	n, err := cluster.NewNode(cluster.Config{Dir: "data/nodes.conf", BusAddr: "10.0.0.1:16380",
+//		BusTLS: busTLS, BusDialer: d, Announce: cluster.NodeInfo{TLSPort: 6380}})
 //	if err != nil { ... }
 //	if err := n.Start(); err != nil { ... } // the bus listener and the Raft member
 //	defer n.Close()
@@ -36,9 +38,12 @@
 //   - The bus (bus.go): one listener on the bus port, TLS with a client
 //     certificate required on both ends and verified against the
 //     configured CA when tls-cluster is yes (plain TCP otherwise, as in
-//     Redis, which the caller warns about). Every bus connection starts
-//     with one byte that names its use: Raft's transport, or a request of
-//     this package (a join, or an entry forwarded to the leader).
+//     Redis, which the caller warns about), or QUIC as Shingle's option.
+//     Every bus connection starts with one byte that names its use:
+//     Raft's transport, or a request of this package (a join, a ping, a
+//     report, an entry forwarded to the leader).
+//   - Failure detection (health.go): pings over the bus, "fail?" here,
+//     "fail" through the log once a majority of the voters agree.
 //   - The answers built from the configuration: CLUSTER NODES, SLOTS and
 //     SHARDS, per transport (a TLS client is told TLS ports, a plain
 //     client plain ports), and the owner of a slot for redirects, read
@@ -59,12 +64,13 @@
 //     has met anyone, as redis-cli --cluster create needs (ADDSLOTS and
 //     SET-CONFIG-EPOCH come before MEET).
 //   - MEET merges a cluster of one into another cluster. The node that
-//     is alone sends its whole state (its node entry, its slots, its
-//     epoch) over the bus to the other side, whose leader appends one
-//     entry admitting it with those slots (a slot claimed by both goes to
-//     the higher config epoch, Redis's rule) and adds it to the Raft
-//     configuration; the node then drops its own one-member log and
-//     follows the cluster's. When both are alone, the node that received
+//     is alone drops its own one-member log and sends its whole state
+//     (its node entry, its slots, its epoch) over the bus to the other
+//     side, whose leader appends one entry admitting it with those slots
+//     (a slot claimed by both goes to the higher config epoch, Redis's
+//     rule) and adds it to the Raft configuration; the node then follows
+//     the cluster's log. If the other side refuses, it takes back its own
+//     configuration. When both are alone, the node that received
 //     MEET joins the one it was pointed at. MEET between two nodes that
 //     each belong to a cluster with other members is refused: two Raft
 //     groups cannot merge.
@@ -73,8 +79,12 @@
 //     conflicts cannot arise: the log orders every change. SET-CONFIG-EPOCH
 //     is accepted only while the node is alone and its epoch is 0, as in
 //     Redis; BUMPEPOCH appends an entry giving the node the cluster's
-//     current epoch plus one unless its epoch is already the unique
-//     greatest (BUMPED or STILL, as Redis answers).
+//     current epoch plus one unless its epoch is already the greatest
+//     and not 0 (BUMPED or STILL, as Redis answers).
+//   - FORGET and RESET: the node leaves the configuration (an entry) and
+//     Raft's membership (the leader removes it) before the command
+//     answers; a forgotten node's late entries do not bring it back, only
+//     MEET does. RESET leaves the node a cluster of one.
 //   - Voters: a node joins as a non-voter, which receives and applies the
 //     log, and the leader makes it a voter once it answers the leader's
 //     pings, while there are fewer than five voters; when a voter is
@@ -83,9 +93,10 @@
 // # Failure model
 //
 // A change commits only with a majority of the voters. A minority
-// partition never changes slot ownership, roles or epochs: its commands
-// that would fail with an error after the Raft timeout, and it keeps
-// answering from the configuration it last applied. The slot owner a node
+// partition never changes slot ownership, roles or epochs: a command
+// that would change them fails with CLUSTERDOWN after a few Raft
+// timeouts, and the partition keeps answering from the configuration it
+// last applied. The slot owner a node
 // redirects to may therefore lag the log by the time it takes to apply,
 // which a client sees as one more redirect.
 //
