@@ -62,6 +62,15 @@
 // tlsconn.Dialer built from the tls-* settings), read-only clients and
 // -LOADING (replica.go).
 //
+// The command glue of the cluster (cluster-enabled yes), and nothing
+// more: the cluster-* directives, CLUSTER and its subcommands, READONLY,
+// READWRITE, ASKING and MIGRATE (cluster.go, cluster_redirect.go,
+// migrate.go), the decision before each command to run it here or answer
+// MOVED, ASK, CROSSSLOT, TRYAGAIN or CLUSTERDOWN, read from the
+// cluster.Node's applied configuration, and following the primary the
+// configuration names for this node. The configuration, its log, the bus
+// and failure detection are the cluster package's.
+//
 // # What it must never do
 //
 // Implement a data command: those are the command package's, run the same
