@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -263,8 +264,23 @@ func TestClusterCreateOverTLS(t *testing.T) {
 		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "info")
 		return out
 	}
-	testutil.Eventually(t, 60*time.Second, "cluster_state:fail after a primary stopped", func() bool {
-		return strings.Contains(info(), "cluster_state:fail")
+	primaryID, err := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "nodes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(primaryID, "\n") {
+		if strings.Contains(line, fmt.Sprintf(":%d@", primary.port)) {
+			primaryID = strings.Fields(line)[0]
+		}
+	}
+	testutil.Eventually(t, 60*time.Second, "the stopped primary flagged fail, and cluster_state:fail", func() bool {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "nodes")
+		for _, line := range strings.Split(out, "\n") {
+			if f := strings.Fields(line); len(f) > 2 && f[0] == primaryID && slices.Contains(strings.Split(f[2], ","), "fail") {
+				return strings.Contains(info(), "cluster_state:fail")
+			}
+		}
+		return false
 	})
 	primary.start(t)
 	testutil.Eventually(t, 60*time.Second, "cluster_state:ok once it is back", func() bool {
