@@ -158,7 +158,10 @@ func migrateCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		// negative service before any connection.
 		return errMigrateConnect
 	}
-	dctx, cancel := context.WithTimeout(c.s.closing, wait)
+	// The connection gets at least 100 ms: a refused one must be told
+	// from a slow one (Redis learns of a refusal at once, however small
+	// the timeout) even when this goroutine waits for a CPU.
+	dctx, cancel := context.WithTimeout(c.s.closing, max(wait, 100*time.Millisecond))
 	defer cancel()
 	d, err := c.s.migrateDialer()
 	if err != nil {
