@@ -51,7 +51,7 @@ type client struct {
 	aclVersion uint64
 
 	created    time.Time
-	lastActive atomic.Int64 // unix nanoseconds of the last command
+	lastActive atomic.Int64 // unix nanoseconds of the last read from the client
 	outBytes   int64
 	writing    bool // flush is writing out: a panic now leaves out half sent
 
@@ -249,7 +249,6 @@ func (c *client) run() {
 			c.readFailed(err)
 			return
 		}
-		c.lastActive.Store(time.Now().UnixNano())
 		c.execute(args)
 		if c.replicaLink {
 			if c.flush() {
@@ -277,6 +276,10 @@ func (c *client) readCommand() ([][]byte, error) {
 		if err := c.rd.Fill(); err != nil {
 			return nil, err
 		}
+		// The client's last interaction is its last read, as in Redis:
+		// the commands of one read share it (a clock read per command
+		// cost 4% of a pipelined GET).
+		c.lastActive.Store(time.Now().UnixNano())
 		args, err := c.rd.Next(false)
 		if args != nil || err != nil {
 			return args, err
@@ -296,6 +299,7 @@ func (c *client) firstRead() bool {
 			c.readFailed(err)
 			return false
 		}
+		c.lastActive.Store(time.Now().UnixNano())
 	}
 	if tlsconn.LooksLikeTLS(c.rd.Buffered()) {
 		c.s.stats.TLSOnPlainPort.Add(1)

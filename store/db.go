@@ -363,7 +363,7 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 	db.writeSeq++
 	w := &db.w
 	*w = writer{
-		view:     db.view(),
+		view:     db.writeView(),
 		db:       db,
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
@@ -578,6 +578,13 @@ func (db *DB) view() view {
 		r = db.run
 	}
 	return view{r: r, clock: db.opts.Now, cache: db.cache, db: db}
+}
+
+// writeView is a writer's view (see view.writes).
+func (db *DB) writeView() view {
+	v := db.view()
+	v.writes = true
+	return v
 }
 
 // keyCounts returns the key counts and the newest commit they include.

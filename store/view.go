@@ -30,6 +30,9 @@ type view struct {
 	// tx, in a transaction, is what it wrote to meta records so far, read
 	// before the cache and the filter, which describe committed state only.
 	tx *txMetas
+	// writes is set on a writer's view: lookups ask the key filter before
+	// the record cache.
+	writes bool
 }
 
 // txMetas is what a transaction wrote to meta records, for its own
@@ -123,13 +126,17 @@ func (v *view) lookup(k []byte) (entry, error) {
 			raw = bytes.Clone(raw)
 		}
 	}
+	// Every cached key passes the filter, so either may answer first: a
+	// read asks the cache first (the keys read mostly exist), a write the
+	// filter (a Set of a key never seen then skips the cache probe).
+	if !ok && v.cache != nil && !v.writes {
+		raw, ok = v.cache.get(e.mk)
+	}
 	if !ok {
-		// The filter first: it answers a key never seen without touching
-		// the cache, and every cached key passes it.
 		if v.db != nil && !v.db.keyMayExist(e.hash()) {
 			return e, nil
 		}
-		if v.cache != nil {
+		if v.cache != nil && v.writes {
 			raw, ok = v.cache.get(e.mk)
 		}
 	}
