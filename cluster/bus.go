@@ -34,6 +34,7 @@ type busRequest struct {
 	// reach ("report").
 	From     string   `json:"from,omitempty"`
 	Suspects []string `json:"suspects,omitempty"`
+	Offset   uint64   `json:"offset,omitempty"` // the reporter's replication offset
 	// YourIP is the IP the sender reached the receiver at: how a node that
 	// announces no IP learns its own, as in Redis.
 	YourIP string `json:"your_ip,omitempty"`
@@ -169,7 +170,7 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 	case "ping":
 	case "report":
 		if m := n.member(); m != nil && m.raft.State() == raft.Leader && n.state.Load().Nodes[req.From] != nil {
-			n.record(req.From, req.Suspects)
+			n.record(req.From, req.Suspects, req.Offset)
 		}
 	case "hello":
 		n.learnIP(req.YourIP)

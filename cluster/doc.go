@@ -42,8 +42,10 @@
 //     Every bus connection starts with one byte that names its use:
 //     Raft's transport, or a request of this package (a join, a ping, a
 //     report, an entry forwarded to the leader).
-//   - Failure detection (health.go): pings over the bus, "fail?" here,
-//     "fail" through the log once a majority of the voters agree.
+//   - Failure detection and failover (health.go): pings over the bus,
+//     "fail?" here, "fail" through the log once a majority of the voters
+//     agree; the leader then promotes the failed primary's replica with
+//     the largest replication offset, in one entry.
 //   - The answers built from the configuration: CLUSTER NODES, SLOTS and
 //     SHARDS, per transport (a TLS client is told TLS ports, a plain
 //     client plain ports), and the owner of a slot for redirects, read
@@ -95,8 +97,10 @@
 // A change commits only with a majority of the voters. A minority
 // partition never changes slot ownership, roles or epochs: a command
 // that would change them fails with CLUSTERDOWN after a few Raft
-// timeouts, and the partition keeps answering from the configuration it
-// last applied. The slot owner a node
+// timeouts, and the partition keeps the configuration it last applied.
+// A node that has not heard from a leader for the node timeout reports
+// itself partitioned (Node.Partitioned), and the server then answers
+// CLUSTERDOWN: the majority may have failed its slots over meanwhile. The slot owner a node
 // redirects to may therefore lag the log by the time it takes to apply,
 // which a client sees as one more redirect.
 //

@@ -35,6 +35,7 @@ type link struct {
 type report struct {
 	at       time.Time
 	suspects []string
+	offset   uint64 // the reporter's replication offset
 }
 
 // healthPeriod is how often the links are pinged and the reports sent.
@@ -90,7 +91,7 @@ func (n *Node) monitor() {
 			continue
 		}
 		if m.raft.State() == raft.Leader {
-			n.record(n.ID(), suspects)
+			n.record(n.ID(), suspects, n.offset())
 			n.judge(m, st)
 			continue
 		}
@@ -101,7 +102,7 @@ func (n *Node) monitor() {
 				defer reporting.Unlock()
 				ctx, cancel := context.WithTimeout(n.ctx, n.nodeTimeout())
 				defer cancel()
-				n.request(ctx, addr, &busRequest{Kind: "report", From: n.ID(), Suspects: suspects})
+				n.request(ctx, addr, &busRequest{Kind: "report", From: n.ID(), Suspects: suspects, Offset: n.offset()})
 			}()
 		}
 	}
@@ -162,13 +163,21 @@ func (n *Node) pingAll(st *State) []string {
 }
 
 // record keeps a node's report on the leader.
-func (n *Node) record(from string, suspects []string) {
+func (n *Node) record(from string, suspects []string, offset uint64) {
 	n.health.mu.Lock()
 	defer n.health.mu.Unlock()
 	if n.health.reports == nil {
 		n.health.reports = map[string]report{}
 	}
-	n.health.reports[from] = report{at: time.Now(), suspects: suspects}
+	n.health.reports[from] = report{at: time.Now(), suspects: suspects, offset: offset}
+}
+
+// offset is this node's replication offset, as Config.Offset reads it.
+func (n *Node) offset() uint64 {
+	if n.cfg.Offset == nil {
+		return 0
+	}
+	return n.cfg.Offset()
 }
 
 // judge, on the leader, marks a node failed when a majority of the voters
@@ -204,7 +213,18 @@ func (n *Node) judge(m *member, st *State) {
 			}
 		}
 	}
+	offsets := map[string]uint64{}
+	for id, r := range n.health.reports {
+		if now.Sub(r.at) <= fresh {
+			offsets[id] = r.offset
+		}
+	}
 	n.health.mu.Unlock()
+	for id, info := range st.Nodes {
+		if info.Failed && info.Primary == "" && len(st.SlotsOf(id)) > 0 {
+			n.promote(st, id, offsets)
+		}
+	}
 	for id, info := range st.Nodes {
 		var set bool
 		switch {
@@ -236,4 +256,28 @@ func (n *Node) FailureReports(id string) int {
 		}
 	}
 	return count
+}
+
+// promote, on the leader, fails primary over to the replica with the
+// largest replication offset among those that answer and may take over
+// (Redis's rank rule): one entry, applied by every node at once.
+func (n *Node) promote(st *State, primary string, offsets map[string]uint64) {
+	best, bestOffset := "", uint64(0)
+	for _, id := range st.replicasOf(primary) {
+		r := st.Nodes[id]
+		off, reported := offsets[id]
+		if r.Failed || r.NoFailover || !reported {
+			continue
+		}
+		if best == "" || off > bestOffset {
+			best, bestOffset = id, off
+		}
+	}
+	if best == "" {
+		return
+	}
+	n.log.Warn("cluster: failing over", "primary", primary, "replica", best, "offset", bestOffset)
+	if _, _, err := n.applyAsLeader(&Entry{Op: opFailover, By: n.ID(), Target: primary, Promote: best}); err != nil {
+		n.log.Debug("cluster: failover", "err", err)
+	}
 }

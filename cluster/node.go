@@ -53,6 +53,9 @@ type Config struct {
 	NodeTimeout time.Duration
 	// Logger receives the node's events and Raft's. nil: discarded.
 	Logger *slog.Logger
+	// Offset, when set, reads this node's replication offset: a failover
+	// promotes the replica that reported the largest.
+	Offset func() uint64
 	// OnChange, when set, is called after every change of the applied
 	// configuration, on Raft's goroutine: it must return at once (signal
 	// a goroutine of its own, read State there).
@@ -92,6 +95,27 @@ type Node struct {
 const DefaultNodeTimeout = 15 * time.Second
 
 func (n *Node) nodeTimeout() time.Duration { return time.Duration(n.timeout.Load()) }
+
+// Partitioned reports whether this node has lost the majority of the
+// Raft voters for longer than the node timeout: no leader, or a leader
+// not heard from. A primary so cut off stops serving, as a Redis primary
+// in a minority does, since the majority may fail it over meanwhile.
+func (n *Node) Partitioned() bool {
+	m := n.member()
+	if m == nil || m.raft.State() == raft.Leader {
+		return false
+	}
+	last := m.raft.LastContact()
+	if last.IsZero() {
+		// Not heard from a leader since it started or joined: a primary
+		// restarted after a failover must not take writes for slots it
+		// lost before a leader tells it so. A node alone leads itself.
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.m == nil || !n.aloneLocked()
+	}
+	return time.Since(last) > n.nodeTimeout()
+}
 
 // SetAnnounce changes what the node tells the others about itself (a
 // CONFIG SET of a cluster-announce-* directive); the configuration
@@ -460,7 +484,7 @@ func (n *Node) change(e *Entry) (string, error) {
 func (n *Node) self() *NodeInfo {
 	a := *n.announce.Load()
 	info := &NodeInfo{ID: n.ID(), IP: a.IP, Port: a.Port, TLSPort: a.TLSPort, QUICPort: a.QUICPort,
-		BusPort: a.BusPort, Hostname: a.Hostname}
+		BusPort: a.BusPort, Hostname: a.Hostname, NoFailover: a.NoFailover}
 	if info.BusPort == 0 {
 		_, p, _ := net.SplitHostPort(n.ln.Addr().String())
 		info.BusPort, _ = strconv.Atoi(p)
@@ -513,7 +537,8 @@ func (n *Node) selfCurrentLocked() bool {
 	}
 	want := n.self()
 	return cur.IP == want.IP && cur.Port == want.Port && cur.TLSPort == want.TLSPort &&
-		cur.QUICPort == want.QUICPort && cur.BusPort == want.BusPort && cur.Hostname == want.Hostname
+		cur.QUICPort == want.QUICPort && cur.BusPort == want.BusPort && cur.Hostname == want.Hostname &&
+		cur.NoFailover == want.NoFailover
 }
 
 func (n *Node) aloneLocked() bool {

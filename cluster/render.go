@@ -163,6 +163,9 @@ func (s *State) NodesText(l *Local) string {
 		case !me && link.Fail != "":
 			flags = append(flags, link.Fail)
 		}
+		if n.NoFailover {
+			flags = append(flags, "nofailover")
+		}
 		b.WriteByte(' ')
 		b.WriteString(strings.Join(flags, ","))
 		b.WriteByte(' ')

@@ -30,6 +30,9 @@ type NodeInfo struct {
 	// Failed is set once a majority of the Raft voters cannot reach the
 	// node (CLUSTER NODES flag "fail"), and cleared once a majority can.
 	Failed bool `json:"failed,omitempty"`
+	// NoFailover is cluster-replica-no-failover: this replica is never
+	// promoted in its primary's place (CLUSTER NODES flag "nofailover").
+	NoFailover bool `json:"nofailover,omitempty"`
 }
 
 func (n *NodeInfo) clone() *NodeInfo {
@@ -161,6 +164,7 @@ const (
 	opForget    = "forget"    // By forgets Target
 	opFail      = "fail"      // Target's failure mark := Failed (the leader's judgement)
 	opLeave     = "leave"     // By leaves the cluster (CLUSTER RESET)
+	opFailover  = "failover"  // Promote takes the slots of its failed primary Target
 )
 
 // Entry is one change to the configuration, as the log carries it (JSON).
@@ -177,6 +181,8 @@ type Entry struct {
 	Target string    `json:"target,omitempty"`
 	Epoch  uint64    `json:"epoch,omitempty"`
 	Failed bool      `json:"failed,omitempty"`
+	// Promote is the replica a failover makes a primary.
+	Promote string `json:"promote,omitempty"`
 }
 
 // Result is what applying an entry answers its command: an error with
@@ -243,6 +249,8 @@ func (s *State) applyOnce(e *Entry) (*State, Result) {
 		r.Err = n.forget(e.By, e.Target)
 	case opLeave:
 		n.remove(e.By)
+	case opFailover:
+		r.Err = n.failover(e.Target, e.Promote)
 	case opFail:
 		t := n.Nodes[e.Target]
 		if t == nil {
@@ -271,6 +279,7 @@ func (s *State) putNode(info *NodeInfo) *Error {
 			old.IP = info.IP
 		}
 		old.Port, old.TLSPort, old.QUICPort = info.Port, info.TLSPort, info.QUICPort
+		old.NoFailover = info.NoFailover
 		old.BusPort, old.Hostname = info.BusPort, info.Hostname
 		return nil
 	}
@@ -280,7 +289,8 @@ func (s *State) putNode(info *NodeInfo) *Error {
 		return errorf("ERR node %s was forgotten by this cluster", info.ID)
 	}
 	s.Nodes[info.ID] = &NodeInfo{ID: info.ID, IP: info.IP, Port: info.Port, TLSPort: info.TLSPort,
-		QUICPort: info.QUICPort, BusPort: info.BusPort, Hostname: info.Hostname, ConfigEpoch: info.ConfigEpoch}
+		QUICPort: info.QUICPort, BusPort: info.BusPort, Hostname: info.Hostname, ConfigEpoch: info.ConfigEpoch,
+		NoFailover: info.NoFailover}
 	s.CurrentEpoch = max(s.CurrentEpoch, info.ConfigEpoch)
 	return nil
 }
@@ -532,4 +542,34 @@ func (s *State) remove(id string) {
 			}
 		}
 	}
+}
+
+// failover promotes replica in place of its failed primary, as Redis's
+// failover auth ends: the replica takes the primary's slots with a new
+// config epoch, the primary's other replicas follow it, and the old
+// primary becomes its replica, to catch up with a resync once it is back.
+func (s *State) failover(primary, replica string) *Error {
+	p, r := s.Nodes[primary], s.Nodes[replica]
+	switch {
+	case p == nil || r == nil:
+		return errorf("ERR Unknown node %s", primary)
+	case p.Primary != "" || r.Primary != primary:
+		return errorf("ERR %s is not a replica of %s", replica, primary)
+	case !p.Failed || r.Failed:
+		return errorf("ERR failover of a primary that has not failed, or to a failed replica")
+	}
+	for i, o := range s.owners {
+		if o == primary {
+			s.owners[i] = replica
+		}
+	}
+	s.CurrentEpoch++
+	r.Primary, r.ConfigEpoch = "", s.CurrentEpoch
+	for _, n := range s.Nodes {
+		if n.Primary == primary && n.ID != replica {
+			n.Primary = replica
+		}
+	}
+	p.Primary, p.Migrating, p.Importing = replica, nil, nil
+	return nil
 }

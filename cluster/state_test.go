@@ -283,3 +283,24 @@ func TestApplyOnce(t *testing.T) {
 		t.Fatalf("%d ids kept", len(s.recent))
 	}
 }
+
+// TestApplyFailover: the replica takes its failed primary's slots with a
+// new epoch, the other replicas follow it, the old primary becomes its
+// replica; a primary that has not failed is not failed over.
+func TestApplyFailover(t *testing.T) {
+	s := three(t)
+	d := id('d')
+	s = applyAll(t, s, &Entry{Op: opReplicate, By: idC, Target: idA},
+		&Entry{Op: opNode, Info: nodeInfo(d, 7006)}, &Entry{Op: opReplicate, By: d, Target: idA})
+	if _, r := s.apply(&Entry{Op: opFailover, By: idB, Target: idA, Promote: idC}); r.Err == nil {
+		t.Fatal("a primary that has not failed was failed over")
+	}
+	s = applyAll(t, s, &Entry{Op: opFail, By: idB, Target: idA, Failed: true},
+		&Entry{Op: opFailover, By: idB, Target: idA, Promote: idC})
+	if s.Owner(0) != idC || s.Nodes[idC].Primary != "" || s.Nodes[idA].Primary != idC || s.Nodes[d].Primary != idC {
+		t.Fatalf("after the failover:\n%s", s.NodesText(&Local{Myself: idB}))
+	}
+	if s.Nodes[idC].ConfigEpoch != s.CurrentEpoch || s.CurrentEpoch == 0 {
+		t.Fatal("the new primary has no new epoch")
+	}
+}

@@ -53,6 +53,10 @@ type ClusterConfig struct {
 	// AllowReadsWhenDown serves reads while the cluster is down
 	// (cluster-allow-reads-when-down). Default false.
 	AllowReadsWhenDown bool
+	// ReplicaNoFailover keeps this node, as a replica, from being
+	// promoted when its primary fails (cluster-replica-no-failover).
+	// Default false.
+	ReplicaNoFailover bool
 	// BusTransport is "tcp" (the default: TLS with tls-cluster yes, as
 	// Redis's bus) or "quic": the bus on QUIC over UDP at the same bus
 	// port, with the tls-* certificates; it needs tls-cluster yes
@@ -124,6 +128,7 @@ func (s *Server) newClusterNode(cfg *Config) error {
 		NodeTimeout: cfg.Cluster.nodeTimeout(),
 		Logger:      cfg.Logger,
 		Announce:    announce(cfg, ports),
+		Offset:      func() uint64 { return s.db.Offset() },
 		OnChange: func() {
 			select {
 			case s.clusterChanged <- struct{}{}:
@@ -188,8 +193,8 @@ func (s *Server) ClusterNodeID() string {
 
 // followClusterRole makes this server replicate the primary the cluster
 // configuration names for it, through the replication package over
-// tls-replication's transport, whenever the configuration changes.
-// Promotion (a replica becoming a primary) is the failover's, not here.
+// tls-replication's transport, and stop replicating once a failover made
+// it a primary, whenever the configuration changes.
 func (s *Server) followClusterRole() {
 	defer s.loops.Done()
 	for {
@@ -200,7 +205,19 @@ func (s *Server) followClusterRole() {
 		}
 		st := s.cluster.State()
 		me := st.Nodes[s.cluster.ID()]
-		if me == nil || me.Primary == "" {
+		if me == nil {
+			continue
+		}
+		if me.Primary == "" {
+			// Promoted by a failover: continue the history it followed.
+			if s.replica.Load() != nil {
+				s.roleMu.Lock()
+				err := s.promote()
+				s.roleMu.Unlock()
+				if err != nil {
+					s.cfg.Load().Logger.Warn("netmode: taking over as the cluster's primary", "err", err)
+				}
+			}
 			continue
 		}
 		p := st.Nodes[me.Primary]
@@ -228,7 +245,8 @@ func (s *Server) followClusterRole() {
 // transport, and its bus port (0: the one it listens on).
 func announce(cfg *Config, ports cluster.Ports) cluster.NodeInfo {
 	return cluster.NodeInfo{IP: ports.IP, Port: ports.Port, TLSPort: ports.TLSPort,
-		QUICPort: cfg.QUICPort, BusPort: cfg.Cluster.AnnounceBusPort, Hostname: ports.Hostname}
+		QUICPort: cfg.QUICPort, BusPort: cfg.Cluster.AnnounceBusPort, Hostname: ports.Hostname,
+		NoFailover: cfg.Cluster.ReplicaNoFailover}
 }
 
 // reconfigureCluster applies a CONFIG SET of the directives the node
@@ -691,9 +709,11 @@ func (c *client) clusterReplicas(ctx *command.Ctx, args [][]byte) command.Reply 
 }
 
 // clusterDown reports whether the cluster serves no keys now: a slot has
-// no owner, or a failed one, and cluster-require-full-coverage is yes.
+// no owner, or a failed one, and cluster-require-full-coverage is yes; or
+// this node lost the majority for longer than the node timeout, as a
+// Redis node in a minority does (the majority may fail it over).
 func (s *Server) clusterDown(st *cluster.State) bool {
-	return s.cfg.Load().Cluster.RequireFullCoverage && !st.Served()
+	return s.cfg.Load().Cluster.RequireFullCoverage && !st.Served() || s.cluster.Partitioned()
 }
 
 func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {

@@ -497,3 +497,62 @@ func TestClusterReset(t *testing.T) {
 	mustOK(t, pe, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
 	waitAgree(t, append(nodes, extra))
 }
+
+// TestClusterFailover: when a primary stops, the majority fails it over to
+// its replica, which takes its slots and keeps its data; clients follow the
+// MOVED to it; the old primary, started again, becomes its replica.
+func TestClusterFailover(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	var dir string
+	var port, tlsPort, busPort int
+	r := startClusterNode(t, nodes[0].pki, func(c *Config) {
+		c.Cluster.NodeTimeoutMs = 1000
+	})
+	pr := r.plain(t)
+	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
+	all := append(slices.Clone(nodes), r)
+	waitAgree(t, all)
+	mine, _ := keysFor(t, nodes, 0)
+	mustOK(t, nodes[0].plain(t), "SET", mine, "before")
+	eventually(t, "the replica to hold the write", func() bool {
+		c := r.plain(t)
+		mustOK(t, c, "READONLY")
+		return str(t, c, "GET", mine) == "before"
+	})
+	old := nodes[0]
+	oldID := old.srv.ClusterNodeID()
+	cfg := old.srv.Config()
+	dir, port, tlsPort, busPort = cfg.Dir, cfg.Port, cfg.TLSPort, cfg.Cluster.Port
+	old.srv.Close()
+	slot := strconv.Itoa(int(store.Slot([]byte(mine))))
+	eventuallyWithin(t, 60*time.Second, "the replica to take over", func() bool {
+		return strings.Contains(str(t, nodes[1].plain(t), "GET", mine), "MOVED "+slot+" 127.0.0.1:"+strconv.Itoa(r.port))
+	})
+	start := time.Now()
+	var got string
+	eventually(t, "the new primary to serve its slots", func() bool {
+		got = str(t, pr, "GET", mine)
+		return !strings.HasPrefix(got, "CLUSTERDOWN")
+	})
+	t.Logf("served after %v", time.Since(start))
+	if got != "before" {
+		t.Fatalf("the new primary lost the write: %s", got)
+	}
+	mustOK(t, pr, "SET", mine, "after")
+	if got := str(t, pr, "CLUSTER", "INFO"); !strings.Contains(got, "cluster_state:ok") {
+		t.Fatalf("after the failover:\n%s", got)
+	}
+	// The old primary comes back as a replica of the new one.
+	back := startClusterNode(t, old.pki, func(c *Config) {
+		c.Dir, c.Port, c.TLSPort, c.Cluster.Port = dir, port, tlsPort, busPort
+	})
+	if back.srv.ClusterNodeID() != oldID {
+		t.Fatal("the old primary came back with another id")
+	}
+	eventuallyWithin(t, 60*time.Second, "the old primary to replicate the new one", func() bool {
+		c := back.plain(t)
+		return strings.Contains(str(t, c, "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID()) &&
+			str(t, c, "READONLY") == "OK" && str(t, c, "GET", mine) == "after"
+	})
+}

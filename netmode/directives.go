@@ -316,7 +316,6 @@ var logLevels = []string{"debug", "verbose", "notice", "warning"}
 const (
 	noRDB        = "Shingle reads and writes no RDB file: its data is in Pebble's files under dir"
 	noAOF        = "Shingle writes no AOF: every write goes to Pebble's log under dir, synced as appendfsync says"
-	noFailover   = "read by Redis only for a replica's automatic failover, which Shingle's cluster does not do yet"
 	noEncodings  = "tunes how Redis encodes %s in memory; Shingle has no %s commands yet, so no reply depends on it (to be reviewed when it has)"
 	noEviction   = "read by Redis only when maxmemory is set, and Shingle accepts only maxmemory 0"
 	noDefrag     = "tunes Redis's active defragmentation of jemalloc memory, which changes no reply; Go's allocator and Pebble manage Shingle's memory"
@@ -684,11 +683,11 @@ var directives = []directive{
 			}
 			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
 		}}.startupOnly().shingle("the cluster bus's transport: tcp (TLS with tls-cluster yes, as Redis's bus), the default, or quic (UDP at the bus port, TLS 1.3 with the tls-* certificates and client certificates required; needs tls-cluster yes)"),
-	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), noFailover).alias("cluster-slave-validity-factor"),
+	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), "Redis keeps a replica whose link was down too long from failing over; Shingle's leader picks the replica with the largest offset among those that report").alias("cluster-slave-validity-factor"),
 	noop("cluster-migration-barrier", "1", integerValue(0, maxInt32), "read by Redis only for replica migration, which Shingle does not do (cluster-allow-replica-migration no)"),
 	fixed("cluster-allow-replica-migration", "yes", yesNoValue, []string{"no"}, "Shingle never moves a replica to another primary by itself"),
 	boolDirective("cluster-require-full-coverage", func(c *Config) *bool { return &c.Cluster.RequireFullCoverage }, noEffect).redis("yes", ""),
-	fixed("cluster-replica-no-failover", "no", yesNoValue, []string{"yes"}, noFailover).alias("cluster-slave-no-failover"),
+	boolDirective("cluster-replica-no-failover", func(c *Config) *bool { return &c.Cluster.ReplicaNoFailover }, clusterEffect).alias("cluster-slave-no-failover").redis("no", ""),
 	boolDirective("cluster-allow-reads-when-down", func(c *Config) *bool { return &c.Cluster.AllowReadsWhenDown }, noEffect).redis("no", ""),
 	noop("cluster-allow-pubsubshard-when-down", "yes", yesNoValue, "Shingle has no sharded pub/sub"),
 	noop("cluster-link-sendbuf-limit", "0", memoryValue(0, maxInt64), "bounds Redis's gossip send buffers; Shingle's bus carries Raft's messages, which Raft paces itself"),

@@ -243,48 +243,79 @@ func TestClusterCreateOverTLS(t *testing.T) {
 		t.Fatalf("the deleted node is still known:\n%s", out)
 	}
 
-	// A primary stops: the others flag it fail and the cluster is down;
-	// it comes back: ok again.
-	var primary *clusterProc
-	for _, p := range procs {
-		if r, _ := redisCLI(t, pki, "-p", strconv.Itoa(p.port), "role"); strings.HasPrefix(strings.TrimSpace(r), "master") {
-			primary = p
-			break
+	// The layout, from one node's CLUSTER NODES: id by port, and each
+	// primary's replica.
+	layout := func() (ids map[int]string, replicaOf map[string]*clusterProc) {
+		out, err := redisCLI(t, pki, "-p", strconv.Itoa(procs[5].port), "cluster", "nodes")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if primary == nil {
-		t.Fatal("no primary found")
-	}
-	primary.stop(t)
-	other := procs[0]
-	if other == primary {
-		other = procs[1]
-	}
-	info := func() string {
-		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "info")
-		return out
-	}
-	primaryID, err := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "nodes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(primaryID, "\n") {
-		if strings.Contains(line, fmt.Sprintf(":%d@", primary.port)) {
-			primaryID = strings.Fields(line)[0]
+		ids, replicaOf = map[int]string{}, map[string]*clusterProc{}
+		for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+			f := strings.Fields(line)
+			for _, p := range procs {
+				if strings.Contains(f[1], fmt.Sprintf(":%d@", p.port)) {
+					ids[p.port] = f[0]
+					if f[3] != "-" {
+						replicaOf[f[3]] = p
+					}
+				}
+			}
 		}
+		return ids, replicaOf
 	}
-	testutil.Eventually(t, 60*time.Second, "the stopped primary flagged fail, and cluster_state:fail", func() bool {
-		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(other.port), "cluster", "nodes")
+	flagged := func(from *clusterProc, id, flag string) bool {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(from.port), "cluster", "nodes")
 		for _, line := range strings.Split(out, "\n") {
-			if f := strings.Fields(line); len(f) > 2 && f[0] == primaryID && slices.Contains(strings.Split(f[2], ","), "fail") {
-				return strings.Contains(info(), "cluster_state:fail")
+			if f := strings.Fields(line); len(f) > 2 && f[0] == id {
+				return slices.Contains(strings.Split(f[2], ","), flag)
 			}
 		}
 		return false
+	}
+	info := func(from *clusterProc) string {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(from.port), "cluster", "info")
+		return out
+	}
+	byPort, replicaOf := layout()
+	var shard []*clusterProc // a primary and its replica
+	for _, p := range procs {
+		if r := replicaOf[byPort[p.port]]; r != nil && p != procs[5] && r != procs[5] {
+			shard = []*clusterProc{p, r}
+			break
+		}
+	}
+	if shard == nil {
+		t.Fatal("no primary with a replica found")
+	}
+	watcher := procs[5]
+
+	// A shard stops, primary and replica: nobody can take over, so the
+	// others flag the primary fail and the cluster is down; it comes
+	// back: ok again.
+	for _, p := range shard {
+		p.stop(t)
+	}
+	testutil.Eventually(t, 60*time.Second, "the stopped primary flagged fail, and cluster_state:fail", func() bool {
+		return flagged(watcher, byPort[shard[0].port], "fail") && strings.Contains(info(watcher), "cluster_state:fail")
 	})
-	primary.start(t)
+	for _, p := range shard {
+		p.start(t)
+	}
 	testutil.Eventually(t, 60*time.Second, "cluster_state:ok once it is back", func() bool {
-		return strings.Contains(info(), "cluster_state:ok")
+		return strings.Contains(info(watcher), "cluster_state:ok") && !flagged(watcher, byPort[shard[0].port], "fail")
+	})
+
+	// A primary alone stops: its replica takes over, the cluster stays
+	// up, and the old primary comes back as the new one's replica.
+	shard[0].stop(t)
+	testutil.Eventually(t, 60*time.Second, "the replica to take over", func() bool {
+		return flagged(watcher, byPort[shard[1].port], "master") && strings.Contains(info(watcher), "cluster_state:ok")
+	})
+	shard[0].start(t)
+	testutil.Eventually(t, 60*time.Second, "the old primary to follow the new one", func() bool {
+		out, _ := redisCLI(t, pki, "-p", strconv.Itoa(shard[0].port), "cluster", "nodes")
+		return strings.Contains(out, "myself,slave "+byPort[shard[1].port])
 	})
 
 	// Every node restarts: the configuration is still there.
@@ -295,6 +326,13 @@ func TestClusterCreateOverTLS(t *testing.T) {
 		p.start(t)
 	}
 	clusterCheck(t, pki, procs[3].addr())
+	testutil.Eventually(t, 60*time.Second, "no node flagged fail after the restart", func() bool {
+		out, err := redisCLI(t, pki, "-p", strconv.Itoa(procs[3].port), "cluster", "nodes")
+		return err == nil && !strings.Contains(out, "fail")
+	})
+	// A new client: the first one's connections died with the processes.
+	cc = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{procs[0].addr()}, TLSConfig: pki.ClientTLS(t, true)})
+	defer cc.Close()
 	for i := range 200 {
 		k := fmt.Sprintf("go:%d", i)
 		if v, err := cc.Get(ctx, k).Int(); err != nil || v != i {
