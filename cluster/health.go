@@ -84,6 +84,7 @@ func (n *Node) monitor() {
 			return
 		case <-time.After(n.healthPeriod()):
 		}
+		n.partitioned.Store(n.cutOff())
 		st := n.state.Load()
 		suspects := n.pingAll(st)
 		m := n.member()

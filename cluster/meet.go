@@ -164,6 +164,7 @@ func (n *Node) replaceMember(bootstrap bool) error {
 	}
 	n.m = m
 	n.cond.Broadcast()
+	n.partitioned.Store(!bootstrap) // a joining node waits to hear from its leader
 	return nil
 }
 

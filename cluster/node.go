@@ -85,10 +85,11 @@ type Node struct {
 	// member: the node's entry is theirs to write, not keepSelf's.
 	rejoining bool
 
-	joinMu   sync.Mutex // one MEET (or invitation) at a time
-	health   health
-	announce atomic.Pointer[NodeInfo]
-	timeout  atomic.Int64 // cluster-node-timeout, as a time.Duration
+	joinMu      sync.Mutex // one MEET (or invitation) at a time
+	partitioned atomic.Bool
+	health      health
+	announce    atomic.Pointer[NodeInfo]
+	timeout     atomic.Int64 // cluster-node-timeout, as a time.Duration
 }
 
 // DefaultNodeTimeout is Redis's cluster-node-timeout.
@@ -100,7 +101,12 @@ func (n *Node) nodeTimeout() time.Duration { return time.Duration(n.timeout.Load
 // Raft voters for longer than the node timeout: no leader, or a leader
 // not heard from. A primary so cut off stops serving, as a Redis primary
 // in a minority does, since the majority may fail it over meanwhile.
-func (n *Node) Partitioned() bool {
+// It is read on every command, so it reads a flag the health monitor
+// updates every ping period.
+func (n *Node) Partitioned() bool { return n.partitioned.Load() }
+
+// cutOff computes Partitioned.
+func (n *Node) cutOff() bool {
 	m := n.member()
 	if m == nil || m.raft.State() == raft.Leader {
 		return false
@@ -268,6 +274,7 @@ func (n *Node) Start() error {
 	n.mu.Lock()
 	n.m = m
 	n.mu.Unlock()
+	n.partitioned.Store(n.cutOff())
 	n.wg.Add(3)
 	go n.keepSelf()
 	go n.reconcile()
@@ -319,6 +326,8 @@ func (n *Node) setState(s *State, index uint64) {
 	n.mu.Unlock()
 	if index > 0 {
 		n.saveState(s, index)
+		// An entry applied is one a leader committed: it was just heard.
+		n.partitioned.Store(false)
 	}
 	if n.cfg.OnChange != nil {
 		n.cfg.OnChange()

@@ -3,6 +3,7 @@ package netmode_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,14 +14,16 @@ import (
 	"github.com/shinglekv/shingle/store"
 )
 
-// freePort asks the system for a free port of 127.0.0.1.
+// freePort finds a free port of 127.0.0.1 below the ephemeral range,
+// where no outgoing connection takes it meanwhile.
 func freePort() int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
+	for {
+		p := 20000 + rand.IntN(12000)
+		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+			ln.Close()
+			return p
+		}
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // Three cluster nodes in one Go program, each around its own store: the

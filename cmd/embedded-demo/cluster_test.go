@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os/exec"
 	"slices"
@@ -17,19 +18,23 @@ import (
 )
 
 // freeBasePort returns a free port P whose bus port P + 10000 is free
-// too, for a node whose bus port follows its client port as in Redis.
+// too, for a node whose bus port follows its client port as in Redis; both
+// below the ephemeral range (32768 and up), so that no outgoing
+// connection takes them before the node binds them.
 func freeBasePort(t *testing.T) int {
 	t.Helper()
-	for range 100 {
-		p := testutil.FreePort(t)
-		if p+10000 > 65535 {
-			continue
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+10000))
+	for range 1000 {
+		p := 20000 + rand.IntN(32768-10000-20000)
+		a, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
 			continue
 		}
-		ln.Close()
+		b, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+10000))
+		a.Close()
+		if err != nil {
+			continue
+		}
+		b.Close()
 		return p
 	}
 	t.Fatal("no free pair of ports P and P + 10000")

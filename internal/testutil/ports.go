@@ -1,22 +1,34 @@
 package testutil
 
 import (
+	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 )
 
 // FreePort returns a TCP port of 127.0.0.1 that is free now, for a server
 // that takes its port the way Redis does (0 meaning off) and so must be
 // given one. Tests that can listen on port 0 do.
+//
+// It is taken below Linux's ephemeral range (32768 and up), as
+// bench/lib.sh's free_port does: a port the system hands out for port 0
+// may be taken by another test's outgoing connection before the server
+// binds it.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 1000 {
+		p := 20000 + rand.IntN(12000)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		ln.Close()
+		return p
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free port between 20000 and 32000")
+	return 0
 }
 
 // FreeUDPPort is FreePort for UDP (a QUIC port).
