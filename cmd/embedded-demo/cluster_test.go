@@ -336,8 +336,17 @@ func TestClusterCreateOverTLS(t *testing.T) {
 		return err == nil && !strings.Contains(out, "fail")
 	})
 	// A new client: the first one's connections died with the processes.
+	// Each node serves once it has heard from the Raft leader.
 	cc = redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{procs[0].addr()}, TLSConfig: pki.ClientTLS(t, true)})
 	defer cc.Close()
+	testutil.Eventually(t, 60*time.Second, "every shard to serve after the restart", func() bool {
+		for i := range 200 {
+			if err := cc.Get(ctx, fmt.Sprintf("go:%d", i)).Err(); err != nil {
+				return false
+			}
+		}
+		return true
+	})
 	for i := range 200 {
 		k := fmt.Sprintf("go:%d", i)
 		if v, err := cc.Get(ctx, k).Int(); err != nil || v != i {
