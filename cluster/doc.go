@@ -31,8 +31,8 @@
 //     directory cluster-config-file names (the nodes.conf equivalent: the
 //     node's id and everything it has applied survive restarts). The
 //     configuration as last applied is saved there too, so that a node
-//     that restarts answers at once, before a leader tells it which
-//     entries committed. Every entry carries an id: one sent again after a
+//     that restarts answers CLUSTER NODES at once, before a leader tells
+//     it which entries committed (it serves keys once a leader is heard). Every entry carries an id: one sent again after a
 //     lost reply or a change of leader answers as the first did and
 //     changes nothing more.
 //   - The bus (bus.go): one listener on the bus port, TLS with a client
