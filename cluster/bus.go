@@ -47,6 +47,7 @@ type busResponse struct {
 	YourIP  string  `json:"your_ip,omitempty"` // the IP the receiver saw the sender at
 	Result  *Result `json:"result,omitempty"`
 	Index   uint64  `json:"index,omitempty"`
+	Offset  uint64  `json:"offset,omitempty"` // "pause": the primary's replication offset
 }
 
 // serveBus accepts bus connections until the listener closes.
@@ -180,6 +181,12 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 			req.Info.IP = peerIP
 		}
 		err = n.admit(ctx, req)
+	case "pause":
+		if n.cfg.PauseWrites == nil {
+			err = errors.New("ERR this node cannot pause its writes")
+			break
+		}
+		resp.Offset = n.cfg.PauseWrites(manualFailoverPause)
 	case "remove":
 		if n.state.Load().Nodes[req.Addr] != nil {
 			err = errors.New("ERR only a node the configuration no longer holds leaves Raft")

@@ -282,3 +282,52 @@ func (n *Node) promote(st *State, primary string, offsets map[string]uint64) {
 		n.log.Debug("cluster: failover", "err", err)
 	}
 }
+
+// manualFailoverPause bounds how long a primary holds its writes back for
+// a CLUSTER FAILOVER, as Redis's CLUSTER_MF_TIMEOUT times two.
+const manualFailoverPause = 10 * time.Second
+
+// ManualFailover is CLUSTER FAILOVER, sent to a replica. By default the
+// primary holds its clients' writes back and tells its offset, this
+// replica waits until it has applied that much, and the failover is then
+// one entry: no write the primary acknowledged is lost. force skips the
+// primary (it may be down) but still needs a majority of the voters:
+// Redis's TAKEOVER, which needs no one, has no equivalent on Raft.
+func (n *Node) ManualFailover(ctx context.Context, force bool) error {
+	st := n.state.Load()
+	me := st.Nodes[n.ID()]
+	if me == nil || me.Primary == "" {
+		return &Error{"ERR You should send CLUSTER FAILOVER to a replica"}
+	}
+	p := st.Nodes[me.Primary]
+	if p == nil {
+		return &Error{"ERR I'm a replica but my master is unknown to me"}
+	}
+	if !force {
+		if p.Failed {
+			return &Error{"ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"}
+		}
+		// Asked again until the offset stays the same: a write that had
+		// passed the primary's pause check before the pause began may
+		// commit just after the offset was read.
+		for last := uint64(0); ; {
+			resp, err := n.request(ctx, busAddr(p), &busRequest{Kind: "pause"})
+			if err != nil {
+				return &Error{"ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"}
+			}
+			for n.offset() < resp.Offset {
+				select {
+				case <-ctx.Done():
+					return &Error{"ERR Manual failover timed out: this replica did not catch up with its master"}
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			if resp.Offset == last {
+				break
+			}
+			last = resp.Offset
+		}
+	}
+	_, err := n.change(&Entry{Op: opFailover, Target: me.Primary, Promote: n.ID(), Manual: true})
+	return err
+}

@@ -56,6 +56,11 @@ type Config struct {
 	// Offset, when set, reads this node's replication offset: a failover
 	// promotes the replica that reported the largest.
 	Offset func() uint64
+	// PauseWrites, when set, holds the clients' writes back for at most d
+	// and returns the replication offset they stopped at: what a primary
+	// does for its replica's CLUSTER FAILOVER. The writes resume when the
+	// configuration shows the failover, or when d has passed.
+	PauseWrites func(d time.Duration) uint64
 	// OnChange, when set, is called after every change of the applied
 	// configuration, on Raft's goroutine: it must return at once (signal
 	// a goroutine of its own, read State there).

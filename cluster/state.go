@@ -181,8 +181,10 @@ type Entry struct {
 	Target string    `json:"target,omitempty"`
 	Epoch  uint64    `json:"epoch,omitempty"`
 	Failed bool      `json:"failed,omitempty"`
-	// Promote is the replica a failover makes a primary.
+	// Promote is the replica a failover makes a primary; Manual is set
+	// for CLUSTER FAILOVER, which does not need the primary to have failed.
 	Promote string `json:"promote,omitempty"`
+	Manual  bool   `json:"manual,omitempty"`
 }
 
 // Result is what applying an entry answers its command: an error with
@@ -250,7 +252,7 @@ func (s *State) applyOnce(e *Entry) (*State, Result) {
 	case opLeave:
 		n.remove(e.By)
 	case opFailover:
-		r.Err = n.failover(e.Target, e.Promote)
+		r.Err = n.failover(e.Target, e.Promote, e.Manual)
 	case opFail:
 		t := n.Nodes[e.Target]
 		if t == nil {
@@ -548,14 +550,14 @@ func (s *State) remove(id string) {
 // failover auth ends: the replica takes the primary's slots with a new
 // config epoch, the primary's other replicas follow it, and the old
 // primary becomes its replica, to catch up with a resync once it is back.
-func (s *State) failover(primary, replica string) *Error {
+func (s *State) failover(primary, replica string, manual bool) *Error {
 	p, r := s.Nodes[primary], s.Nodes[replica]
 	switch {
 	case p == nil || r == nil:
 		return errorf("ERR Unknown node %s", primary)
 	case p.Primary != "" || r.Primary != primary:
 		return errorf("ERR %s is not a replica of %s", replica, primary)
-	case !p.Failed || r.Failed:
+	case !p.Failed && !manual || r.Failed:
 		return errorf("ERR failover of a primary that has not failed, or to a failed replica")
 	}
 	for i, o := range s.owners {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shinglekv/shingle/cluster"
@@ -129,6 +130,7 @@ func (s *Server) newClusterNode(cfg *Config) error {
 		Logger:      cfg.Logger,
 		Announce:    announce(cfg, ports),
 		Offset:      func() uint64 { return s.db.Offset() },
+		PauseWrites: s.pauseWrites,
 		OnChange: func() {
 			select {
 			case s.clusterChanged <- struct{}{}:
@@ -208,6 +210,11 @@ func (s *Server) followClusterRole() {
 		if me == nil {
 			continue
 		}
+		if me.Primary != "" {
+			// A CLUSTER FAILOVER it paused for is done: the writes held
+			// back go on, and are redirected to the new primary.
+			s.resumeWrites()
+		}
 		if me.Primary == "" {
 			// Promoted by a failover: continue the history it followed.
 			if s.replica.Load() != nil {
@@ -239,6 +246,63 @@ func (s *Server) followClusterRole() {
 			cfg.Logger.Warn("netmode: following the cluster's primary", "primary", p.ID, "err", err)
 		}
 	}
+}
+
+// writePause holds clients' writes back while this primary hands over
+// to a replica (CLUSTER FAILOVER).
+type writePause struct {
+	mu     sync.Mutex
+	until  time.Time
+	resume chan struct{} // closed when the pause ends; nil when none
+}
+
+// pauseWrites holds writes back for at most d and returns the offset the
+// store stopped at: cluster.Config.PauseWrites.
+func (s *Server) pauseWrites(d time.Duration) uint64 {
+	p := &s.pause
+	p.mu.Lock()
+	if p.resume == nil {
+		p.resume = make(chan struct{})
+		time.AfterFunc(d, s.resumeWrites)
+	}
+	p.until = time.Now().Add(d)
+	p.mu.Unlock()
+	// Writes that began before the pause finish under the store's lock:
+	// taking it once is waiting for them.
+	s.db.Update(func(*store.Tx) error { return nil })
+	return s.db.Offset()
+}
+
+func (s *Server) resumeWrites() {
+	p := &s.pause
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.resume != nil {
+		close(p.resume)
+		p.resume = nil
+	}
+}
+
+// waitWritePause blocks a client's write while writes are paused, outside
+// the store's lock; it reports false so that the command's checks go on
+// after it (the slot may have moved meanwhile).
+func (c *client) waitWritePause() bool {
+	p := &c.s.pause
+	p.mu.Lock()
+	ch, until := p.resume, p.until
+	p.mu.Unlock()
+	if ch == nil {
+		return false
+	}
+	c.release()
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-c.s.done:
+	}
+	return false
 }
 
 // announce is what a node tells the others: its client ports per
@@ -330,7 +394,7 @@ var clusterSubs map[string]clusterSub
 // another node (MEET), reset the store's role (RESET, REPLICATE) or take
 // a node out of Raft (FORGET). The slot and epoch changes redis-cli's fix
 // sends in a MULTI stay allowed.
-var slowInTx = map[string]bool{"meet": true, "reset": true, "replicate": true, "forget": true}
+var slowInTx = map[string]bool{"meet": true, "reset": true, "replicate": true, "forget": true, "failover": true}
 
 func init() {
 	clusterSubs = map[string]clusterSub{
@@ -371,6 +435,7 @@ func init() {
 		"replicate":  {3, (*client).clusterReplicate},
 		"reset":      {-2, (*client).clusterReset},
 		"links":      {2, (*client).clusterLinks},
+		"failover":   {-2, (*client).clusterFailover},
 		"slaves":     {3, (*client).clusterReplicas},
 		"help":       {2, clusterHelp},
 	}
@@ -665,6 +730,25 @@ func (c *client) clusterReset(ctx *command.Ctx, args [][]byte) command.Reply {
 	return okOr(n.Reset(hard))
 }
 
+// clusterFailover is CLUSTER FAILOVER [FORCE|TAKEOVER], sent to a
+// replica. It answers once the failover is in the configuration (Redis
+// answers OK at once and fails over in the background). TAKEOVER is
+// FORCE here: a change of the configuration always needs a majority.
+func (c *client) clusterFailover(_ *command.Ctx, args [][]byte) command.Reply {
+	force := false
+	switch {
+	case len(args) == 2:
+	case len(args) == 3 && (isWord(args[2], "force") || isWord(args[2], "takeover")):
+		force = true
+	default:
+		return command.ErrorReply("ERR syntax error")
+	}
+	c.release()
+	wait, cancel := context.WithTimeout(c.s.closing, 2*cluster.DefaultNodeTimeout)
+	defer cancel()
+	return okOr(c.s.cluster.ManualFailover(wait, force))
+}
+
 // clusterLinks is CLUSTER LINKS: one outbound link per peer, the bus link
 // this node pings the peer on. Shingle writes its bus messages at once,
 // so there is no send buffer to report; inbound links are Raft's and
@@ -763,7 +847,7 @@ func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {
 		"ADDSLOTS <slot> [<slot> ...]", "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
 		"BUMPEPOCH", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
 		"DELSLOTS <slot> [<slot> ...]", "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-		"FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>", "LINKS",
+		"FAILOVER [FORCE|TAKEOVER]", "FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>", "LINKS",
 		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>", "RESET [HARD|SOFT]",
 		"SAVECONFIG", "SET-CONFIG-EPOCH <epoch>", "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
 		"SHARDS", "SLAVES <node-id>", "SLOTS", "HELP",

@@ -358,6 +358,7 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 		{"CLUSTER", "REPLICAS", unknown}, {"CLUSTER", "COUNT-FAILURE-REPORTS", unknown},
 		{"CLUSTER", "MEET", "127.0.0.1", "x"}, {"CLUSTER", "MEET", "localhost", "7000"},
 		{"CLUSTER", "FLUSHSLOTS"}, {"CLUSTER", "SLOTS"}, {"CLUSTER", "LINKS"}, {"CLUSTER", "RESET", "BOGUS"},
+		{"CLUSTER", "FAILOVER"}, {"CLUSTER", "FAILOVER", "FORCE"}, {"CLUSTER", "FAILOVER", "BOGUS"},
 		{"READONLY"}, {"READWRITE"}, {"ASKING"},
 	} {
 		sub := func(id string) []string {
@@ -559,5 +560,63 @@ func TestClusterFailover(t *testing.T) {
 		c := back.plain(t)
 		return strings.Contains(str(t, c, "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID()) &&
 			str(t, c, "READONLY") == "OK" && str(t, c, "GET", mine) == "after"
+	})
+}
+
+// TestClusterManualFailover: CLUSTER FAILOVER on a replica, while a client
+// keeps writing to the primary: the replica takes over with every write
+// the primary acknowledged, and the old primary becomes its replica.
+func TestClusterManualFailover(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	r := startClusterNode(t, nodes[0].pki, nil)
+	pr := r.plain(t)
+	if got := str(t, nodes[0].plain(t), "CLUSTER", "FAILOVER"); got != "ERR You should send CLUSTER FAILOVER to a replica" {
+		t.Fatalf("CLUSTER FAILOVER on a primary: %s", got)
+	}
+	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
+	waitAgree(t, append(slices.Clone(nodes), r))
+	mine, _ := keysFor(t, nodes, 0)
+	mustOK(t, pr, "READONLY")
+	eventually(t, "the replica's link", func() bool {
+		return strings.Contains(str(t, pr, "INFO", "replication"), "master_link_status:up")
+	})
+	// A writer on the primary, counting the writes acknowledged.
+	stop := make(chan struct{})
+	acked := make(chan int, 1)
+	writer := nodes[0].plain(t)
+	go func() {
+		c := writer
+		n := 0
+		defer func() { acked <- n }()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r, err := c.Do("INCR", mine)
+			if err != nil || r.Kind != command.KindInt {
+				return // MOVED once the failover is done
+			}
+			n = int(r.Int)
+		}
+	}()
+	eventually(t, "some writes", func() bool {
+		v, _ := strconv.Atoi(str(t, pr, "GET", mine))
+		return v > 10
+	})
+	mustOK(t, pr, "CLUSTER", "FAILOVER")
+	close(stop)
+	n := <-acked
+	got := str(t, pr, "GET", mine)
+	if v, _ := strconv.Atoi(got); v < n {
+		t.Fatalf("the new primary holds %s, the old one acknowledged %d", got, n)
+	}
+	if got := str(t, pr, "CLUSTER", "NODES"); !strings.Contains(got, "myself,master") {
+		t.Fatalf("after CLUSTER FAILOVER:\n%s", got)
+	}
+	eventually(t, "the old primary to follow", func() bool {
+		return strings.Contains(str(t, nodes[0].plain(t), "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID())
 	})
 }

@@ -59,6 +59,7 @@ func (c *client) execute(args [][]byte) {
 	case c.denied(cmd, args):
 	case cmd.Flags&command.FlagLoading == 0 && s.loading():
 		c.refuse(errLoading)
+	case s.cluster != nil && cmd.Flags&command.FlagWrite != 0 && c.waitWritePause():
 	case s.cluster != nil && c.redirected(cmd, args):
 	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
 	case c.multi != nil && !multiControl[cmd.Name]:

@@ -91,6 +91,7 @@ type Server struct {
 	// clusterChanged is signalled when its configuration changes.
 	cluster        *cluster.Node
 	clusterChanged chan struct{}
+	pause          writePause // CLUSTER FAILOVER's hold on writes
 }
 
 // replicaOf is the primary a server is configured to follow, with the
