@@ -47,7 +47,7 @@ type busResponse struct {
 	YourIP  string  `json:"your_ip,omitempty"` // the IP the receiver saw the sender at
 	Result  *Result `json:"result,omitempty"`
 	Index   uint64  `json:"index,omitempty"`
-	Offset  uint64  `json:"offset,omitempty"` // "pause": the primary's replication offset
+	Offset  uint64  `json:"offset,omitempty"` // "pause", "ping": the node's replication offset
 }
 
 // serveBus accepts bus connections until the listener closes.
@@ -169,6 +169,7 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 	var err error
 	switch req.Kind {
 	case "ping":
+		resp.Offset = n.offset()
 	case "report":
 		if m := n.member(); m != nil && m.raft.State() == raft.Leader && n.state.Load().Nodes[req.From] != nil {
 			n.record(req.From, req.Suspects, req.Offset)

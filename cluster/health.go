@@ -261,14 +261,26 @@ func (n *Node) FailureReports(id string) int {
 
 // promote, on the leader, fails primary over to the replica with the
 // largest replication offset among those that answer and may take over
-// (Redis's rank rule): one entry, applied by every node at once.
+// (Redis's rank rule): one entry, applied by every node at once. Each
+// candidate is asked its offset now, not as last reported: with its
+// primary gone the offsets no longer move, and the replica with the
+// largest holds every write any replica acknowledged (WAIT).
 func (n *Node) promote(st *State, primary string, offsets map[string]uint64) {
 	best, bestOffset := "", uint64(0)
 	for _, id := range st.replicasOf(primary) {
 		r := st.Nodes[id]
-		off, reported := offsets[id]
-		if r.Failed || r.NoFailover || !reported {
+		if _, reported := offsets[id]; r.Failed || r.NoFailover || !reported {
 			continue
+		}
+		off := n.offset()
+		if id != n.ID() {
+			ctx, cancel := context.WithTimeout(n.ctx, n.nodeTimeout())
+			resp, err := n.request(ctx, busAddr(r), &busRequest{Kind: "ping"})
+			cancel()
+			if err != nil {
+				continue
+			}
+			off = resp.Offset
 		}
 		if best == "" || off > bestOffset {
 			best, bestOffset = id, off

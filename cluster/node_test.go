@@ -392,3 +392,44 @@ func TestMinorityChangesNothing(t *testing.T) {
 		t.Fatalf("the minority's configuration changed:\n%s", nodesText(nodes[0]))
 	}
 }
+
+// TestFailoverPicksLargestOffset: when a primary fails, the replica that
+// answers with the largest replication offset takes its slots.
+func TestFailoverPicksLargestOffset(t *testing.T) {
+	var nodes []*testNode
+	offsets := []uint64{0, 0, 5, 9}
+	for i := range 4 {
+		st, d := busConfig(t, nil)
+		off := offsets[i]
+		nodes = append(nodes, startConfig(t, Config{Dir: t.TempDir(), BusAddr: "127.0.0.1:0", BusTLS: st, BusDialer: d,
+			Announce: NodeInfo{Port: 7000 + 2*i}, NodeTimeout: time.Second, Logger: testLogger(t),
+			Offset: func() uint64 { return off }}))
+	}
+	if err := nodes[0].AddSlots(span(0, Slots/2-1)...); err != nil {
+		t.Fatal(err)
+	}
+	if err := nodes[1].AddSlots(span(Slots/2, Slots-1)...); err != nil {
+		t.Fatal(err)
+	}
+	meetFirst(t, nodes)
+	for _, r := range nodes[2:] {
+		if err := r.Replicate(nodes[0].ID()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	testutil.Eventually(t, 30*time.Second, "four voters", func() bool {
+		f := nodes[1].member().raft.GetConfiguration()
+		voters := 0
+		for _, s := range f.Configuration().Servers {
+			if s.Suffrage == raft.Voter {
+				voters++
+			}
+		}
+		return f.Error() == nil && voters == 4
+	})
+	nodes[0].Close()
+	testutil.Eventually(t, 30*time.Second, "the replica with offset 9 to take the slots", func() bool {
+		s := nodes[1].State()
+		return s.Owner(0) == nodes[3].ID() && s.Nodes[nodes[2].ID()].Primary == nodes[3].ID()
+	})
+}
