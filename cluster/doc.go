@@ -42,10 +42,12 @@
 //     Every bus connection starts with one byte that names its use:
 //     Raft's transport, or a request of this package (a join, a ping, a
 //     report, an entry forwarded to the leader).
-//   - Failure detection and failover (health.go): pings over the bus,
-//     "fail?" here, "fail" through the log once a majority of the voters
-//     agree; the leader then promotes the failed primary's replica with
-//     the largest replication offset, in one entry.
+//   - Failure detection (health.go): pings over the bus, "fail?" here,
+//     "fail" through the log once a majority of the voters agree.
+//   - Failover (failover.go): the leader then promotes the failed
+//     primary's replica with the largest replication offset, in one
+//     entry; CLUSTER FAILOVER does the same at a replica's request, after
+//     the primary held its writes back and the replica caught up.
 //   - The answers built from the configuration: CLUSTER NODES, SLOTS and
 //     SHARDS, per transport (a TLS client is told TLS ports, a plain
 //     client plain ports), and the owner of a slot for redirects, read
