@@ -620,3 +620,52 @@ func TestClusterManualFailover(t *testing.T) {
 		return strings.Contains(str(t, nodes[0].plain(t), "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID())
 	})
 }
+
+// TestClusterWaitSurvivesFailover: writes WAIT 1 acknowledged survive the
+// loss of their primary with two replicas: the leader promotes the
+// replica with the largest offset, which holds every acknowledged write.
+func TestClusterWaitSurvivesFailover(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	var replicas []*clusterNode
+	for range 2 {
+		r := startClusterNode(t, nodes[0].pki, nil)
+		pr := r.plain(t)
+		mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+		mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
+		replicas = append(replicas, r)
+	}
+	waitAgree(t, append(slices.Clone(nodes), replicas...))
+	eventually(t, "both replicas linked", func() bool {
+		return strings.Contains(str(t, nodes[0].plain(t), "INFO", "replication"), "connected_slaves:2")
+	})
+	mine, _ := keysFor(t, nodes, 0)
+	p := nodes[0].plain(t)
+	acked := 0
+	for i := 1; i <= 50; i++ {
+		mustOK(t, p, "SET", mine, strconv.Itoa(i))
+		if got := str(t, p, "WAIT", "1", "1000"); got != "(integer) 0" {
+			acked = i
+		}
+	}
+	if acked == 0 {
+		t.Fatal("no write was acknowledged by a replica")
+	}
+	nodes[0].srv.Close()
+	var primary *clusterNode
+	eventuallyWithin(t, 60*time.Second, "a replica to take over", func() bool {
+		for _, r := range replicas {
+			if strings.Contains(str(t, r.plain(t), "CLUSTER", "NODES"), "myself,master") {
+				primary = r
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, "the new primary to serve", func() bool {
+		got := str(t, primary.plain(t), "GET", mine)
+		return !strings.HasPrefix(got, "CLUSTERDOWN")
+	})
+	if v, _ := strconv.Atoi(str(t, primary.plain(t), "GET", mine)); v < acked {
+		t.Fatalf("the new primary holds %d, WAIT 1 acknowledged %d", v, acked)
+	}
+}
