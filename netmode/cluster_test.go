@@ -22,6 +22,7 @@ import (
 // announces the ports it was configured with.
 type clusterNode struct {
 	srv           *Server
+	db            *store.DB
 	port, tlsPort int
 	pki           *testutil.PKI
 }
@@ -34,7 +35,8 @@ func startClusterNode(t *testing.T, pki *testutil.PKI, mod func(*Config)) *clust
 	cfg := DefaultConfig()
 	cfg.Bind = []string{"127.0.0.1"}
 	cfg.Port, cfg.TLSPort = testutil.FreePort(t), testutil.FreePort(t)
-	cfg.Dir = t.TempDir()
+	dir := t.TempDir()
+	cfg.Dir = dir
 	cfg.TLS.CertFile, cfg.TLS.KeyFile, cfg.TLS.CACertFile = pki.CertFile, pki.KeyFile, pki.CAFile
 	cfg.Cluster.Enabled = true
 	cfg.Cluster.Port = testutil.FreePort(t)
@@ -42,7 +44,9 @@ func startClusterNode(t *testing.T, pki *testutil.PKI, mod func(*Config)) *clust
 	if mod != nil {
 		mod(cfg)
 	}
-	db, err := store.Open(cfg.Dir, &store.Options{InMemory: true})
+	// On disk when the test set a directory of its own (a node that
+	// restarts keeps its data and its replication history).
+	db, err := store.Open(cfg.Dir, &store.Options{InMemory: cfg.Dir == dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +59,7 @@ func startClusterNode(t *testing.T, pki *testutil.PKI, mod func(*Config)) *clust
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return &clusterNode{srv: srv, port: cfg.Port, tlsPort: cfg.TLSPort, pki: pki}
+	return &clusterNode{srv: srv, db: db, port: cfg.Port, tlsPort: cfg.TLSPort, pki: pki}
 }
 
 func (n *clusterNode) plain(t *testing.T) *testutil.Client {
@@ -667,5 +671,51 @@ func TestClusterWaitSurvivesFailover(t *testing.T) {
 	})
 	if v, _ := strconv.Atoi(str(t, primary.plain(t), "GET", mine)); v < acked {
 		t.Fatalf("the new primary holds %d, WAIT 1 acknowledged %d", v, acked)
+	}
+}
+
+// TestClusterFailoverPartialResync: a primary that stopped after its
+// replica had all its writes comes back as the new primary's replica with
+// a partial resync (psync2: the new primary continues its history).
+func TestClusterFailoverPartialResync(t *testing.T) {
+	nodes := startCluster(t, 2, nil)
+	pki := nodes[0].pki
+	dir := t.TempDir() // on disk: the primary keeps its data and history
+	p := startClusterNode(t, pki, func(c *Config) { c.Dir = dir })
+	r := startClusterNode(t, pki, nil)
+	for _, n := range []*clusterNode{p, r} {
+		mustOK(t, n.plain(t), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	}
+	// The second node's (empty) slots go to the new shard.
+	lo, hi := strconv.Itoa(cluster.Slots/2), strconv.Itoa(cluster.Slots-1)
+	mustOK(t, nodes[1].plain(t), "CLUSTER", "DELSLOTSRANGE", lo, hi)
+	mustOK(t, p.plain(t), "CLUSTER", "ADDSLOTSRANGE", lo, hi)
+	mustOK(t, r.plain(t), "CLUSTER", "REPLICATE", p.srv.ClusterNodeID())
+	waitAgree(t, append(slices.Clone(nodes), p, r))
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("k%d", i); int(store.Slot([]byte(k))) >= cluster.Slots/2 {
+			key = k
+		}
+	}
+	mustOK(t, p.plain(t), "SET", key, "v")
+	if got := str(t, p.plain(t), "WAIT", "1", "5000"); got != "(integer) 1" {
+		t.Fatalf("WAIT 1: %s", got)
+	}
+	cfg := p.srv.Config()
+	p.srv.Close()
+	p.db.Close()
+	eventuallyWithin(t, 60*time.Second, "the replica to take over", func() bool {
+		return strings.Contains(str(t, r.plain(t), "CLUSTER", "NODES"), "myself,master")
+	})
+	back := startClusterNode(t, pki, func(c *Config) {
+		c.Dir, c.Port, c.TLSPort, c.Cluster.Port = dir, cfg.Port, cfg.TLSPort, cfg.Cluster.Port
+	})
+	eventuallyWithin(t, 60*time.Second, "the old primary to resync from the new one", func() bool {
+		return strings.Contains(str(t, back.plain(t), "INFO", "replication"), "master_link_status:up")
+	})
+	stats := str(t, r.plain(t), "INFO", "stats")
+	if strings.Contains(stats, "sync_partial_ok:0\r\n") || !strings.Contains(stats, "sync_full:0\r\n") {
+		t.Fatalf("the old primary did not continue with a partial resync:\n%s", stats)
 	}
 }
