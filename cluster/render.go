@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -189,26 +190,16 @@ func (s *State) NodesText(l *Local) string {
 			}
 		}
 		if me {
-			for _, slot := range slices.Sorted(mapKeys(n.Migrating)) {
+			for _, slot := range slices.Sorted(maps.Keys(n.Migrating)) {
 				b.WriteString(" [" + strconv.Itoa(slot) + "->-" + n.Migrating[slot] + "]")
 			}
-			for _, slot := range slices.Sorted(mapKeys(n.Importing)) {
+			for _, slot := range slices.Sorted(maps.Keys(n.Importing)) {
 				b.WriteString(" [" + strconv.Itoa(slot) + "-<-" + n.Importing[slot] + "]")
 			}
 		}
 		b.WriteByte('\n')
 	}
 	return b.String()
-}
-
-func mapKeys(m map[int]string) func(func(int) bool) {
-	return func(yield func(int) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // nodeReply is one node of CLUSTER SLOTS: endpoint, port, id, and the

@@ -399,10 +399,7 @@ func (s *State) setSlot(by string, slot int, action, target string) *Error {
 		if t.Primary != "" {
 			return errorf("ERR Target node is not a master")
 		}
-		if me.Migrating == nil {
-			me.Migrating = map[int]string{}
-		}
-		me.Migrating[slot] = target
+		me.Migrating = setMark(me.Migrating, slot, target)
 	case "importing":
 		if s.owners[slot] == by {
 			return errorf("ERR I'm already the owner of hash slot %d", slot)
@@ -410,10 +407,7 @@ func (s *State) setSlot(by string, slot int, action, target string) *Error {
 		if t.Primary != "" {
 			return errorf("ERR Target node is not a master")
 		}
-		if me.Importing == nil {
-			me.Importing = map[int]string{}
-		}
-		me.Importing[slot] = target
+		me.Importing = setMark(me.Importing, slot, target)
 	case "stable":
 		delete(me.Migrating, slot)
 		delete(me.Importing, slot)
@@ -533,16 +527,8 @@ func (s *State) remove(id string) {
 		if other.Primary == id {
 			other.Primary = ""
 		}
-		for slot, t := range other.Migrating {
-			if t == id {
-				delete(other.Migrating, slot)
-			}
-		}
-		for slot, t := range other.Importing {
-			if t == id {
-				delete(other.Importing, slot)
-			}
-		}
+		dropMarks(other.Migrating, id)
+		dropMarks(other.Importing, id)
 	}
 }
 
@@ -574,4 +560,22 @@ func (s *State) failover(primary, replica string, manual bool) *Error {
 	}
 	p.Primary, p.Migrating, p.Importing = replica, nil, nil
 	return nil
+}
+
+// setMark records an open slot's peer in marks, which it creates if nil.
+func setMark(marks map[int]string, slot int, peer string) map[int]string {
+	if marks == nil {
+		marks = map[int]string{}
+	}
+	marks[slot] = peer
+	return marks
+}
+
+// dropMarks forgets the open slots whose peer is id.
+func dropMarks(marks map[int]string, id string) {
+	for slot, peer := range marks {
+		if peer == id {
+			delete(marks, slot)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shinglekv/shingle/cluster"
@@ -251,6 +252,7 @@ func (s *Server) followClusterRole() {
 // writePause holds clients' writes back while this primary hands over
 // to a replica (CLUSTER FAILOVER).
 type writePause struct {
+	on     atomic.Bool // read by every write: the lock only when set
 	mu     sync.Mutex
 	until  time.Time
 	resume chan struct{} // closed when the pause ends; nil when none
@@ -263,6 +265,7 @@ func (s *Server) pauseWrites(d time.Duration) uint64 {
 	p.mu.Lock()
 	if p.resume == nil {
 		p.resume = make(chan struct{})
+		p.on.Store(true)
 		time.AfterFunc(d, s.resumeWrites)
 	}
 	p.until = time.Now().Add(d)
@@ -280,6 +283,7 @@ func (s *Server) resumeWrites() {
 	if p.resume != nil {
 		close(p.resume)
 		p.resume = nil
+		p.on.Store(false)
 	}
 }
 
@@ -288,6 +292,9 @@ func (s *Server) resumeWrites() {
 // after it (the slot may have moved meanwhile).
 func (c *client) waitWritePause() bool {
 	p := &c.s.pause
+	if !p.on.Load() {
+		return false
+	}
 	p.mu.Lock()
 	ch, until := p.resume, p.until
 	p.mu.Unlock()

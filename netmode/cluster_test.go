@@ -99,10 +99,16 @@ func startCluster(t *testing.T, count int, mod func(*Config)) []*clusterNode {
 		nodes = append(nodes, n)
 	}
 	for _, n := range nodes[1:] {
-		mustOK(t, n.plain(t), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+		meet(t, n.plain(t), nodes[0])
 	}
 	waitAgree(t, nodes)
 	return nodes
+}
+
+// meet sends CLUSTER MEET, to the node c is connected to, naming to.
+func meet(t *testing.T, c *testutil.Client, to *clusterNode) {
+	t.Helper()
+	mustOK(t, c, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(to.port), strconv.Itoa(to.busPort()))
 }
 
 func mustOK(t *testing.T, c *testutil.Client, args ...string) {
@@ -289,7 +295,7 @@ func TestClusterReplica(t *testing.T) {
 	pki := nodes[0].pki
 	r := startClusterNode(t, pki, nil)
 	pr := r.plain(t)
-	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	meet(t, pr, nodes[0])
 	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
 	all := append(nodes, r)
 	waitAgree(t, all)
@@ -470,7 +476,7 @@ func TestClusterReset(t *testing.T) {
 	nodes := startCluster(t, 3, nil)
 	extra := startClusterNode(t, nodes[0].pki, nil)
 	pe := extra.plain(t)
-	mustOK(t, pe, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	meet(t, pe, nodes[0])
 	waitAgree(t, append(nodes, extra))
 	eventually(t, "CLUSTER LINKS to list the peers", func() bool {
 		r, err := pe.Do("CLUSTER", "LINKS")
@@ -499,7 +505,7 @@ func TestClusterReset(t *testing.T) {
 	if got := str(t, pe, "CLUSTER", "INFO"); !strings.Contains(got, "cluster_known_nodes:1\r\n") || !strings.Contains(got, "cluster_my_epoch:0\r\n") {
 		t.Fatalf("after RESET HARD:\n%s", got)
 	}
-	mustOK(t, pe, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	meet(t, pe, nodes[0])
 	waitAgree(t, append(nodes, extra))
 }
 
@@ -514,7 +520,7 @@ func TestClusterFailover(t *testing.T) {
 		c.Cluster.NodeTimeoutMs = 1000
 	})
 	pr := r.plain(t)
-	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	meet(t, pr, nodes[0])
 	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
 	all := append(slices.Clone(nodes), r)
 	waitAgree(t, all)
@@ -577,7 +583,7 @@ func TestClusterManualFailover(t *testing.T) {
 	if got := str(t, nodes[0].plain(t), "CLUSTER", "FAILOVER"); got != "ERR You should send CLUSTER FAILOVER to a replica" {
 		t.Fatalf("CLUSTER FAILOVER on a primary: %s", got)
 	}
-	mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+	meet(t, pr, nodes[0])
 	mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
 	waitAgree(t, append(slices.Clone(nodes), r))
 	mine, _ := keysFor(t, nodes, 0)
@@ -634,7 +640,7 @@ func TestClusterWaitSurvivesFailover(t *testing.T) {
 	for range 2 {
 		r := startClusterNode(t, nodes[0].pki, nil)
 		pr := r.plain(t)
-		mustOK(t, pr, "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+		meet(t, pr, nodes[0])
 		mustOK(t, pr, "CLUSTER", "REPLICATE", nodes[0].srv.ClusterNodeID())
 		replicas = append(replicas, r)
 	}
@@ -684,7 +690,7 @@ func TestClusterFailoverPartialResync(t *testing.T) {
 	p := startClusterNode(t, pki, func(c *Config) { c.Dir = dir })
 	r := startClusterNode(t, pki, nil)
 	for _, n := range []*clusterNode{p, r} {
-		mustOK(t, n.plain(t), "CLUSTER", "MEET", "127.0.0.1", strconv.Itoa(nodes[0].port), strconv.Itoa(nodes[0].busPort()))
+		meet(t, n.plain(t), nodes[0])
 	}
 	// The second node's (empty) slots go to the new shard.
 	lo, hi := strconv.Itoa(cluster.Slots/2), strconv.Itoa(cluster.Slots-1)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shinglekv/shingle/command"
@@ -39,18 +40,8 @@ func migrateKeys(args [][]byte) [][]byte {
 	return nil
 }
 
-func isWord(b []byte, w string) bool { return len(b) == len(w) && string(toLower(b)) == w }
-
-func toLower(b []byte) []byte {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return out
-}
+// isWord reports whether b is the word w, in any case.
+func isWord(b []byte, w string) bool { return strings.EqualFold(string(b), w) }
 
 var (
 	errMigrateConnect = command.ErrorReply("IOERR error or timeout connecting to the client")

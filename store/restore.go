@@ -85,21 +85,9 @@ func (o *Ops) Dump(key []byte) (*Record, error) {
 		r.Value = bytes.Clone(e.meta.value)
 		return r, nil
 	}
-	prefix := subPrefix(nil, e.slot(), e.meta.id, tagHashField)
-	it, err := v.iter(prefix, prefixEnd(prefix))
-	if err != nil {
-		return nil, err
+	fields, err := v.allFields(subPrefix(nil, e.slot(), e.meta.id, tagHashField))
+	for _, fv := range fields {
+		r.Fields = append(r.Fields, fv.Field, fv.Value)
 	}
-	for it.First(); it.Valid(); it.Next() {
-		_, f, err := decodeHashedSubKey(it.Key())
-		if err != nil {
-			return nil, closeIter(it, err)
-		}
-		val, err := it.ValueAndErr()
-		if err != nil {
-			return nil, closeIter(it, err)
-		}
-		r.Fields = append(r.Fields, bytes.Clone(f), bytes.Clone(val))
-	}
-	return r, it.Close()
+	return r, err
 }
