@@ -37,7 +37,7 @@ func BenchmarkPipeline(b *testing.B) {
 }
 
 func benchPipeline(b *testing.B, transport, cmd string, depth int) {
-	const clients, keys = 50, 100000
+	const keys = 100000
 	p := testutil.NewPKI(b, "Shingle Bench CA")
 	db, err := store.Open(b.TempDir(), &store.Options{AppendFsync: store.FsyncEverySec})
 	if err != nil {
@@ -67,10 +67,7 @@ func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 		}
 		return net.Dial("tcp", addr)
 	}
-	value := make([]byte, 3) // redis-benchmark's default -d 3
-	for i := range value {
-		value[i] = 'x'
-	}
+	value := []byte("xxx") // redis-benchmark's default -d 3
 	if cmd == "GET" {
 		var kv [][]byte
 		for i := 0; i < keys; i++ {
@@ -83,8 +80,17 @@ func benchPipeline(b *testing.B, transport, cmd string, depth int) {
 			}
 		}
 	}
+	runLoad(b, dial, cmd, depth)
+}
+
+// runLoad sends b.N commands cmd (SET or GET of a random key among 100,000)
+// in pipelines of depth over 50 connections from dial, reading every reply.
+func runLoad(b *testing.B, dial func() (net.Conn, error), cmd string, depth int) {
+	const clients, keys = 50, 100000
+	value := []byte("xxx")
 	conns := make([]net.Conn, clients)
 	for i := range conns {
+		var err error
 		if conns[i], err = dial(); err != nil {
 			b.Fatal(err)
 		}
@@ -162,4 +168,50 @@ func skipReply(r *bufio.Reader) error {
 		return err
 	}
 	return fmt.Errorf("unexpected reply %q", line)
+}
+
+// BenchmarkSyncReplicas is the cost of cluster-sync-replicas 1: SET at
+// pipeline 1 and 16 over TCP against a primary with one replica, with the
+// acknowledgement gate off (0) and on (1). Both servers run in the
+// benchmark's process, the primary on disk with appendfsync everysec.
+func BenchmarkSyncReplicas(b *testing.B) {
+	for _, sync := range []int{0, 1} {
+		for _, depth := range []int{1, 16} {
+			b.Run(fmt.Sprintf("sync%d/P%d", sync, depth), func(b *testing.B) {
+				db, err := store.Open(b.TempDir(), &store.Options{AppendFsync: store.FsyncEverySec})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { db.Close() })
+				cfg := DefaultConfig()
+				cfg.Cluster.SyncReplicas = sync
+				primary, err := New(db, cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { primary.Close() })
+				ln, err := primary.Listen(tlsconn.TCP, "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				addr := ln.Addr().String()
+				replica, err := New(memStore(b), DefaultConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(func() { replica.Close() })
+				rln, err := replica.Listen(tlsconn.TCP, "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				host, port, _ := net.SplitHostPort(addr)
+				mustDo(b, testutil.MustDial(b, "tcp", rln.Addr().String()), "REPLICAOF", host, port)
+				pc := testutil.MustDial(b, "tcp", addr)
+				eventually(b, "the replica to acknowledge", func() bool {
+					return mustDo(b, pc, "WAIT", "1", "100") == "(integer) 1"
+				})
+				runLoad(b, func() (net.Conn, error) { return net.Dial("tcp", addr) }, "SET", depth)
+			})
+		}
+	}
 }

@@ -101,7 +101,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.mu.Unlock()
 	c.serve() // recovers a panic: what follows runs either way
 	c.release()
-	if err := c.sess.Wait(); err != nil {
+	if err := c.sess.Wait(); err != nil && !errors.Is(err, store.ErrUnacknowledged) {
 		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)
 	}
 	s.mu.Lock()
@@ -364,7 +364,14 @@ func (c *client) flush() bool {
 	c.rd.InputBytes = 0
 	c.release()
 	if err := c.sess.Wait(); err != nil {
-		c.s.cfg.Load().Logger.Error("netmode: write failed; closing the client unanswered", "id", c.id, "err", err)
+		log := c.s.cfg.Load().Logger
+		if errors.Is(err, store.ErrUnacknowledged) {
+			// The primary lost its role (cluster-sync-replicas): the
+			// replies may announce writes the new primary never had.
+			log.Info("netmode: writes not acknowledged by replicas before the role change; closing the client unanswered", "id", c.id)
+		} else {
+			log.Error("netmode: write failed; closing the client unanswered", "id", c.id, "err", err)
+		}
 		return false
 	}
 	if len(c.out) == 0 {

@@ -59,6 +59,14 @@ type ClusterConfig struct {
 	// promoted when its primary fails (cluster-replica-no-failover).
 	// Default false.
 	ReplicaNoFailover bool
+	// SyncReplicas, when above 0, makes a write visible to no client (its
+	// writer included) until that many replicas have acknowledged it, on
+	// a primary: reads and writes of a key are then linearizable across
+	// failovers, at the price of a replica round trip per reply that
+	// reveals a write, and writes are refused with NOREPLICAS while fewer
+	// replicas are online (cluster-sync-replicas, Shingle's own
+	// directive; it works without cluster-enabled too). Default 0.
+	SyncReplicas int
 	// BusTransport is "tcp" (the default: TLS with tls-cluster yes, as
 	// Redis's bus) or "quic": the bus on QUIC over UDP at the same bus
 	// port, with the tls-* certificates; it needs tls-cluster yes
@@ -163,6 +171,7 @@ func (s *Server) newClusterNode(cfg *Config) error {
 		cfg.Logger.Warn("netmode: the cluster bus is plain TCP (tls-cluster no): any host that reaches port " +
 			strconv.Itoa(ports.BusPort) + " can join the cluster and change its configuration")
 	}
+	ncfg.BusDialer.NetDial = cfg.netDial
 	n, err := cluster.NewNode(ncfg)
 	if err != nil {
 		return fmt.Errorf("netmode: %w", err)

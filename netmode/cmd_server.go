@@ -299,6 +299,9 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 		setRequirePass(s.users, next.RequirePass)
 	}
 	s.cfg.Store(next)
+	if next.Cluster.SyncReplicas != old.Cluster.SyncReplicas {
+		s.setAckGate(false)
+	}
 	return command.OK
 }
 

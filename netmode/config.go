@@ -1,8 +1,10 @@
 package netmode
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"time"
@@ -169,6 +171,12 @@ type Config struct {
 	// Logger receives the server's log, at LogLevel and above. Default:
 	// none.
 	Logger *slog.Logger
+
+	// netDial is a test hook: when set, the cluster bus and the
+	// replication link dial their TCP connections with it
+	// (tlsconn.Dialer.NetDial), so that a test can partition nodes or slow
+	// their links (netfault_test.go).
+	netDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// shown holds the values of the directives that are not fields: those
 	// Shingle takes at fixed values, and those with no observable effect

@@ -683,6 +683,8 @@ var directives = []directive{
 			}
 			return fmt.Errorf("argument(s) must be one of the following: tcp, quic")
 		}}.startupOnly().shingle("the cluster bus's transport: tcp (TLS with tls-cluster yes, as Redis's bus), the default, or quic (UDP at the bus port, TLS 1.3 with the tls-* certificates and client certificates required; needs tls-cluster yes)"),
+	intDirective("cluster-sync-replicas", func(c *Config) *int { return &c.Cluster.SyncReplicas }, 0, maxInt32, noEffect).shingle(
+		"how many replicas must acknowledge a write before any client, its writer included, learns of it, on a primary (with or without cluster-enabled): reads and writes are then linearizable across failovers; writes are refused with NOREPLICAS while fewer replicas are online; 0, the default, off"),
 	noop("cluster-replica-validity-factor", "10", integerValue(0, maxInt32), "Redis keeps a replica whose link was down too long from failing over; Shingle's leader picks the replica with the largest offset among those that report").alias("cluster-slave-validity-factor"),
 	noop("cluster-migration-barrier", "1", integerValue(0, maxInt32), "read by Redis only for replica migration, which Shingle does not do (cluster-allow-replica-migration no)"),
 	fixed("cluster-allow-replica-migration", "yes", yesNoValue, []string{"no"}, "Shingle never moves a replica to another primary by itself"),

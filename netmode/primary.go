@@ -37,6 +37,7 @@ func (s *Server) primaryConfig() replication.PrimaryConfig {
 		OutputLimit:             cfg.OutputLimits[1],
 		MinReplicasToWrite:      cfg.MinReplicasToWrite,
 		MinReplicasMaxLag:       cfg.MinReplicasMaxLag,
+		SyncReplicas:            cfg.Cluster.SyncReplicas,
 		Version:                 Version,
 		Logger:                  cfg.Logger,
 		Hooks:                   s.primaryHooks,
@@ -240,7 +241,8 @@ func (c *client) watchGone() (gone <-chan struct{}, stop func()) {
 
 // writeRefused is the error a write gets on this server before it runs, if
 // any: on a read-only replica, or on a primary with fewer good replicas
-// than min-replicas-to-write.
+// than min-replicas-to-write, or fewer replicas that acknowledged anything
+// than cluster-sync-replicas.
 func (s *Server) writeRefused(cfg *Config) (command.Reply, bool) {
 	if s.replica.Load() != nil {
 		if cfg.ReplicaReadOnly {
@@ -248,7 +250,8 @@ func (s *Server) writeRefused(cfg *Config) (command.Reply, bool) {
 		}
 		return command.Reply{}, false
 	}
-	if cfg.MinReplicasToWrite > 0 && !s.primary.MinReplicasOK() {
+	if cfg.MinReplicasToWrite > 0 && !s.primary.MinReplicasOK() ||
+		cfg.Cluster.SyncReplicas > 0 && s.primary.Good(0, 0) < cfg.Cluster.SyncReplicas {
 		return command.ErrorReply("NOREPLICAS Not enough good replicas to write."), true
 	}
 	return command.Reply{}, false
@@ -320,4 +323,20 @@ func roleCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 			command.BulkString(strconv.Itoa(l.Port)), command.BulkString(strconv.FormatUint(l.Ack, 10))))
 	}
 	return command.Array(command.BulkString("master"), command.Int(int64(h.Offset)), command.Array(replicas...))
+}
+
+// setAckGate puts the store's acknowledgement gate (cluster-sync-replicas)
+// in line with the server's role and configuration: on for a primary with
+// SyncReplicas set, off otherwise. demoted: the server is about to follow
+// a primary, and what waits for acknowledgements here fails instead (its
+// clients are closed unanswered: the writes may be lost to the new
+// primary's history). Role changes and CONFIG SET call it after changing
+// what it reads.
+func (s *Server) setAckGate(demoted bool) {
+	s.gateMu.Lock()
+	defer s.gateMu.Unlock()
+	if demoted {
+		s.db.FailUnacked()
+	}
+	s.db.SetAckGate(!demoted && s.replica.Load() == nil && s.cfg.Load().Cluster.SyncReplicas > 0)
 }

@@ -61,6 +61,7 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 	if err != nil {
 		return rc, fmt.Errorf("netmode: replication over %s: %w", transport, err)
 	}
+	d.NetDial = cfg.netDial
 	rc.Dialer = d
 	return rc, nil
 }
@@ -92,6 +93,8 @@ func (s *Server) followWith(rc replication.Config, host string, port int) error 
 	}
 	if old := s.replica.Load(); old != nil {
 		old.r.Stop()
+	} else {
+		s.setAckGate(true)
 	}
 	r, err := replication.Follow(s.db, rc)
 	if err != nil {
@@ -115,6 +118,7 @@ func (s *Server) promote() error {
 	// Clients' writes stay refused until the store is a primary.
 	err := old.r.Promote()
 	s.replica.Store(nil)
+	s.setAckGate(false)
 	return err
 }
 

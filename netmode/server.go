@@ -60,6 +60,8 @@ type Server struct {
 	// a transaction holds the store's write lock while its server
 	// commands (CLIENT LIST, INFO, CONFIG SET ...) take mu.
 	roleMu sync.Mutex
+	// gateMu serializes setAckGate (a leaf).
+	gateMu sync.Mutex
 
 	// mu guards the fields below, and serializes configuration changes.
 	// Lock order: roleMu, the store's write lock, Server.mu, client.mu.
@@ -205,6 +207,8 @@ func (s *Server) runOnce() error {
 		if err != nil {
 			return err
 		}
+	} else {
+		s.setAckGate(false)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

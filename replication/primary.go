@@ -50,6 +50,10 @@ type PrimaryConfig struct {
 	// (0 off) and min-replicas-max-lag (0 no limit), for MinReplicasOK.
 	MinReplicasToWrite int
 	MinReplicasMaxLag  time.Duration
+	// SyncReplicas is how many replicas must acknowledge a write before
+	// the store reveals it, when its acknowledgement gate is on
+	// (syncacks.go; netmode's cluster-sync-replicas). Zero: none.
+	SyncReplicas int
 	// Version is the redis-ver a full sync's RDB announces. Zero: "".
 	Version string
 	// Logger receives the links' events. Zero: none.
@@ -99,8 +103,8 @@ type Primary struct {
 	started   bool
 	closed    bool
 	unsub     func()
-	stop      chan struct{} // closed by Close: the pinger returns
-	pinger    sync.WaitGroup
+	stop      chan struct{}  // closed by Close: the loops return
+	loops     sync.WaitGroup // the pinger and feedAcks
 	links     map[*replicaLink]struct{}
 	acked     chan struct{} // closed and replaced when an ACK arrives
 	gathering *fullSync     // a full sync waiting for more replicas to share it
@@ -121,8 +125,8 @@ type replicaLink struct {
 // server whose configuration changes at run time passes a function that
 // reads its current one. It may be called under the store's write lock
 // (reporting a panic in the change feed), so it must not call into the
-// store. NewPrimary only allocates: Start begins the backlog and the
-// pinger.
+// store. NewPrimary only allocates: Start begins the backlog, the pinger
+// and the feeder of acknowledgements.
 func NewPrimary(db *store.DB, config func() PrimaryConfig) *Primary {
 	return &Primary{db: db, config: config, stop: make(chan struct{}),
 		links: map[*replicaLink]struct{}{}, acked: make(chan struct{})}
@@ -177,13 +181,14 @@ func (p *Primary) Start() error {
 	if period <= 0 {
 		period = 10 * time.Second
 	}
-	p.pinger.Add(1)
+	p.loops.Add(2)
 	go p.ping(period)
+	go p.feedAcks()
 	return nil
 }
 
-// Close stops the backlog's subscription and the pinger, and waits for
-// the pinger to return. Links in progress go on until their connection or
+// Close stops the backlog's subscription, the pinger and the feeder of
+// acknowledgements (syncacks.go), and waits for them to return. Links in progress go on until their connection or
 // their Serve context ends. It is safe to call twice, and without Start.
 func (p *Primary) Close() {
 	p.mu.Lock()
@@ -195,14 +200,14 @@ func (p *Primary) Close() {
 		}
 	}
 	p.mu.Unlock()
-	p.pinger.Wait()
+	p.loops.Wait()
 }
 
 // ping feeds PING to the replicas every period, as Redis does, so that
 // they can tell a quiet primary from a dead link. The PINGs count in the
 // offsets.
 func (p *Primary) ping(period time.Duration) {
-	defer p.pinger.Done()
+	defer p.loops.Done()
 	tick.Every(p.stop, period, func(time.Time) bool {
 		if p.Count() > 0 {
 			p.db.Publish([]byte("PING"))
@@ -334,6 +339,7 @@ func (p *Primary) ackWait() <-chan struct{} {
 func (p *Primary) noteAck(l *replicaLink, offset uint64) {
 	l.ack.Store(offset)
 	l.ackAt.Store(time.Now().UnixNano())
+	p.reportAcks()
 	p.mu.Lock()
 	close(p.acked)
 	p.acked = make(chan struct{})

@@ -154,6 +154,7 @@ func Open(dir string, o *Options) (*DB, error) {
 		return nil, err
 	}
 	db.durable.offset.Store(db.offset)
+	db.durable.latest.Store(db.offset) // what is on disk may be unacknowledged
 	db.background(db.committer)
 	db.mu.Lock()
 	db.startFilterBuild()
@@ -394,13 +395,13 @@ func (db *DB) abandon(seq uint64, sess *Session) {
 	if sess.isHolding() {
 		sess.holding = false // so that discard releases the lock, and Release does nothing
 	}
-	db.discard(&db.w, sess)
+	_ = db.discard(&db.w, sess) // a panic is on its way
 }
 
 // discard ends a write without committing it: its batch is dropped, the id
 // allocator restored and the write's hold on the lock ended. A subscriber's
 // panic during the write (see publish) is raised once the lock is free.
-func (db *DB) discard(w *writer, sess *Session) {
+func (db *DB) discard(w *writer, sess *Session) error {
 	db.writing.Store(0)
 	db.nextID, db.idLimit = w.savedID, w.savedLim
 	clear(w.cacheOps)
@@ -410,9 +411,12 @@ func (db *DB) discard(w *writer, sess *Session) {
 	db.endLocked(sess, p != nil)
 	b.Close()
 	// What the write read (a type, a value) is revealed by its error or
-	// by the transaction's replies: not before it is durable.
+	// by the transaction's replies: not before it is durable, and
+	// acknowledged under the gate.
 	db.revealed(sess, seen)
+	err := db.revealedData(sess)
 	p.raise()
+	return err
 }
 
 // revealed notes that the caller is about to reveal what every commit up
@@ -423,6 +427,18 @@ func (db *DB) revealed(sess *Session, seq uint64) {
 		return
 	}
 	db.waitDurable(seq)
+}
+
+// revealedData notes that the caller is about to reveal data it read, or
+// the outcome of a write: under the acknowledgement gate (SetAckGate) a
+// session waits for it in Wait, anyone else now. Metadata (the offset,
+// the replication history) is not held back: replication reads it.
+func (db *DB) revealedData(sess *Session) error {
+	if sess != nil {
+		sess.acks = true
+		return nil
+	}
+	return db.waitRevealed()
 }
 
 // endWrite commits what w wrote (unless err is set or nothing was written),
@@ -439,7 +455,9 @@ func (db *DB) revealed(sess *Session, seq uint64) {
 func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	b := w.b
 	if err != nil || b.Empty() && !w.replicated {
-		db.discard(w, sess)
+		if gate := db.discard(w, sess); gate != nil {
+			return gate
+		}
 		return err
 	}
 	offset := db.offset
@@ -454,7 +472,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	run := sess.isHolding() && !b.Empty()
 	if run {
 		if err := db.commitToRun(w, sess, offset); err != nil {
-			db.discard(w, sess)
+			_ = db.discard(w, sess) // the run's error says more
 			return err
 		}
 	}

@@ -21,6 +21,15 @@ import (
 // record synced means every earlier one is too: the watermark moves to the
 // claimed write's number at once.
 //
+// The second condition, replica acknowledgements (SetAckGate): while the
+// gate is on, a commit is revealed only once its offset is also at or
+// below the offset enough replicas acknowledged (AckReplicated), which the
+// caller feeding acknowledgements learns to ask for through AckWanted.
+// Replica links are not held back by it: they carry the writes the
+// replicas acknowledge. It is tracked by offset, not by commit number: a
+// waiter waits for the newest commit's offset at the time it waits, which
+// covers everything it could have seen.
+//
 // The lock (mu) is a leaf: taken under the store's write lock to append,
 // never while taking another.
 type durability struct {
@@ -30,8 +39,19 @@ type durability struct {
 	// seq: every commit numbered up to it is durable; offset: the
 	// replication offset of that commit.
 	seq, offset atomic.Uint64
-	// waiters counts readers waiting for the watermark (tests look).
+	// waiters counts callers waiting for the watermark or the gate (tests
+	// look).
 	waiters atomic.Int64
+
+	// The acknowledgement gate. latest: the offset of the newest commit;
+	// acked: the offset enough replicas acknowledged; wanted: the largest
+	// offset a waiter waits to see acknowledged; aborts counts
+	// FailUnacked's calls (a waiter that sees it move gives up). latest
+	// follows the commits that write data, not those that only publish
+	// (a REPLCONF GETACK, which no replica's acknowledgement covers).
+	gate                  atomic.Bool
+	latest, acked, wanted atomic.Uint64
+	aborts                atomic.Uint64
 }
 
 // logWait is a commit whose log record may not be written (or synced) yet.
@@ -78,6 +98,7 @@ func (d *durability) committed(seq, offset uint64) *logWait {
 func (d *durability) open(seq, offset uint64) *logWait {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.latest.Store(offset)
 	lw := &logWait{seq: seq, offset: offset, first: offset, open: true}
 	d.pending = append(d.pending, lw)
 	return lw
@@ -87,6 +108,7 @@ func (d *durability) open(seq, offset uint64) *logWait {
 func (d *durability) extend(lw *logWait, offset uint64) {
 	d.mu.Lock()
 	lw.offset = offset
+	d.latest.Store(offset)
 	d.mu.Unlock()
 }
 
@@ -158,12 +180,16 @@ func (db *DB) waitOwn(lw *logWait) error {
 	d.mu.Unlock()
 	if lw.claimed.CompareAndSwap(false, true) {
 		db.finish(lw)
-		return lw.err
+	} else {
+		db.waitDurable(lw.seq)
 	}
-	db.waitDurable(lw.seq)
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	return lw.err
+	err := lw.err
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return db.waitAcked(lw.offset)
 }
 
 // waitDurable returns once every commit numbered up to seq is durable. It
@@ -241,4 +267,115 @@ func (db *DB) WaitDurable(ctx context.Context, offset uint64) error {
 		return nil
 	}
 	return db.waitDurableCtx(ctx, seq)
+}
+
+// SetAckGate turns the second visibility condition on or off: while on,
+// no write is revealed (to its writer, to a reader, in a reply; see
+// Session.Wait) before AckReplicated has reported its offset acknowledged.
+// A primary that must not lose what it revealed when it fails over turns
+// it on (netmode's cluster-sync-replicas). Turning it off releases the
+// waiters, as if everything were acknowledged; FailUnacked releases them
+// with an error instead. The acknowledged offset starts over at 0 each
+// time the gate turns on.
+func (db *DB) SetAckGate(on bool) {
+	d := &db.durable
+	d.mu.Lock()
+	if on && !d.gate.Load() {
+		d.acked.Store(0)
+		d.wanted.Store(0)
+	}
+	d.gate.Store(on)
+	d.cond.Broadcast()
+	d.mu.Unlock()
+}
+
+// AckReplicated reports that enough replicas acknowledged every write up to
+// offset: what those writes wrote may be revealed (see SetAckGate).
+func (db *DB) AckReplicated(offset uint64) {
+	d := &db.durable
+	if offset <= d.acked.Load() {
+		return
+	}
+	d.mu.Lock()
+	if offset > d.acked.Load() {
+		d.acked.Store(offset)
+		d.cond.Broadcast()
+	}
+	d.mu.Unlock()
+}
+
+// FailUnacked makes every call waiting for acknowledgements return
+// ErrUnacknowledged (a primary that lost its role: what it did not get
+// acknowledged may be gone from the cluster). Calls that start waiting
+// afterwards wait as before.
+func (db *DB) FailUnacked() {
+	d := &db.durable
+	d.mu.Lock()
+	d.aborts.Add(1)
+	d.cond.Broadcast()
+	d.mu.Unlock()
+}
+
+// AckWanted returns, once a call waits for acknowledgements beyond the
+// offset AckReplicated last reported, the offset it waits for, so that
+// the caller feeding acknowledgements asks the replicas for them (WAIT's
+// REPLCONF GETACK). It returns ctx's error when ctx ends first.
+func (db *DB) AckWanted(ctx context.Context) (uint64, error) {
+	d := &db.durable
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() {
+			d.mu.Lock()
+			d.cond.Broadcast()
+			d.mu.Unlock()
+		})
+		defer stop()
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		if w := d.wanted.Load(); d.gate.Load() && w > d.acked.Load() {
+			return w, nil
+		}
+		d.cond.Wait()
+	}
+}
+
+// waitAcked returns once offset is acknowledged, at once when the gate is
+// off; ErrUnacknowledged if FailUnacked gives up meanwhile.
+func (db *DB) waitAcked(offset uint64) error {
+	d := &db.durable
+	if !d.gate.Load() || d.acked.Load() >= offset {
+		return nil
+	}
+	d.waiters.Add(1)
+	defer d.waiters.Add(-1)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	aborts := d.aborts.Load()
+	if offset > d.wanted.Load() {
+		d.wanted.Store(offset)
+		d.cond.Broadcast() // AckWanted
+	}
+	for {
+		// Aborts first: FailUnacked is followed by the gate turning off.
+		if d.aborts.Load() != aborts {
+			return ErrUnacknowledged
+		}
+		if !d.gate.Load() || d.acked.Load() >= offset {
+			return nil
+		}
+		d.cond.Wait()
+	}
+}
+
+// waitRevealed returns once what a reader could have seen so far may be
+// revealed under the acknowledgement gate: every commit up to the newest.
+func (db *DB) waitRevealed() error {
+	if !db.durable.gate.Load() {
+		return nil
+	}
+	return db.waitAcked(db.durable.latest.Load())
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -203,5 +204,93 @@ func TestSessionReplicateLeavesTheWait(t *testing.T) {
 	}
 	if got, want := db.DurableOffset(), durable+2*uint64(len(stream)); got != want {
 		t.Fatalf("DurableOffset %d after Wait, want %d", got, want)
+	}
+}
+
+// TestAckGate: under the acknowledgement gate a write is revealed to no
+// one (its writer, a reader, a session's replies) until AckReplicated
+// covers its offset, while a replica link (WaitDurable) is not held back;
+// AckWanted tells the feeder what to ask for; FailUnacked fails the
+// waiters instead.
+func TestAckGate(t *testing.T) {
+	db := openMem(t, nil)
+	k := []byte("k")
+	db.SetAckGate(true)
+
+	setDone := make(chan error, 1)
+	go func() { setDone <- db.Set(k, []byte("v")) }()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	want, err := db.AckWanted(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != db.Offset() {
+		t.Fatalf("AckWanted %d, the write's offset %d", want, db.Offset())
+	}
+	if err := db.WaitDurable(ctx, want); err != nil {
+		t.Fatalf("a replica link waited for the gate: %v", err)
+	}
+	type read struct {
+		v   string
+		err error
+	}
+	got := make(chan read, 1)
+	go func() {
+		v, err := db.Get(k)
+		got <- read{string(v), err}
+	}()
+	sess := db.NewSession()
+	if v, err := sess.Get(k); err != nil || string(v) != "v" {
+		t.Fatalf("the session's read: %q %v", v, err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- sess.Wait() }()
+	testutil.Eventually(t, 10*time.Second, "three waiters", func() bool {
+		return db.durable.waiters.Load() >= 3 || len(got)+len(waited)+len(setDone) > 0
+	})
+	select {
+	case r := <-got:
+		t.Fatalf("Get returned %q %v before the acknowledgement", r.v, r.err)
+	case err := <-waited:
+		t.Fatalf("the session's Wait returned (%v) before the acknowledgement", err)
+	case err := <-setDone:
+		t.Fatalf("Set returned (%v) before the acknowledgement", err)
+	default:
+	}
+	db.AckReplicated(want)
+	if err := <-setDone; err != nil {
+		t.Fatal(err)
+	}
+	if r := <-got; r.v != "v" || r.err != nil {
+		t.Errorf("Get after the acknowledgement: %q %v", r.v, r.err)
+	}
+	if err := <-waited; err != nil {
+		t.Error(err)
+	}
+
+	// A primary that loses its role fails what waits.
+	go func() { setDone <- db.Set(k, []byte("lost")) }()
+	if _, err := db.AckWanted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		v, err := db.Get(k)
+		got <- read{string(v), err}
+	}()
+	testutil.Eventually(t, 10*time.Second, "two waiters", func() bool {
+		return db.durable.waiters.Load() >= 2 || len(got)+len(setDone) > 0
+	})
+	db.FailUnacked()
+	db.SetAckGate(false)
+	if err := <-setDone; !errors.Is(err, ErrUnacknowledged) {
+		t.Errorf("the unacknowledged Set: %v", err)
+	}
+	if r := <-got; !errors.Is(r.err, ErrUnacknowledged) {
+		t.Errorf("the read of an unacknowledged write: %q %v", r.v, r.err)
+	}
+	// With the gate off, nothing waits.
+	if v := mustGet(t, db, "k"); v != "lost" {
+		t.Errorf("Get with the gate off: %q", v)
 	}
 }

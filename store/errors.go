@@ -17,6 +17,11 @@ var (
 	// format this build does not read (written by a later release), or
 	// whose stamp it cannot read. The directory is left untouched.
 	ErrFormat = errors.New("store: unsupported on-disk format")
+	// ErrUnacknowledged is returned by a write or a read waiting for
+	// replica acknowledgements (DB.SetAckGate) when DB.FailUnacked gives up
+	// on them: what the call wrote or read may be lost, and must not be
+	// revealed.
+	ErrUnacknowledged = errors.New("store: not acknowledged by enough replicas")
 )
 
 // Error is an error whose text is exactly the Redis error reply for the

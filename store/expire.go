@@ -104,12 +104,12 @@ func (o *Ops) Persist(key []byte) (bool, error) {
 
 // ExpireTime returns when key expires, or the zero Time when it has no
 // expiry. Errors: ErrNotFound.
-func (o *Ops) ExpireTime(key []byte) (time.Time, error) {
+func (o *Ops) ExpireTime(key []byte) (_ time.Time, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return time.Time{}, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookup(key)
 	if err != nil {
 		return time.Time{}, err

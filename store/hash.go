@@ -97,12 +97,12 @@ func (o *Ops) HGet(key, field []byte) ([]byte, error) {
 
 // HMGet returns the values of fields, nil for each one missing. Errors:
 // ErrWrongType.
-func (o *Ops) HMGet(key []byte, fields ...[]byte) ([][]byte, error) {
+func (o *Ops) HMGet(key []byte, fields ...[]byte) (_ [][]byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeHash)
 	if err != nil {
 		return nil, err
@@ -137,12 +137,12 @@ func (o *Ops) HStrLen(key, field []byte) (int64, error) {
 }
 
 // HLen returns the number of fields in the hash at key. Errors: ErrWrongType.
-func (o *Ops) HLen(key []byte) (int64, error) {
+func (o *Ops) HLen(key []byte) (_ int64, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeHash)
 	return e.meta.count, err
 }
@@ -195,12 +195,12 @@ func elemCursor(hash uint64) uint64 { return hash>>1 + 1 }
 
 // hscan calls fn for the fields of the hash from cursor on, examining at
 // least count of them (all when count < 0), and returns the next cursor.
-func (o *Ops) hscan(key []byte, cursor uint64, count int, match []byte, fn func(f, v []byte)) (uint64, error) {
+func (o *Ops) hscan(key []byte, cursor uint64, count int, match []byte, fn func(f, v []byte)) (_ uint64, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeHash)
 	if err != nil || e.state != live {
 		return 0, err
@@ -400,12 +400,12 @@ const MaxRandomRepeats = 1 << 20
 // larger); with count < 0, -count fields that may repeat. Errors:
 // ErrWrongType, ErrRandomCountRange (count < -MaxRandomRepeats and the key
 // holds a hash).
-func (o *Ops) HRandField(key []byte, count int64) ([]FieldValue, error) {
+func (o *Ops) HRandField(key []byte, count int64) (_ []FieldValue, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeHash)
 	if err != nil || e.state != live || count == 0 {
 		return []FieldValue{}, err

@@ -53,12 +53,12 @@ func (o *Ops) Del(keys ...[]byte) (int64, error) {
 }
 
 // Exists returns how many of keys exist; a key named twice counts twice.
-func (o *Ops) Exists(keys ...[]byte) (int64, error) {
+func (o *Ops) Exists(keys ...[]byte) (_ int64, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	var n int64
 	for _, k := range keys {
 		e, err := v.lookup(k)
@@ -73,12 +73,12 @@ func (o *Ops) Exists(keys ...[]byte) (int64, error) {
 }
 
 // Type returns the type of key, TypeNone when it does not exist.
-func (o *Ops) Type(key []byte) (Type, error) {
+func (o *Ops) Type(key []byte) (_ Type, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return TypeNone, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookup(key)
 	if err != nil || e.state != live {
 		return TypeNone, err
@@ -237,12 +237,12 @@ func (w *writer) flushAll() {
 
 // RandomKey returns a random existing key. Errors: ErrNotFound when there is
 // none.
-func (o *Ops) RandomKey() ([]byte, error) {
+func (o *Ops) RandomKey() (_ []byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	start := metaSeekKey(uint16(rand.IntN(SlotCount)), rand.Uint64())
 	// From a random position to the end, then from the beginning to it.
 	for _, r := range [][2][]byte{{start, {nsKey + 1}}, {{nsKey}, start}} {
@@ -320,7 +320,7 @@ func keyCursor(slot uint16, hash uint64) uint64 { return uint64(slot)<<50 | hash
 
 // scanKeys calls fn for the matching live keys from cursor on, examining at
 // least count keys (all when count < 0), and returns the next cursor.
-func (o *Ops) scanKeys(cursor uint64, count int, opt ScanOptions, fn func(k []byte)) (uint64, error) {
+func (o *Ops) scanKeys(cursor uint64, count int, opt ScanOptions, fn func(k []byte)) (_ uint64, err error) {
 	if count == 0 {
 		count = 10
 	}
@@ -328,7 +328,7 @@ func (o *Ops) scanKeys(cursor uint64, count int, opt ScanOptions, fn func(k []by
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	it, err := v.iter(metaSeekKey(uint16(cursor>>50), cursor<<14), []byte{nsKey + 1})
 	if err != nil {
 		return 0, err
@@ -373,7 +373,7 @@ func equalTypeName(name string, t Type) bool {
 // SlotKeys calls fn for up to count live keys of one cluster slot (all when
 // count < 0) and returns how many it visited: the keys of a slot are one
 // contiguous range on disk. fn's argument is valid only during the call.
-func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (int, error) {
+func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (_ int, err error) {
 	if slot >= SlotCount {
 		return 0, ErrSyntax
 	}
@@ -381,7 +381,7 @@ func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (int, error)
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	lo, hi := slotBounds(slot)
 	it, err := v.iter(lo, hi)
 	if err != nil {

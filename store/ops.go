@@ -65,9 +65,18 @@ func (o *Ops) beginRead() (view, error) {
 	return o.db.beginRead()
 }
 
-func (o *Ops) endRead() {
-	if o.tx == nil {
-		o.runlock()
+// endRead ends a read of data begun with beginRead. Deferred with the
+// read's error result: under the acknowledgement gate (DB.SetAckGate) a
+// read outside a session waits for it, and gives up with
+// ErrUnacknowledged; a session's Wait does that instead, and a
+// transaction's commit.
+func (o *Ops) endRead(err *error) {
+	if o.tx != nil {
+		return
+	}
+	o.runlock()
+	if gate := o.db.revealedData(o.sess); gate != nil && *err == nil {
+		*err = gate
 	}
 }
 

@@ -67,12 +67,12 @@ func (w *writer) restore(key []byte, r *Record, replace bool) error {
 
 // Dump returns key's value as a Record, for DUMP and MIGRATE: its type,
 // its value or fields, and its expiry time. Errors: ErrNotFound.
-func (o *Ops) Dump(key []byte) (*Record, error) {
+func (o *Ops) Dump(key []byte) (_ *Record, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookup(key)
 	if err != nil {
 		return nil, err

@@ -17,6 +17,7 @@ type Session struct {
 	Ops
 	pending []*logWait // the session's commits not yet waited for
 	seen    uint64     // the newest commit the session's commands read
+	acks    bool       // its commands read data or wrote: Wait waits for the acknowledgement gate
 	holding bool       // Hold: the session owns the write lock
 }
 
@@ -29,14 +30,17 @@ func (db *DB) NewSession() *Session {
 
 // Wait returns once every write of the session so far, and every write
 // its reads could have seen, has reached the log (and, under FsyncAlways,
-// the disk). It returns the first error a write met
-// there; the writes are applied either way, as a failed log write leaves
-// Pebble unable to go on.
+// the disk), and, under the acknowledgement gate (DB.SetAckGate), has
+// been acknowledged by enough replicas. It returns the first error a write
+// met there, or ErrUnacknowledged (DB.FailUnacked): the replies must then
+// not be sent. The writes are applied either way, as a failed log write
+// leaves Pebble unable to go on.
 func (s *Session) Wait() error {
 	if s.holding {
 		s.db.applyRunNow() // waited for below, under the lock: Release first
 	}
 	var first error
+	s.acks = s.acks || len(s.pending) > 0
 	for i, lw := range s.pending {
 		if err := s.db.waitOwn(lw); err != nil && first == nil {
 			first = err
@@ -49,6 +53,12 @@ func (s *Session) Wait() error {
 	if s.seen > 0 {
 		s.db.waitDurable(s.seen)
 		s.seen = 0
+	}
+	if s.acks {
+		s.acks = false
+		if err := s.db.waitRevealed(); err != nil && first == nil {
+			first = err
+		}
 	}
 	return first
 }

@@ -44,12 +44,12 @@ func expiry(v *view, ttl time.Duration, at time.Time, cmd string) (int64, error)
 }
 
 // Get returns the value of key. Errors: ErrNotFound, ErrWrongType.
-func (o *Ops) Get(key []byte) ([]byte, error) {
+func (o *Ops) Get(key []byte) (_ []byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeString)
 	if err != nil {
 		return nil, err
@@ -214,12 +214,12 @@ func (w *writer) getEx(key []byte, opt GetExOptions) ([]byte, error) {
 
 // MGet returns the values of keys, nil for a key that is missing or holds
 // another type.
-func (o *Ops) MGet(keys ...[]byte) ([][]byte, error) {
+func (o *Ops) MGet(keys ...[]byte) (_ [][]byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		e, err := v.lookupType(k, TypeString)
@@ -331,12 +331,12 @@ func (w *writer) appendString(key, value []byte) (int64, error) {
 
 // StrLen returns the length of the string at key, 0 if it is missing.
 // Errors: ErrWrongType.
-func (o *Ops) StrLen(key []byte) (int64, error) {
+func (o *Ops) StrLen(key []byte) (_ int64, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return 0, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeString)
 	return int64(len(e.meta.value)), err
 }
@@ -436,12 +436,12 @@ func (w *writer) incrByFloat(key, incr []byte) ([]byte, error) {
 // GetRange returns the bytes of the string at key from start to end
 // inclusive; negative positions count from the end. A missing key gives an
 // empty result. Errors: ErrWrongType.
-func (o *Ops) GetRange(key []byte, start, end int64) ([]byte, error) {
+func (o *Ops) GetRange(key []byte, start, end int64) (_ []byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
 	}
-	defer o.endRead()
+	defer o.endRead(&err)
 	e, err := v.lookupType(key, TypeString)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,10 @@ type Dialer struct {
 	// Timeout bounds each dial, its TLS or QUIC handshake included, on top
 	// of the context's own deadline. Default 0: the context alone.
 	Timeout time.Duration
+	// NetDial dials the TCP connection under TLS and plain TCP instead of
+	// net.Dialer; nil: a net.Dialer. Unix and QUIC ignore it. Tests set it
+	// to put faults under a link (a partition, a slow network).
+	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	mu      sync.Mutex
 	conns   map[string]*quic.Conn    // QUIC connections, by address
@@ -100,6 +104,10 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (Conn, error) {
 		defer cancel()
 	}
 	var nd net.Dialer
+	netDial := d.NetDial
+	if netDial == nil {
+		netDial = nd.DialContext
+	}
 	switch d.Transport {
 	case Unix:
 		c, err := nd.DialContext(ctx, "unix", addr)
@@ -108,18 +116,28 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (Conn, error) {
 		}
 		return &plainConn{Conn: c, transport: Unix}, nil
 	case TLS:
-		// tls.Dialer sends the address's host as SNI when TLSConfig names
-		// no server.
-		c, err := (&tls.Dialer{NetDialer: &nd, Config: d.TLSConfig}).DialContext(ctx, "tcp", addr)
+		raw, err := netDial(ctx, "tcp", addr)
 		if err != nil {
 			return nil, err
 		}
-		tc := c.(*tls.Conn)
-		return &tlsConn{Conn: tc, raw: tc.NetConn(), sec: securityOf(tc.ConnectionState())}, nil
+		// As tls.Dialer does (which takes no dial function): the
+		// address's host is the server name when TLSConfig names none.
+		cfg := d.TLSConfig
+		if cfg.ServerName == "" {
+			host, _, _ := net.SplitHostPort(addr)
+			cfg = cfg.Clone()
+			cfg.ServerName = host
+		}
+		tc := tls.Client(raw, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		return &tlsConn{Conn: tc, raw: raw, sec: securityOf(tc.ConnectionState())}, nil
 	case QUIC:
 		return d.dialQUIC(ctx, addr)
 	}
-	c, err := nd.DialContext(ctx, "tcp", addr)
+	c, err := netDial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"net"
 	"path/filepath"
 	"testing"
 	"time"
@@ -138,5 +139,55 @@ func TestDialerRefuses(t *testing.T) {
 	d.Timeout = 100 * time.Millisecond
 	if _, err := d.Dial(context.Background(), ln.Addr().String()); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a dial whose handshake never ends: %v, want the deadline", err)
+	}
+}
+
+// TestDialerNetDial: TCP and TLS dial their connection through NetDial
+// when it is set (a test's fault injection), and fail with its error;
+// the TLS handshake runs over what it returned.
+func TestDialerNetDial(t *testing.T) {
+	p := testutil.NewPKI(t, "ca")
+	s, _ := serverSettings(t, p)
+	st, err := NewServerTLS(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, transport := range []string{TCP, TLS} {
+		t.Run(transport, func(t *testing.T) {
+			ln, _ := startEcho(t, transport, "127.0.0.1:0", st)
+			d, err := NewDialer(transport, s, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var dialed []string
+			refuse := errors.New("partitioned")
+			d.NetDial = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				dialed = append(dialed, network+" "+addr)
+				if len(dialed) > 1 {
+					return nil, refuse
+				}
+				var nd net.Dialer
+				return nd.DialContext(ctx, network, addr)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			c, err := d.Dial(ctx, ln.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			if got, err := echo(c, bufio.NewReader(c), "hello"); err != nil || got != "hello" {
+				t.Fatalf("echoed %q, %v", got, err)
+			}
+			if want := "tcp " + ln.Addr().String(); len(dialed) != 1 || dialed[0] != want {
+				t.Fatalf("NetDial saw %q, want %q", dialed, want)
+			}
+			if (c.Security() != nil) != (transport == TLS) {
+				t.Fatalf("security: %+v", c.Security())
+			}
+			if _, err := d.Dial(ctx, ln.Addr().String()); !errors.Is(err, refuse) {
+				t.Fatalf("a dial NetDial refused: %v", err)
+			}
+		})
 	}
 }
