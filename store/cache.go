@@ -89,12 +89,19 @@ func (c *recordCache) put(mk, val []byte) {
 		s.remove(h)
 		return
 	}
-	kv := append(append(make([]byte, 0, len(mk)+len(val)), mk...), val...)
 	if i, ok := s.index[h]; ok {
+		// An overwrite reuses the entry's buffer when the record fits:
+		// gets copy what they return, so nothing else holds it.
 		e := &s.ring[i]
+		kv := e.kv[:0]
+		if cap(kv) < len(mk)+len(val) {
+			kv = make([]byte, 0, len(mk)+len(val))
+		}
+		kv = append(append(kv, mk...), val...)
 		s.bytes += int64(len(kv) - len(e.kv))
 		*e = cacheEntry{kv: kv, klen: int32(len(mk)), used: true}
 	} else {
+		kv := append(append(make([]byte, 0, len(mk)+len(val)), mk...), val...)
 		s.bytes += size
 		e := cacheEntry{kv: kv, klen: int32(len(mk))}
 		if n := len(s.free); n > 0 {
