@@ -39,9 +39,11 @@ func (n *Node) promote(st *State, primary string, offsets map[string]uint64) {
 	if best == "" {
 		return
 	}
+	n.stats.started.Add(1)
 	n.log.Warn("cluster: failing over", "primary", primary, "replica", best, "offset", bestOffset)
 	if _, _, err := n.applyAsLeader(&Entry{Op: opFailover, By: n.ID(), Target: primary, Promote: best}); err != nil {
-		n.log.Debug("cluster: failover", "err", err)
+		n.stats.lost.Add(1)
+		n.log.Warn("cluster: failover lost", "primary", primary, "replica", best, "err", err)
 	}
 }
 
@@ -55,7 +57,15 @@ const manualFailoverPause = 10 * time.Second
 // one entry: no write the primary acknowledged is lost. force skips the
 // primary (it may be down) but still needs a majority of the voters:
 // Redis's TAKEOVER, which needs no one, has no equivalent on Raft.
-func (n *Node) ManualFailover(ctx context.Context, force bool) error {
+func (n *Node) ManualFailover(ctx context.Context, force bool) (err error) {
+	n.stats.started.Add(1)
+	n.log.Warn("cluster: manual failover started", "force", force)
+	defer func() {
+		if err != nil {
+			n.stats.lost.Add(1)
+			n.log.Warn("cluster: manual failover lost", "err", err)
+		}
+	}()
 	st := n.state.Load()
 	me := st.Nodes[n.ID()]
 	if me == nil || me.Primary == "" {
@@ -73,8 +83,8 @@ func (n *Node) ManualFailover(ctx context.Context, force bool) error {
 		// passed the primary's pause check before the pause began may
 		// commit just after the offset was read.
 		for last := uint64(0); ; {
-			resp, err := n.request(ctx, busAddr(p), &busRequest{Kind: "pause"})
-			if err != nil {
+			resp, perr := n.request(ctx, busAddr(p), &busRequest{Kind: "pause"})
+			if perr != nil {
 				return &Error{"ERR Master is down or failed, please use CLUSTER FAILOVER FORCE"}
 			}
 			for n.offset() < resp.Offset {
@@ -90,6 +100,7 @@ func (n *Node) ManualFailover(ctx context.Context, force bool) error {
 			last = resp.Offset
 		}
 	}
-	_, err := n.change(&Entry{Op: opFailover, Target: me.Primary, Promote: n.ID(), Manual: true})
+	n.log.Warn("cluster: manual failover: asking for the slots of the primary", "primary", me.Primary)
+	_, err = n.change(&Entry{Op: opFailover, Target: me.Primary, Promote: n.ID(), Manual: true})
 	return err
 }

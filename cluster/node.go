@@ -95,6 +95,7 @@ type Node struct {
 	health      health
 	announce    atomic.Pointer[NodeInfo]
 	timeout     atomic.Int64 // cluster-node-timeout, as a time.Duration
+	stats       stats
 }
 
 // DefaultNodeTimeout is Redis's cluster-node-timeout.

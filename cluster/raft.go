@@ -36,6 +36,10 @@ func (f *fsm) Apply(l *raft.Log) any {
 	}
 	next, r := f.n.state.Load().apply(&e)
 	f.n.setState(next, l.Index)
+	if e.Op == opFailover && e.Promote == f.n.ID() && r.Err == nil {
+		f.n.stats.won.Add(1)
+		f.n.log.Warn("cluster: failover won: this node now serves the slots of its primary", "primary", e.Target, "epoch", next.CurrentEpoch)
+	}
 	return r
 }
 
@@ -350,6 +354,7 @@ func (s *streamLayer) Close() error {
 func (s *streamLayer) Addr() net.Addr { return s.addr }
 
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	s.n.stats.count(&s.n.stats.sent, "raft")
 	return s.n.dialBus(string(addr), kindRaft, timeout)
 }
 

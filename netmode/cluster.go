@@ -851,9 +851,22 @@ func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {
 	line("cluster_size", size)
 	line("cluster_current_epoch", st.CurrentEpoch)
 	line("cluster_my_epoch", myEpoch)
-	line("cluster_stats_messages_sent", 0)
-	line("cluster_stats_messages_received", 0)
+	stats := n.Stats()
+	for _, dir := range []struct {
+		name   string
+		counts map[string]uint64
+	}{{"sent", stats.Sent}, {"received", stats.Received}} {
+		var total uint64
+		for _, kind := range slices.Sorted(maps.Keys(dir.counts)) {
+			line("cluster_stats_messages_"+kind+"_"+dir.name, dir.counts[kind])
+			total += dir.counts[kind]
+		}
+		line("cluster_stats_messages_"+dir.name, total)
+	}
 	line("total_cluster_links_buffer_limit_exceeded", 0)
+	line("cluster_failovers_started", stats.FailoversStarted)
+	line("cluster_failovers_won", stats.FailoversWon)
+	line("cluster_failovers_lost", stats.FailoversLost)
 	return verbatim(b.String())
 }
 

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"net"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -384,12 +385,17 @@ func TestClusterCommandsMatchRedis(t *testing.T) {
 			t.Errorf("%q:\n shingle %s\n redis   %s", args, got, want)
 		}
 	}
-	// The fields of CLUSTER INFO, in Redis's order.
+	// The fields of CLUSTER INFO, in Redis's order, but for the counts of
+	// messages by type (Redis prints those of the types it sent; Shingle's
+	// bus has types of its own) and Shingle's counts of failovers.
+	perType := regexp.MustCompile(`^cluster_stats_messages_.+_(sent|received)$`)
 	fields := func(info string) []string {
 		var out []string
 		for _, l := range strings.Split(strings.TrimSpace(info), "\r\n") {
 			k, _, _ := strings.Cut(l, ":")
-			out = append(out, k)
+			if !perType.MatchString(k) && !strings.HasPrefix(k, "cluster_failovers_") {
+				out = append(out, k)
+			}
 		}
 		return out
 	}
@@ -556,8 +562,24 @@ func TestClusterFailover(t *testing.T) {
 	eventually(t, "the new primary to take writes", func() bool {
 		return str(t, pr, "SET", mine, "after") == "OK"
 	})
-	if got := str(t, pr, "CLUSTER", "INFO"); !strings.Contains(got, "cluster_state:ok") {
-		t.Fatalf("after the failover:\n%s", got)
+	info := str(t, pr, "CLUSTER", "INFO")
+	for _, want := range []string{"cluster_state:ok", "cluster_failovers_won:1"} {
+		if !strings.Contains(info, want+"\r\n") {
+			t.Fatalf("after the failover, no %s:\n%s", want, info)
+		}
+	}
+	// The Raft leader counts the failover it started; every node its pings.
+	started := 0
+	for _, n := range append(slices.Clone(nodes[1:]), r) {
+		info := testutil.InfoFields(str(t, n.plain(t), "CLUSTER", "INFO"))
+		v, _ := strconv.Atoi(info["cluster_failovers_started"])
+		started += v
+		if sent, _ := strconv.Atoi(info["cluster_stats_messages_ping_sent"]); sent == 0 {
+			t.Errorf("no pings counted:\n%v", info)
+		}
+	}
+	if started != 1 {
+		t.Errorf("%d failovers started by the nodes left, want 1", started)
 	}
 	// The old primary comes back as a replica of the new one.
 	back := startClusterNode(t, old.pki, func(c *Config) {
@@ -625,6 +647,10 @@ func TestClusterManualFailover(t *testing.T) {
 	}
 	if got := str(t, pr, "CLUSTER", "NODES"); !strings.Contains(got, "myself,master") {
 		t.Fatalf("after CLUSTER FAILOVER:\n%s", got)
+	}
+	info := testutil.InfoFields(str(t, pr, "CLUSTER", "INFO"))
+	if info["cluster_failovers_started"] != "1" || info["cluster_failovers_won"] != "1" || info["cluster_failovers_lost"] != "0" {
+		t.Errorf("after CLUSTER FAILOVER: %v", info)
 	}
 	eventually(t, "the old primary to follow", func() bool {
 		return strings.Contains(str(t, nodes[0].plain(t), "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID())

@@ -1,0 +1,44 @@
+package cluster
+
+import (
+	"maps"
+	"sync"
+	"sync/atomic"
+)
+
+// Stats is what a node counts of its own work, for CLUSTER INFO: the bus
+// requests it sent and received, by kind (ping, report, join, apply, ...;
+// Raft's own messages travel on long-lived connections of their own and
+// are counted as the connections opened, kind "raft"), and the failovers
+// it started, won (it was promoted) and lost (one it started did not
+// happen).
+type Stats struct {
+	Sent, Received                                map[string]uint64
+	FailoversStarted, FailoversWon, FailoversLost uint64
+}
+
+type stats struct {
+	mu             sync.Mutex
+	sent, received map[string]uint64
+	started        atomic.Uint64
+	won            atomic.Uint64
+	lost           atomic.Uint64
+}
+
+func (s *stats) count(m *map[string]uint64, kind string) {
+	s.mu.Lock()
+	if *m == nil {
+		*m = map[string]uint64{}
+	}
+	(*m)[kind]++
+	s.mu.Unlock()
+}
+
+// Stats returns the node's counts so far. Safe for concurrent use.
+func (n *Node) Stats() Stats {
+	s := &n.stats
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Stats{Sent: maps.Clone(s.sent), Received: maps.Clone(s.received),
+		FailoversStarted: s.started.Load(), FailoversWon: s.won.Load(), FailoversLost: s.lost.Load()}
+}
