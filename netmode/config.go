@@ -125,6 +125,12 @@ type Config struct {
 	// ReplicaReadOnly refuses clients' writes on a replica
 	// (replica-read-only). Default true.
 	ReplicaReadOnly bool
+	// ReplicaServeStaleData lets a replica whose link to its primary is
+	// not up (down, or in a full sync) answer from the data it has; false
+	// answers -MASTERDOWN to every command but those Redis flags stale
+	// (INFO, PING, REPLICAOF, CONFIG, ...) (replica-serve-stale-data).
+	// Default true.
+	ReplicaServeStaleData bool
 	// ReplTimeout bounds every wait of a replica's link (repl-timeout,
 	// seconds). Default 60 s.
 	ReplTimeout time.Duration
@@ -220,6 +226,7 @@ func DefaultConfig() *Config {
 		Hz:                     DefaultHz,
 		LogLevel:               "notice",
 		ReplicaReadOnly:        true,
+		ReplicaServeStaleData:  true,
 		ReplTimeout:            replication.DefaultTimeout,
 		ReplBacklogSize:        1 << 20,
 		ReplPingReplicaPeriod:  10 * time.Second,

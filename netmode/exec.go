@@ -29,6 +29,9 @@ var (
 	errNoAuth  = command.ErrorReply("NOAUTH Authentication required.")
 	errNoMulti = command.ErrorReply("ERR Command not allowed inside a transaction")
 	errLoading = command.ErrorReply("LOADING Redis is loading the dataset in memory")
+	// errMasterDown refuses a command on a replica whose link is not up
+	// under replica-serve-stale-data no.
+	errMasterDown = command.ErrorReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 )
 
 // writeRefused refuses a write that this server may not take now (a
@@ -39,6 +42,25 @@ func (c *client) writeRefused() bool {
 		c.refuse(r)
 	}
 	return refused
+}
+
+// deniedStale reports whether cmd must be refused with MASTERDOWN: the
+// server is a replica whose link is not up, under
+// replica-serve-stale-data no, and cmd (or, for EXEC, one of the commands
+// it would run) is not flagged stale.
+func (c *client) deniedStale(cmd *command.Command) bool {
+	rs := c.s.replica.Load()
+	if rs == nil || c.s.cfg.Load().ReplicaServeStaleData || rs.r.Status().LinkUp {
+		return false
+	}
+	if cmd.Name == "exec" && c.multi != nil {
+		for _, q := range c.multi.queued {
+			if qc := c.s.table.Lookup(q[0]); qc != nil && qc.Flags&command.FlagStale == 0 {
+				return true
+			}
+		}
+	}
+	return cmd.Flags&command.FlagStale == 0
 }
 
 // execute runs one command: the checks Redis makes before running anything
@@ -57,11 +79,15 @@ func (c *client) execute(args [][]byte) {
 	case !c.authed && cmd.Flags&command.FlagNoAuth == 0:
 		c.refuse(errNoAuth)
 	case c.denied(cmd, args):
-	case cmd.Flags&command.FlagLoading == 0 && s.loading():
-		c.refuse(errLoading)
+	// In Redis's order: redirects, NOREPLICAS and READONLY, MASTERDOWN,
+	// LOADING.
 	case s.cluster != nil && cmd.Flags&command.FlagWrite != 0 && c.waitWritePause():
 	case s.cluster != nil && c.redirected(cmd, args):
 	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
+	case c.deniedStale(cmd):
+		c.refuse(errMasterDown)
+	case cmd.Flags&command.FlagLoading == 0 && s.loading():
+		c.refuse(errLoading)
 	case c.multi != nil && !multiControl[cmd.Name]:
 		if cmd.Flags&command.FlagNoMulti != 0 {
 			c.refuse(errNoMulti)
