@@ -46,7 +46,7 @@ type busResponse struct {
 	Members int     `json:"members,omitempty"`
 	YourIP  string  `json:"your_ip,omitempty"` // the IP the receiver saw the sender at
 	Result  *Result `json:"result,omitempty"`
-	Index   uint64  `json:"index,omitempty"`
+	Index   uint64  `json:"index,omitempty"`  // "apply": the entry's; "ping": the last applied
 	Offset  uint64  `json:"offset,omitempty"` // "pause", "ping": the node's replication offset
 }
 
@@ -172,7 +172,7 @@ func (n *Node) handle(ctx context.Context, req *busRequest, peerIP string) *busR
 	var err error
 	switch req.Kind {
 	case "ping":
-		resp.Offset = n.offset()
+		resp.Offset, resp.Index = n.offset(), n.appliedIndex()
 	case "report":
 		if m := n.member(); m != nil && m.raft.State() == raft.Leader && n.state.Load().Nodes[req.From] != nil {
 			n.record(req.From, req.Suspects, req.Offset)

@@ -358,6 +358,30 @@ func (n *Node) waitApplied(ctx context.Context, index uint64) error {
 	return n.wait(ctx, func() bool { return n.applied >= index })
 }
 
+// CatchUp returns once this node has applied every entry the Raft leader
+// had applied when asked (a bus round trip), or with ctx's error, or
+// errNoLeader. A node about to send a client back to the node it is
+// importing a slot from calls it first: the move may be applied there
+// and not here yet, and the client would be sent back and forth.
+func (n *Node) CatchUp(ctx context.Context) error {
+	m := n.member()
+	if m == nil {
+		return ErrClosed
+	}
+	if m.raft.State() == raft.Leader {
+		return nil
+	}
+	addr := n.leader(m)
+	if addr == "" {
+		return errNoLeader
+	}
+	resp, err := n.request(ctx, addr, &busRequest{Kind: "ping"})
+	if err != nil {
+		return err
+	}
+	return n.waitApplied(ctx, resp.Index)
+}
+
 // wait waits until cond, called with mu held, holds, or ctx ends.
 func (n *Node) wait(ctx context.Context, cond func() bool) error {
 	stop := context.AfterFunc(ctx, func() {

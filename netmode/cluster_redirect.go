@@ -1,7 +1,9 @@
 package netmode
 
 import (
+	"context"
 	"strconv"
+	"time"
 
 	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/command"
@@ -55,6 +57,16 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 	st := n.State()
 	owner := st.Owner(slot)
 	me := st.Nodes[n.ID()]
+	if me != nil && owner != me.ID && me.Importing[slot] != "" && !c.asking && cmd.Flags&command.FlagAsking == 0 {
+		// Sent here without ASKING: the node the slot comes from may
+		// have applied the move, which this node has not yet.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		if n.CatchUp(ctx) == nil {
+			st = n.State()
+			owner, me = st.Owner(slot), st.Nodes[n.ID()]
+		}
+		cancel()
+	}
 	if owner == "" || me == nil {
 		return c.redirect(exec, errUnbound)
 	}
