@@ -73,11 +73,13 @@ type stateJSON struct {
 	Forgotten    map[string]bool      `json:"forgotten,omitempty"`
 	Owners       map[string][][2]int  `json:"owners"`
 	Recent       []applied            `json:"recent,omitempty"`
+	Migrations   []*Migration         `json:"migrations,omitempty"`
+	Seq          uint64               `json:"seq,omitempty"`
 }
 
 func encodeState(s *State, index uint64) *stateJSON {
 	sj := &stateJSON{Index: index, CurrentEpoch: s.CurrentEpoch, Nodes: s.Nodes, Forgotten: s.Forgotten,
-		Owners: map[string][][2]int{}, Recent: s.recent}
+		Owners: map[string][][2]int{}, Recent: s.recent, Migrations: s.Migrations(), Seq: s.seq}
 	for id := range s.Nodes {
 		if rs := s.ranges(id); len(rs) > 0 {
 			sj.Owners[id] = rs
@@ -91,6 +93,16 @@ func (sj *stateJSON) state() (*State, error) {
 	s := newState()
 	s.CurrentEpoch = sj.CurrentEpoch
 	s.recent = sj.Recent
+	s.seq = sj.Seq
+	for _, m := range sj.Migrations {
+		if m == nil || m.ID == "" {
+			return nil, fmt.Errorf("cluster: configuration: a malformed migration")
+		}
+		if s.migrations == nil {
+			s.migrations = map[string]*Migration{}
+		}
+		s.migrations[m.ID] = m
+	}
 	for id, n := range sj.Nodes {
 		if n == nil || n.ID != id {
 			return nil, fmt.Errorf("cluster: configuration: a malformed entry for node %q", id)

@@ -52,6 +52,11 @@ type State struct {
 	// by redis-cli to every other node succeeds on each.
 	Forgotten map[string]bool
 	owners    [Slots]string
+	// migrations are the atomic slot migrations running and the last
+	// ended ones (migration.go); seq numbers them. An entry that changes
+	// migrations replaces the map, so a State may share it.
+	migrations map[string]*Migration
+	seq        uint64
 
 	// recent are the ids of the last entries applied, with their
 	// results: an entry sent again (its reply lost, a leader changed)
@@ -81,7 +86,8 @@ func newState() *State {
 // clone copies s deeply enough for an entry to change the copy.
 func (s *State) clone() *State {
 	c := &State{CurrentEpoch: s.CurrentEpoch, Nodes: make(map[string]*NodeInfo, len(s.Nodes)),
-		Forgotten: maps.Clone(s.Forgotten), owners: s.owners, recent: s.recent}
+		Forgotten: maps.Clone(s.Forgotten), owners: s.owners, recent: s.recent,
+		migrations: s.migrations, seq: s.seq}
 	for id, n := range s.Nodes {
 		c.Nodes[id] = n.clone()
 	}
@@ -165,6 +171,10 @@ const (
 	opFail      = "fail"      // Target's failure mark := Failed (the leader's judgement)
 	opLeave     = "leave"     // By leaves the cluster (CLUSTER RESET)
 	opFailover  = "failover"  // Promote takes the slots of its failed primary Target
+
+	opMigrate       = "migrate"        // By begins Migration of Ranges to Target
+	opMigrateDone   = "migrate-done"   // Migration's slots go to its target
+	opMigrateCancel = "migrate-cancel" // Migration ends, its slots staying
 )
 
 // Entry is one change to the configuration, as the log carries it (JSON).
@@ -185,6 +195,14 @@ type Entry struct {
 	// for CLUSTER FAILOVER, which does not need the primary to have failed.
 	Promote string `json:"promote,omitempty"`
 	Manual  bool   `json:"manual,omitempty"`
+	// An atomic slot migration's id, its slot ranges, the proposer's
+	// clock (unix ms), what its source sent, and why it was cancelled.
+	Migration string   `json:"migration,omitempty"`
+	Ranges    [][2]int `json:"ranges,omitempty"`
+	Ms        int64    `json:"ms,omitempty"`
+	Keys      uint64   `json:"keys,omitempty"`
+	Bytes     uint64   `json:"bytes,omitempty"`
+	Message   string   `json:"message,omitempty"`
 }
 
 // Result is what applying an entry answers its command: an error with
@@ -234,9 +252,11 @@ func (s *State) applyOnce(e *Entry) (*State, Result) {
 	case opDelSlots:
 		r.Err = n.delSlots(e.By, e.Slots)
 	case opFlush:
-		for i, o := range n.owners {
-			if o == e.By {
-				n.owners[i] = ""
+		if r.Err = n.checkNotMigrating(n.SlotsOf(e.By)...); r.Err == nil {
+			for i, o := range n.owners {
+				if o == e.By {
+					n.owners[i] = ""
+				}
 			}
 		}
 	case opSetSlot:
@@ -253,6 +273,10 @@ func (s *State) applyOnce(e *Entry) (*State, Result) {
 		n.remove(e.By)
 	case opFailover:
 		r.Err = n.failover(e.Target, e.Promote, e.Manual)
+	case opMigrate:
+		r.Err = n.beginMigration(e.By, e)
+	case opMigrateDone, opMigrateCancel:
+		r.Err = n.endMigration(e, e.Op == opMigrateDone)
 	case opFail:
 		t := n.Nodes[e.Target]
 		if t == nil {
@@ -341,6 +365,9 @@ func (s *State) addSlots(by string, slots []int) *Error {
 	if err := checkSlots(slots); err != nil {
 		return err
 	}
+	if err := s.checkNotMigrating(slots...); err != nil {
+		return err
+	}
 	for _, slot := range slots {
 		if s.owners[slot] != "" {
 			return errorf("ERR Slot %d is already busy", slot)
@@ -356,6 +383,9 @@ func (s *State) addSlots(by string, slots []int) *Error {
 
 func (s *State) delSlots(by string, slots []int) *Error {
 	if err := checkSlots(slots); err != nil {
+		return err
+	}
+	if err := s.checkNotMigrating(slots...); err != nil {
 		return err
 	}
 	for _, slot := range slots {
@@ -380,6 +410,9 @@ func (s *State) setSlot(by string, slot int, action, target string) *Error {
 	me := s.Nodes[by]
 	if me.Primary != "" {
 		return errorf("ERR Please use SETSLOT only with masters.")
+	}
+	if err := s.checkNotMigrating(slot); err != nil {
+		return err
 	}
 	var t *NodeInfo
 	switch {
@@ -516,6 +549,7 @@ func (s *State) forget(by, id string) *Error {
 // remove takes node id out of the configuration with its slots, its
 // replicas' link to it and the marks that name it.
 func (s *State) remove(id string) {
+	s.cancelMigrationsOf(id, "a node of the migration left the cluster")
 	delete(s.Nodes, id)
 	s.Forgotten[id] = true
 	for i, o := range s.owners {
@@ -546,6 +580,7 @@ func (s *State) failover(primary, replica string, manual bool) *Error {
 	case !p.Failed && !manual || r.Failed:
 		return errorf("ERR failover of a primary that has not failed, or to a failed replica")
 	}
+	s.cancelMigrationsOf(primary, "a node of the migration failed over")
 	for i, o := range s.owners {
 		if o == primary {
 			s.owners[i] = replica

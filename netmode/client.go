@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shinglekv/shingle/acl"
+	"github.com/shinglekv/shingle/cluster"
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/replication"
@@ -36,7 +37,10 @@ type client struct {
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
 	readonly    bool // READONLY: a replica serves its primary's slots' reads
 	asking      bool // ASKING: the next command may run in a slot being imported
-	noReply     bool // the command that ran answers nothing (REPLCONF ACK)
+	// importing is the slot migration this connection brings data in for
+	// (CLUSTER SYNCSLOTS): its commands run in the migration's slots.
+	importing *cluster.Migration
+	noReply   bool // the command that ran answers nothing (REPLCONF ACK)
 	// sync is what a replica said before PSYNC (REPLCONF listening-port
 	// and ip-address, PSYNC's replid and offset, or the older SYNC), for
 	// the primary that serves the link.
@@ -101,6 +105,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.mu.Unlock()
 	c.serve() // recovers a panic: what follows runs either way
 	c.release()
+	c.endImport()
 	if err := c.sess.Wait(); err != nil && !errors.Is(err, store.ErrUnacknowledged) {
 		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)
 	}

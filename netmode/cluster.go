@@ -410,7 +410,8 @@ var clusterSubs map[string]clusterSub
 // another node (MEET), reset the store's role (RESET, REPLICATE) or take
 // a node out of Raft (FORGET). The slot and epoch changes redis-cli's fix
 // sends in a MULTI stay allowed.
-var slowInTx = map[string]bool{"meet": true, "reset": true, "replicate": true, "forget": true, "failover": true}
+var slowInTx = map[string]bool{"meet": true, "reset": true, "replicate": true, "forget": true, "failover": true,
+	"migrateslots": true, "cancelslotmigrations": true, "syncslots": true}
 
 func init() {
 	clusterSubs = map[string]clusterSub{
@@ -452,8 +453,14 @@ func init() {
 		"reset":      {-2, (*client).clusterReset},
 		"links":      {2, (*client).clusterLinks},
 		"failover":   {-2, (*client).clusterFailover},
-		"slaves":     {3, (*client).clusterReplicas},
-		"help":       {2, clusterHelp},
+		// Atomic slot migration (slotmigrate.go): Valkey 9's commands, and
+		// SYNCSLOTS, Shingle's own, between the source and the target.
+		"migrateslots":         {-7, (*client).clusterMigrateSlots},
+		"getslotmigrations":    {2, (*client).clusterGetSlotMigrations},
+		"cancelslotmigrations": {2, (*client).clusterCancelSlotMigrations},
+		"syncslots":            {3, (*client).clusterSyncSlots},
+		"slaves":               {3, (*client).clusterReplicas},
+		"help":                 {2, clusterHelp},
 	}
 }
 

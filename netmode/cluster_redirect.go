@@ -54,12 +54,17 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 		}
 		multiple = multiple || string(k) != string(keys[0])
 	}
+	if c.importing != nil && c.importing.Contains(slot) {
+		return false // a migration's importer (CLUSTER SYNCSLOTS)
+	}
 	st := n.State()
 	owner := st.Owner(slot)
 	me := st.Nodes[n.ID()]
-	if me != nil && owner != me.ID && me.Importing[slot] != "" && !c.asking && cmd.Flags&command.FlagAsking == 0 {
-		// Sent here without ASKING: the node the slot comes from may
-		// have applied the move, which this node has not yet.
+	if me != nil && owner != me.ID && (me.Importing[slot] != "" && !c.asking && cmd.Flags&command.FlagAsking == 0 ||
+		st.Incoming(slot, me.ID)) {
+		// Sent here without ASKING, or by a source whose CLUSTER
+		// MIGRATESLOTS ended: the node the slot comes from may have
+		// applied the move, which this node has not yet.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		if n.CatchUp(ctx) == nil {
 			st = n.State()

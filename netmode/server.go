@@ -60,6 +60,10 @@ type Server struct {
 	// a transaction holds the store's write lock while its server
 	// commands (CLIENT LIST, INFO, CONFIG SET ...) take mu.
 	roleMu sync.Mutex
+	// jobsMu guards jobs, the slot migrations this node is the source of
+	// (slotmigrate.go). A leaf.
+	jobsMu sync.Mutex
+	jobs   map[string]*slotJob
 	// gateMu serializes setAckGate (a leaf).
 	gateMu sync.Mutex
 
@@ -197,8 +201,9 @@ func (s *Server) runOnce() error {
 		if err := s.cluster.Start(); err != nil {
 			return fmt.Errorf("netmode: %w", err)
 		}
-		s.loops.Add(1)
+		s.loops.Add(2)
 		go s.followClusterRole()
+		go s.sweepSlots()
 	}
 	if ro := s.replicaOf; ro != nil {
 		s.roleMu.Lock()
@@ -612,6 +617,11 @@ func (s *Server) Close() error {
 		c.conn.Close()
 	}
 	s.mu.Unlock()
+	// Nothing waits for replicas' acknowledgements past Close
+	// (cluster-sync-replicas): its clients are closed unanswered, and
+	// background tasks end.
+	s.db.FailUnacked()
+	s.db.SetAckGate(false)
 	// A REPLICAOF in progress has checked closed already: the replica it
 	// starts is the one stopped here.
 	s.roleMu.Lock()

@@ -59,7 +59,20 @@ func (db *DB) SubscribeSnapshot(fn func(Change)) (s *Snapshot, cancel func(), er
 // slices are fn's to keep. A hash's fields are read whole before fn is
 // called. An error from fn stops the walk and is returned.
 func (s *Snapshot) Each(fn func(*Record) error) error {
-	it, err := s.v.iter([]byte{nsKey}, []byte{nsKey + 1})
+	return s.each([]byte{nsKey}, []byte{nsKey + 1}, fn)
+}
+
+// EachInSlots is Each for the keys of the slots from first to last
+// (inclusive) only: one range of the store's key order, as keys are
+// ordered by slot first.
+func (s *Snapshot) EachInSlots(first, last uint16, fn func(*Record) error) error {
+	lo, _ := slotBounds(first)
+	_, hi := slotBounds(last)
+	return s.each(lo, hi, fn)
+}
+
+func (s *Snapshot) each(lo, hi []byte, fn func(*Record) error) error {
+	it, err := s.v.iter(lo, hi)
 	if err != nil {
 		return err
 	}

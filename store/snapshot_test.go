@@ -82,3 +82,45 @@ func TestSubscribeSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSnapshotEachInSlots: EachInSlots walks the keys of a slot range and
+// no other, the first and last slot included.
+func TestSnapshotEachInSlots(t *testing.T) {
+	db := openMem(t, nil)
+	want := map[string]bool{}
+	for i := range 3000 {
+		k := fmt.Sprintf("k%d", i)
+		db.Set([]byte(k), []byte("v"))
+		if s := Slot([]byte(k)); s >= 100 && s <= 5000 {
+			want[k] = true
+		}
+	}
+	snap, cancel, err := db.SubscribeSnapshot(func(Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	defer cancel()
+	got := map[string]bool{}
+	if err := snap.EachInSlots(100, 5000, func(r *Record) error {
+		got[string(r.Key)] = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) || len(want) == 0 {
+		t.Fatalf("got %d keys, want %d", len(got), len(want))
+	}
+	n := 0
+	if err := snap.EachInSlots(SlotCount-1, SlotCount-1, func(*Record) error { n++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 3000 {
+		if Slot(fmt.Appendf(nil, "k%d", k)) == SlotCount-1 {
+			n--
+		}
+	}
+	if n != 0 {
+		t.Fatalf("the last slot: %d keys off", n)
+	}
+}

@@ -1,0 +1,195 @@
+package netmode
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shinglekv/shingle/cluster"
+	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/store"
+)
+
+// keysInSlots returns n keys whose slots lie in [lo, hi].
+func keysInSlots(n, lo, hi int) []string {
+	var out []string
+	for i := 0; len(out) < n; i++ {
+		k := "key:" + strconv.Itoa(i)
+		if s := int(store.Slot([]byte(k))); s >= lo && s <= hi {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// migrationState returns the state CLUSTER GETSLOTMIGRATIONS gives the
+// migration of the slot range, as seen by c ("" while there is none).
+func migrationState(t *testing.T, c *testutil.Client) string {
+	t.Helper()
+	r, err := c.Do("CLUSTER", "GETSLOTMIGRATIONS")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := ""
+	for _, m := range r.Elems {
+		for i := 0; i+1 < len(m.Elems); i += 2 {
+			if string(m.Elems[i].Str) == "state" {
+				state = string(m.Elems[i+1].Str)
+			}
+		}
+	}
+	return state
+}
+
+// TestClusterMigrateSlots: CLUSTER MIGRATESLOTS moves a slot range, strings
+// and hashes with their expiry times, while clients keep writing to it:
+// every node sees the slots move at once, the target holds every key with
+// the value last acknowledged, the source none of them, and a client that
+// keeps writing to the source is answered OK or MOVED, never ASK or
+// TRYAGAIN.
+func TestClusterMigrateSlots(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	src, dst := nodes[0], nodes[1]
+	const lo, hi = 0, 99
+	keys := keysInSlots(3000, lo, hi)
+	sc := src.plain(t)
+	for i, k := range keys {
+		switch i % 3 {
+		case 0:
+			mustOK(t, sc, "SET", k, "v"+k)
+		case 1:
+			mustDo(t, sc, "HSET", k, "f", "h"+k, "g", "2")
+		default:
+			mustOK(t, sc, "SET", k, "t"+k, "PX", "3600000")
+		}
+	}
+	ctx := context.Background()
+	cc := redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(src.port))}})
+	defer cc.Close()
+
+	// Writers during the migration: a cluster client on counters, and a
+	// raw client on the source that never follows a redirect.
+	counters := keysInSlots(3003, lo, hi)[3000:]
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	acked := make([]int64, len(counters))
+	for i, k := range counters {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, err := cc.Incr(ctx, k).Result()
+				if err != nil {
+					t.Errorf("INCR %s: %v", k, err)
+					return
+				}
+				acked[i] = v
+			}
+		})
+	}
+	raw := src.plain(t)
+	rawKey := counters[0]
+	redirects := map[string]int{}
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			r, err := raw.Do("GET", rawKey)
+			if err != nil {
+				t.Errorf("GET on the source: %v", err)
+				return
+			}
+			if r.Kind != command.KindError {
+				continue
+			}
+			if word, _, _ := strings.Cut(string(r.Str), " "); word == "MOVED" || word == "ASK" || word == "TRYAGAIN" {
+				redirects[word]++
+			}
+		}
+	})
+
+	mustOK(t, sc, "CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi), "NODE", dst.srv.ClusterNodeID())
+	eventuallyWithin(t, time.Minute, "the migration to end", func() bool {
+		return migrationState(t, sc) != "running" && !strings.HasPrefix(migrationState(t, sc), "running:")
+	})
+	if got := migrationState(t, sc); got != cluster.MigrationDone {
+		t.Fatalf("the migration ended %s", got)
+	}
+	close(stop)
+	wg.Wait()
+	if redirects["ASK"]+redirects["TRYAGAIN"] > 0 {
+		t.Errorf("a client of the source was answered %v", redirects)
+	}
+
+	for _, n := range nodes {
+		eventually(t, "every node to move the slots", func() bool {
+			st := n.srv.cluster.State()
+			for slot := lo; slot <= hi; slot++ {
+				if st.Owner(slot) != dst.srv.ClusterNodeID() {
+					return false
+				}
+			}
+			return true
+		})
+	}
+	dc := dst.plain(t)
+	for i, k := range keys {
+		var want, got string
+		switch i % 3 {
+		case 0:
+			want, got = "v"+k, str(t, dc, "GET", k)
+		case 1:
+			want, got = "h"+k, str(t, dc, "HGET", k, "f")
+		default:
+			want, got = "t"+k, str(t, dc, "GET", k)
+			if ttl := intReply(t, dc, "PTTL", k); ttl <= 0 || ttl > 3600000 {
+				t.Fatalf("%s: PTTL %d on the target", k, ttl)
+			}
+		}
+		if got != want {
+			t.Fatalf("%s on the target: %s, want %s", k, got, want)
+		}
+	}
+	for i, k := range counters {
+		if v, _ := strconv.ParseInt(str(t, dc, "GET", k), 10, 64); v < acked[i] {
+			t.Fatalf("%s: the target holds %d, %d was acknowledged", k, v, acked[i])
+		}
+	}
+	eventually(t, "the source to delete the moved keys", func() bool {
+		for slot := lo; slot <= hi; slot++ {
+			if intReply(t, sc, "CLUSTER", "COUNTKEYSINSLOT", strconv.Itoa(slot)) != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if got := str(t, sc, "GET", keys[0]); !strings.HasPrefix(got, "MOVED "+strconv.Itoa(int(store.Slot([]byte(keys[0]))))) {
+		t.Fatalf("GET on the source after the migration: %s", got)
+	}
+	if v, err := cc.Get(ctx, keys[0]).Result(); err != nil || v != "v"+keys[0] {
+		t.Fatalf("the cluster client after the migration: %q %v", v, err)
+	}
+}
+
+// intReply runs a command whose reply is an integer.
+func intReply(t *testing.T, c *testutil.Client, args ...string) int64 {
+	t.Helper()
+	r, err := c.Do(args...)
+	if err != nil || r.Kind != command.KindInt {
+		t.Fatalf("%q: %v %v", args, r, err)
+	}
+	return r.Int
+}
