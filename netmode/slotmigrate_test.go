@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strconv"
 	"strings"
@@ -192,4 +193,82 @@ func intReply(t *testing.T, c *testutil.Client, args ...string) int64 {
 		t.Fatalf("%q: %v %v", args, r, err)
 	}
 	return r.Int
+}
+
+// TestClusterMigrateSlotsCrash: the source, or the target, stops at a
+// random point of a migration (its store closed under it) and starts
+// again from its data directory: afterwards every key is on exactly one
+// node, the one that owns its slot.
+func TestClusterMigrateSlotsCrash(t *testing.T) {
+	for _, crash := range []string{"target", "source"} {
+		for round := range 3 {
+			t.Run(fmt.Sprintf("%s/%d", crash, round), func(t *testing.T) {
+				migrateAndCrash(t, crash, round)
+			})
+		}
+	}
+}
+
+func migrateAndCrash(t *testing.T, crash string, round int) {
+	dirs := []string{t.TempDir(), t.TempDir(), t.TempDir()}
+	next := 0
+	nodes := startCluster(t, 3, func(c *Config) { c.Dir = dirs[next]; next++ })
+	src, dst := nodes[0], nodes[1]
+	const lo, hi = 0, 999
+	keys := keysInSlots(20000, lo, hi)
+	for i := 0; i < len(keys); i += 1000 {
+		var kv [][]byte
+		for _, k := range keys[i:min(i+1000, len(keys))] {
+			kv = append(kv, []byte(k), []byte("v"+k))
+		}
+		if err := src.db.MSet(kv...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sc := src.plain(t)
+	mustOK(t, sc, "CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi), "NODE", dst.srv.ClusterNodeID())
+	// Stop after a share of the keys went (round 0: at once; the last
+	// round may come after the switch).
+	victim := map[string]*clusterNode{"source": src, "target": dst}[crash]
+	share := uint64(round * len(keys) / 2)
+	eventually(t, "the migration to move some keys", func() bool {
+		j := src.srv.slotJob(src.srv.cluster.State().Migrations()[0].ID)
+		return j == nil || j.keys.Load() >= share
+	})
+	cfg := victim.srv.Config()
+	victim.srv.Close()
+	victim.db.Close()
+	back := startClusterNode(t, victim.pki, func(c *Config) {
+		c.Dir, c.Port, c.TLSPort, c.Cluster.Port = cfg.Dir, cfg.Port, cfg.TLSPort, cfg.Cluster.Port
+	})
+	if crash == "source" {
+		nodes[0], src = back, back
+	} else {
+		nodes[1], dst = back, back
+	}
+	eventuallyWithin(t, time.Minute, "the migration to end", func() bool {
+		st := src.srv.cluster.State()
+		return len(st.Migrations()) == 1 && st.Migrations()[0].State != cluster.MigrationRunning
+	})
+	m := src.srv.cluster.State().Migrations()[0]
+	owner := map[string]*clusterNode{src.srv.ClusterNodeID(): src, dst.srv.ClusterNodeID(): dst}
+	eventuallyWithin(t, time.Minute, "every key on exactly the node that owns it", func() bool {
+		for _, k := range keys {
+			holders := 0
+			for _, n := range nodes {
+				if x, err := n.db.Exists([]byte(k)); err == nil && x > 0 {
+					holders++
+				}
+			}
+			o := owner[nodes[2].srv.cluster.State().Owner(int(store.Slot([]byte(k))))] // the node never stopped
+			if holders != 1 || o == nil {
+				return false
+			}
+			if v, err := o.db.Get([]byte(k)); err != nil || string(v) != "v"+k {
+				return false
+			}
+		}
+		return true
+	})
+	t.Logf("%s stopped after %d keys sent: the migration ended %s (%s)", crash, share, m.State, m.Message)
 }
