@@ -2,7 +2,6 @@ package netmode
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -249,21 +248,15 @@ func (s *Server) dropUnownedKeys(ranges [][2]int) {
 func deleteSlotKeys(db *store.DB, ranges [][2]int, keep func(slot int) bool) error {
 	for _, r := range ranges {
 		for slot := r[0]; slot <= r[1]; slot++ {
+			var after []byte
 			for more := true; more; {
 				err := db.Update(func(tx *store.Tx) error {
 					more = false
 					if keep != nil && keep(slot) {
 						return nil
 					}
-					var keys [][]byte
-					if _, err := tx.SlotKeys(uint16(slot), 1000, func(k []byte) { keys = append(keys, bytes.Clone(k)) }); err != nil {
-						return err
-					}
-					if len(keys) == 0 {
-						return nil
-					}
-					more = true
-					_, err := tx.Del(keys...)
+					last, err := tx.DeleteSlotKeys(uint16(slot), after, 1000)
+					more, after = last != nil, last
 					return err
 				})
 				if err != nil {
@@ -553,6 +546,10 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 	}
 	snap.Close()
 	log.Info("netmode: slot migration snapshot sent", "keys", j.keys.Load(), "bytes", j.bytes.Load())
+	if err := l.caughtUp(ctx); err != nil {
+		return err
+	}
+	log.Info("netmode: slot migration snapshot loaded by the target")
 
 	// The writes since the snapshot, until the target keeps up.
 	j.phase.Store("stream")
@@ -591,6 +588,7 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 	// The switch: writes held back, the last ones sent, then the slots
 	// move with one entry of the log.
 	j.phase.Store("switch")
+	pausedAt := time.Now()
 	paused := s.pauseWrites(migrationPause)
 	defer s.resumeWrites()
 	for {
@@ -617,6 +615,7 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 		return fmt.Errorf("switching the slots over: %w", err)
 	}
 	s.resumeWrites()
+	log.Info("netmode: slot migration switched: the slots are the target's", "paused", time.Since(pausedAt).String())
 	// The slots are the target's: their keys here go.
 	if err := deleteSlotKeys(s.db, m.Ranges, func(slot int) bool { return n.State().Owner(slot) == n.ID() }); err != nil {
 		return fmt.Errorf("deleting the moved keys: %w", err)

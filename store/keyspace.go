@@ -403,6 +403,48 @@ func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (_ int, err 
 	return n, it.Close()
 }
 
+// DeleteSlotKeys deletes up to count keys of slot, expired ones included,
+// in the store's order from the key after (nil: from the first), as one
+// write propagated as one DEL. It returns the last key it deleted, to pass
+// as after to the next call, or nil once the slot has no key left past
+// after. A slot's keys so go by a range scan, without a lookup each and
+// without stepping again over those already deleted (a cluster node
+// dropping the keys of a slot it no longer owns).
+func (o *Ops) DeleteSlotKeys(slot uint16, after []byte, count int) (last []byte, err error) {
+	if slot >= SlotCount || count <= 0 {
+		return nil, ErrSyntax
+	}
+	w, err := o.beginWrite()
+	if err != nil {
+		return nil, err
+	}
+	defer o.abandon(w.seq)
+	lo, hi := slotBounds(slot)
+	if after != nil {
+		lo = append(metaKey(nil, after), 0)
+	}
+	it, err := w.iter(lo, hi)
+	if err != nil {
+		return nil, o.endWrite(w, err)
+	}
+	deleted := [][]byte{cmdDel}
+	for it.First(); it.Valid() && len(deleted) <= count; it.Next() {
+		var m meta
+		if m, err = w.metaAt(it); err != nil {
+			break
+		}
+		e := entry{mk: bytes.Clone(it.Key()), meta: m, state: live}
+		w.deleteKey(&e)
+		deleted = append(deleted, e.mk[metaPrefixLen:])
+	}
+	err = closeIter(it, err)
+	if len(deleted) > 1 {
+		w.propagate(deleted...)
+		last = bytes.Clone(deleted[len(deleted)-1])
+	}
+	return last, o.endWrite(w, err)
+}
+
 // CountKeysInSlot returns the number of live keys in slot, by a range scan of
 // that slot alone.
 func (o *Ops) CountKeysInSlot(slot uint16) (int64, error) {

@@ -186,3 +186,76 @@ func TestDigestIndependentOfOrder(t *testing.T) {
 		t.Fatalf("empty digest %s", d)
 	}
 }
+
+// TestDeleteSlotKeys: DeleteSlotKeys removes the keys of one slot, count
+// at a time, strings, hashes and keys with an expiry alike, with their
+// elements and expiry entries, propagates them as DEL, and leaves every
+// other slot alone.
+func TestDeleteSlotKeys(t *testing.T) {
+	db := openMem(t, nil)
+	const slot = 7
+	var in, out []string
+	for i := 0; len(in) < 25 || len(out) < 5; i++ {
+		k := fmt.Sprintf("k%d", i)
+		if Slot([]byte(k)) == slot {
+			in = append(in, k)
+		} else if len(out) < 5 {
+			out = append(out, k)
+		} else {
+			continue
+		}
+		switch i % 3 {
+		case 0:
+			db.Set([]byte(k), []byte("v"))
+		case 1:
+			db.HSet([]byte(k), []byte("f"), []byte("v"))
+		default:
+			db.Set([]byte(k), []byte("v"))
+			db.Expire([]byte(k), time.Hour, ExpireAlways)
+		}
+	}
+	var dels int
+	_, cancel, err := db.Subscribe(func(c Change) {
+		for _, cmd := range c.Commands {
+			if string(cmd[0]) == "DEL" {
+				dels += len(cmd) - 1
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cancel()
+	total := 0
+	var after []byte
+	for {
+		before := dels
+		last, err := db.DeleteSlotKeys(slot, after, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := dels - before; n > 10 || (n == 0) != (last == nil) {
+			t.Fatalf("deleted %d (last %q), asked for 10", n, last)
+		}
+		if last == nil {
+			break
+		}
+		total += dels - before
+		after = last
+	}
+	if total != len(in) || dels != len(in) {
+		t.Fatalf("deleted %d and propagated %d, the slot held %d", total, dels, len(in))
+	}
+	if n, _ := db.CountKeysInSlot(slot); n != 0 {
+		t.Fatalf("%d keys left", n)
+	}
+	keys, expires, err := db.KeyCounts()
+	if err != nil || keys != int64(len(out)) {
+		t.Fatalf("key counts %d %d %v, want %d keys", keys, expires, err, len(out))
+	}
+	for _, k := range out {
+		if n, _ := db.Exists([]byte(k)); n != 1 {
+			t.Fatalf("%s of another slot is gone", k)
+		}
+	}
+}
