@@ -196,10 +196,15 @@ func (n *Node) admit(ctx context.Context, req *busRequest) error {
 	if forwarded || err != nil {
 		return err
 	}
-	if r, _, err := n.applyAsLeader(&Entry{Op: opAdmit, Info: req.Info, Slots: req.Slots}); err != nil {
-		return err
-	} else if r.Err != nil {
-		return r.Err
+	// Admitted already: a join whose answer was lost (the leader lost its
+	// lease while it admitted the node) is asked again, and goes on to
+	// Raft's membership below instead of failing for good.
+	if n.state.Load().Nodes[req.Info.ID] == nil {
+		if r, _, err := n.applyAsLeader(&Entry{Op: opAdmit, Info: req.Info, Slots: req.Slots}); err != nil {
+			return err
+		} else if r.Err != nil {
+			return r.Err
+		}
 	}
 	// A non-voter first: it votes once reconcile sees it answer (a node
 	// whose announced address does not work must not become half of a

@@ -206,14 +206,17 @@ func (s *Server) ClusterNodeID() string {
 // followClusterRole makes this server replicate the primary the cluster
 // configuration names for it, through the replication package over
 // tls-replication's transport, and stop replicating once a failover made
-// it a primary, whenever the configuration changes.
+// it a primary, whenever the configuration changes, and at once for the
+// configuration a restarted node saved.
 func (s *Server) followClusterRole() {
 	defer s.loops.Done()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-s.clusterChanged:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-s.done:
+				return
+			case <-s.clusterChanged:
+			}
 		}
 		st := s.cluster.State()
 		me := st.Nodes[s.cluster.ID()]
