@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers of bench/tls.sh and bench/replication.sh, which source this file
+# Helpers of the bench/*.sh scripts, which source this file
 # once they are in the repository's root. Not a script of its own.
 #
 # What it shares with them: tmp (the temporary directory), pids (the
@@ -161,4 +161,38 @@ redis_version() {
 # ratio A B prints A/B to two places, or - when either is missing or B is 0.
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'
+}
+
+# start_cluster_node NAME I [FLAGS...]: node I of cluster NAME (shingle or
+# redis), cluster-enabled, on a TLS port and bus port of its own
+# (tls-port only, tls-cluster and tls-replication yes, client
+# certificates, appendfsync everysec), with FLAGS added; port[NAME,I] and
+# pid[NAME,I] say where it is. The scripts declare port and pid with
+# declare -A.
+start_cluster_node() {
+	local name=$1 i=$2 p bus dir log
+	shift 2
+	p=$(free_port)
+	bus=$(free_port)
+	dir=$tmp/$name-$i
+	log=$tmp/$name-$i.log
+	mkdir -p "$dir"
+	local flags=(--port 0 --tls-port "$p" --bind 127.0.0.1 --dir "$dir" "${tls_server[@]}"
+		--tls-cluster yes --tls-replication yes --cluster-enabled yes --cluster-port "$bus"
+		--appendfsync everysec "$@")
+	case "$name" in
+	shingle)
+		"$SHINGLE_BIN" "${flags[@]}" >"$log" 2>&1 &
+		pid[$name,$i]=$!
+		pids+=("$!")
+		wait_ready "$!" "$log" "Ready to accept connections tls"
+		;;
+	redis)
+		redis-server "${flags[@]}" --appendonly yes --save "" --logfile "$log" &
+		pid[$name,$i]=$!
+		pids+=("$!")
+		wait_ready "$!" "$log" "Ready to accept connections"
+		;;
+	esac
+	port[$name,$i]=$p
 }

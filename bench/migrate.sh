@@ -32,36 +32,9 @@ build_shingle
 fill_bin=$tmp/slotfill
 go build -o "$fill_bin" ./bench/slotfill
 
-declare -A port seconds
+declare -A port pid seconds
 names=(shingle redis)
 
-# start NAME I: node I of cluster NAME, on its own TLS port and bus port.
-start() {
-	local name=$1 i=$2 p bus dir log pid
-	p=$(free_port)
-	bus=$(free_port)
-	dir=$tmp/$name-$i
-	log=$tmp/$name-$i.log
-	mkdir -p "$dir"
-	local flags=(--port 0 --tls-port "$p" --bind 127.0.0.1 --dir "$dir" "${tls_server[@]}"
-		--tls-cluster yes --tls-replication yes --cluster-enabled yes --cluster-port "$bus"
-		--cluster-node-timeout 5000 --appendfsync everysec)
-	case "$name" in
-	shingle)
-		"$SHINGLE_BIN" "${flags[@]}" >"$log" 2>&1 &
-		pid=$!
-		pids+=("$pid")
-		wait_ready "$pid" "$log" "Ready to accept connections tls"
-		;;
-	redis)
-		redis-server "${flags[@]}" --appendonly yes --save "" --logfile "$log" &
-		pid=$!
-		pids+=("$pid")
-		wait_ready "$pid" "$log" "Ready to accept connections"
-		;;
-	esac
-	port[$name,$i]=$p
-}
 
 cli() {
 	local name=$1 i=$2
@@ -71,7 +44,7 @@ cli() {
 
 for name in "${names[@]}"; do
 	for i in 0 1 2; do
-		start "$name" "$i"
+		start_cluster_node "$name" "$i" --cluster-node-timeout 5000
 	done
 	redis-cli "${tls_client[@]}" --cluster create "127.0.0.1:${port[$name,0]}" "127.0.0.1:${port[$name,1]}" \
 		"127.0.0.1:${port[$name,2]}" --cluster-yes >"$tmp/create-$name.out" 2>&1 ||
