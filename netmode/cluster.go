@@ -877,6 +877,12 @@ func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {
 	line("cluster_failovers_started", stats.FailoversStarted)
 	line("cluster_failovers_won", stats.FailoversWon)
 	line("cluster_failovers_lost", stats.FailoversLost)
+	ms := &c.s.stats
+	line("cluster_slot_migrations_started", ms.SlotMigrationsStarted.Load())
+	line("cluster_slot_migrations_done", ms.SlotMigrationsDone.Load())
+	line("cluster_slot_migrations_failed", ms.SlotMigrationsFailed.Load())
+	line("cluster_slot_migration_keys_sent", ms.SlotMigrationKeys.Load())
+	line("cluster_slot_migration_bytes_sent", ms.SlotMigrationBytes.Load())
 	return verbatim(b.String())
 }
 

@@ -319,15 +319,21 @@ func (s *Server) startSlotJob(m *cluster.Migration) {
 		defer cancel()
 		log := s.cfg.Load().Logger.With("migration", m.ID, "target", m.Target)
 		log.Info("netmode: slot migration started", "ranges", fmt.Sprint(m.Ranges))
+		st := &s.stats
+		st.SlotMigrationsStarted.Add(1)
 		err := s.runSlotJob(ctx, j, log)
 		s.jobsMu.Lock()
 		delete(s.jobs, m.ID)
 		s.jobsMu.Unlock()
+		st.SlotMigrationKeys.Add(int64(j.keys.Load()))
+		st.SlotMigrationBytes.Add(int64(j.bytes.Load()))
 		if err != nil {
+			st.SlotMigrationsFailed.Add(1)
 			log.Warn("netmode: slot migration failed", "err", err)
 			s.resolveMigration(m.ID, err.Error())
 			return
 		}
+		st.SlotMigrationsDone.Add(1)
 		log.Info("netmode: slot migration done", "keys", j.keys.Load(), "bytes", j.bytes.Load())
 	}()
 }

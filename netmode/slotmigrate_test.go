@@ -129,6 +129,12 @@ func TestClusterMigrateSlots(t *testing.T) {
 	if got := migrationState(t, sc); got != cluster.MigrationDone {
 		t.Fatalf("the migration ended %s", got)
 	}
+	eventually(t, "the source to count the migration", func() bool {
+		info := testutil.InfoFields(str(t, sc, "CLUSTER", "INFO"))
+		sent, _ := strconv.Atoi(info["cluster_slot_migration_keys_sent"])
+		return info["cluster_slot_migrations_started"] == "1" && info["cluster_slot_migrations_done"] == "1" &&
+			sent >= len(keys) // and the counters that existed at the snapshot
+	})
 	close(stop)
 	wg.Wait()
 	if redirects["ASK"]+redirects["TRYAGAIN"] > 0 {

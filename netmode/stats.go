@@ -25,6 +25,10 @@ type Stats struct {
 	// own): each closed only the connection or the replication link it
 	// happened on, and was logged at Error with its stack.
 	Panics atomic.Int64 // shingle_panics
+	// The atomic slot migrations this node was the source of, and what
+	// they sent (CLUSTER INFO's cluster_slot_migrations_*, Shingle's own).
+	SlotMigrationsStarted, SlotMigrationsDone, SlotMigrationsFailed atomic.Int64
+	SlotMigrationKeys, SlotMigrationBytes                           atomic.Int64
 
 	// Shingle's counters of bad input and unhealthy clients, each a reason
 	// a connection was closed.
