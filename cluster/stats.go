@@ -2,8 +2,11 @@ package cluster
 
 import (
 	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hashicorp/raft"
 )
 
 // Stats is what a node counts of its own work, for CLUSTER INFO: the bus
@@ -41,4 +44,33 @@ func (n *Node) Stats() Stats {
 	defer s.mu.Unlock()
 	return Stats{Sent: maps.Clone(s.sent), Received: maps.Clone(s.received),
 		FailoversStarted: s.started.Load(), FailoversWon: s.won.Load(), FailoversLost: s.lost.Load()}
+}
+
+// RaftStatus is this node's place in Raft, for CLUSTER INFO: its state
+// (leader, follower, candidate; "" while it has no Raft member), whether
+// it votes, and how many voters the configuration has.
+type RaftStatus struct {
+	State  string
+	Voter  bool
+	Voters int
+}
+
+// Raft returns the node's RaftStatus.
+func (n *Node) Raft() RaftStatus {
+	m := n.member()
+	if m == nil {
+		return RaftStatus{}
+	}
+	st := RaftStatus{State: strings.ToLower(m.raft.State().String())}
+	f := m.raft.GetConfiguration()
+	if f.Error() != nil {
+		return st
+	}
+	for _, s := range f.Configuration().Servers {
+		if s.Suffrage == raft.Voter {
+			st.Voters++
+			st.Voter = st.Voter || string(s.ID) == n.ID()
+		}
+	}
+	return st
 }

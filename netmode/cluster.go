@@ -877,6 +877,10 @@ func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {
 	line("cluster_failovers_started", stats.FailoversStarted)
 	line("cluster_failovers_won", stats.FailoversWon)
 	line("cluster_failovers_lost", stats.FailoversLost)
+	rs := n.Raft()
+	line("cluster_raft_state", rs.State)
+	line("cluster_raft_voter", map[bool]int{true: 1}[rs.Voter])
+	line("cluster_raft_voters", rs.Voters)
 	ms := &c.s.stats
 	line("cluster_slot_migrations_started", ms.SlotMigrationsStarted.Load())
 	line("cluster_slot_migrations_done", ms.SlotMigrationsDone.Load())

@@ -257,12 +257,18 @@ func cAtoi(b []byte) int32 {
 	return int32(n)
 }
 
-// migrateDialer reaches MIGRATE's target: TLS with the client pair when
-// tls-cluster is yes, as Redis does, plain TCP otherwise.
+// migrateDialer reaches MIGRATE's target, and a slot migration's: TLS
+// with the client pair when tls-cluster is yes, as Redis does, plain TCP
+// otherwise.
 func (s *Server) migrateDialer() (*tlsconn.Dialer, error) {
 	cfg := s.cfg.Load()
+	d := &tlsconn.Dialer{Transport: tlsconn.TCP}
 	if cfg.TLS.Cluster {
-		return tlsconn.NewDialer(tlsconn.TLS, cfg.TLS, "")
+		var err error
+		if d, err = tlsconn.NewDialer(tlsconn.TLS, cfg.TLS, ""); err != nil {
+			return nil, err
+		}
 	}
-	return &tlsconn.Dialer{Transport: tlsconn.TCP}, nil
+	d.NetDial = cfg.netDial
+	return d, nil
 }
