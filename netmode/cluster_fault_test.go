@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -417,6 +418,7 @@ func (fc *faultCluster) owner(t *testing.T) *clusterNode {
 func (fc *faultCluster) settle(t *testing.T, l *faultLoad, replied bool) (history []linear.Op, lost []linear.Op) {
 	t.Helper()
 	waitAgree(t, fc.nodes)
+	fc.redisCLICheck(t)
 	owner := fc.owner(t)
 	final := map[string]string{}
 	c := owner.plain(t)
@@ -447,6 +449,24 @@ func (fc *faultCluster) settle(t *testing.T, l *faultLoad, replied bool) (histor
 	}
 	fc.clusterClientWrites(t)
 	return history, lost
+}
+
+// redisCLICheck waits until redis-cli --cluster check finds the cluster
+// whole: every slot covered, every node agreeing, no open slot.
+func (fc *faultCluster) redisCLICheck(t *testing.T) {
+	t.Helper()
+	bin := testutil.RequireTool(t, "redis-cli")
+	var out []byte
+	ok := until(60*time.Second, func() bool {
+		var err error
+		out, err = exec.Command(bin, "--cluster", "check", fc.addrs()[0]).CombinedOutput()
+		s := string(out)
+		return err == nil && strings.Contains(s, "[OK] All 16384 slots covered") &&
+			!strings.Contains(s, "[WARNING]") && !strings.Contains(s, "[ERR]")
+	})
+	if !ok {
+		t.Fatalf("redis-cli --cluster check:\n%s", out)
+	}
 }
 
 // clusterClientWrites: a go-redis ClusterClient, told every node, writes

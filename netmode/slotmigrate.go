@@ -243,29 +243,44 @@ func (s *Server) dropUnownedKeys(ranges [][2]int) {
 
 // deleteSlotKeys deletes the keys of the slots in ranges, but for the
 // slots keep (nil: none) keeps, asked under the store's write lock with
-// each batch: a slot that becomes this node's meanwhile keeps the keys
+// each batch (only slots that hold keys are visited): a slot that becomes this node's meanwhile keeps the keys
 // written to it since (they were written after the slot came here).
 func deleteSlotKeys(db *store.DB, ranges [][2]int, keep func(slot int) bool) error {
-	for _, r := range ranges {
-		for slot := r[0]; slot <= r[1]; slot++ {
-			var after []byte
-			for more := true; more; {
-				err := db.Update(func(tx *store.Tx) error {
-					more = false
-					if keep != nil && keep(slot) {
-						return nil
-					}
-					last, err := tx.DeleteSlotKeys(uint16(slot), after, 1000)
-					more, after = last != nil, last
-					return err
-				})
-				if err != nil {
-					return err
+	slots, err := db.SlotsWithKeys()
+	if err != nil {
+		return err
+	}
+	for _, s := range slots {
+		slot := int(s)
+		if !inRanges(ranges, slot) {
+			continue
+		}
+		var after []byte
+		for more := true; more; {
+			err := db.Update(func(tx *store.Tx) error {
+				more = false
+				if keep != nil && keep(slot) {
+					return nil
 				}
+				last, err := tx.DeleteSlotKeys(s, after, 1000)
+				more, after = last != nil, last
+				return err
+			})
+			if err != nil {
+				return err
 			}
 		}
 	}
 	return nil
+}
+
+func inRanges(ranges [][2]int, slot int) bool {
+	for _, r := range ranges {
+		if slot >= r[0] && slot <= r[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // sweepSlots, at startup on a cluster primary, waits until the node has

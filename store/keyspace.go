@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math/rand/v2"
 
 	"github.com/shinglekv/shingle/internal/glob"
@@ -401,6 +402,31 @@ func (o *Ops) SlotKeys(slot uint16, count int, fn func(key []byte)) (_ int, err 
 		}
 	}
 	return n, it.Close()
+}
+
+// SlotsWithKeys returns the slots that hold a key (expired ones
+// included), in order: a seek per such slot, whatever their keys' number.
+func (o *Ops) SlotsWithKeys() (_ []uint16, err error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return nil, err
+	}
+	defer o.endRead(&err)
+	it, err := v.iter([]byte{nsKey}, []byte{nsKey + 1})
+	if err != nil {
+		return nil, err
+	}
+	var out []uint16
+	for it.First(); it.Valid(); {
+		slot := binary.BigEndian.Uint16(it.Key()[1:3])
+		out = append(out, slot)
+		if slot == SlotCount-1 {
+			break
+		}
+		_, next := slotBounds(slot)
+		it.SeekGE(next)
+	}
+	return out, it.Close()
 }
 
 // DeleteSlotKeys deletes up to count keys of slot, expired ones included,

@@ -249,6 +249,19 @@ func TestDeleteSlotKeys(t *testing.T) {
 	if n, _ := db.CountKeysInSlot(slot); n != 0 {
 		t.Fatalf("%d keys left", n)
 	}
+	want := map[uint16]bool{}
+	for _, k := range out {
+		want[Slot([]byte(k))] = true
+	}
+	got, err := db.SlotsWithKeys()
+	if err != nil || len(got) != len(want) || !slices.IsSorted(got) {
+		t.Fatalf("SlotsWithKeys: %v %v, want the slots of %v", got, err, out)
+	}
+	for _, s := range got {
+		if !want[s] {
+			t.Fatalf("SlotsWithKeys: %v, want the slots of %v", got, out)
+		}
+	}
 	keys, expires, err := db.KeyCounts()
 	if err != nil || keys != int64(len(out)) {
 		t.Fatalf("key counts %d %d %v, want %d keys", keys, expires, err, len(out))
