@@ -80,24 +80,7 @@ func TestClusterMigrateSlots(t *testing.T) {
 	counters := keysInSlots(3003, lo, hi)[3000:]
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	acked := make([]int64, len(counters))
-	for i, k := range counters {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v, err := cc.Incr(ctx, k).Result()
-				if err != nil {
-					t.Errorf("INCR %s: %v", k, err)
-					return
-				}
-				acked[i] = v
-			}
-		})
-	}
+	acked := incrementing(t, cc, counters, stop, &wg)
 	raw := src.plain(t)
 	rawKey := counters[0]
 	redirects := map[string]int{}
@@ -308,24 +291,7 @@ func TestClusterMigrateSlotsLarge(t *testing.T) {
 	defer cc.Close()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	acked := make([]int64, len(counters))
-	for i, k := range counters {
-		wg.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v, err := cc.Incr(ctx, k).Result()
-				if err != nil {
-					t.Errorf("INCR %s: %v", k, err)
-					return
-				}
-				acked[i] = v
-			}
-		})
-	}
+	acked := incrementing(t, cc, counters, stop, &wg)
 	sc := src.plain(t)
 	start := time.Now()
 	mustOK(t, sc, "CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", strconv.Itoa(lo), strconv.Itoa(hi), "NODE", dst.srv.ClusterNodeID())
@@ -352,4 +318,29 @@ func TestClusterMigrateSlotsLarge(t *testing.T) {
 	if after, err := dst.db.Digest(); err != nil || after != before {
 		t.Fatalf("the target's digest %s %v, the source's before %s", after, err, before)
 	}
+}
+
+// incrementing starts a client per counter that increments it through
+// cc until stop is closed, each noting in its entry of the slice returned
+// the value its last INCR answered (read it after wg.Wait).
+func incrementing(t *testing.T, cc *redis.ClusterClient, counters []string, stop chan struct{}, wg *sync.WaitGroup) []int64 {
+	acked := make([]int64, len(counters))
+	for i, k := range counters {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, err := cc.Incr(context.Background(), k).Result()
+				if err != nil {
+					t.Errorf("INCR %s: %v", k, err)
+					return
+				}
+				acked[i] = v
+			}
+		})
+	}
+	return acked
 }

@@ -197,6 +197,20 @@ func (db *DB) waitOwn(lw *logWait) error {
 // has, or for whoever claimed it.
 func (db *DB) waitDurable(seq uint64) { _ = db.waitDurableCtx(context.Background(), seq) }
 
+// wakeWhenDone wakes the waiters on cond once ctx ends, until the
+// returned stop is called.
+func (d *durability) wakeWhenDone(ctx context.Context) (stop func()) {
+	if ctx.Done() == nil {
+		return func() {}
+	}
+	stopWake := context.AfterFunc(ctx, func() {
+		d.mu.Lock()
+		d.cond.Broadcast()
+		d.mu.Unlock()
+	})
+	return func() { stopWake() }
+}
+
 // waitDurableCtx is waitDurable, giving up with ctx's error.
 func (db *DB) waitDurableCtx(ctx context.Context, seq uint64) error {
 	d := &db.durable
@@ -205,14 +219,7 @@ func (db *DB) waitDurableCtx(ctx context.Context, seq uint64) error {
 	}
 	d.waiters.Add(1)
 	defer d.waiters.Add(-1)
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			d.mu.Lock()
-			d.cond.Broadcast()
-			d.mu.Unlock()
-		})
-		defer stop()
-	}
+	defer d.wakeWhenDone(ctx)()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for d.seq.Load() < seq {
@@ -322,14 +329,7 @@ func (db *DB) FailUnacked() {
 // REPLCONF GETACK). It returns ctx's error when ctx ends first.
 func (db *DB) AckWanted(ctx context.Context) (uint64, error) {
 	d := &db.durable
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() {
-			d.mu.Lock()
-			d.cond.Broadcast()
-			d.mu.Unlock()
-		})
-		defer stop()
-	}
+	defer d.wakeWhenDone(ctx)()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for {
