@@ -344,3 +344,67 @@ func incrementing(t *testing.T, cc *redis.ClusterClient, counters []string, stop
 	}
 	return acked
 }
+
+// TestClusterCancelSlotMigrations: CLUSTER CANCELSLOTMIGRATIONS on the
+// source ends a running migration cancelled: the slots stay, the target
+// drops what it received; and MIGRATESLOTS refuses what it cannot do.
+func TestClusterCancelSlotMigrations(t *testing.T) {
+	nodes := startCluster(t, 3, nil)
+	src, dst := nodes[0], nodes[1]
+	sc := src.plain(t)
+	dstID := dst.srv.ClusterNodeID()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"SLOTSRANGE", "0", "10"}, "ERR wrong number of arguments for 'cluster|migrateslots' command"},
+		{[]string{"SLOTSRANGE", "0", "10", "NODES", dstID}, "ERR Invalid or out of range slot"},
+		{[]string{"SLOTSRANGE", "10", "0", "NODE", dstID}, "ERR Invalid or out of range slot"},
+		{[]string{"SLOTSRANGE", "0", "16384", "NODE", dstID}, "ERR Invalid or out of range slot"},
+		{[]string{"SLOTSRANGE", "0", "6000", "NODE", dstID}, "ERR I'm not the owner of hash slot 5461"},
+		{[]string{"SLOTSRANGE", "0", "10", "NODE", src.srv.ClusterNodeID()}, "ERR Can't migrate slots to myself"},
+		{[]string{"NODE", dstID, "SLOTSRANGE", "0", "10"}, "ERR syntax error"},
+	} {
+		if got := str(t, sc, append([]string{"CLUSTER", "MIGRATESLOTS"}, c.args...)...); got != c.want {
+			t.Errorf("MIGRATESLOTS %q: %s, want %s", c.args, got, c.want)
+		}
+	}
+	keys := keysInSlots(20000, 0, 999)
+	for i := 0; i < len(keys); i += 1000 {
+		var kv [][]byte
+		for _, k := range keys[i : i+1000] {
+			kv = append(kv, []byte(k), []byte("v"))
+		}
+		if err := src.db.MSet(kv...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustOK(t, sc, "CLUSTER", "MIGRATESLOTS", "SLOTSRANGE", "0", "999", "NODE", dstID)
+	mustOK(t, sc, "CLUSTER", "CANCELSLOTMIGRATIONS")
+	if got := migrationState(t, sc); got != cluster.MigrationDone && got != cluster.MigrationCancelled {
+		t.Fatalf("after CANCELSLOTMIGRATIONS: %s", got)
+	}
+	if migrationState(t, sc) == cluster.MigrationDone {
+		t.Log("the migration of 20,000 keys ended before the cancel reached it: nothing to check")
+		return
+	}
+	if got := src.srv.cluster.State().Owner(0); got != src.srv.ClusterNodeID() {
+		t.Fatalf("slot 0 moved to %s", got)
+	}
+	eventually(t, "the target to drop what it received", func() bool {
+		for slot := range 1000 {
+			if n, _ := dst.db.CountKeysInSlot(uint16(slot)); n != 0 {
+				return false
+			}
+		}
+		return true
+	})
+	for slot := range 1000 {
+		if n, _ := src.db.CountKeysInSlot(uint16(slot)); n == 0 && slot < 5 {
+			t.Fatalf("the source lost slot %d's keys", slot)
+		}
+	}
+	if n, _ := src.db.DBSize(); n != int64(len(keys)) {
+		t.Fatalf("the source holds %d keys, had %d", n, len(keys))
+	}
+}
