@@ -62,9 +62,12 @@ func TestImportRules(t *testing.T) {
 	}
 	for name, p := range pkgs {
 		deps := ours(p.Deps)
-		// Only tests use the test helpers.
-		if slices.Contains(ours(p.Imports), "internal/testutil") {
-			t.Errorf("%s imports internal/testutil outside its _test.go files", name)
+		// Only tests use the test helpers, and the linearizability
+		// checker (and with it porcupine).
+		for _, only := range []string{"internal/testutil", "internal/linear"} {
+			if slices.Contains(ours(p.Imports), only) {
+				t.Errorf("%s imports %s outside its _test.go files", name, only)
+			}
 		}
 		switch {
 		case name == "internal/testutil":
