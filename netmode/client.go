@@ -245,7 +245,12 @@ func (c *client) run() {
 		c.limits()
 		args, err := c.rd.Next(false)
 		if args == nil && err == nil {
-			if !c.flush() || c.s.isStopping() {
+			// A slot migration's importer streams RESTOREs larger than a
+			// TLS record: with one begun, the rest is on its way, and its
+			// replies (read by the source as they come) wait for it
+			// rather than cost a log write and a socket write per record.
+			partial := c.importing != nil && len(c.rd.Buffered()) > 0 && len(c.out) < flushAt
+			if !partial && !c.flush() || c.s.isStopping() {
 				return
 			}
 			args, err = c.readCommand()
