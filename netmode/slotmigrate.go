@@ -636,6 +636,7 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 		return fmt.Errorf("switching the slots over: %w", err)
 	}
 	s.resumeWrites()
+	unsub() // the deletions below are not the target's business
 	log.Info("netmode: slot migration switched: the slots are the target's", "paused", time.Since(pausedAt).String())
 	// The slots are the target's: their keys here go.
 	if err := deleteSlotKeys(s.db, m.Ranges, func(slot int) bool { return n.State().Owner(slot) == n.ID() }); err != nil {
