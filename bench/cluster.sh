@@ -108,7 +108,6 @@ for run in $(seq "$RUNS"); do
 	done
 done
 
-mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%.0f", s / NF }' <<<"$1"; }
 
 echo
 echo "Three-node clusters over TLS, redis-server $(redis_version), $RUNS alternating runs, requests/s (mean)"

@@ -90,7 +90,6 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%.0f", s / NF }' <<<"$1"; }
 echo
 echo "Failover, cluster-node-timeout $NODE_TIMEOUT ms, redis-server $(redis_version), TLS: ms from kill -9 of the primary to the first write"
 printf '%-10s %-30s %8s\n' "" rounds mean

@@ -158,6 +158,9 @@ redis_version() {
 	redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'
 }
 
+# mean "N N ...": the mean of the numbers, rounded; nothing for none.
+mean() { awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; if (NF) printf "%.0f", s / NF }' <<<"$1"; }
+
 # ratio A B prints A/B to two places, or - when either is missing or B is 0.
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'
