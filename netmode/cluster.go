@@ -894,10 +894,10 @@ func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {
 	lines := []string{
 		"CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
 		"ADDSLOTS <slot> [<slot> ...]", "ADDSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-		"BUMPEPOCH", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
+		"BUMPEPOCH", "CANCELSLOTMIGRATIONS", "COUNT-FAILURE-REPORTS <node-id>", "COUNTKEYSINSLOT <slot>",
 		"DELSLOTS <slot> [<slot> ...]", "DELSLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...]",
-		"FAILOVER [FORCE|TAKEOVER]", "FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "INFO", "KEYSLOT <key>", "LINKS",
-		"MEET <ip> <port> [<bus-port>]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>", "RESET [HARD|SOFT]",
+		"FAILOVER [FORCE|TAKEOVER]", "FLUSHSLOTS", "FORGET <node-id>", "GETKEYSINSLOT <slot> <count>", "GETSLOTMIGRATIONS", "INFO", "KEYSLOT <key>", "LINKS",
+		"MEET <ip> <port> [<bus-port>]", "MIGRATESLOTS SLOTSRANGE <start slot> <end slot> [<start slot> <end slot> ...] NODE <node-id> [SLOTSRANGE ... NODE ...]", "MYID", "MYSHARDID", "NODES", "REPLICAS <node-id>", "REPLICATE <node-id>", "RESET [HARD|SOFT]",
 		"SAVECONFIG", "SET-CONFIG-EPOCH <epoch>", "SETSLOT <slot> (IMPORTING <node-id>|MIGRATING <node-id>|STABLE|NODE <node-id>)",
 		"SHARDS", "SLAVES <node-id>", "SLOTS", "HELP",
 	}
