@@ -90,7 +90,7 @@ func (n *Node) serveBusConn(c tlsconn.Conn) {
 	}
 	switch kind[0] {
 	case kindRaft:
-		n.stats.count(&n.stats.received, "raft")
+		n.stats.countReceived("raft")
 		c.SetDeadline(time.Time{})
 		if s := n.stream.Load(); s != nil {
 			handoff = s.offer(c)
@@ -100,7 +100,7 @@ func (n *Node) serveBusConn(c tlsconn.Conn) {
 		if err := json.NewDecoder(c).Decode(&req); err != nil {
 			return
 		}
-		n.stats.count(&n.stats.received, req.Kind)
+		n.stats.countReceived(req.Kind)
 		resp := n.handle(ctx, &req, remoteIP(c))
 		c.SetDeadline(time.Now().Add(timeout))
 		json.NewEncoder(c).Encode(resp)
@@ -149,7 +149,7 @@ func (n *Node) request(ctx context.Context, addr string, req *busRequest) (*busR
 		return nil, fmt.Errorf("cluster: bus of %s: %w", addr, err)
 	}
 	defer c.Close()
-	n.stats.count(&n.stats.sent, req.Kind)
+	n.stats.countSent(req.Kind)
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
 	defer stop()
 	c.SetDeadline(time.Now().Add(timeout))

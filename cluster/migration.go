@@ -37,13 +37,26 @@ const (
 // CLUSTER GETSLOTMIGRATIONS.
 const keepMigrations = 16
 
+// SlotRanges are ranges of slots, each its first and last slot.
+type SlotRanges [][2]int
+
+// Contains reports whether slot lies in one of the ranges.
+func (rs SlotRanges) Contains(slot int) bool {
+	for _, r := range rs {
+		if slot >= r[0] && slot <= r[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // Migration is one atomic slot migration as the configuration holds it.
 type Migration struct {
-	ID     string   `json:"id"`
-	Source string   `json:"source"`
-	Target string   `json:"target"`
-	Ranges [][2]int `json:"ranges"` // first and last slot, inclusive
-	State  string   `json:"state"`
+	ID     string     `json:"id"`
+	Source string     `json:"source"`
+	Target string     `json:"target"`
+	Ranges SlotRanges `json:"ranges"`
+	State  string     `json:"state"`
 	// Message says why a migration was cancelled.
 	Message string `json:"message,omitempty"`
 	// Seq orders migrations by the entry that began them.
@@ -55,16 +68,6 @@ type Migration struct {
 	EndMs   int64  `json:"end_ms,omitempty"`
 	Keys    uint64 `json:"keys,omitempty"`
 	Bytes   uint64 `json:"bytes,omitempty"`
-}
-
-// Contains reports whether slot lies in one of m's ranges.
-func (m *Migration) Contains(slot int) bool {
-	for _, r := range m.Ranges {
-		if slot >= r[0] && slot <= r[1] {
-			return true
-		}
-	}
-	return false
 }
 
 // Migrations lists the migrations s remembers, oldest first.
@@ -88,7 +91,7 @@ func (s *State) Incoming(slot int, id string) bool {
 // migratingSlot returns the running migration that holds slot, or nil.
 func (s *State) migratingSlot(slot int) *Migration {
 	for _, m := range s.migrations {
-		if m.State == MigrationRunning && m.Contains(slot) {
+		if m.State == MigrationRunning && m.Ranges.Contains(slot) {
 			return m
 		}
 	}
@@ -211,7 +214,7 @@ func (s *State) trimMigrations() {
 
 // BeginMigration starts a migration of ranges from this node to target
 // through the log and returns its id.
-func (n *Node) BeginMigration(ranges [][2]int, target string, nowMs int64) (string, error) {
+func (n *Node) BeginMigration(ranges SlotRanges, target string, nowMs int64) (string, error) {
 	var raw [20]byte
 	rand.Read(raw[:])
 	id := hex.EncodeToString(raw[:])

@@ -366,7 +366,7 @@ func (s *streamLayer) Close() error {
 func (s *streamLayer) Addr() net.Addr { return s.addr }
 
 func (s *streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	s.n.stats.count(&s.n.stats.sent, "raft")
+	s.n.stats.countSent("raft")
 	return s.n.dialBus(string(addr), kindRaft, timeout)
 }
 

@@ -197,12 +197,12 @@ type Entry struct {
 	Manual  bool   `json:"manual,omitempty"`
 	// An atomic slot migration's id, its slot ranges, the proposer's
 	// clock (unix ms), what its source sent, and why it was cancelled.
-	Migration string   `json:"migration,omitempty"`
-	Ranges    [][2]int `json:"ranges,omitempty"`
-	Ms        int64    `json:"ms,omitempty"`
-	Keys      uint64   `json:"keys,omitempty"`
-	Bytes     uint64   `json:"bytes,omitempty"`
-	Message   string   `json:"message,omitempty"`
+	Migration string     `json:"migration,omitempty"`
+	Ranges    SlotRanges `json:"ranges,omitempty"`
+	Ms        int64      `json:"ms,omitempty"`
+	Keys      uint64     `json:"keys,omitempty"`
+	Bytes     uint64     `json:"bytes,omitempty"`
+	Message   string     `json:"message,omitempty"`
 }
 
 // Result is what applying an entry answers its command: an error with

@@ -28,6 +28,9 @@ type stats struct {
 	lost           atomic.Uint64
 }
 
+func (s *stats) countSent(kind string)     { s.count(&s.sent, kind) }
+func (s *stats) countReceived(kind string) { s.count(&s.received, kind) }
+
 func (s *stats) count(m *map[string]uint64, kind string) {
 	s.mu.Lock()
 	if *m == nil {

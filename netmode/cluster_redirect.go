@@ -54,7 +54,7 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 		}
 		multiple = multiple || string(k) != string(keys[0])
 	}
-	if c.importing != nil && c.importing.Contains(slot) {
+	if c.importing != nil && c.importing.Ranges.Contains(slot) {
 		return false // a migration's importer (CLUSTER SYNCSLOTS)
 	}
 	st := n.State()

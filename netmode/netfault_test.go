@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/shinglekv/shingle/internal/testutil"
 )
 
 // netFaults puts faults under the links between the nodes of a test
@@ -18,8 +20,8 @@ import (
 // it, so that a test can partition nodes (Partition, Heal) or make their
 // links slow and fragmented (Slow). Clients of the nodes are not
 // affected: a test's clients still reach a node that is cut off from the
-// others, as clients on its side of a partition would. Nor is MIGRATE,
-// whose dialer (migrate.go) does not take the hook yet.
+// others, as clients on its side of a partition would. MIGRATE and slot
+// migrations dial through it too.
 //
 // A node is known by its plain port, which it keeps when it restarts; wire
 // registers its ports, so that a dial knows which node it reaches. It is
@@ -172,31 +174,17 @@ func (c *faultConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
 	if n > 0 && delay > 0 {
 		c.f.shaped.Add(1)
-		time.Sleep(delay) // the link's latency, not a synchronisation
+		testutil.Latency(delay)
 	}
 	return n, err
 }
 
 func (c *faultConn) Write(p []byte) (int, error) {
-	written := 0
-	for len(p) > 0 {
-		delay, chunk := c.f.shape()
-		k := len(p)
-		if chunk > 0 {
-			k = min(k, chunk)
-		}
-		if delay > 0 {
-			c.f.shaped.Add(1)
-			time.Sleep(delay) // the link's latency, not a synchronisation
-		}
-		n, err := c.Conn.Write(p[:k])
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p = p[k:]
+	delay, chunk := c.f.shape()
+	if delay > 0 {
+		c.f.shaped.Add(1)
 	}
-	return written, nil
+	return testutil.ShapedWrite(c.Conn, p, chunk, delay)
 }
 
 func (c *faultConn) Close() error {

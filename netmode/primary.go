@@ -327,16 +327,16 @@ func roleCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 
 // setAckGate puts the store's acknowledgement gate (cluster-sync-replicas)
 // in line with the server's role and configuration: on for a primary with
-// SyncReplicas set, off otherwise. demoted: the server is about to follow
-// a primary, and what waits for acknowledgements here fails instead (its
-// clients are closed unanswered: the writes may be lost to the new
-// primary's history). Role changes and CONFIG SET call it after changing
-// what it reads.
-func (s *Server) setAckGate(demoted bool) {
+// SyncReplicas set, off otherwise. ending: the server is about to follow
+// a primary, or closes, and what waits for acknowledgements here fails
+// instead (its clients are closed unanswered: the writes may be lost to
+// the new primary's history). Role changes, Close and CONFIG SET call it
+// after changing what it reads.
+func (s *Server) setAckGate(ending bool) {
 	s.gateMu.Lock()
 	defer s.gateMu.Unlock()
-	if demoted {
+	if ending {
 		s.db.FailUnacked()
 	}
-	s.db.SetAckGate(!demoted && s.replica.Load() == nil && s.cfg.Load().Cluster.SyncReplicas > 0)
+	s.db.SetAckGate(!ending && s.replica.Load() == nil && s.cfg.Load().Cluster.SyncReplicas > 0)
 }

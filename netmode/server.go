@@ -620,8 +620,7 @@ func (s *Server) Close() error {
 	// Nothing waits for replicas' acknowledgements past Close
 	// (cluster-sync-replicas): its clients are closed unanswered, and
 	// background tasks end.
-	s.db.FailUnacked()
-	s.db.SetAckGate(false)
+	s.setAckGate(true)
 	// A REPLICAOF in progress has checked closed already: the replica it
 	// starts is the one stopped here.
 	s.roleMu.Lock()

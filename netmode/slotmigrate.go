@@ -55,7 +55,7 @@ type slotJob struct {
 // afterwards (CLUSTER GETSLOTMIGRATIONS follows it).
 func (c *client) clusterMigrateSlots(ctx *command.Ctx, args [][]byte) command.Reply {
 	type group struct {
-		ranges [][2]int
+		ranges cluster.SlotRanges
 		target string
 	}
 	var groups []group
@@ -130,6 +130,8 @@ func (c *client) clusterGetSlotMigrations(*command.Ctx, [][]byte) command.Reply 
 func (c *client) clusterCancelSlotMigrations(*command.Ctx, [][]byte) command.Reply {
 	c.release()
 	n := c.s.cluster
+	ctx, cancel := context.WithTimeout(c.s.closing, 10*time.Second)
+	defer cancel()
 	for _, m := range n.State().Migrations() {
 		if m.State != cluster.MigrationRunning || m.Source != n.ID() {
 			continue
@@ -137,10 +139,8 @@ func (c *client) clusterCancelSlotMigrations(*command.Ctx, [][]byte) command.Rep
 		if j := c.s.slotJob(m.ID); j != nil {
 			j.cancel()
 		}
-		if err := n.EndMigration(m.ID, false, "cancelled by CLUSTER CANCELSLOTMIGRATIONS", 0, 0, time.Now().UnixMilli()); err != nil {
-			if m2 := n.State().Migration(m.ID); m2 == nil || m2.State == cluster.MigrationRunning {
-				return clusterErr(err)
-			}
+		if _, err := n.ResolveMigration(ctx, m.ID, "cancelled by CLUSTER CANCELSLOTMIGRATIONS", time.Now().UnixMilli()); err != nil {
+			return clusterErr(err)
 		}
 	}
 	return command.OK
@@ -197,18 +197,28 @@ func (c *client) endImport() {
 // shard does not own them. It tries until it reaches the log or the
 // server closes.
 func (s *Server) resolveMigration(id, why string) {
-	n := s.cluster
+	var m *cluster.Migration
+	if s.untilLog(func(ctx context.Context) (err error) {
+		m, err = s.cluster.ResolveMigration(ctx, id, why, time.Now().UnixMilli())
+		return err
+	}) {
+		s.dropUnownedKeys(m.Ranges)
+	}
+}
+
+// untilLog calls fn, which reaches the cluster's log, again every second
+// until it succeeds (it reports true) or the server closes (false).
+func (s *Server) untilLog(fn func(ctx context.Context) error) bool {
 	for {
 		ctx, cancel := context.WithTimeout(s.closing, 10*time.Second)
-		m, err := n.ResolveMigration(ctx, id, why, time.Now().UnixMilli())
+		err := fn(ctx)
 		cancel()
 		if err == nil {
-			s.dropUnownedKeys(m.Ranges)
-			return
+			return true
 		}
 		select {
 		case <-s.closing.Done():
-			return
+			return false
 		case <-time.After(time.Second):
 		}
 	}
@@ -218,7 +228,7 @@ func (s *Server) resolveMigration(id, why string) {
 // that its shard does not own and that nothing brings here (a running
 // migration to it, SETSLOT IMPORTING), as the configuration says at each
 // slot's turn.
-func (s *Server) dropUnownedKeys(ranges [][2]int) {
+func (s *Server) dropUnownedKeys(ranges cluster.SlotRanges) {
 	n := s.cluster
 	keep := func(slot int) bool {
 		st := n.State()
@@ -226,15 +236,7 @@ func (s *Server) dropUnownedKeys(ranges [][2]int) {
 		if me == nil || me.Primary != "" || s.replica.Load() != nil {
 			return true // a replica follows its primary's deletions
 		}
-		if st.Owner(slot) == me.ID || me.Importing[slot] != "" {
-			return true
-		}
-		for _, m := range st.Migrations() {
-			if m.State == cluster.MigrationRunning && m.Target == me.ID && m.Contains(slot) {
-				return true
-			}
-		}
-		return false
+		return st.Owner(slot) == me.ID || me.Importing[slot] != "" || st.Incoming(slot, me.ID)
 	}
 	if err := deleteSlotKeys(s.db, ranges, keep); err != nil {
 		s.cfg.Load().Logger.Warn("netmode: deleting the keys of slots this node does not own", "err", err)
@@ -243,16 +245,17 @@ func (s *Server) dropUnownedKeys(ranges [][2]int) {
 
 // deleteSlotKeys deletes the keys of the slots in ranges, but for the
 // slots keep (nil: none) keeps, asked under the store's write lock with
-// each batch (only slots that hold keys are visited): a slot that becomes this node's meanwhile keeps the keys
-// written to it since (they were written after the slot came here).
-func deleteSlotKeys(db *store.DB, ranges [][2]int, keep func(slot int) bool) error {
+// each batch (only slots that hold keys are visited): a slot that
+// becomes this node's meanwhile keeps the keys written to it since (they
+// were written after the slot came here).
+func deleteSlotKeys(db *store.DB, ranges cluster.SlotRanges, keep func(slot int) bool) error {
 	slots, err := db.SlotsWithKeys()
 	if err != nil {
 		return err
 	}
 	for _, s := range slots {
 		slot := int(s)
-		if !inRanges(ranges, slot) {
+		if !ranges.Contains(slot) {
 			continue
 		}
 		var after []byte
@@ -274,15 +277,6 @@ func deleteSlotKeys(db *store.DB, ranges [][2]int, keep func(slot int) bool) err
 	return nil
 }
 
-func inRanges(ranges [][2]int, slot int) bool {
-	for _, r := range ranges {
-		if slot >= r[0] && slot <= r[1] {
-			return true
-		}
-	}
-	return false
-}
-
 // sweepSlots, at startup on a cluster primary, waits until the node has
 // caught up with the log, cancels the migrations it was part of that no
 // one runs any more (it restarted), and deletes the keys of the slots its
@@ -290,25 +284,15 @@ func inRanges(ranges [][2]int, slot int) bool {
 func (s *Server) sweepSlots() {
 	defer s.loops.Done()
 	n := s.cluster
-	for {
-		ctx, cancel := context.WithTimeout(s.closing, 10*time.Second)
-		err := n.CatchUp(ctx)
-		cancel()
-		if err == nil {
-			break
-		}
-		select {
-		case <-s.closing.Done():
-			return
-		case <-time.After(time.Second):
-		}
+	if !s.untilLog(n.CatchUp) {
+		return
 	}
 	for _, m := range n.State().Migrations() {
 		if m.State == cluster.MigrationRunning && (m.Source == n.ID() || m.Target == n.ID()) && s.slotJob(m.ID) == nil {
 			s.resolveMigration(m.ID, "a node of the migration restarted")
 		}
 	}
-	s.dropUnownedKeys([][2]int{{0, cluster.Slots - 1}})
+	s.dropUnownedKeys(cluster.SlotRanges{{0, cluster.Slots - 1}})
 }
 
 func (s *Server) slotJob(id string) *slotJob {
@@ -358,7 +342,6 @@ func (s *Server) startSlotJob(m *cluster.Migration) {
 // lock: it never blocks) and drained by the job.
 type changeQueue struct {
 	mu     sync.Mutex
-	cond   sync.Cond
 	cmds   [][][]byte
 	size   int
 	offset uint64 // the offset of the last change seen
@@ -371,7 +354,6 @@ const maxQueued = 256 << 20
 func (q *changeQueue) push(s *Server, m *cluster.Migration, ch store.Change) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	defer q.cond.Broadcast()
 	q.offset = ch.Offset
 	if ch.Reset || ch.NewHistory || ch.Raw != nil {
 		q.err = errors.New("the store's history changed during the migration")
@@ -388,7 +370,7 @@ func (q *changeQueue) push(s *Server, m *cluster.Migration, ch store.Change) {
 			return
 		}
 		keys := c.Keys(cmd)
-		if len(keys) == 0 || !m.Contains(int(store.Slot(keys[0]))) || name == "multi" || name == "exec" {
+		if len(keys) == 0 || !m.Ranges.Contains(int(store.Slot(keys[0]))) || name == "multi" || name == "exec" {
 			continue
 		}
 		cp := make([][]byte, len(cmd))
@@ -403,14 +385,11 @@ func (q *changeQueue) push(s *Server, m *cluster.Migration, ch store.Change) {
 	}
 }
 
-// take returns the queued commands, waiting for some unless wait is
-// false, and the offset of the last change seen.
-func (q *changeQueue) take(ctx context.Context, wait bool) ([][][]byte, uint64, error) {
+// take returns the queued commands and the offset of the last change
+// seen.
+func (q *changeQueue) take(ctx context.Context) ([][][]byte, uint64, error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for wait && len(q.cmds) == 0 && q.err == nil && ctx.Err() == nil {
-		q.cond.Wait()
-	}
 	cmds, off, err := q.cmds, q.offset, q.err
 	q.cmds, q.size = nil, 0
 	if err == nil {
@@ -533,7 +512,6 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 	}()
 
 	q := &changeQueue{}
-	q.cond.L = &q.mu
 	snap, unsub, err := s.db.SubscribeSnapshot(func(ch store.Change) { q.push(s, m, ch) })
 	if err != nil {
 		return err
@@ -542,12 +520,6 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 	q.mu.Lock() // a change may have come in already
 	q.offset = max(q.offset, snap.Offset)
 	q.mu.Unlock()
-	stopWake := context.AfterFunc(ctx, func() {
-		q.mu.Lock()
-		q.cond.Broadcast()
-		q.mu.Unlock()
-	})
-	defer stopWake()
 	now := time.Now().UnixMilli()
 	for _, r := range m.Ranges {
 		err := snap.EachInSlots(uint16(r[0]), uint16(r[1]), func(rec *store.Record) error {
@@ -591,7 +563,7 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 			return err
 		default:
 		}
-		cmds, _, err := q.take(ctx, false)
+		cmds, _, err := q.take(ctx)
 		if err != nil {
 			return err
 		}
@@ -612,22 +584,17 @@ func (s *Server) runSlotJob(ctx context.Context, j *slotJob, log interface{ Info
 	pausedAt := time.Now()
 	paused := s.pauseWrites(migrationPause)
 	defer s.resumeWrites()
-	for {
-		cmds, off, err := q.take(ctx, false)
-		if err != nil {
-			return err
-		}
-		if err := sendAll(cmds); err != nil {
-			return err
-		}
-		if off >= paused {
-			break
-		}
-		q.mu.Lock() // wait for the feed to reach the pause's offset
-		for q.offset < paused && q.err == nil && ctx.Err() == nil {
-			q.cond.Wait()
-		}
-		q.mu.Unlock()
+	// pauseWrites waited for the writes in progress under the store's
+	// lock: the feed has given the queue every change up to paused.
+	cmds, off, err := q.take(ctx)
+	if err == nil && off < paused {
+		err = fmt.Errorf("the change feed stands at %d, the store at %d", off, paused)
+	}
+	if err != nil {
+		return err
+	}
+	if err := sendAll(cmds); err != nil {
+		return err
 	}
 	if err := l.caughtUp(ctx); err != nil {
 		return err

@@ -188,8 +188,9 @@ func (p *Primary) Start() error {
 }
 
 // Close stops the backlog's subscription, the pinger and the feeder of
-// acknowledgements (syncacks.go), and waits for them to return. Links in progress go on until their connection or
-// their Serve context ends. It is safe to call twice, and without Start.
+// acknowledgements (syncacks.go), and waits for them to return. Links in
+// progress go on until their connection or their Serve context ends. It
+// is safe to call twice, and without Start.
 func (p *Primary) Close() {
 	p.mu.Lock()
 	if !p.closed {

@@ -143,22 +143,40 @@ func downstream(dst io.Writer, src io.Reader, limit int64, chunk int, delay time
 			data = data[:limit-sent]
 			err = io.EOF
 		}
-		for len(data) > 0 {
-			k := len(data)
-			if chunk > 0 {
-				k = min(k, chunk)
-			}
-			if delay > 0 {
-				time.Sleep(delay) // the link's latency, not a synchronisation
-			}
-			if _, werr := dst.Write(data[:k]); werr != nil {
-				return
-			}
-			sent += int64(k)
-			data = data[k:]
-		}
-		if err != nil {
+		k, werr := ShapedWrite(dst, data, chunk, delay)
+		sent += int64(k)
+		if werr != nil || err != nil {
 			return
 		}
+	}
+}
+
+// ShapedWrite writes p to w in pieces of at most chunk bytes (0: in one),
+// each after Latency(delay): what a slow, fragmented link delivers. It
+// returns how much was written, as Write does.
+func ShapedWrite(w io.Writer, p []byte, chunk int, delay time.Duration) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		k := len(p)
+		if chunk > 0 {
+			k = min(k, chunk)
+		}
+		Latency(delay)
+		n, err := w.Write(p[:k])
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p = p[k:]
+	}
+	return written, nil
+}
+
+// Latency is a link's delay, the fault a test puts under a connection
+// (Proxy.Shape, the cluster tests' slow bus): it waits d. It is the
+// thing under test there, never a way to wait for something to happen.
+func Latency(d time.Duration) {
+	if d > 0 {
+		time.Sleep(d)
 	}
 }
