@@ -302,6 +302,9 @@ func (s *Server) configSet(args [][]byte) command.Reply {
 	if next.Cluster.SyncReplicas != old.Cluster.SyncReplicas {
 		s.setAckGate(false)
 	}
+	if rs := s.replica.Load(); rs != nil {
+		rs.r.SetLoad(loadMode(next))
+	}
 	return command.OK
 }
 
@@ -459,8 +462,15 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("go_gc_cycles", ms.NumGC)
 	case "persistence":
 		b.WriteString("# Persistence\r\n")
-		line("loading", 0)
-		line("async_loading", 0)
+		// A full sync loading into the store is Redis's loading; one
+		// loading beside the data set, which serves meanwhile, its
+		// async_loading (repl-diskless-load swapdb).
+		loading, async := s.loading(), false
+		if rs := s.replica.Load(); rs != nil && !loading {
+			async = rs.r.Status().Syncing
+		}
+		line("loading", map[bool]int{true: 1, false: 0}[loading])
+		line("async_loading", map[bool]int{true: 1, false: 0}[async])
 		line("rdb_changes_since_last_save", 0)
 		line("rdb_bgsave_in_progress", 0)
 		line("rdb_last_bgsave_status", "ok")

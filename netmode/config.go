@@ -131,6 +131,12 @@ type Config struct {
 	// (INFO, PING, REPLICAOF, CONFIG, ...) (replica-serve-stale-data).
 	// Default true.
 	ReplicaServeStaleData bool
+	// ReplDisklessLoad is how a replica's full sync replaces its data set
+	// (repl-diskless-load): "swapdb" (the default) and "disabled" load it
+	// beside the old one, which serves until the new one is complete;
+	// "on-empty-db" loads straight into an empty data set (-LOADING
+	// meanwhile) and beside any other (replication.LoadMode).
+	ReplDisklessLoad string
 	// ReplTimeout bounds every wait of a replica's link (repl-timeout,
 	// seconds). Default 60 s.
 	ReplTimeout time.Duration
@@ -227,6 +233,7 @@ func DefaultConfig() *Config {
 		LogLevel:               "notice",
 		ReplicaReadOnly:        true,
 		ReplicaServeStaleData:  true,
+		ReplDisklessLoad:       "swapdb",
 		ReplTimeout:            replication.DefaultTimeout,
 		ReplBacklogSize:        1 << 20,
 		ReplPingReplicaPeriod:  10 * time.Second,

@@ -522,8 +522,15 @@ var directives = []directive{
 	secondsDirective("repl-diskless-sync-delay", func(c *Config) *time.Duration { return &c.ReplDisklessSyncDelay }, 0, noEffect).redis("5",
 		"Shingle's default is 0: a snapshot costs no fork here, so a replica is served at once"),
 	intDirective("repl-diskless-sync-max-replicas", func(c *Config) *int { return &c.ReplDisklessSyncMaxReplicas }, 0, maxInt32, noEffect).redis("0", ""),
-	fixed("repl-diskless-load", "disabled", enumValue("disabled", "on-empty-db", "swapdb"), []string{"on-empty-db"},
-		"a Shingle replica loads a full sync straight from the socket into its store, answering -LOADING meanwhile, and never writes it to an RDB file, as Redis does with on-empty-db when the replica is empty (when it is not, Redis would save the RDB to disk first)").try("disabled", "swapdb"),
+	directive{name: "repl-diskless-load",
+		get: func(c *Config) string { return c.ReplDisklessLoad },
+		set: func(c *Config, v string) error {
+			l, err := enumValue("disabled", "on-empty-db", "swapdb")([]string{v})
+			if err == nil {
+				c.ReplDisklessLoad = l
+			}
+			return err
+		}}.redis("disabled", "Shingle's default is swapdb: a replica loads a full sync beside its data set (in a staging store on the same disk, never an RDB file) and serves the old data until the new is complete, then switches at once; disabled means the same here (Redis writes the RDB to disk first and serves the old data meanwhile, then loads it, answering -LOADING); on-empty-db loads straight into an empty data set, answering -LOADING meanwhile, and beside any other. A change applies from the next full sync"),
 	func() directive {
 		d := secondsDirective("repl-ping-replica-period", func(c *Config) *time.Duration { return &c.ReplPingReplicaPeriod }, 1, noEffect)
 		return d.alias("repl-ping-slave-period").startupOnly().redis("10", "at startup only: CONFIG SET answers \"can't set immutable config\"")

@@ -396,7 +396,6 @@ var debianStoppers = map[string]string{
 	"set-proc-title":            "set-proc-title no",
 	"rdbcompression":            "rdbcompression no",
 	"dbfilename":                "",
-	"repl-diskless-load":        "repl-diskless-load on-empty-db",
 	"acllog-max-len":            "acllog-max-len 0",
 	"disable-thp":               "disable-thp no",
 	"appendfilename":            "",

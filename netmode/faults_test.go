@@ -127,16 +127,17 @@ func TestFragmentedSlowLink(t *testing.T) {
 	}
 }
 
-// TestLoadingDuringFullSync: while a slow full sync loads, the replica
-// answers -LOADING to data commands, INFO and ROLE still work, and INFO
-// shows the sync's progress.
+// TestLoadingDuringFullSync: while a slow full sync loads straight into
+// an empty replica (repl-diskless-load on-empty-db), the replica answers
+// -LOADING to data commands, INFO and ROLE still work, and INFO shows the
+// sync's progress.
 func TestLoadingDuringFullSync(t *testing.T) {
 	p := testutil.NewPKI(t, "Replication Test CA")
 	primary := startNode(t, p, nil)
 	fill(t, primary.db, "k:", 20_000)
 	proxy := testutil.StartProxy(t, primary.tcp)
 	proxy.Shape(4096, time.Millisecond)
-	replica := startNode(t, p, nil)
+	replica := startNode(t, p, func(c *Config) { c.ReplDisklessLoad = "on-empty-db" })
 	replica.replicaOf(proxy.Addr)
 	eventually(t, "the full sync to start loading", func() bool {
 		n, _ := strconv.Atoi(replica.info("master_sync_read_bytes"))

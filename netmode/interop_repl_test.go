@@ -529,9 +529,10 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		if r := mustDo(t, sc, "ROLE"); strings.Contains(r, `"connected"`) {
 			t.Errorf("ROLE after a failed full sync: %s", r)
 		}
-		// The keys loaded before the list are not served as if in sync.
-		if r := mustDo(t, sc, "GET", "k:2"); r != "(error) "+string(errLoading.Str) {
-			t.Errorf("GET on a replica whose full sync failed: %s, want -LOADING", r)
+		// The keys loaded beside the data set before the list never
+		// replace it.
+		if r := mustDo(t, sc, "GET", "k:2"); r != "(nil)" {
+			t.Errorf("GET on a replica whose full sync failed: %s, want the old data set's (nil)", r)
 		}
 	})
 
@@ -583,8 +584,11 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 
 // TestReplicaofAfterFailedFullSync: a replica whose full sync failed half
 // way (its primary holds a list) can be pointed at another primary with
-// REPLICAOF, and then full-syncs from it: the half-loaded data set is
-// neither continued (+CONTINUE) under the history it had before nor kept.
+// REPLICAOF. Under swapdb the failed sync left its data set and history as
+// they were, so it continues its old primary's history (+CONTINUE); a
+// replica that was loading straight into an empty store (on-empty-db) is
+// left incomplete, and full-syncs: the half-loaded data set is neither
+// continued under the history it had before nor kept.
 func TestReplicaofAfterFailedFullSync(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
 	p := testutil.NewPKI(t, "Interop Replication CA")
@@ -592,29 +596,37 @@ func TestReplicaofAfterFailedFullSync(t *testing.T) {
 	dialPipe(t, redisAt(a)).mustRun(t, fixture(300))
 	b, _, bport := startPlainRedis(t)
 	dialPipe(t, redisAt(b)).mustRun(t, append(fixture(50), []string{"RPUSH", "b-list", "x"}))
-	replica := startNode(t, p, nil)
-	caughtUpWithA := func(what string) {
-		t.Helper()
-		eventually(t, what, func() bool {
-			return replica.info("master_link_status") == "up" &&
-				replica.info("slave_repl_offset") == redisInfo(t, ac, "master_repl_offset")
+	for _, tc := range []struct {
+		load          string
+		full, partial string // syncs from A after the failure
+	}{{"swapdb", "0", "1"}, {"on-empty-db", "1", "0"}} {
+		t.Run(tc.load, func(t *testing.T) {
+			replica := startNode(t, p, func(c *Config) { c.ReplDisklessLoad = tc.load })
+			caughtUpWithA := func(what string) {
+				t.Helper()
+				eventually(t, what, func() bool {
+					return replica.info("master_link_status") == "up" &&
+						replica.info("slave_repl_offset") == redisInfo(t, ac, "master_repl_offset")
+				})
+			}
+			if tc.load == "swapdb" {
+				replica.replicaOf("127.0.0.1:" + aport)
+				caughtUpWithA("the sync from A")
+				sameData(t, "in sync with A", redisAt(a), shingleAt(replica))
+				mustDo(t, ac, "SET", "only-on-a:"+tc.load, "1") // A's history moves on: its backlog continues it
+			}
+			replica.replicaOf("127.0.0.1:" + bport)
+			eventually(t, "the full sync from B to fail", func() bool {
+				return strings.Contains(replica.info("master_link_last_error"), "b-list")
+			})
+			if r := mustDo(t, replica.client(), "REPLICAOF", "127.0.0.1", aport); r != `"OK"` {
+				t.Fatalf("REPLICAOF on a replica whose full sync failed: %s; it can follow no other primary", r)
+			}
+			caughtUpWithA("the sync from A again")
+			if full, partial := replica.info("master_full_syncs"), replica.info("master_partial_syncs"); full != tc.full || partial != tc.partial {
+				t.Errorf("back on A: master_full_syncs:%s master_partial_syncs:%s, want %s and %s", full, partial, tc.full, tc.partial)
+			}
+			sameData(t, "back on A", redisAt(a), shingleAt(replica))
 		})
 	}
-	replica.replicaOf("127.0.0.1:" + aport)
-	caughtUpWithA("the sync from A")
-	sameData(t, "in sync with A", redisAt(a), shingleAt(replica))
-	mustDo(t, ac, "SET", "only-on-a", "1") // A's history moves on: its backlog could continue it
-
-	replica.replicaOf("127.0.0.1:" + bport)
-	eventually(t, "the full sync from B to fail", func() bool {
-		return strings.Contains(replica.info("master_link_last_error"), "b-list")
-	})
-	if r := mustDo(t, replica.client(), "REPLICAOF", "127.0.0.1", aport); r != `"OK"` {
-		t.Fatalf("REPLICAOF on a replica whose full sync failed: %s; it can follow no other primary", r)
-	}
-	caughtUpWithA("the sync from A again")
-	if full, partial := replica.info("master_full_syncs"), replica.info("master_partial_syncs"); full != "1" || partial != "0" {
-		t.Errorf("back on A: master_full_syncs:%s master_partial_syncs:%s, want a full sync", full, partial)
-	}
-	sameData(t, "back on A", redisAt(a), shingleAt(replica))
 }

@@ -46,6 +46,7 @@ func (s *Server) replicaConfig(cfg *Config, host string, port int) (replication.
 		ListeningPort: announcePort(cfg),
 		AnnounceIP:    cfg.ReplicaAnnounceIP,
 		Timeout:       cfg.ReplTimeout,
+		Load:          loadMode(cfg),
 		Logger:        cfg.Logger,
 		// Logged by the replica already; shingle_panics counts them.
 		OnPanic: func(*replication.PanicError) { s.stats.Panics.Add(1) },
@@ -197,4 +198,12 @@ func (s *Server) role() string {
 		return "replica"
 	}
 	return "master"
+}
+
+// loadMode is the replication.LoadMode repl-diskless-load names.
+func loadMode(cfg *Config) replication.LoadMode {
+	if cfg.ReplDisklessLoad == "on-empty-db" {
+		return replication.LoadOnEmpty
+	}
+	return replication.LoadSwap
 }

@@ -88,12 +88,12 @@ func (n *node) client() *testutil.Client {
 	return testutil.MustDial(n.t, "tcp", n.tcp)
 }
 
-// info returns one field of INFO replication, or "".
+// info returns one field of INFO replication or persistence, or "".
 func (n *node) info(field string) string {
 	if n.infoc == nil {
 		n.infoc = n.client()
 	}
-	r, err := n.infoc.Do("INFO", "replication")
+	r, err := n.infoc.Do("INFO", "replication", "persistence")
 	if err != nil {
 		return ""
 	}

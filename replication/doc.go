@@ -12,7 +12,9 @@
 // repl-diskless-sync-delay and the per-replica buffers bounded by their
 // OutputLimit, the ACKs that Wait, MinReplicasOK, Info and Replicas read);
 // FullResync, WriteDisklessRDB and WriteSnapshot (the full sync's framing
-// and RDB); LoadRDB; the RDB format (the rdb subpackage). netmode, which
+// and RDB); LoadRDB and LoadRDBBeside (Config.Load: a full sync loaded
+// straight into the store, or beside the old data set, which serves until
+// the switch); the RDB format (the rdb subpackage). netmode, which
 // owns client connections, keeps only the commands (PSYNC, SYNC, REPLCONF,
 // WAIT, ROLE, INFO replication, REPLICAOF): it hands a client that sent
 // PSYNC to Primary.Serve, and starts a Replica for replicaof with a

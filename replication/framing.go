@@ -52,18 +52,22 @@ var ErrBadSync = errors.New("replication: malformed full sync")
 
 // readFullSync reads a primary's full sync from its "+FULLRESYNC <replid>
 // <offset>" line on (line, already read) and loads the RDB that follows
-// into db (LoadRDB), in either of Redis's framings: "$EOF:<marker>"
+// into db (LoadRDB, or with beside LoadRDBBeside), in either of Redis's framings: "$EOF:<marker>"
 // (diskless) or "$<length>" (from a file). The empty lines a Redis primary
 // sends to keep the link alive while it prepares the RDB are skipped. It
 // returns the history db now continues; the change stream follows on br.
 // loading, if set, is called when the RDB starts, with its length, -1 when
 // the framing does not tell it.
-func readFullSync(br *bufio.Reader, db *store.DB, line string, loading func(size int64)) (replID string, offset uint64, err error) {
+func readFullSync(br *bufio.Reader, db *store.DB, beside bool, line string, loading func(size int64)) (replID string, offset uint64, err error) {
 	f := strings.Fields(line)
 	if len(f) != 3 || f[0] != "+FULLRESYNC" || len(f[1]) != 40 {
 		return "", 0, fmt.Errorf("%w: %q where +FULLRESYNC was expected", ErrBadSync, line)
 	}
 	replID = f[1]
+	load := LoadRDB
+	if beside {
+		load = LoadRDBBeside
+	}
 	if offset, err = strconv.ParseUint(f[2], 10, 64); err != nil {
 		return "", 0, fmt.Errorf("%w: offset %q", ErrBadSync, f[2])
 	}
@@ -77,7 +81,7 @@ func readFullSync(br *bufio.Reader, db *store.DB, line string, loading func(size
 		if loading != nil {
 			loading(-1)
 		}
-		if err := LoadRDB(db, replID, offset, br); err != nil {
+		if err := load(db, replID, offset, br); err != nil {
 			return "", 0, err
 		}
 		var mark [eofMarkLen]byte
@@ -97,7 +101,7 @@ func readFullSync(br *bufio.Reader, db *store.DB, line string, loading func(size
 		}
 		lr := &io.LimitedReader{R: br, N: n}
 		body := bufio.NewReader(lr)
-		if err := LoadRDB(db, replID, offset, body); err != nil {
+		if err := load(db, replID, offset, body); err != nil {
 			return "", 0, err
 		}
 		if extra := lr.N + int64(body.Buffered()); extra != 0 {

@@ -111,5 +111,5 @@ func readSync(br *bufio.Reader, db *store.DB) (string, uint64, error) {
 	if err != nil {
 		return "", 0, err
 	}
-	return readFullSync(br, db, line, nil)
+	return readFullSync(br, db, false, line, nil)
 }

@@ -151,7 +151,7 @@ func TestPrimaryServe(t *testing.T) {
 
 	r := serve(t, p, SyncRequest{ReplID: "?", IP: "10.1.2.3", Port: 7000})
 	replica := memStore(t)
-	id, offset, err := readFullSync(r.br, replica, r.line(t), nil)
+	id, offset, err := readFullSync(r.br, replica, false, r.line(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestPrimaryOutputLimit(t *testing.T) {
 	db, p := newPrimary(t, PrimaryConfig{OutputLimit: OutputLimit{Hard: 1 << 10}, Hooks: n.hooks()})
 	r := serve(t, p, SyncRequest{ReplID: "?"})
 	replica := memStore(t)
-	if _, _, err := readFullSync(r.br, replica, r.line(t), nil); err != nil {
+	if _, _, err := readFullSync(r.br, replica, false, r.line(t), nil); err != nil {
 		t.Fatal(err)
 	}
 	// The replica reads no more: the first write blocks on the pipe, the

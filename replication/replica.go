@@ -60,6 +60,10 @@ type Config struct {
 	// primary pings every 10 seconds), each write (repl-timeout). Default
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Load says how a full sync replaces the data set
+	// (repl-diskless-load). Default LoadSwap: the old data set serves
+	// until the new one is complete.
+	Load LoadMode
 	// Table runs the primary's commands; default command.NewTable(). It
 	// must hold every command the primary propagates.
 	Table *command.Table
@@ -163,6 +167,7 @@ type Replica struct {
 	done    chan struct{}
 	lastIO  atomic.Int64 // unix nanoseconds
 	loading atomic.Bool
+	load    atomic.Int32 // the LoadMode of the next full sync
 	// The link of a full sync in progress and its byte count when the RDB
 	// began, for Status.SyncRead.
 	syncLink atomic.Pointer[link]
@@ -184,6 +189,7 @@ func Follow(db *store.DB, cfg Config) (*Replica, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Replica{db: db, cfg: cfg, cancel: cancel, done: make(chan struct{}),
 		st: Status{Addr: cfg.Addr, DownSince: time.Now()}}
+	r.SetLoad(cfg.Load)
 	db.SetFollowing(true)
 	go r.run(ctx)
 	return r, nil
@@ -202,6 +208,10 @@ func (r *Replica) Status() Status {
 	}
 	return st
 }
+
+// SetLoad changes Config.Load for the next full sync (CONFIG SET
+// repl-diskless-load).
+func (r *Replica) SetLoad(m LoadMode) { r.load.Store(int32(m)) }
 
 // Loading reports whether a full sync is loading into the store, or one
 // failed half way (store.DB.Incomplete): the data set is partial, and a
@@ -448,11 +458,17 @@ func (r *Replica) sync(l *link) error {
 		r.syncLink.Store(l)
 		defer r.syncLink.Store(nil)
 		r.update(func(st *Status) { st.Syncing, st.SyncTotal = true, -1 })
-		// A load that fails leaves the data set partial: the store says so
-		// (Incomplete) until a full sync completes.
-		r.loading.Store(true)
-		defer r.loading.Store(false) // a panic too
-		_, offset, err := readFullSync(l.br, r.db, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
+		beside, err := r.loadBeside()
+		if err != nil {
+			return err
+		}
+		if !beside {
+			// A load that fails leaves the data set partial: the store
+			// says so (Incomplete) until a full sync completes.
+			r.loading.Store(true)
+			defer r.loading.Store(false) // a panic too
+		}
+		_, offset, err := readFullSync(l.br, r.db, beside, line, func(n int64) { r.update(func(st *Status) { st.SyncTotal = n }) })
 		if err != nil {
 			return fmt.Errorf("full sync: %w", err)
 		}
@@ -461,6 +477,16 @@ func (r *Replica) sync(l *link) error {
 		return nil
 	}
 	return fmt.Errorf("handshake: PSYNC answered %q", line)
+}
+
+// loadBeside reports whether a full sync is to load beside the data set
+// rather than into it (Config.Load).
+func (r *Replica) loadBeside() (bool, error) {
+	if onEmpty := LoadMode(r.load.Load()) == LoadOnEmpty; !onEmpty || r.db.Incomplete() {
+		return !onEmpty, nil
+	}
+	keys, _, err := r.db.KeyCounts()
+	return keys != 0, err
 }
 
 // Stream runs are applied as one store transaction each: everything the

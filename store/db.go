@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/sstable"
+	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/shinglekv/shingle/internal/tick"
 )
@@ -28,6 +30,11 @@ type DB struct {
 	pdb  *pebble.DB
 	opts Options
 	log  *slog.Logger
+	// fs and dir are where pdb lives (fs without the log's wrapper), for
+	// LoadBeside's staging; sstOptions write sstables pdb can ingest.
+	fs         vfs.FS
+	dir        string
+	sstOptions sstable.WriterOptions
 
 	// mu orders writes. A writer holds it exclusively from its first read to
 	// the moment its batch is applied and visible, so that Pebble's commit
@@ -125,6 +132,7 @@ func Open(dir string, o *Options) (*DB, error) {
 		return nil, err
 	}
 	popts := opts.pebbleOptions()
+	popts.EnsureDefaults() // for sstOptions: Open fills in the same
 	defer popts.Cache.Unref()
 	var dd *dataDir
 	if opts.InMemory {
@@ -136,7 +144,11 @@ func Open(dir string, o *Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dir, err)
 	}
-	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{})}
+	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{}),
+		fs: popts.FS, dir: dir, sstOptions: popts.MakeWriterOptions(0, pdb.TableFormat())}
+	if w, ok := popts.FS.(*walFS); ok {
+		db.fs = w.FS
+	}
 	if opts.RecordCacheSize > 0 {
 		db.cache = newRecordCache(opts.RecordCacheSize)
 	}
@@ -146,6 +158,9 @@ func Open(dir string, o *Options) (*DB, error) {
 	db.applyCond.L = &db.applyMu
 	db.appliedCond.L = &db.applyMu
 	err = db.loadState(dir)
+	if err == nil {
+		err = (&stage{db: db, dir: db.fs.PathJoin(dir, stagingDir)}).clear() // a crash's leftovers
+	}
 	if err == nil && dd != nil {
 		err = dd.opened()
 	}

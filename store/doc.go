@@ -146,8 +146,10 @@
 // stamp before Pebble opens the directory and refuses a format it does not
 // know (ErrFormat) without changing anything; a new directory is stamped
 // before Pebble creates its files, and one from before stamps (Pebble's
-// files, no SHINGLE) is stamped once it has opened. Other files in the
-// directory (Redis's dir often holds the config file) are left alone.
+// files, no SHINGLE) is stamped once it has opened. The subdirectory
+// "loading" is LoadBeside's staging space (stage.go): Open empties it of
+// what a crash left. Other files in the directory (Redis's dir often holds
+// the config file) are left alone.
 // Later changes to the encoding bump the format and migrate, writing the
 // new format to both the stamp and the format key.
 //

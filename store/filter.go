@@ -77,6 +77,7 @@ type filterState struct {
 	building bool         // a background build is running
 	pending  []uint64     // hashes added while it runs
 	rebuild  bool         // the filter is full: rebuild when the write ends
+	epoch    uint64       // counts resetFilter's calls: a build started before one is void
 }
 
 // noteKey records that the key with hash h may now exist. Called with the
@@ -110,6 +111,7 @@ func (db *DB) startFilterBuild() {
 	}
 	db.filter.building, db.filter.rebuild = true, false
 	db.filter.pending = nil
+	epoch := db.filter.epoch
 	db.waitApplied()
 	snap := db.pdb.NewSnapshot()
 	var hint int64
@@ -124,6 +126,9 @@ func (db *DB) startFilterBuild() {
 		snap.Close()
 		db.mu.Lock()
 		defer db.mu.Unlock()
+		if db.filter.epoch != epoch {
+			return // resetFilter ran: its own build is on its way
+		}
 		db.filter.building = false
 		if err != nil {
 			db.filter.pending = nil
@@ -137,6 +142,16 @@ func (db *DB) startFilterBuild() {
 		}
 		db.filter.f, db.filter.pending = f, nil
 	})
+}
+
+// resetFilter throws the filter away, and any build in progress, for a
+// data set replaced under the write lock (LoadBeside) with keys it has
+// never seen, and starts a build of a new one. Until it completes every
+// lookup reads. Called with the write lock held; the new data set must be
+// in Pebble already.
+func (db *DB) resetFilter() {
+	db.filter = filterState{epoch: db.filter.epoch + 1}
+	db.startFilterBuild()
 }
 
 var errStopped = errors.New("store: stopped")

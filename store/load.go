@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cockroachdb/pebble/v2"
 )
 
 // loadBatch and loadBatchBytes bound the records Load commits at once.
@@ -35,8 +37,17 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 	if err := db.loadStart(); err != nil {
 		return err
 	}
-	// Records are read (from the network, for a replica) outside the
-	// lock, a batch at a time; the lock is taken only to write the batch.
+	if err := loadBatches(next, db.loadRecords); err != nil {
+		return err
+	}
+	return db.loadEnd(replID, offset)
+}
+
+// loadBatches reads the records next returns until io.EOF and hands them
+// to f in batches of at most loadBatch records and loadBatchBytes bytes.
+// Records are read (from the network, for a replica) outside the store's
+// lock, a batch at a time; f takes it only to write the batch.
+func loadBatches(next func() (*Record, error), f func([]*Record) error) error {
 	batch := make([]*Record, 0, loadBatch)
 	for done := false; !done; {
 		batch = batch[:0]
@@ -55,11 +66,11 @@ func (db *DB) Load(replID string, offset uint64, next func() (*Record, error)) e
 				size += len(f)
 			}
 		}
-		if err := db.loadRecords(batch); err != nil {
+		if err := f(batch); err != nil {
 			return err
 		}
 	}
-	return db.loadEnd(replID, offset)
+	return nil
 }
 
 // loadStart empties the data set for Load.
@@ -119,15 +130,24 @@ func (db *DB) loadEnd(replID string, offset uint64) error {
 // unique in a snapshot (an RDB), so none is read first.
 func (w *writer) loadRecord(r *Record) error {
 	e := entry{mk: metaKey(make([]byte, 0, metaPrefixLen+len(r.Key)), r.Key)}
+	m, err := loadedMeta(w.b, e.slot(), r, func() uint64 { return w.db.allocID(w) })
+	if err == nil {
+		w.put(&e, m)
+	}
+	return err
+}
+
+// loadedMeta returns the meta record of r loaded as a new key of slot, and
+// writes a hash's fields to b, under a collection id from newID.
+func loadedMeta(b *pebble.Batch, slot uint16, r *Record, newID func() uint64) (meta, error) {
 	switch r.Type {
 	case TypeString:
-		w.put(&e, meta{typ: TypeString, value: r.Value, expire: r.ExpireMs})
+		return meta{typ: TypeString, value: r.Value, expire: r.ExpireMs}, nil
 	case TypeHash:
 		if len(r.Fields) == 0 || len(r.Fields)%2 != 0 {
-			return fmt.Errorf("store: load: hash %q with %d field and value strings", r.Key, len(r.Fields))
+			return meta{}, fmt.Errorf("store: load: hash %q with %d field and value strings", r.Key, len(r.Fields))
 		}
-		m := w.newCollection(TypeHash)
-		m.expire = r.ExpireMs
+		m := meta{typ: TypeHash, id: newID(), expire: r.ExpireMs}
 		seen := map[string]bool{}
 		for i := 0; i < len(r.Fields); i += 2 {
 			if seen[string(r.Fields[i])] {
@@ -137,13 +157,11 @@ func (w *writer) loadRecord(r *Record) error {
 			m.count++
 		}
 		for i := 0; i < len(r.Fields); i += 2 {
-			w.b.Set(hashedSubKey(nil, e.slot(), m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
+			b.Set(hashedSubKey(nil, slot, m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
 		}
-		w.put(&e, m)
-	default:
-		return fmt.Errorf("store: load: key %q: type %v is not stored", r.Key, r.Type)
+		return m, nil
 	}
-	return nil
+	return meta{}, fmt.Errorf("store: load: key %q: type %v is not stored", r.Key, r.Type)
 }
 
 // Incomplete reports whether the data set is a Load that did not complete

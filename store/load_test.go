@@ -13,29 +13,7 @@ import (
 // taken as the replica's own and kept across a restart, and nothing
 // published to the replica's subscribers but the one Reset.
 func TestLoad(t *testing.T) {
-	src := openMem(t, nil)
-	for i := range 3000 {
-		k := []byte("k" + strconv.Itoa(i))
-		switch i % 3 {
-		case 0:
-			src.Set(k, []byte(strconv.Itoa(i)))
-		case 1:
-			src.HSet(k, []byte("a"), []byte("1"), []byte("b"), []byte(strconv.Itoa(i)))
-		case 2:
-			src.Set(k, []byte("t"))
-			src.Expire(k, time.Hour, ExpireAlways)
-		}
-	}
-	snap, cancel, err := src.SubscribeSnapshot(func(Change) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cancel()
-	defer snap.Close()
-	var records []*Record
-	if err := snap.Each(func(r *Record) error { records = append(records, r); return nil }); err != nil {
-		t.Fatal(err)
-	}
+	src, snap, records := loadSource(t)
 
 	dir := t.TempDir()
 	dst, err := Open(dir, nil)
@@ -109,4 +87,34 @@ func TestLoad(t *testing.T) {
 	}
 	defer dst.Close()
 	check(dst, "after reopening")
+}
+
+// loadSource returns a store of 3000 keys (strings, hashes, strings with
+// a TTL), a snapshot of it and the snapshot's records.
+func loadSource(t *testing.T) (*DB, *Snapshot, []*Record) {
+	t.Helper()
+	src := openMem(t, nil)
+	for i := range 3000 {
+		k := []byte("k" + strconv.Itoa(i))
+		switch i % 3 {
+		case 0:
+			src.Set(k, []byte(strconv.Itoa(i)))
+		case 1:
+			src.HSet(k, []byte("a"), []byte("1"), []byte("b"), []byte(strconv.Itoa(i)))
+		case 2:
+			src.Set(k, []byte("t"))
+			src.Expire(k, time.Hour, ExpireAlways)
+		}
+	}
+	snap, cancel, err := src.SubscribeSnapshot(func(Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	t.Cleanup(func() { snap.Close() })
+	var records []*Record
+	if err := snap.Each(func(r *Record) error { records = append(records, r); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return src, snap, records
 }

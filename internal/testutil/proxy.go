@@ -9,9 +9,10 @@ import (
 )
 
 // Proxy forwards TCP connections from its own loopback address to a
-// target, and lets a test cut them, cut them after a number of bytes, and
-// fragment and delay what flows from the target to the client
-// ("downstream"): the faults a replication link must survive.
+// target, and lets a test cut them, cut them after a number of bytes, stall
+// them after a number of bytes, and fragment and delay what flows from the
+// target to the client ("downstream"): the faults a replication link must
+// survive.
 type Proxy struct {
 	Addr   string // where clients connect
 	target string
@@ -21,6 +22,8 @@ type Proxy struct {
 	closed   bool
 	conns    map[net.Conn]struct{}
 	cutAfter []int64 // cut the next connections after these many bytes downstream
+	hold     *hold   // stall the next connection
+	holds    []*hold // every hold handed out, released at the end
 	chunk    int     // downstream writes of at most chunk bytes; 0 unchanged
 	delay    time.Duration
 	accepted int
@@ -42,7 +45,11 @@ func StartProxy(t testing.TB, target string) *Proxy {
 		ln.Close()
 		p.mu.Lock()
 		p.closed = true
+		holds := p.holds
 		p.mu.Unlock()
+		for _, h := range holds {
+			h.release()
+		}
 		p.Cut()
 		p.wg.Wait()
 	})
@@ -65,6 +72,28 @@ func (p *Proxy) CutAfter(n ...int64) {
 	p.mu.Lock()
 	p.cutAfter = append(p.cutAfter, n...)
 	p.mu.Unlock()
+}
+
+// hold stalls a connection's downstream once after bytes have gone
+// through, until released.
+type hold struct {
+	after int64
+	ch    chan struct{}
+	once  sync.Once
+}
+
+func (h *hold) release() { h.once.Do(func() { close(h.ch) }) }
+
+// HoldAfter makes the next connection stop sending downstream once n bytes
+// have gone through, until release is called: a link stalled in the
+// middle of a snapshot, for as long as the test looks at both ends.
+func (p *Proxy) HoldAfter(n int64) (release func()) {
+	h := &hold{after: n, ch: make(chan struct{})}
+	p.mu.Lock()
+	p.hold = h
+	p.holds = append(p.holds, h)
+	p.mu.Unlock()
+	return h.release
 }
 
 // Shape splits what goes downstream on connections accepted from now on
@@ -107,7 +136,8 @@ func (p *Proxy) accept() {
 		if len(p.cutAfter) > 0 {
 			limit, p.cutAfter = p.cutAfter[0], p.cutAfter[1:]
 		}
-		chunk, delay := p.chunk, p.delay
+		chunk, delay, h := p.chunk, p.delay, p.hold
+		p.hold = nil
 		p.mu.Unlock()
 		closeBoth := func() {
 			client.Close()
@@ -126,14 +156,14 @@ func (p *Proxy) accept() {
 		go func() {
 			defer p.wg.Done()
 			defer closeBoth()
-			downstream(client, server, limit, chunk, delay)
+			downstream(client, server, limit, h, chunk, delay)
 		}()
 	}
 }
 
 // downstream copies from src to dst, shaped, until either fails or limit
-// bytes (when set) have gone through.
-func downstream(dst io.Writer, src io.Reader, limit int64, chunk int, delay time.Duration) {
+// bytes (when set) have gone through, stalling at h (when set).
+func downstream(dst io.Writer, src io.Reader, limit int64, h *hold, chunk int, delay time.Duration) {
 	buf := make([]byte, 32<<10)
 	var sent int64
 	for {
@@ -142,6 +172,16 @@ func downstream(dst io.Writer, src io.Reader, limit int64, chunk int, delay time
 		if limit > 0 && sent+int64(len(data)) >= limit {
 			data = data[:limit-sent]
 			err = io.EOF
+		}
+		if h != nil && sent+int64(len(data)) >= h.after {
+			k, werr := ShapedWrite(dst, data[:h.after-sent], chunk, delay)
+			sent += int64(k)
+			if werr != nil {
+				return
+			}
+			data = data[k:]
+			<-h.ch
+			h = nil
 		}
 		k, werr := ShapedWrite(dst, data, chunk, delay)
 		sent += int64(k)
