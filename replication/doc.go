@@ -52,7 +52,10 @@
 //     (repl-backlog-size) answers PSYNC with +CONTINUE when the replica's
 //     replid and offset are in it; the replid, the secondary replid after a
 //     promotion (psync2) and the offset survive restarts (the store keeps
-//     them).
+//     them), and a crash: the store recovers its exact offset under a new
+//     id continuing the old one. A replica asks with the secondary id when
+//     nothing was written since its history took over from it (a crashed
+//     primary coming back as a replica knows the new primary by it).
 //   - Acknowledgements (REPLCONF ACK every second), and what WAIT,
 //     min-replicas-to-write and min-replicas-max-lag decide from them and
 //     INFO replication and ROLE show (Wait, Good, MinReplicasOK, Info,

@@ -437,16 +437,29 @@ func (r *Replica) sync(l *link) error {
 	if err != nil {
 		return err
 	}
-	line, err := l.ask("PSYNC", h.ReplID, strconv.FormatUint(h.Offset+1, 10))
+	id := h.ReplID
+	if h.ReplID2 != "" && h.SecondOffset == int64(h.Offset)+1 {
+		// Nothing written since this history took over from ReplID2 (a
+		// new history after a crash, a promotion): the data set is
+		// ReplID2's up to Offset, and a primary that went on from there
+		// (promoted while this store was down) knows only that one.
+		id = h.ReplID2
+	}
+	line, err := l.ask("PSYNC", id, strconv.FormatUint(h.Offset+1, 10))
 	if err != nil {
 		return fmt.Errorf("handshake: PSYNC: %w", err)
 	}
 	switch {
 	case strings.HasPrefix(line, "+CONTINUE"):
 		// The primary may go on under a new id (it was promoted, or its
-		// primary was): ours becomes the secondary one, as in psync2.
-		if f := strings.Fields(line); len(f) == 2 && f[1] != h.ReplID {
-			if err := r.db.ShiftHistory(f[1]); err != nil {
+		// primary was), or under ReplID2 if that is what we asked for:
+		// ours becomes the secondary one, as in psync2.
+		next := id // what an older primary's bare +CONTINUE continues
+		if f := strings.Fields(line); len(f) == 2 {
+			next = f[1]
+		}
+		if next != h.ReplID {
+			if err := r.db.ShiftHistory(next); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -128,6 +129,12 @@ func (db *DB) applyBatch(b *pebble.Batch, lw *logWait, counted bool) {
 	if db.opts.InMemory {
 		err = db.pdb.Apply(b, pebble.NoSync)
 	} else {
+		// The commit's offset goes with its writes, so that after a crash
+		// the offset is exactly that of the data Pebble recovered
+		// (loadState). One small key per commit: about 1% of a lone SET.
+		var off [8]byte
+		binary.BigEndian.PutUint64(off[:], lw.offset)
+		b.Set(sysOffset, off[:], nil)
 		err = db.pdb.ApplyNoSyncWait(b, pebble.Sync)
 	}
 	switch {

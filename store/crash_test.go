@@ -216,11 +216,17 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 				v, err, a.incrs, a.counter)
 		}
 	}
-	// The offset is saved once a second, so after a crash writes may be
-	// ahead of it: the store must start a new replication history rather
-	// than let a replica resume from a position that is no longer exact.
-	if id := db.ReplicationID(); len(id) != 40 || !isHex(id) || id == a.replID {
-		t.Errorf("ReplicationID() = %q after the crash, the child's was %q: want a new 40-hex id", id, a.replID)
+	// Every commit carries its offset, so the offset after the crash is
+	// exactly that of the data recovered, whichever writes in flight
+	// landed: the length of the commands that made it. A new history
+	// starts there, continuing the child's up to it.
+	want := recoveredOffset(t, db)
+	h, err := db.History()
+	if err != nil || h.Offset != want {
+		t.Errorf("offset %d after the crash (%v); the recovered data was written by %d bytes of commands", h.Offset, err, want)
+	}
+	if len(h.ReplID) != 40 || !isHex(h.ReplID) || h.ReplID == a.replID || h.ReplID2 != a.replID || h.SecondOffset != int64(want)+1 {
+		t.Errorf("history %+v after the crash; want a new id continuing the child's %s up to %d", h, a.replID, want)
 	}
 
 	// Collection ids handed out before the crash must not be handed out
@@ -246,6 +252,39 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 			t.Errorf("HLEN %s = %d (%v) after new hashes were written, was %d", k, n, err, want)
 		}
 	}
+}
+
+// recoveredOffset returns the replication offset of a crash writer's data
+// set: the RESP length of the commands that wrote it, which the change
+// feed propagates as they were called (SET, HSET, INCRBY counter 1).
+func recoveredOffset(t *testing.T, db *DB) uint64 {
+	t.Helper()
+	snap, cancel, err := db.SubscribeSnapshot(func(Change) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	defer snap.Close()
+	var n uint64
+	err = snap.Each(func(r *Record) error {
+		switch {
+		case string(r.Key) == "counter":
+			c, err := strconv.ParseUint(string(r.Value), 10, 64)
+			n += c * respLen([][]byte{[]byte("INCRBY"), r.Key, []byte("1")})
+			return err
+		case r.Type == TypeString:
+			n += respLen([][]byte{cmdSet, r.Key, r.Value})
+		default:
+			for i := 0; i < len(r.Fields); i += 2 {
+				n += respLen([][]byte{cmdHSet, r.Key, r.Fields[i], r.Fields[i+1]})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func isHex(s string) bool {

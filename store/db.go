@@ -57,9 +57,8 @@ type DB struct {
 	// incomplete: a Load emptied the data set and did not finish (this
 	// run or an earlier one).
 	incomplete atomic.Bool
-	saved      atomic.Uint64 // the offset last written to disk (by the background save, or a history change under mu)
-	nextID     uint64        // next collection id to hand out
-	idLimit    uint64        // ids below this are reserved on disk (sysNextID)
+	nextID     uint64 // next collection id to hand out
+	idLimit    uint64 // ids below this are reserved on disk (sysNextID)
 	counts     *keyCounts
 	filter     filterState
 	cache      *recordCache // nil when Options.RecordCacheSize is negative
@@ -174,7 +173,7 @@ func Open(dir string, o *Options) (*DB, error) {
 	db.mu.Lock()
 	db.startFilterBuild()
 	db.mu.Unlock()
-	if !opts.InMemory {
+	if !opts.InMemory && opts.AppendFsync == FsyncEverySec {
 		db.background(db.everySecond)
 	}
 	if opts.ActiveExpireInterval > 0 {
@@ -223,36 +222,6 @@ func (db *DB) loadState(dir string) error {
 		db.incomplete.Store(true)
 		db.log.Warn("store: the data set is a full sync that did not complete; it needs a new one")
 	}
-	id, err := get(sysReplID)
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(id) == 40 && clean != nil:
-		db.replID = string(id)
-		b.Delete(sysClean, nil)
-	case len(id) == 40:
-		// The last run did not Close: writes may have committed after the
-		// offset was last saved, so the offset is not exact any more. A new
-		// replication id starts a new history, as Redis starts one after a
-		// crash, so that no replica mistakes where it stands.
-		db.log.Warn("store: the last run did not close cleanly; starting a new replication history")
-		fallthrough
-	default:
-		db.replID = newReplID()
-		b.Set(sysReplID, []byte(db.replID), nil)
-	}
-	if clean != nil {
-		if err := db.loadHistory2(get); err != nil {
-			return err
-		}
-	} else {
-		// A new history continues none: forget the one the last run
-		// continued, on disk too.
-		db.offset2 = -1
-		b.Delete(sysReplID2, nil)
-		b.Delete(sysOffset2, nil)
-	}
 	for _, u := range []struct {
 		key []byte
 		dst *uint64
@@ -265,10 +234,48 @@ func (db *DB) loadState(dir string) error {
 			*u.dst = binary.BigEndian.Uint64(v)
 		}
 	}
+	exact, err := get(sysExactOffsets)
+	if err != nil {
+		return err
+	}
+	b.Set(sysExactOffsets, []byte("1"), nil)
+	id, err := get(sysReplID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(id) == 40 && clean != nil:
+		db.replID = string(id)
+		b.Delete(sysClean, nil)
+		if err := db.loadHistory2(get); err != nil {
+			return err
+		}
+	case len(id) == 40 && exact != nil && partial == nil:
+		// The last run did not Close. Every commit's batch carries its
+		// offset (applyBatch), so the offset is exact: the data set is
+		// history id up to it. A new history starts here and continues
+		// that one (psync2's ReplID2), so that a replica at exactly this
+		// offset continues with a partial resync, while one that holds
+		// writes the crash lost here, or that the new history's writes
+		// would contradict, cannot take one history for the other.
+		db.log.Warn("store: the last run did not close cleanly; a new replication history continues the old one at its last offset",
+			"offset", db.offset)
+		db.replID, db.replID2, db.offset2 = newReplID(), string(id), int64(db.offset)+1
+		writeHistory(b, db.history())
+	case len(id) == 40:
+		// The last run did not Close, and its offset is not exact (a
+		// store from before offsets were exact), or its data set is a
+		// load that did not complete: a new history that continues none,
+		// as Redis starts one after a crash.
+		db.log.Warn("store: the last run did not close cleanly; starting a new replication history")
+		fallthrough
+	default:
+		db.replID, db.replID2, db.offset2 = newReplID(), "", -1
+		writeHistory(b, db.history())
+	}
 	// Ids are handed out from the reserved block's end: ids below idLimit may
 	// be in use by collections committed before a crash.
 	db.nextID = db.idLimit
-	db.saved.Store(db.offset)
 	if b.Empty() {
 		return nil
 	}
@@ -322,37 +329,18 @@ func (db *DB) Close() error {
 	return errors.Join(err, b.Close(), db.pdb.Close())
 }
 
-// everySecond saves the replication offset once a second when it moved,
-// and under everysec syncs the write-ahead log when there was a write. The
-// offset is not written with every write: that would double the records
-// each write adds to the memtable. After a clean Close it is exact; after a
-// crash the replication id is renewed instead (see loadState).
+// everySecond syncs the write-ahead log once a second, under everysec,
+// when there was a write. (The replication offset needs no saving: every
+// commit's batch carries it, see applyBatch.)
 func (db *DB) everySecond() {
 	tick.Every(db.stop, time.Second, func(time.Time) bool {
-		if err := db.saveOffset(); err != nil {
-			db.log.Error("store: background save failed", "err", err)
+		if db.dirty.Swap(false) {
+			if err := db.wal.syncLogs(); err != nil {
+				db.log.Error("store: syncing the log failed", "err", err)
+			}
 		}
 		return true
 	})
-}
-
-func (db *DB) saveOffset() error {
-	db.mu.RLock()
-	offset := db.offset
-	db.mu.RUnlock()
-	if offset != db.saved.Load() {
-		b := db.pdb.NewBatch()
-		defer b.Close()
-		b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, offset), nil)
-		if err := db.pdb.Apply(b, pebble.Sync); err != nil {
-			return err
-		}
-		db.saved.Store(offset)
-	}
-	if db.opts.AppendFsync == FsyncEverySec && db.dirty.Swap(false) {
-		return db.wal.syncLogs()
-	}
-	return nil
 }
 
 // beginWrite takes the write lock and readies the writer. Every successful

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/cockroachdb/pebble/v2"
 	"strconv"
 )
 
@@ -96,12 +97,13 @@ func (db *DB) shiftLocked(replID string) {
 
 // setHistory writes h to the batch: the ids and the offset of a history
 // switch, which must survive a crash as they are.
-func (w *writer) setHistory(h History) {
-	w.b.Set(sysReplID, []byte(h.ReplID), nil)
-	w.b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, h.Offset), nil)
-	w.b.Set(sysReplID2, []byte(h.ReplID2), nil)
-	w.b.Set(sysOffset2, []byte(strconv.FormatInt(h.SecondOffset, 10)), nil)
-	w.db.saved.Store(h.Offset)
+func (w *writer) setHistory(h History) { writeHistory(w.b, h) }
+
+func writeHistory(b *pebble.Batch, h History) {
+	b.Set(sysReplID, []byte(h.ReplID), nil)
+	b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, h.Offset), nil)
+	b.Set(sysReplID2, []byte(h.ReplID2), nil)
+	b.Set(sysOffset2, []byte(strconv.FormatInt(h.SecondOffset, 10)), nil)
 }
 
 // loadHistory2 reads the secondary id of the history loadState resumed.

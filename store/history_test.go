@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"github.com/cockroachdb/pebble/v2"
 	"io"
 	"testing"
 	"time"
@@ -208,28 +209,50 @@ func TestIncompleteLoad(t *testing.T) {
 	}
 }
 
-// TestHistoryAfterCrash: a crash starts a new history that continues
-// none, and a clean restart after it does not bring the old secondary id
-// back.
+// TestHistoryAfterCrash: a crash starts a new history that continues the
+// one in force (not the one before it) at the exact offset, kept by a
+// clean restart after it; it continues none when the store's offsets were
+// not exact (no mark from a build that writes them) or its data set is a
+// load that did not complete.
 func TestHistoryAfterCrash(t *testing.T) {
-	dir := t.TempDir()
-	db, err := Open(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Set([]byte("k"), []byte("v"))
-	if err := db.ShiftHistory(""); err != nil {
-		t.Fatal(err)
-	}
-	closeUncleanly(t, db)
-	for range 2 { // after the crash, then after a clean restart
-		if db, err = Open(dir, nil); err != nil {
-			t.Fatal(err)
-		}
-		if h, _ := db.History(); h.ReplID2 != "" || h.SecondOffset != -1 {
-			t.Fatalf("after a crash the history continues %s up to %d", h.ReplID2, h.SecondOffset)
-		}
-		db.Close()
+	for _, tc := range []struct {
+		name      string
+		spoil     func(db *DB) // before the crash
+		continues bool
+	}{
+		{"exact", func(*DB) {}, true},
+		{"from an older build", func(db *DB) { db.pdb.Delete(sysExactOffsets, pebble.Sync) }, false},
+		{"incomplete", func(db *DB) { db.pdb.Set(sysIncomplete, []byte("1"), pebble.Sync) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			db, err := Open(dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Set([]byte("k"), []byte("v"))
+			if err := db.ShiftHistory(""); err != nil {
+				t.Fatal(err)
+			}
+			db.Set([]byte("k"), []byte("w"))
+			before, _ := db.History()
+			tc.spoil(db)
+			closeUncleanly(t, db)
+			for _, when := range []string{"after the crash", "after a clean restart"} {
+				if db, err = Open(dir, nil); err != nil {
+					t.Fatal(err)
+				}
+				h, _ := db.History()
+				want := History{ReplID: h.ReplID, Offset: before.Offset, ReplID2: "", SecondOffset: -1}
+				if tc.continues {
+					want.ReplID2, want.SecondOffset = before.ReplID, int64(before.Offset)+1
+				}
+				if h != want || h.ReplID == before.ReplID {
+					t.Fatalf("%s: history %+v, want a new id and %+v", when, h, want)
+				}
+				db.Close()
+			}
+		})
 	}
 }
 

@@ -42,6 +42,10 @@ var (
 	// sysIncomplete is present while a Load has emptied the data set and
 	// not finished filling it.
 	sysIncomplete = []byte("\x00incomplete")
+	// sysExactOffsets says that every commit's batch carries its offset
+	// (sysOffset), so that the offset after a crash is exact: written by
+	// every Open of a build that does so.
+	sysExactOffsets = []byte("\x00exactoffsets")
 )
 
 // formatVersion is the on-disk format this code writes and reads.

@@ -143,9 +143,10 @@ func (o *Ops) KeyCounts() (keys, expires int64, err error) {
 }
 
 // ReplicationID returns the replication id, 40 hex characters, created with
-// the database and kept across clean restarts. After a crash it is renewed,
-// as Redis renews it: the offset is then no longer exact, and a replica must
-// not take the new history for the old one.
+// the database and kept across clean restarts. After a crash a new one
+// starts, continuing the old one at the exact offset recovered (History's
+// ReplID2), so that a replica at that offset continues while a history
+// that went on elsewhere is not taken for this one.
 func (o *Ops) ReplicationID() string {
 	if o.tx != nil {
 		return o.db.replID // the transaction holds the write lock
