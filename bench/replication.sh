@@ -15,6 +15,7 @@
 #   LAG_PIPELINE=16              its pipeline (-P)
 #   LAG_VALUE_SIZE=1024          its value size (-d)
 #   REDIS_DISKLESS_LOAD=disabled the redis-server replica's repl-diskless-load
+#   SHINGLE_DISKLESS_LOAD=swapdb the Shingle replicas' repl-diskless-load
 #   REPL_QUIC=yes                also a Shingle replica over QUIC (no: skip)
 #   CIPHERSUITE=TLS_AES_128_GCM_SHA256
 #                                TLS 1.3 suite redis-server and
@@ -32,6 +33,7 @@ LAG_CLIENTS=${LAG_CLIENTS:-50}
 LAG_PIPELINE=${LAG_PIPELINE:-16}
 LAG_VALUE_SIZE=${LAG_VALUE_SIZE:-1024}
 REDIS_DISKLESS_LOAD=${REDIS_DISKLESS_LOAD:-disabled}
+SHINGLE_DISKLESS_LOAD=${SHINGLE_DISKLESS_LOAD:-swapdb}
 REPL_QUIC=${REPL_QUIC:-yes}
 CIPHERSUITE=${CIPHERSUITE-TLS_AES_128_GCM_SHA256}
 
@@ -189,7 +191,7 @@ primary=$started_pid
 load shingle "$pport" "$primary"
 rport=$(free_port)
 t0=$(date +%s%N)
-start_shingle shingle-replica "$rport" 0 --tls-replication yes --replicaof 127.0.0.1 "$pport"
+start_shingle shingle-replica "$rport" 0 --tls-replication yes --replicaof 127.0.0.1 "$pport" --repl-diskless-load "$SHINGLE_DISKLESS_LOAD"
 replica=$started_pid
 sync_time shingle "$pport" "$rport" "$replica" "$t0" "$primary"
 lag shingle "$pport" "$rport"
@@ -200,7 +202,7 @@ if [ "$REPL_QUIC" = yes ]; then
 		fail "the Shingle primary did not become quiet"
 	rport=$(free_port)
 	t0=$(date +%s%N)
-	start_shingle shingle-quic-replica "$rport" 0 --repl-transport quic --replicaof 127.0.0.1 "$pquic"
+	start_shingle shingle-quic-replica "$rport" 0 --repl-transport quic --replicaof 127.0.0.1 "$pquic" --repl-diskless-load "$SHINGLE_DISKLESS_LOAD"
 	replica=$started_pid
 	sync_time shingle-quic "$pport" "$rport" "$replica" "$t0" "$primary"
 	lag shingle-quic "$pport" "$rport"
@@ -217,7 +219,7 @@ mb=$(awk -v b="${result[redis,bytes]}" 'BEGIN { printf "%.0f", b / 1e6 }')
 
 echo
 echo "Replication, Shingle vs redis-server $(redis_version), TLS 1.3 with client certificates${CIPHERSUITE:+ (redis: $CIPHERSUITE)}"
-echo "$(nproc) CPUs; ${result[redis,keys]} keys of $VALUE_SIZE-byte values ($mb MB); redis: repl-diskless-sync yes, delay 0, replica repl-diskless-load $REDIS_DISKLESS_LOAD"
+echo "$(nproc) CPUs; ${result[redis,keys]} keys of $VALUE_SIZE-byte values ($mb MB); redis: repl-diskless-sync yes, delay 0, replica repl-diskless-load $REDIS_DISKLESS_LOAD; shingle: replica repl-diskless-load $SHINGLE_DISKLESS_LOAD"
 echo "lag under redis-benchmark -t set -n $LAG_REQUESTS -c $LAG_CLIENTS -P $LAG_PIPELINE -d $LAG_VALUE_SIZE; appendfsync everysec everywhere"
 echo
 printf '%-38s %14s %14s %14s\n' "" "redis-server" "shingle" "shingle/redis"
