@@ -874,20 +874,27 @@ func (c *client) clusterInfo(ctx *command.Ctx, _ [][]byte) command.Reply {
 		line("cluster_stats_messages_"+dir.name, total)
 	}
 	line("total_cluster_links_buffer_limit_exceeded", 0)
+	c.s.clusterCounters(line)
+	return verbatim(b.String())
+}
+
+// clusterCounters writes Shingle's own lines of CLUSTER INFO, which INFO
+// cluster shows too: failovers, the Raft role, slot migrations.
+func (s *Server) clusterCounters(line func(string, any)) {
+	stats := s.cluster.Stats()
 	line("cluster_failovers_started", stats.FailoversStarted)
 	line("cluster_failovers_won", stats.FailoversWon)
 	line("cluster_failovers_lost", stats.FailoversLost)
-	rs := n.Raft()
+	rs := s.cluster.Raft()
 	line("cluster_raft_state", rs.State)
 	line("cluster_raft_voter", map[bool]int{true: 1}[rs.Voter])
 	line("cluster_raft_voters", rs.Voters)
-	ms := &c.s.stats
+	ms := &s.stats
 	line("cluster_slot_migrations_started", ms.SlotMigrationsStarted.Load())
 	line("cluster_slot_migrations_done", ms.SlotMigrationsDone.Load())
 	line("cluster_slot_migrations_failed", ms.SlotMigrationsFailed.Load())
 	line("cluster_slot_migration_keys_sent", ms.SlotMigrationKeys.Load())
 	line("cluster_slot_migration_bytes_sent", ms.SlotMigrationBytes.Load())
-	return verbatim(b.String())
 }
 
 func clusterHelp(*client, *command.Ctx, [][]byte) command.Reply {

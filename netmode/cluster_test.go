@@ -659,9 +659,11 @@ func TestClusterManualFailover(t *testing.T) {
 	if got := str(t, pr, "CLUSTER", "NODES"); !strings.Contains(got, "myself,master") {
 		t.Fatalf("after CLUSTER FAILOVER:\n%s", got)
 	}
-	info := testutil.InfoFields(str(t, pr, "CLUSTER", "INFO"))
-	if info["cluster_failovers_started"] != "1" || info["cluster_failovers_won"] != "1" || info["cluster_failovers_lost"] != "0" {
-		t.Errorf("after CLUSTER FAILOVER: %v", info)
+	for _, cmd := range [][]string{{"CLUSTER", "INFO"}, {"INFO", "cluster"}} {
+		info := testutil.InfoFields(str(t, pr, cmd...))
+		if info["cluster_failovers_started"] != "1" || info["cluster_failovers_won"] != "1" || info["cluster_failovers_lost"] != "0" {
+			t.Errorf("%s after CLUSTER FAILOVER: %v", cmd, info)
+		}
 	}
 	eventually(t, "the old primary to follow", func() bool {
 		return strings.Contains(str(t, nodes[0].plain(t), "CLUSTER", "NODES"), "myself,slave "+r.srv.ClusterNodeID())

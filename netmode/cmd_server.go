@@ -530,6 +530,7 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		b.WriteString("# Cluster\r\n")
 		if s.cluster != nil {
 			line("cluster_enabled", 1)
+			s.clusterCounters(line)
 		} else {
 			line("cluster_enabled", 0)
 		}
