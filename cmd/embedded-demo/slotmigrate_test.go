@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,14 +18,25 @@ import (
 )
 
 // TestClusterMigrateSlotsKill kills (SIGKILL) the source, or the target,
-// of CLUSTER MIGRATESLOTS at a point of the migration, and starts it again
-// from its data directory: once the cluster is whole, every key is on
-// exactly one node, the one whose slots hold it, with its value.
+// of CLUSTER MIGRATESLOTS at a point of the migration (at its start, and
+// after a random number of the 4000 keys were sent: -count=N runs N times
+// as many kill points; SHINGLE_KILL_SEED repeats a run's), and starts it
+// again from its data directory: once the cluster is whole, every key is
+// on exactly one node, the one whose slots hold it, with its value.
 func TestClusterMigrateSlotsKill(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("SHINGLE_KILL_SEED"); s != "" {
+		var err error
+		if seed, err = strconv.ParseUint(s, 10, 64); err != nil {
+			t.Fatalf("SHINGLE_KILL_SEED=%q: %v", s, err)
+		}
+	}
+	t.Logf("seed %d (SHINGLE_KILL_SEED=%d repeats the kill points)", seed, seed)
+	r := rand.New(rand.NewPCG(seed, 0))
 	for _, c := range []struct {
 		victim string
 		after  int // keys sent before the kill
-	}{{"source", 0}, {"target", 0}, {"source", 2000}, {"target", 2000}} {
+	}{{"source", 0}, {"target", 0}, {"source", 1 + r.IntN(3999)}, {"target", 1 + r.IntN(3999)}} {
 		t.Run(fmt.Sprintf("%s-after-%d", c.victim, c.after), func(t *testing.T) {
 			migrateAndKill(t, c.victim, c.after)
 		})
