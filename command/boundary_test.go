@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,8 +34,13 @@ import (
 // more fails the test, so that the list stays true.
 func TestBoundaryDifferential(t *testing.T) {
 	// Redis configured as Shingle behaves (docs/directives.md): every hash
-	// a hash table, as hash-max-listpack-entries 0 makes it.
-	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0")
+	// a hash table, as hash-max-listpack-entries 0 makes it. Both sides
+	// take strings of at most boundaryBulkLen: under the default 512 MB a
+	// bit offset of 2^31 is valid, and each such case would write a
+	// 256 MB string (seconds under the race detector); the limit, and
+	// what happens at it, is what is under test.
+	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0",
+		"--proto-max-bulk-len", strconv.Itoa(boundaryBulkLen))
 	redis := rs.Dial(t)
 	requireRedis70(t, redis)
 	sh := startShingle(t)
@@ -456,15 +462,20 @@ type shingle struct {
 	panicked []string
 }
 
+// boundaryBulkLen is both servers' proto-max-bulk-len in
+// TestBoundaryDifferential.
+const boundaryBulkLen = 32 << 20
+
 func startShingle(t *testing.T) *shingle {
 	t.Helper()
-	db, err := store.Open("", &store.Options{InMemory: true, ProtoMaxBulkLen: store.DefaultProtoMaxBulkLen})
+	db, err := store.Open("", &store.Options{InMemory: true, ProtoMaxBulkLen: boundaryBulkLen})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
 	cfg := netmode.DefaultConfig()
 	cfg.Port = 0
+	cfg.ProtoMaxBulkLen = boundaryBulkLen
 	srv, err := netmode.New(db, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -668,6 +668,147 @@ HSCAN nokey 0 COUNT 0
 SET s v
 HSCAN s 0
 `,
+	"bits": `
+SETBIT b 7 1
+SETBIT b 7 1
+SETBIT b 7 0
+GET b
+SETBIT b 100 1
+STRLEN b
+GETBIT b 100
+GETBIT b 101
+GETBIT b 99999
+GETBIT nokey 3
+SETBIT b -1 1
+SETBIT b abc 1
+SETBIT b 4294967296 1
+SETBIT b 4294967295 2
+SETBIT b 1 2
+SETBIT b 1 -1
+SETBIT b 1 abc
+GETBIT b -1
+GETBIT b 4294967296
+SETBIT nb 20 0
+GET nb
+HSET h f v
+SETBIT h 1 1
+GETBIT h 1
+SET s foobar
+BITCOUNT s
+BITCOUNT s 0 0
+BITCOUNT s 1 1
+BITCOUNT s 1 1 BYTE
+BITCOUNT s 5 30 BIT
+BITCOUNT s -1 -2
+BITCOUNT s -2 -1
+BITCOUNT s -100 100
+BITCOUNT s 0 -1 BIT
+BITCOUNT s 7 2 BIT
+BITCOUNT s 0
+BITCOUNT s 0 1 BOGUS
+BITCOUNT s 0 1 BIT x
+BITCOUNT s a 1
+BITCOUNT s -1 -2 BOGUS
+BITCOUNT nokey
+BITCOUNT nokey 0
+BITCOUNT nokey 0 1 BOGUS
+BITCOUNT h
+SET z "\xff\xf0\x00"
+BITPOS z 0
+BITPOS z 1
+BITPOS z 0 2
+BITPOS z 0 0 0
+BITPOS z 0 0 1
+BITPOS z 1 1 -1
+BITPOS z 0 8 -1 BIT
+BITPOS z 1 12 15 BIT
+BITPOS z 0 0 11 BIT
+BITPOS z 0 0 12 BIT
+BITPOS z 1 2 2
+BITPOS z 1 3 1
+BITPOS z 2
+BITPOS z abc
+BITPOS z 1 a
+BITPOS z 1 0 a
+BITPOS z 1 0 1 BOGUS
+BITPOS z 1 0 1 BIT x
+SET ones "\xff\xff"
+BITPOS ones 0
+BITPOS ones 0 0
+BITPOS ones 0 0 -1
+BITPOS ones 0 0 -1 BIT
+SET empty ""
+BITPOS empty 0
+BITPOS empty 1
+BITCOUNT empty
+BITPOS nokey 0
+BITPOS nokey 1
+BITPOS nokey 2
+BITPOS h 1
+SET a1 "\x0f\xf0"
+SET a2 "\xff"
+BITOP AND dest a1 a2
+GET dest
+BITOP OR dest a1 a2 nokey
+GET dest
+BITOP XOR dest a1 a2 a2
+GET dest
+BITOP NOT dest a1
+GET dest
+BITOP NOT dest a1 a2
+BITOP BOGUS dest a1
+BITOP and dest nokey
+EXISTS dest
+BITOP AND dest h
+BITOP OR h a1
+TYPE h
+SET withttl x EX 100
+BITOP OR withttl a1
+TTL withttl
+BITFIELD bf SET u8 0 255 GET u8 0 GET i8 0
+BITFIELD bf INCRBY u2 100 1 OVERFLOW SAT INCRBY u2 102 5 OVERFLOW FAIL INCRBY u2 104 5
+GET bf
+BITFIELD bf GET i64 0 GET u63 1 GET i1 7
+BITFIELD bf SET i8 #1 -128 INCRBY i8 #1 -1 OVERFLOW SAT INCRBY i8 #1 -1 OVERFLOW WRAP INCRBY i8 #1 300
+BITFIELD bf SET i64 0 -1 INCRBY i64 0 9223372036854775807 OVERFLOW SAT INCRBY i64 0 -9223372036854775808
+BITFIELD bf SET u8 0 -1 SET u8 0 256 OVERFLOW SAT SET u8 0 256 SET u8 0 -5 OVERFLOW FAIL SET u8 0 256
+BITFIELD bf GET u64 0
+BITFIELD bf GET i65 0
+BITFIELD bf GET x8 0
+BITFIELD bf GET u8 -1
+BITFIELD bf GET u8 #-1
+BITFIELD bf GET u8 abc
+BITFIELD bf SET u8 0 abc
+BITFIELD bf OVERFLOW BOGUS GET u8 0
+BITFIELD bf BOGUS
+BITFIELD bf GET u8
+BITFIELD bf SET u8 4294967296 1
+BITFIELD bf
+BITFIELD nf OVERFLOW FAIL INCRBY u2 10 5
+EXISTS nf
+GET nf
+BITFIELD h GET u8 0
+BITFIELD_RO bf GET u8 0 GET i4 #3
+BITFIELD_RO bf SET u8 0 1
+BITFIELD_RO nokey GET u8 0
+BITFIELD_RO h GET u8 0
+SET l1 ohmytext
+SET l2 mynewtext
+LCS l1 l2
+LCS l1 l2 LEN
+LCS l1 l2 IDX
+LCS l1 l2 IDX MINMATCHLEN 4
+LCS l1 l2 IDX MINMATCHLEN 4 WITHMATCHLEN
+LCS l1 l2 IDX WITHMATCHLEN MINMATCHLEN -3
+LCS l1 l2 LEN IDX
+LCS l1 l2 BOGUS
+LCS l1 l2 MINMATCHLEN
+LCS l1 l2 MINMATCHLEN abc
+LCS l1 nokey
+LCS nokey nokey2 IDX
+LCS l1 h
+LCS h l1 LEN
+`,
 	"unknown and arity": `
 NOSUCHCOMMAND
 NOSUCHCOMMAND a b c
@@ -860,9 +1001,19 @@ func randomCommand(r *rand.Rand) []string {
 		{"HINCRBYFLOAT", key(), field(), float()},
 		{"HSTRLEN", key(), field()},
 		{"RANDOMKEY"},
+		{"SETBIT", key(), pick("0", "7", "13", "64", "-1"), pick("0", "1", "2")},
+		{"GETBIT", key(), pick("0", "7", "13", "64", "-1")},
+		{"BITCOUNT", key(), num(), num(), pick("BIT", "BYTE", "")},
+		{"BITPOS", key(), pick("0", "1"), num(), num(), pick("BIT", "BYTE", "")},
+		{"BITOP", pick("AND", "OR", "XOR", "NOT"), key(), key(), key()},
+		{"BITOP", "NOT", key(), key()},
+		{"BITFIELD", key(), pick("GET", "SET", "INCRBY"), pick("u4", "i8", "i64", "u63", "u1"), pick("0", "3", "#2", "17"), num()},
+		{"BITFIELD", key(), "OVERFLOW", pick("WRAP", "SAT", "FAIL"), "INCRBY", pick("u4", "i8", "i5"), pick("0", "3", "#2"), num()},
+		{"BITFIELD_RO", key(), "GET", pick("u4", "i8", "i64"), pick("0", "3", "#2", "17")},
+		{"LCS", key(), key(), pick("LEN", "IDX", "")},
 	}
 	c := cmds[r.IntN(len(cmds))]
-	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY") {
+	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY" || c[0] == "BITCOUNT" || c[0] == "BITPOS" || c[0] == "LCS") {
 		c = c[:len(c)-1]
 	}
 	if r.IntN(200) == 0 {

@@ -121,6 +121,7 @@ func NewTable() *Table {
 	t.Add(keyspaceCommands...)
 	t.Add(expireCommands...)
 	t.Add(hashCommands...)
+	t.Add(bitCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

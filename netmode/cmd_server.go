@@ -81,7 +81,7 @@ func commandDoc(c *command.Command) command.Reply {
 	group := "generic"
 	for _, ct := range c.Categories {
 		switch ct {
-		case "@string", "@hash", "@connection", "@transaction", "@list", "@set", "@sortedset":
+		case "@string", "@hash", "@connection", "@transaction", "@list", "@set", "@sortedset", "@bitmap":
 			group = strings.TrimPrefix(ct, "@")
 		}
 	}

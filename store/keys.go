@@ -172,6 +172,9 @@ type meta struct {
 	id     uint64 // collections: the id under which elements are stored
 	count  int64  // collections: number of elements
 	head   uint64 // lists: position of the first element
+	// encoded, when set, is the record already encoded (value aliases
+	// it): put writes it as it is.
+	encoded []byte
 }
 
 const flagExpire = 0x80

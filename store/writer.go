@@ -79,11 +79,32 @@ func (w *writer) put(e *entry, m meta) {
 	} else if old.typ != TypeString && (m.typ != old.typ || m.id != old.id) {
 		w.deleteElements(e)
 	}
-	enc := m.encode(nil)
+	enc := m.encoded
+	if enc == nil {
+		enc = m.encode(nil)
+	}
 	w.b.Set(e.mk, enc, nil)
 	w.noteCache(cacheOp{mk: e.mk, val: enc})
 	*old = m
 	e.state = live
+}
+
+// editString writes the string key e anew, keeping its expiry: its value
+// padded with zero bytes to size (never shortened), then changed in place
+// by edit. The record is built in one allocation, which matters for the
+// largest strings (a SETBIT near proto-max-bulk-len).
+func (w *writer) editString(e *entry, size int64, edit func(v []byte)) {
+	cur := e.meta.value
+	m := meta{typ: TypeString, expire: e.meta.expire}
+	n := max(size, int64(len(cur)))
+	enc := m.encode(make([]byte, 0, 9+n))
+	hdr := len(enc)
+	enc = append(enc, cur...)
+	enc = enc[:hdr+int(n)] // make zeroed the padding
+	m.value = enc[hdr:]
+	edit(m.value)
+	m.encoded = enc
+	w.put(e, m)
 }
 
 // noteCache records a change to the record cache, made once the write
