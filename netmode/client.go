@@ -68,8 +68,9 @@ type client struct {
 	user    string
 	noEvict bool
 	multi   *multiState
-	closing bool // reply, then close (QUIT, a protocol error, CLIENT KILL on itself)
-	killed  bool // CLIENT KILL from another client
+	watch   *store.Watch // WATCH's keys; nil until the first WATCH
+	closing bool         // reply, then close (QUIT, a protocol error, CLIENT KILL on itself)
+	killed  bool         // CLIENT KILL from another client
 	proto   int
 }
 
@@ -105,6 +106,7 @@ func (s *Server) serveConn(conn tlsconn.Conn) {
 	s.mu.Unlock()
 	c.serve() // recovers a panic: what follows runs either way
 	c.release()
+	c.unwatch()
 	c.endImport()
 	if err := c.sess.Wait(); err != nil && !errors.Is(err, store.ErrUnacknowledged) {
 		cfg.Logger.Error("netmode: write failed", "id", c.id, "err", err)

@@ -135,6 +135,7 @@ func (c *client) redirectTo(exec bool, kind string, slot int, target *cluster.No
 func (c *client) redirect(exec bool, r command.Reply) bool {
 	if exec {
 		c.endMulti()
+		c.unwatch()
 		c.reply(r)
 		return true
 	}

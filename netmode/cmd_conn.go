@@ -34,6 +34,8 @@ func serverCommands() []*command.Command {
 		{Name: "multi", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast | command.FlagAllowBusy, Categories: cat("@fast @transaction"), Run: multiCmd},
 		{Name: "exec", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@slow @transaction"), Run: execCmd},
 		{Name: "discard", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast | command.FlagAllowBusy, Categories: cat("@fast @transaction"), Run: discardCmd},
+		{Name: "watch", Arity: -2, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast | command.FlagAllowBusy, FirstKey: 1, LastKey: -1, Step: 1, Categories: cat("@fast @transaction"), Run: watchCmd},
+		{Name: "unwatch", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast | command.FlagAllowBusy, Categories: cat("@fast @transaction"), Run: unwatchCmd},
 		{Name: "command", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @connection"), Run: commandCmd},
 		{Name: "config", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: configCmd},
 		{Name: "info", Arity: -1, Flags: command.FlagLoading | command.FlagStale, Categories: cat("@slow @dangerous"), Run: infoCmd},
@@ -215,6 +217,7 @@ func quit(ctx *command.Ctx, _ [][]byte) command.Reply {
 // reset returns the connection to its state just after connecting.
 func reset(ctx *command.Ctx, _ [][]byte) command.Reply {
 	c := clientOf(ctx)
+	c.unwatch()
 	c.mu.Lock()
 	c.multi = nil
 	c.name = ""

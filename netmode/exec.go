@@ -2,6 +2,7 @@ package netmode
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 
 	"github.com/shinglekv/shingle/command"
@@ -23,7 +24,7 @@ type multiState struct {
 var containers = map[string]bool{"acl": true, "client": true, "config": true, "command": true, "debug": true}
 
 // multiControl commands run at once even inside MULTI.
-var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "quit": true, "reset": true}
+var multiControl = map[string]bool{"exec": true, "discard": true, "multi": true, "quit": true, "reset": true, "watch": true}
 
 var (
 	errNoAuth  = command.ErrorReply("NOAUTH Authentication required.")
@@ -191,13 +192,48 @@ func discardCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 		return command.ErrorReply("ERR DISCARD without MULTI")
 	}
 	c.endMulti()
+	c.unwatch()
 	return command.OK
 }
 
+// endMulti ends the transaction being queued.
 func (c *client) endMulti() {
 	c.mu.Lock()
 	c.multi = nil
 	c.mu.Unlock()
+}
+
+// watchCmd is WATCH: the keys' changes, by anyone, make the next EXEC
+// fail (store.Watch).
+func watchCmd(ctx *command.Ctx, args [][]byte) command.Reply {
+	c := clientOf(ctx)
+	if c.multi != nil {
+		return command.ErrorReply("ERR WATCH inside MULTI is not allowed")
+	}
+	if c.watch == nil {
+		c.watch = c.s.db.NewWatch()
+	}
+	if err := c.watch.Add(args[1:]...); err != nil {
+		return command.ErrReply(err)
+	}
+	return command.OK
+}
+
+func unwatchCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	c := clientOf(ctx)
+	// Queued, it runs inside EXEC's transaction, under the store's lock;
+	// EXEC unwatches anyway.
+	if ctx.Ops == &c.sess.Ops {
+		c.unwatch()
+	}
+	return command.OK
+}
+
+// unwatch forgets the watched keys, if any.
+func (c *client) unwatch() {
+	if c.watch != nil {
+		c.watch.Reset()
+	}
 }
 
 // execCmd runs the queued commands as one store transaction: atomic, and
@@ -210,10 +246,11 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 	}
 	c.endMulti()
 	if m.dirty {
+		c.unwatch()
 		return command.ErrorReply("EXECABORT Transaction discarded because of previous errors.")
 	}
 	replies := make([]command.Reply, 0, len(m.queued))
-	err := c.s.db.Update(func(tx *store.Tx) error {
+	run := func(tx *store.Tx) error {
 		replies = replies[:0]
 		txCtx := *ctx
 		txCtx.Ops = &tx.Ops
@@ -232,7 +269,16 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 		}
 		c.noReply = false // a queued REPLCONF ACK does not silence EXEC
 		return nil
-	})
+	}
+	var err error
+	if c.watch != nil { // unwatched by UpdateWatched, as by EXEC
+		err = c.s.db.UpdateWatched(c.watch, run)
+	} else {
+		err = c.s.db.Update(run)
+	}
+	if errors.Is(err, store.ErrAborted) {
+		return command.Reply{Kind: command.KindNullArray} // a watched key changed
+	}
 	if err != nil {
 		return command.ErrReply(err)
 	}

@@ -63,6 +63,8 @@ type DB struct {
 	filter     filterState
 	cache      *recordCache // nil when Options.RecordCacheSize is negative
 	subs       []*subscriber
+	// watches are the Watches on each meta key (watch.go).
+	watches map[string]map[*Watch]struct{}
 
 	wal   *walFS      // nil under FsyncAlways and in memory
 	dirty atomic.Bool // a write since the last fsync
@@ -372,6 +374,7 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
 		cacheOps: w.cacheOps[:0],
+		touched:  w.touched[:0],
 		savedID:  db.nextID,
 		savedLim: db.idLimit,
 		seq:      db.writeSeq,
@@ -487,6 +490,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 		db.counts = &keyCounts{}
 	}
 	db.applyCacheOps(w)
+	db.markWatches(w)
 	if db.counts != nil {
 		db.counts.keys += w.keys
 		db.counts.expires += w.expires

@@ -77,6 +77,8 @@ func (w *writer) hset(key []byte, fv [][]byte, nx bool) (int64, error) {
 	if added > 0 || e.state != live {
 		m.count += added
 		w.put(&e, m)
+	} else {
+		w.touch(e.mk, false) // fields changed, the record not
 	}
 	w.propagate(append([][]byte{cmdHSet, key}, fv...)...)
 	return added, nil
@@ -384,6 +386,8 @@ func (w *writer) hupdate(key, field []byte, f func(cur []byte, exists bool) ([]b
 	if !exists {
 		m.count++
 		w.put(&e, m)
+	} else {
+		w.touch(e.mk, false)
 	}
 	w.propagate(cmdHSet, key, field, nv)
 	return nil

@@ -228,6 +228,13 @@ func (o *Ops) FlushAll() error {
 
 // flushAll deletes every key in w's batch.
 func (w *writer) flushAll() {
+	// WATCH sees the keys that were there as written (deleted, for an
+	// expired one); absent ones did not change.
+	for mk := range w.db.watches {
+		if e, err := w.lookup([]byte(mk[metaPrefixLen:])); err == nil && e.state != absent {
+			w.touch(e.mk, e.state == expired)
+		}
+	}
 	for _, ns := range []byte{nsKey, nsSub, nsExpire} {
 		w.b.DeleteRange([]byte{ns}, []byte{ns + 1}, nil)
 	}

@@ -221,7 +221,7 @@ func (db *DB) swapIn(s *stage, paths []string, replID string, offset uint64) err
 		return db.endWrite(w, err, nil)
 	}
 	// What describes the data set starts again from the new one.
-	w.flushed = true
+	w.flushed, w.touchAll = true, true
 	w.keys, w.expires = s.keys, s.expires
 	w.noteCache(cacheOp{})
 	db.resetFilter()

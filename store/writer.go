@@ -26,8 +26,10 @@ type writer struct {
 	keys, expires     int64 // changes to the key counts (since flushed, if set)
 	flushed           bool  // FLUSHALL ran: the counts start again from zero
 	cacheOps          []cacheOp
-	savedID, savedLim uint64 // id allocator state to restore if discarded
-	seq               uint64 // the write's number, for abandon
+	touched           []touchedKey // keys changed, for WATCH (watch.go)
+	touchAll          bool         // every key may have changed (a full sync's switch)
+	savedID, savedLim uint64       // id allocator state to restore if discarded
+	seq               uint64       // the write's number, for abandon
 }
 
 // propagate records a command for the change feed. The arguments are not
@@ -83,6 +85,7 @@ func (w *writer) put(e *entry, m meta) {
 	if enc == nil {
 		enc = m.encode(nil)
 	}
+	w.touch(e.mk, false)
 	w.b.Set(e.mk, enc, nil)
 	w.noteCache(cacheOp{mk: e.mk, val: enc})
 	*old = m
@@ -121,6 +124,7 @@ func (w *writer) dropMeta(mk []byte) {
 	if h := w.db.testHookMeta; h != nil {
 		h(mk[metaPrefixLen:])
 	}
+	w.touch(mk, true)
 	w.b.Delete(mk, nil)
 	w.noteCache(cacheOp{mk: mk})
 }
