@@ -86,7 +86,7 @@ func sameReply(cmd string, want, got command.Reply) bool {
 		d := want.Int - got.Int
 		return -t <= d && d <= t
 	}
-	if strings.EqualFold(cmd, "randomkey") || strings.EqualFold(cmd, "hrandfield") {
+	if strings.EqualFold(cmd, "randomkey") || strings.EqualFold(cmd, "hrandfield") || strings.EqualFold(cmd, "time") {
 		return want.Kind == got.Kind && len(want.Elems) == len(got.Elems)
 	}
 	return want.String() == got.String()
@@ -808,6 +808,28 @@ LCS l1 nokey
 LCS nokey nokey2 IDX
 LCS l1 h
 LCS h l1 LEN
+`,
+	"object touch time": `
+OBJECT HELP
+OBJECT help
+OBJECT HELP x
+OBJECT FOO
+OBJECT FOO k
+OBJECT ENCODING
+OBJECT ENCODING a b
+OBJECT ENCODING nokey
+OBJECT FREQ nokey
+OBJECT IDLETIME nokey
+OBJECT REFCOUNT nokey
+SET k abc
+HSET h f v
+OBJECT FREQ k
+OBJECT FREQ h
+OBJECT IDLETIME k
+TOUCH k nokey k h
+TOUCH nokey
+TIME
+TIME x
 `,
 	"unknown and arity": `
 NOSUCHCOMMAND

@@ -21,6 +21,77 @@ var keyspaceCommands = []*Command{
 	{Name: "flushdb", Arity: -1, Flags: FlagWrite, Categories: cats("keyspace write slow dangerous"), Run: flush},
 	{Name: "flushall", Arity: -1, Flags: FlagWrite, Categories: cats("keyspace write slow dangerous"), Run: flush},
 	{Name: "debug", Arity: -2, Flags: FlagAdmin | FlagNoScript | FlagLoading | FlagStale, Categories: cats("admin slow dangerous"), Run: debug},
+	{Name: "touch", Arity: -2, Flags: FlagReadOnly | FlagFast, FirstKey: 1, LastKey: -1, Step: 1, Categories: cats("keyspace read fast"), Run: exists},
+	// OBJECT is a container in Redis, whose subcommands carry the flags;
+	// here it is one command, read-only, its key at 2 (none for HELP).
+	{Name: "object", Arity: -2, Flags: FlagReadOnly, FirstKey: 2, LastKey: 2, Step: 1, Categories: cats("keyspace read slow"), Run: object},
+	{Name: "time", Arity: 1, Flags: FlagLoading | FlagStale | FlagFast, Categories: cats("fast"), Run: timeCmd},
+}
+
+// objectHelp is OBJECT HELP's text, Redis 7.0's.
+var objectHelp = []string{
+	"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+	"ENCODING <key>",
+	"    Return the kind of internal representation used in order to store the value",
+	"    associated with a <key>.",
+	"FREQ <key>",
+	"    Return the access frequency index of the <key>. The returned integer is",
+	"    proportional to the logarithm of the recent access frequency of the key.",
+	"IDLETIME <key>",
+	"    Return the idle time of the <key>, that is the approximated number of",
+	"    seconds elapsed since the last access to the key.",
+	"REFCOUNT <key>",
+	"    Return the number of references of the value associated with the specified",
+	"    <key>.",
+	"HELP",
+	"    Prints this help.",
+}
+
+// object is OBJECT. Shingle's answers, per type, are its own: a string is
+// stored as its bytes ("raw", whatever Redis would choose among int,
+// embstr and raw), a hash as a range of Pebble keys ("hashtable"); no
+// access clock or frequency is kept (IDLETIME 0; FREQ is refused, as by
+// Redis under a non-LFU maxmemory-policy, and Shingle has no other), and
+// no value is shared (REFCOUNT 1).
+func object(c *Ctx, args [][]byte) Reply {
+	sub := lower(args[1])
+	switch {
+	case sub == "help" && len(args) == 2:
+		out := make([]Reply, len(objectHelp))
+		for i, l := range objectHelp {
+			out[i] = Status(l)
+		}
+		return Array(out...)
+	case (sub == "encoding" || sub == "freq" || sub == "idletime" || sub == "refcount") && len(args) == 3:
+		t, err := c.Ops.Type(args[2])
+		switch {
+		case err != nil:
+			return ErrReply(err)
+		case t == store.TypeNone:
+			return Null()
+		}
+		switch sub {
+		case "encoding":
+			if t == store.TypeString {
+				return BulkString("raw")
+			}
+			return BulkString("hashtable")
+		case "freq":
+			return ErrorReply("ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.")
+		case "idletime":
+			return Int(0)
+		}
+		return Int(1)
+	case sub == "help" || sub == "encoding" || sub == "freq" || sub == "idletime" || sub == "refcount":
+		return WrongArgs("object|" + sub)
+	}
+	return ErrorReply("ERR unknown subcommand '" + string(args[1][:min(len(args[1]), 128)]) + "'. Try OBJECT HELP.")
+}
+
+// timeCmd is TIME: the store's clock, seconds and microseconds.
+func timeCmd(c *Ctx, _ [][]byte) Reply {
+	now := c.Ops.Now()
+	return Array(BulkString(strconv.FormatInt(now.Unix(), 10)), BulkString(strconv.Itoa(now.Nanosecond()/1000)))
 }
 
 func del(c *Ctx, args [][]byte) Reply { return intReply(c.Ops.Del(args[1:]...)) }

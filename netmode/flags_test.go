@@ -23,7 +23,7 @@ func TestCommandFlagsMatchRedis(t *testing.T) {
 	}
 	deliberate := map[string]string{
 		// Redis flags the subcommands of a container, not the container.
-		"acl": "", "client": "", "config": "",
+		"acl": "", "client": "", "config": "", "object": "",
 		// REPLICAOF runs while a full sync loads (the way out of an
 		// incomplete data set) and not inside MULTI.
 		"replicaof": "", "slaveof": "",
