@@ -34,12 +34,13 @@ import (
 // more fails the test, so that the list stays true.
 func TestBoundaryDifferential(t *testing.T) {
 	// Redis configured as Shingle behaves (docs/directives.md): every hash
-	// a hash table, as hash-max-listpack-entries 0 makes it. Both sides
+	// and every set a hash table, as hash-max-listpack-entries 0 and
+	// set-max-intset-entries 0 make them. Both sides
 	// take strings of at most boundaryBulkLen: under the default 512 MB a
 	// bit offset of 2^31 is valid, and each such case would write a
 	// 256 MB string (seconds under the race detector); the limit, and
 	// what happens at it, is what is under test.
-	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0",
+	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0", "--set-max-intset-entries", "0",
 		"--proto-max-bulk-len", strconv.Itoa(boundaryBulkLen))
 	redis := rs.Dial(t)
 	requireRedis70(t, redis)
@@ -177,7 +178,7 @@ type boundaryCase struct {
 	arg   string   // the numeric argument's name in COMMAND DOCS
 	value string   // the boundary value's label
 	state string   // of the first key: "absent", "present" (holding a value of the command's type) or "wrongtype"
-	hash  bool     // ... a hash (else a string)
+	group string   // the command's COMMAND DOCS group: "hash" and "set" keys are made as such, any other as a string
 	args  []string // the invocation
 	cmdAt int      // its index in script
 }
@@ -200,8 +201,11 @@ func (c *boundaryCase) script(redis bool) [][]string {
 	if !redis {
 		s[0] = []string{"DEL", "k", "kk", "kkk", "probe", "lock-probe"}
 	}
+	own, collection := map[string][]string{"hash": {"HSET", "k", "f", "10"}, "set": {"SADD", "k", "10"}}[c.group]
 	switch {
-	case c.state == "present" && c.hash, c.state == "wrongtype" && !c.hash:
+	case c.state == "present" && collection:
+		s = append(s, own)
+	case c.state == "wrongtype" && !collection:
 		s = append(s, []string{"HSET", "k", "f", "10"})
 	case c.state != "absent":
 		s = append(s, []string{"SET", "k", "10"})
@@ -267,7 +271,7 @@ func boundaryCases(t *testing.T, redis *testutil.Client, sh *shingle) []boundary
 			continue
 		}
 		d := pairs(doc)
-		hash := string(d["group"].Str) == "hash"
+		group := string(d["group"].Str)
 		type target struct {
 			name string
 			args []*argDoc
@@ -298,7 +302,7 @@ func boundaryCases(t *testing.T, redis *testutil.Client, sh *shingle) []boundary
 					// reaches, and in which order Redis makes them: its
 					// argument's, or the key's type first.
 					for _, state := range []string{"absent", "present", "wrongtype"} {
-						c := boundaryCase{cmd: tg.name, arg: num.name, value: v.label, state: state, hash: hash, args: args, cmdAt: 1}
+						c := boundaryCase{cmd: tg.name, arg: num.name, value: v.label, state: state, group: group, args: args, cmdAt: 1}
 						if state != "absent" {
 							c.cmdAt = 2
 						}

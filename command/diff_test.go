@@ -50,7 +50,11 @@ func words(line string) []string {
 // normalize makes replies that Redis leaves unordered comparable.
 func normalize(cmd string, r command.Reply) command.Reply {
 	switch strings.ToLower(cmd) {
-	case "keys", "hkeys", "hvals", "smembers":
+	case "sscan":
+		if len(r.Elems) == 2 {
+			slices.SortFunc(r.Elems[1].Elems, func(a, b command.Reply) int { return strings.Compare(string(a.Str), string(b.Str)) })
+		}
+	case "keys", "hkeys", "hvals", "smembers", "sinter", "sunion", "sdiff":
 		slices.SortFunc(r.Elems, func(a, b command.Reply) int { return strings.Compare(string(a.Str), string(b.Str)) })
 	case "hgetall":
 		type pair struct{ f, v command.Reply }
@@ -86,7 +90,8 @@ func sameReply(cmd string, want, got command.Reply) bool {
 		d := want.Int - got.Int
 		return -t <= d && d <= t
 	}
-	if strings.EqualFold(cmd, "randomkey") || strings.EqualFold(cmd, "hrandfield") || strings.EqualFold(cmd, "time") {
+	if strings.EqualFold(cmd, "randomkey") || strings.EqualFold(cmd, "hrandfield") || strings.EqualFold(cmd, "time") ||
+		strings.EqualFold(cmd, "spop") || strings.EqualFold(cmd, "srandmember") {
 		return want.Kind == got.Kind && len(want.Elems) == len(got.Elems)
 	}
 	return want.String() == got.String()
@@ -831,6 +836,98 @@ TOUCH nokey
 TIME
 TIME x
 `,
+	"sets": `
+SADD {k}s a b c a
+SADD {k}s c d
+SCARD {k}s
+SMEMBERS {k}s
+SISMEMBER {k}s a
+SISMEMBER {k}s z
+SISMEMBER {k}nokey a
+SMISMEMBER {k}s a z b
+SMISMEMBER {k}nokey a
+SREM {k}s a z a
+SREM {k}nokey a
+SCARD {k}nokey
+SMEMBERS {k}nokey
+SADD {k}t c d e
+SINTER {k}s {k}t
+SINTER {k}s {k}t {k}nokey
+SUNION {k}s {k}t {k}nokey
+SDIFF {k}s {k}t
+SDIFF {k}t {k}s
+SDIFF {k}nokey {k}s
+SINTERSTORE {k}dst {k}s {k}t
+SMEMBERS {k}dst
+SUNIONSTORE {k}dst {k}s {k}t
+SCARD {k}dst
+SDIFFSTORE {k}dst {k}s {k}t
+SMEMBERS {k}dst
+SINTERSTORE {k}dst {k}s {k}nokey
+EXISTS {k}dst
+SET {k}str x EX 100
+SUNIONSTORE {k}str {k}s
+TYPE {k}str
+TTL {k}str
+SINTERCARD 2 {k}s {k}t
+SINTERCARD 2 {k}s {k}t LIMIT 1
+SINTERCARD 2 {k}s {k}t LIMIT 0
+SINTERCARD 1 {k}s LIMIT -1
+SINTERCARD 0 {k}s
+SINTERCARD 3 {k}s {k}t
+SINTERCARD abc {k}s
+SINTERCARD 2 {k}s {k}t BOGUS
+SINTERCARD 2 {k}s {k}t LIMIT
+SINTERCARD 1 {k}nokey
+SMOVE {k}s {k}t b
+SMOVE {k}s {k}t b
+SMOVE {k}s {k}s c
+SMOVE {k}s {k}s zz
+SMOVE {k}nokey {k}t a
+SMOVE {k}s {k}newset c
+SMEMBERS {k}newset
+EXISTS {k}s
+SET {k}plain v
+SMOVE {k}plain {k}t a
+SMOVE {k}t {k}plain c
+SADD {k}plain a
+SREM {k}plain a
+SMEMBERS {k}plain
+SCARD {k}plain
+SINTER {k}s {k}plain
+SINTER {k}nokey {k}plain
+SUNION {k}plain
+SINTERSTORE {k}dst {k}plain
+SPOP {k}nokey
+SPOP {k}nokey 2
+SPOP {k}t -1
+SPOP {k}t abc
+SPOP {k}t 0
+SPOP {k}t 1 2
+SPOP {k}plain
+SRANDMEMBER {k}nokey
+SRANDMEMBER {k}nokey 3
+SRANDMEMBER {k}t abc
+SRANDMEMBER {k}t 0
+SRANDMEMBER {k}t 1 2
+SRANDMEMBER {k}plain
+SADD {k}one x
+SPOP {k}one
+EXISTS {k}one
+SADD {k}one x
+SRANDMEMBER {k}one
+SRANDMEMBER {k}one 5
+SRANDMEMBER {k}one -3
+SPOP {k}one 5
+EXISTS {k}one
+SSCAN {k}s 0
+SSCAN {k}nokey 0
+SSCAN {k}plain 0
+SSCAN {k}s 0 MATCH d*
+SSCAN {k}s abc
+SADD {k}ints 1 2 3 -5 100000
+SADD {k}empty
+`,
 	"unknown and arity": `
 NOSUCHCOMMAND
 NOSUCHCOMMAND a b c
@@ -1033,9 +1130,21 @@ func randomCommand(r *rand.Rand) []string {
 		{"BITFIELD", key(), "OVERFLOW", pick("WRAP", "SAT", "FAIL"), "INCRBY", pick("u4", "i8", "i5"), pick("0", "3", "#2"), num()},
 		{"BITFIELD_RO", key(), "GET", pick("u4", "i8", "i64"), pick("0", "3", "#2", "17")},
 		{"LCS", key(), key(), pick("LEN", "IDX", "")},
+		{"SADD", key(), field(), field()},
+		{"SREM", key(), field(), field()},
+		{"SCARD", key()},
+		{"SISMEMBER", key(), field()},
+		{"SMISMEMBER", key(), field(), field()},
+		{"SMEMBERS", key()},
+		{"SMOVE", key(), key(), field()},
+		{pick("SINTER", "SUNION", "SDIFF"), key(), key(), key()},
+		{pick("SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"), key(), key(), key()},
+		{"SINTERCARD", pick("1", "2", "3", "0", "-1", "x"), key(), key(), pick("LIMIT", "")},
+		{"SPOP", key(), pick("0", "-1", "abc", "100")}, // a random choice only when it takes all: the two sides must stay equal
+		{"SRANDMEMBER", key(), pick("0", "-1", "abc", "1", "10", "-10")},
 	}
 	c := cmds[r.IntN(len(cmds))]
-	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY" || c[0] == "BITCOUNT" || c[0] == "BITPOS" || c[0] == "LCS") {
+	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY" || c[0] == "BITCOUNT" || c[0] == "BITPOS" || c[0] == "LCS" || c[0] == "SINTERCARD") {
 		c = c[:len(c)-1]
 	}
 	if r.IntN(200) == 0 {

@@ -19,8 +19,11 @@ var dumpCommands = []*Command{
 
 // Payload is the DUMP payload of r's value.
 func Payload(r *store.Record) []byte {
-	if r.Type == store.TypeHash {
+	switch r.Type {
+	case store.TypeHash:
 		return rdb.DumpHash(r.Fields)
+	case store.TypeSet:
+		return rdb.DumpSet(r.Members)
 	}
 	return rdb.DumpString(r.Value)
 }
@@ -113,7 +116,7 @@ func restore(c *Ctx, args [][]byte) Reply {
 		}
 		return OK
 	}
-	r := &store.Record{Type: e.Type, Value: e.Value, Fields: e.Fields, ExpireMs: ttl}
+	r := &store.Record{Type: e.Type, Value: e.Value, Fields: e.Fields, Members: e.Members, ExpireMs: ttl}
 	if err := c.Ops.Restore(key, r, replace); err != nil {
 		return ErrReply(err)
 	}

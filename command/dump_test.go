@@ -39,6 +39,9 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 		{"s:binary", []string{"SET", "s:binary", "\x00\xff\r\n"}, "GET"},
 		{"h:small", []string{"HSET", "h:small", "a", "1", "b", "two", "c", ""}, "HGETALL"},
 		{"h:big", append([]string{"HSET", "h:big"}, big...), "HGETALL"},
+		{"set:ints", []string{"SADD", "set:ints", "1", "-7", "40000", "-3000000000", "9223372036854775807"}, "SMEMBERS"}, // an intset
+		{"set:text", []string{"SADD", "set:text", "a", "", "two words", "\x00\xff"}, "SMEMBERS"},
+		{"set:big", append([]string{"SADD", "set:big"}, big...), "SMEMBERS"}, // a hashtable
 	}
 	for _, v := range values {
 		// Redis to Shingle.

@@ -122,6 +122,7 @@ func NewTable() *Table {
 	t.Add(expireCommands...)
 	t.Add(hashCommands...)
 	t.Add(bitCommands...)
+	t.Add(setCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

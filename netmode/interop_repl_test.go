@@ -104,6 +104,26 @@ func fixture(n int) [][]string {
 		if i%5 == 0 {
 			cmds = append(cmds, []string{"PEXPIRE", k, strconv.Itoa(3_600_000 + i*1000 + i%7)})
 		}
+		if i%11 == 0 {
+			sk := "s:" + strconv.Itoa(i)
+			set := []string{"SADD", sk}
+			switch i / 11 % 3 {
+			case 0: // an intset
+				for j := range 5 + i%20 {
+					set = append(set, strconv.Itoa(j*i-50))
+				}
+			case 1: // a hashtable (7.0) or a listpack (7.2)
+				set = append(set, "a", "b", "member "+strconv.Itoa(i), "")
+			default: // a hashtable: more than set-max-intset-entries
+				for j := range 600 {
+					set = append(set, strconv.Itoa(j))
+				}
+			}
+			cmds = append(cmds, set)
+			if i%2 == 0 {
+				cmds = append(cmds, []string{"PEXPIRE", sk, strconv.Itoa(3_600_000 + i)})
+			}
+		}
 	}
 	return append(cmds,
 		[]string{"SET", strings.Repeat("K", 1000), "a long key"},
@@ -148,8 +168,11 @@ func dumpKeys(t *testing.T, e endpoint) map[string]keyState {
 	cmds = cmds[:0]
 	for i, k := range keys {
 		read := "GET"
-		if string(types[i].Str) == "hash" {
+		switch string(types[i].Str) {
+		case "hash":
 			read = "HGETALL"
+		case "set":
+			read = "SMEMBERS"
 		}
 		cmds = append(cmds, []string{read, k}, []string{"PTTL", k}, []string{"PEXPIRETIME", k})
 	}
@@ -165,13 +188,21 @@ func dumpKeys(t *testing.T, e endpoint) map[string]keyState {
 			t.Fatalf("reading %q (%s) on %s: %s %s %s", k, typ, e.addr, v, pttl, at)
 		}
 		s := strconv.Quote(string(v.Str))
-		if typ == "hash" {
+		switch typ {
+		case "hash":
 			var pairs []string
 			for j := 0; j+1 < len(v.Elems); j += 2 {
 				pairs = append(pairs, strconv.Quote(string(v.Elems[j].Str))+"="+strconv.Quote(string(v.Elems[j+1].Str)))
 			}
 			slices.Sort(pairs)
 			s = strings.Join(pairs, " ")
+		case "set":
+			var members []string
+			for _, m := range v.Elems {
+				members = append(members, strconv.Quote(string(m.Str)))
+			}
+			slices.Sort(members)
+			s = strings.Join(members, " ")
 		}
 		m[k] = keyState{typ: typ, value: s, pttl: pttl.Int, expire: at.Int}
 	}

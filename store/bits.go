@@ -23,27 +23,6 @@ func (db *DB) checkBitOffset(offset int64) error {
 	return nil
 }
 
-// Strings returns the string values of keys, read at one instant: nil for
-// a missing key. Errors: ErrWrongType if any key holds another type.
-func (o *Ops) Strings(keys ...[]byte) (_ [][]byte, err error) {
-	v, err := o.beginRead()
-	if err != nil {
-		return nil, err
-	}
-	defer o.endRead(&err)
-	out := make([][]byte, len(keys))
-	for i, k := range keys {
-		e, err := v.lookupType(k, TypeString)
-		if err != nil {
-			return nil, err
-		}
-		if e.state == live {
-			out[i] = e.meta.value
-		}
-	}
-	return out, nil
-}
-
 // SetBit sets (on) or clears the bit at offset of key's string, creating
 // it or padding it with zero bytes to reach the bit, and returns the old
 // bit (SETBIT). The key's TTL is kept. Errors: ErrBitOffset, ErrWrongType.

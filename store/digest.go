@@ -95,6 +95,12 @@ func (v *view) digestKeys(acc *[20]byte) (int, error) {
 			if err := v.digestHash(&d, it.Key()[1:3], &m); err != nil {
 				return 0, closeIter(it, err)
 			}
+		case TypeSet:
+			// Each member hashed and xor-ed in, as Redis does.
+			prefix := subPrefix(nil, binary.BigEndian.Uint16(it.Key()[1:3]), m.id, tagSetMember)
+			if _, err := v.scanElems(prefix, 0, -1, nil, func(mem, _ []byte) { xorDigest(&d, mem) }); err != nil {
+				return 0, closeIter(it, err)
+			}
 		default:
 			return 0, closeIter(it, errCorrupt)
 		}

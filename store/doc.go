@@ -188,7 +188,7 @@
 //	'z' hash(8) member      -> score     sorted set member
 //	'Z' score(8) member     -> (empty)   sorted set order (score made sortable)
 //
-// Only hashes exist so far; the other tags are reserved so that lists, sets
+// Hashes and sets exist so far; the other tags are reserved so that lists
 // and sorted sets arrive without a format change. Ids are unique for the
 // life of the database and never reused, which gives three properties:
 // deleting, expiring or overwriting a collection of any size is one meta

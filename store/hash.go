@@ -207,7 +207,13 @@ func (o *Ops) hscan(key []byte, cursor uint64, count int, match []byte, fn func(
 	if err != nil || e.state != live {
 		return 0, err
 	}
-	prefix := subPrefix(nil, e.slot(), e.meta.id, tagHashField)
+	return v.scanElems(subPrefix(nil, e.slot(), e.meta.id, tagHashField), cursor, count, match, fn)
+}
+
+// scanElems calls fn for the hashed elements under prefix (hash fields,
+// set members) from cursor on, examining at least count of them (all when
+// count < 0), and returns the next cursor.
+func (v *view) scanElems(prefix []byte, cursor uint64, count int, match []byte, fn func(elem, val []byte)) (uint64, error) {
 	lo := prefix
 	if cursor > 0 {
 		lo = append(bytes.Clone(prefix), make([]byte, 8)...)
@@ -417,8 +423,12 @@ func (o *Ops) HRandField(key []byte, count int64) (_ []FieldValue, err error) {
 	if count < -MaxRandomRepeats {
 		return nil, ErrRandomCountRange
 	}
-	size := e.meta.count
-	prefix := subPrefix(nil, e.slot(), e.meta.id, tagHashField)
+	return v.randomElems(subPrefix(nil, e.slot(), e.meta.id, tagHashField), e.meta.count, count)
+}
+
+// randomElems returns random elements (with their values) of the
+// collection of size elements under prefix, as HRandField's count asks.
+func (v *view) randomElems(prefix []byte, size, count int64) ([]FieldValue, error) {
 	if count >= size || count > 0 && count*3 > size {
 		// Most or all of the hash: read it whole and pick from it.
 		all, err := v.allFields(prefix)

@@ -24,7 +24,7 @@ const (
 // Sub-key tags, the byte after a collection's id in an nsSub key.
 const (
 	tagHashField byte = 'h' // hash field -> value
-	tagSetMember byte = 's' // set member -> empty (reserved)
+	tagSetMember byte = 's' // set member -> empty
 	tagListItem  byte = 'l' // list position -> element (reserved)
 	tagZMember   byte = 'z' // sorted set member -> score (reserved)
 	tagZScore    byte = 'Z' // sorted set score, member -> empty (reserved)

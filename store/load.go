@@ -114,10 +114,15 @@ func (db *DB) loadEnd(replID string, offset uint64) error {
 		return err
 	}
 	defer db.abandon(w.seq, nil)
-	// Take the history before the batch applies, under the same lock: no
-	// write can fall between the new offset and the next change. A full
-	// sync starts from the primary's history alone (no ReplID2), as in
-	// Redis.
+	return db.endLoad(w, replID, offset)
+}
+
+// endLoad commits w, the last write of a load, with replID and offset as
+// the history and the data set complete. The history is taken before the
+// batch applies, under the same lock: no write can fall between the new
+// offset and the next change. A full sync starts from the primary's
+// history alone (no ReplID2), as in Redis.
+func (db *DB) endLoad(w *writer, replID string, offset uint64) error {
 	db.replID, db.offset, db.replID2, db.offset2 = replID, offset, "", -1
 	w.setHistory(db.history())
 	w.b.Delete(sysIncomplete, nil)
@@ -158,6 +163,20 @@ func loadedMeta(b *pebble.Batch, slot uint16, r *Record, newID func() uint64) (m
 		}
 		for i := 0; i < len(r.Fields); i += 2 {
 			b.Set(hashedSubKey(nil, slot, m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
+		}
+		return m, nil
+	case TypeSet:
+		if len(r.Members) == 0 {
+			return meta{}, fmt.Errorf("store: load: empty set %q", r.Key)
+		}
+		m := meta{typ: TypeSet, id: newID(), expire: r.ExpireMs}
+		seen := map[string]bool{}
+		for _, mem := range r.Members {
+			if !seen[string(mem)] {
+				seen[string(mem)] = true
+				m.count++
+				b.Set(hashedSubKey(nil, slot, m.id, tagSetMember, mem), nil, nil)
+			}
 		}
 		return m, nil
 	}

@@ -76,10 +76,10 @@ func testModel(t *testing.T, seed uint64, recordCacheSize int64) {
 
 // modelVal is one key of the model.
 type modelVal struct {
-	typ    Type // TypeString or TypeHash; TypeNone for a missing key (see read)
+	typ    Type // TypeString, TypeHash or TypeSet; TypeNone for a missing key (see read)
 	str    string
-	hash   map[string]string
-	expire int64 // unix ms; 0 = none
+	hash   map[string]string // a hash's fields, or a set's members (with empty values)
+	expire int64             // unix ms; 0 = none
 }
 
 // modelDB is the reference: what Redis would hold. Its methods return what
@@ -403,6 +403,102 @@ func (m *modelDB) HLen(k []byte) (int64, error) {
 	return int64(len(v.hash)), err
 }
 
+func (m *modelDB) SAdd(k []byte, members [][]byte) (int64, error) {
+	v, err := m.write(k, TypeSet)
+	var added int64
+	for _, mem := range members {
+		if _, ok := v.hash[string(mem)]; err == nil && !ok {
+			v.hash[string(mem)] = ""
+			added++
+		}
+	}
+	return added, err
+}
+
+func (m *modelDB) SRem(k []byte, members [][]byte) (int64, error) {
+	v, err := m.read(k, TypeSet)
+	var n int64
+	for _, mem := range members {
+		if _, ok := v.hash[string(mem)]; ok {
+			delete(v.hash, string(mem))
+			n++
+		}
+	}
+	if v.typ == TypeSet && len(v.hash) == 0 {
+		delete(m.keys, string(k))
+	}
+	return n, err
+}
+
+func (m *modelDB) SMembers(k []byte) ([][]byte, error) {
+	v, err := m.read(k, TypeSet)
+	var out [][]byte
+	for mem := range v.hash {
+		out = append(out, mb(mem))
+	}
+	return out, err
+}
+
+func (m *modelDB) SCard(k []byte) (int64, error) {
+	v, err := m.read(k, TypeSet)
+	return int64(len(v.hash)), err
+}
+
+// SetStore is SINTERSTORE, SUNIONSTORE, SDIFFSTORE.
+func (m *modelDB) SetStore(op SetOp, dst []byte, keys [][]byte) (int64, error) {
+	var sets []map[string]string
+	for _, k := range keys {
+		v, err := m.read(k, TypeSet)
+		if err != nil {
+			return 0, err
+		}
+		sets = append(sets, v.hash)
+	}
+	res := map[string]string{}
+	for mem := range sets[0] {
+		res[mem] = ""
+	}
+	for _, s := range sets[1:] {
+		for mem := range res {
+			_, in := s[mem]
+			if op == SetInter && !in || op == SetDiff && in {
+				delete(res, mem)
+			}
+		}
+		if op == SetUnion {
+			for mem := range s {
+				res[mem] = ""
+			}
+		}
+	}
+	delete(m.keys, string(dst))
+	if len(res) > 0 {
+		m.keys[string(dst)] = &modelVal{typ: TypeSet, hash: res}
+	}
+	return int64(len(res)), nil
+}
+
+func (m *modelDB) SMove(src, dst, mem []byte) (bool, error) {
+	s := m.get(src)
+	switch {
+	case s == nil:
+		return false, nil
+	case s.typ != TypeSet:
+		return false, ErrWrongType
+	case string(src) == string(dst):
+		_, in := s.hash[string(mem)]
+		return in, nil
+	}
+	if _, err := m.read(dst, TypeSet); err != nil {
+		return false, err
+	}
+	if n, _ := m.SRem(src, [][]byte{mem}); n == 0 {
+		return false, nil
+	}
+	_, err := m.SAdd(dst, [][]byte{mem})
+	return true, err
+}
+
 var (
 	// Six keys, three sharing a hash tag (one slot), so that RENAME and COPY
 	// run both within a slot and across slots.
@@ -713,6 +809,8 @@ type modelReader interface {
 	Get(key []byte) ([]byte, error)
 	HGetAll(key []byte) ([]FieldValue, error)
 	HLen(key []byte) (int64, error)
+	SMembers(key []byte) ([][]byte, error)
+	SCard(key []byte) (int64, error)
 }
 
 func modelDump(o modelReader) string {
@@ -728,6 +826,9 @@ func modelDump(o modelReader) string {
 			fmt.Fprintf(&b, ", value %s", mres(o.Get(k)))
 		case TypeHash:
 			fmt.Fprintf(&b, ", fields %s, len %s", mres(o.HGetAll(k)), mres(o.HLen(k)))
+		case TypeSet:
+			members, err := o.SMembers(k)
+			fmt.Fprintf(&b, ", members %s, card %s", mshow(err, munordered(members)), mres(o.SCard(k)))
 		}
 	}
 	return b.String()
@@ -757,7 +858,11 @@ func (h *modelHarness) checkDigest() {
 		fields := slices.Sorted(maps.Keys(v.hash))
 		h.r.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
 		for _, f := range fields {
-			_, err = db2.HSet(k, mb(f), mb(v.hash[f]))
+			if v.typ == TypeSet {
+				_, err = db2.SAdd(k, mb(f))
+			} else {
+				_, err = db2.HSet(k, mb(f), mb(v.hash[f]))
+			}
 		}
 		if err == nil && v.expire != 0 {
 			_, err = db2.ExpireAt(k, time.UnixMilli(v.expire), ExpireAlways)
@@ -982,6 +1087,49 @@ var modelOps = []modelOp{
 		keys, err := c.o.Keys([]byte("*"))
 		want, _ := c.m.Keys(nil)
 		c.check("Keys(*)", mshow(err, munordered(keys)), mshow(nil, munordered(want)))
+	}},
+	{24, func(c *modelCall) {
+		k, ms := c.key(), c.list(3, c.field, false)
+		c.check(fmt.Sprintf("SAdd(%q, %q)", k, ms), mres(c.o.SAdd(k, ms...)), mres(c.m.SAdd(k, ms)))
+	}},
+	{12, func(c *modelCall) {
+		k, ms := c.key(), c.list(2, c.field, false)
+		c.check(fmt.Sprintf("SRem(%q, %q)", k, ms), mres(c.o.SRem(k, ms...)), mres(c.m.SRem(k, ms)))
+	}},
+	{12, func(c *modelCall) { // reads of one set
+		k, mem := c.key(), c.field()
+		v, err := c.m.read(k, TypeSet)
+		_, in := v.hash[string(mem)]
+		c.check(fmt.Sprintf("SIsMember(%q, %q)", k, mem), mres(c.o.SIsMember(k, mem)), mshow(err, in))
+		c.check(fmt.Sprintf("SCard(%q)", k), mres(c.o.SCard(k)), mres(c.m.SCard(k)))
+		got, gerr := c.o.SMembers(k)
+		want, werr := c.m.SMembers(k)
+		c.check(fmt.Sprintf("SMembers(%q)", k), mshow(gerr, munordered(got)), mshow(werr, munordered(want)))
+		got, gerr = c.o.SRandMember(k, 100)
+		if werr == nil && want == nil {
+			want = [][]byte{}
+		}
+		c.check(fmt.Sprintf("SRandMember(%q, 100)", k), mshow(gerr, munordered(got)), mshow(werr, munordered(want)))
+	}},
+	{6, func(c *modelCall) { // SPop taking every member: no random choice
+		k := c.key()
+		got, gerr := c.o.SPop(k, 100)
+		want, werr := c.m.SMembers(k)
+		if werr == nil {
+			delete(c.m.keys, string(k))
+			if want == nil {
+				want = [][]byte{}
+			}
+		}
+		c.check(fmt.Sprintf("SPop(%q, 100)", k), mshow(gerr, munordered(got)), mshow(werr, munordered(want)))
+	}},
+	{8, func(c *modelCall) {
+		src, dst, mem := c.key(), c.key(), c.field()
+		c.check(fmt.Sprintf("SMove(%q, %q, %q)", src, dst, mem), mres(c.o.SMove(src, dst, mem)), mres(c.m.SMove(src, dst, mem)))
+	}},
+	{8, func(c *modelCall) {
+		op, dst, keys := SetOp(c.r.IntN(3)), c.key(), c.list(3, c.key, false)
+		c.check(fmt.Sprintf("SetStore(%d, %q, %q)", op, dst, keys), mres(c.o.SetStore(op, dst, keys...)), mres(c.m.SetStore(op, dst, keys)))
 	}},
 	{1, func(c *modelCall) {
 		got := mshow(c.o.FlushAll())

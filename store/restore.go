@@ -10,14 +10,18 @@ import (
 var ErrBusyKey = newError("BUSYKEY Target key name already exists.")
 
 // Restore writes r's value at key, as RESTORE does with a decoded DUMP
-// payload (r.Key is not used): a string or a hash, expiring at r.ExpireMs
+// payload (r.Key is not used): a string, a hash or a set, expiring at r.ExpireMs
 // (Unix milliseconds, 0 for never). An existing key is an error unless
 // replace is set, in which case the key is replaced whole. Replicas and
-// the change feed see SET, or DEL, HSET and PEXPIREAT in one MULTI.
+// the change feed see SET, or DEL, HSET (SADD) and PEXPIREAT in one MULTI.
 // Errors: ErrBusyKey, ErrSyntax for a type Restore does not store or an
 // empty hash.
 func (o *Ops) Restore(key []byte, r *Record, replace bool) error {
-	if r.Type != TypeString && (r.Type != TypeHash || len(r.Fields) == 0 || len(r.Fields)%2 != 0) {
+	switch {
+	case r.Type == TypeString:
+	case r.Type == TypeHash && len(r.Fields) > 0 && len(r.Fields)%2 == 0:
+	case r.Type == TypeSet && len(r.Members) > 0:
+	default:
 		return ErrSyntax
 	}
 	w, err := o.beginWrite()
@@ -41,18 +45,21 @@ func (w *writer) restore(key []byte, r *Record, replace bool) error {
 		return nil
 	}
 	existed := e.state == live
-	m := w.newCollection(TypeHash)
-	m.expire = r.ExpireMs
-	for _, i := range lastPairs(r.Fields) {
-		w.b.Set(hashedSubKey(nil, e.slot(), m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
-		m.count++
+	m, err := loadedMeta(w.b, e.slot(), r, func() uint64 { return w.db.allocID(w) })
+	if err != nil {
+		return err
 	}
+	m.expire = r.ExpireMs
 	w.put(&e, m)
 	var cmds [][][]byte
 	if existed {
 		cmds = append(cmds, [][]byte{cmdDel, key})
 	}
-	cmds = append(cmds, append([][]byte{cmdHSet, key}, r.Fields...))
+	if r.Type == TypeSet {
+		cmds = append(cmds, append([][]byte{[]byte("SADD"), key}, r.Members...))
+	} else {
+		cmds = append(cmds, append([][]byte{cmdHSet, key}, r.Fields...))
+	}
 	if r.ExpireMs != 0 {
 		cmds = append(cmds, [][]byte{cmdPExpireAt, key, strconv.AppendInt(nil, r.ExpireMs, 10)})
 	}
@@ -85,9 +92,10 @@ func (o *Ops) Dump(key []byte) (_ *Record, err error) {
 		r.Value = bytes.Clone(e.meta.value)
 		return r, nil
 	}
-	fields, err := v.allFields(subPrefix(nil, e.slot(), e.meta.id, tagHashField))
-	for _, fv := range fields {
-		r.Fields = append(r.Fields, fv.Field, fv.Value)
+	if r.Type == TypeSet {
+		r.Members, err = v.setMembers(e.slot(), e.meta.id)
+		return r, err
 	}
+	r.Fields, err = v.hashFields(e.slot(), e.meta.id)
 	return r, err
 }

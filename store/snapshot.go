@@ -30,6 +30,7 @@ type Record struct {
 	Type     Type
 	Value    []byte   // TypeString
 	Fields   [][]byte // TypeHash: field, value, field, value, ...
+	Members  [][]byte // TypeSet
 	ExpireMs int64    // Unix milliseconds; 0: no expiry
 }
 
@@ -93,6 +94,10 @@ func (s *Snapshot) each(lo, hi []byte, fn func(*Record) error) error {
 			if r.Fields, err = s.v.hashFields(binary.BigEndian.Uint16(it.Key()[1:3]), m.id); err != nil {
 				return closeIter(it, err)
 			}
+		case TypeSet:
+			if r.Members, err = s.v.setMembers(binary.BigEndian.Uint16(it.Key()[1:3]), m.id); err != nil {
+				return closeIter(it, err)
+			}
 		default:
 			return closeIter(it, errCorrupt)
 		}
@@ -111,6 +116,13 @@ func (v *view) hashFields(slot uint16, id uint64) ([][]byte, error) {
 	for _, fv := range fvs {
 		out = append(out, fv.Field, fv.Value)
 	}
+	return out, err
+}
+
+// setMembers reads the members of the set with collection id.
+func (v *view) setMembers(slot uint16, id uint64) ([][]byte, error) {
+	var out [][]byte
+	_, err := v.scanElems(subPrefix(nil, slot, id, tagSetMember), 0, -1, nil, func(m, _ []byte) { out = append(out, bytes.Clone(m)) })
 	return out, err
 }
 

@@ -78,7 +78,12 @@ type stage struct {
 }
 
 func (db *DB) newStage() (*stage, error) {
-	s := &stage{db: db, dir: db.fs.PathJoin(db.dir, stagingDir)}
+	// Staged collections take ids from the live allocator's position on:
+	// none was used before. (The live store may hand out the same ones
+	// meanwhile: the switch drops those collections whole.)
+	db.mu.Lock()
+	s := &stage{db: db, dir: db.fs.PathJoin(db.dir, stagingDir), nextID: db.nextID}
+	db.mu.Unlock()
 	if err := s.clear(); err != nil {
 		return nil, err
 	}
@@ -232,10 +237,5 @@ func (db *DB) swapIn(s *stage, paths []string, replID string, offset uint64) err
 		db.idLimit = db.nextID + idBlock
 	}
 	w.b.Set(sysNextID, binary.BigEndian.AppendUint64(nil, db.idLimit), nil)
-	db.replID, db.offset, db.replID2, db.offset2 = replID, offset, "", -1
-	w.setHistory(db.history())
-	w.b.Delete(sysIncomplete, nil)
-	db.incomplete.Store(false)
-	db.publish(Change{Offset: offset, Reset: true})
-	return db.endWrite(w, nil, nil)
+	return db.endLoad(w, replID, offset)
 }

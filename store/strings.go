@@ -214,7 +214,13 @@ func (w *writer) getEx(key []byte, opt GetExOptions) ([]byte, error) {
 
 // MGet returns the values of keys, nil for a key that is missing or holds
 // another type.
-func (o *Ops) MGet(keys ...[]byte) (_ [][]byte, err error) {
+func (o *Ops) MGet(keys ...[]byte) ([][]byte, error) { return o.strings(keys, false) }
+
+// Strings returns the string values of keys, read at one instant: nil for
+// a missing key. Errors: ErrWrongType if any key holds another type.
+func (o *Ops) Strings(keys ...[]byte) ([][]byte, error) { return o.strings(keys, true) }
+
+func (o *Ops) strings(keys [][]byte, strict bool) (_ [][]byte, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return nil, err
@@ -223,7 +229,7 @@ func (o *Ops) MGet(keys ...[]byte) (_ [][]byte, err error) {
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
 		e, err := v.lookupType(k, TypeString)
-		if err == ErrWrongType {
+		if err == ErrWrongType && !strict {
 			continue
 		}
 		if err != nil {

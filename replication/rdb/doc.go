@@ -1,6 +1,6 @@
 // Package rdb owns the Redis RDB byte format as Shingle uses it for
-// replication: encoding and decoding the entries of the two types Shingle
-// stores (strings and hashes, with millisecond expiry times), the framing
+// replication: encoding and decoding the entries of the types Shingle
+// stores (strings, hashes and sets, with millisecond expiry times), the framing
 // around them (the "REDIS0010" header, AUX fields, SELECTDB, RESIZEDB, the
 // EOF opcode) and the trailing CRC-64 checksum. A primary streams its
 // snapshot to a replica with Writer; a replica decodes what a primary —
@@ -18,7 +18,7 @@
 //	for {
 //		e, err := r.Next() // io.EOF after a good checksum
 //		if err != nil { ... }
-//		// e.Type is TypeString (e.Value) or TypeHash (e.Fields), e.ExpireMs
+//		// e.Type is TypeString (e.Value), TypeHash (e.Fields) or TypeSet (e.Members), e.ExpireMs
 //	}
 //
 // # What it must never do
@@ -35,13 +35,16 @@
 //
 // Writer writes RDB version 10, what Redis 7.0 writes and loads: strings as
 // RDB_TYPE_STRING (integer-encoded when the value is a canonical 32-bit
-// integer, as Redis does, otherwise raw) and hashes as the plain
-// RDB_TYPE_HASH (4), each preceded by EXPIRETIME_MS when it expires.
+// integer, as Redis does, otherwise raw), hashes as the plain
+// RDB_TYPE_HASH (4) and sets as the plain RDB_TYPE_SET (2), each preceded
+// by EXPIRETIME_MS when it expires.
 //
 // Reader accepts RDB versions 1 to 11 (7.2 writes 11, whose strings and
 // hashes are encoded as in 10) and decodes everything redis-server 7.0 may
-// write for strings and hashes: raw, integer and LZF-compressed strings, and
-// hashes as RDB_TYPE_HASH, HASH_ZIPMAP, HASH_ZIPLIST and HASH_LISTPACK. It
+// write for strings, hashes and sets: raw, integer and LZF-compressed
+// strings, hashes as RDB_TYPE_HASH, HASH_ZIPMAP, HASH_ZIPLIST and
+// HASH_LISTPACK, and sets as RDB_TYPE_SET, SET_INTSET and (7.2's)
+// SET_LISTPACK. It
 // skips AUX (kept for Aux), SELECTDB 0, RESIZEDB, IDLE and FREQ. Keys of any
 // other type are reported with ErrUnsupportedType, never skipped silently;
 // databases other than 0, module AUX data and Redis functions are errors.

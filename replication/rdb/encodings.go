@@ -296,3 +296,32 @@ func decodeZipmap(b []byte) ([][]byte, error) {
 		p += n + free
 	}
 }
+
+// decodeIntset decodes an intset (RDB_TYPE_SET_INTSET's blob): the width
+// of its integers (2, 4 or 8 bytes), their count, then the integers, all
+// little endian, as decimal strings.
+func decodeIntset(b []byte) ([][]byte, error) {
+	if len(b) < 8 {
+		return nil, corrupt("intset of %d bytes", len(b))
+	}
+	width := binary.LittleEndian.Uint32(b)
+	n := binary.LittleEndian.Uint32(b[4:])
+	b = b[8:]
+	if width != 2 && width != 4 && width != 8 || uint64(len(b)) != uint64(width)*uint64(n) {
+		return nil, corrupt("intset of %d bytes holding %d integers of %d bytes", len(b), n, width)
+	}
+	out := make([][]byte, 0, n)
+	for ; len(b) > 0; b = b[width:] {
+		var v int64
+		switch width {
+		case 2:
+			v = int64(int16(binary.LittleEndian.Uint16(b)))
+		case 4:
+			v = int64(int32(binary.LittleEndian.Uint32(b)))
+		default:
+			v = int64(binary.LittleEndian.Uint64(b))
+		}
+		out = append(out, strconv.AppendInt(nil, v, 10))
+	}
+	return out, nil
+}

@@ -11,7 +11,8 @@ import (
 // object as an RDB holds it (type byte, then the value), the RDB version
 // (2 bytes, little endian) and the CRC-64 of everything before it (8
 // bytes, little endian). Redis 7.0 loads Shingle's payloads (version 10,
-// strings and RDB_TYPE_HASH hashes) and Shingle loads Redis's.
+// strings, RDB_TYPE_HASH hashes and RDB_TYPE_SET sets) and Shingle loads
+// Redis's.
 
 // ErrPayloadVersion is returned by ParsePayload for a payload of a newer
 // RDB version than Shingle reads, or whose checksum does not match:
@@ -29,6 +30,16 @@ func DumpHash(fields [][]byte) []byte {
 	b := appendLen([]byte{rdbTypeHash}, uint64(len(fields)/2))
 	for _, f := range fields {
 		b = appendString(b, f)
+	}
+	return seal(b)
+}
+
+// DumpSet returns the payload of a set (RDB_TYPE_SET); members must not
+// be empty.
+func DumpSet(members [][]byte) []byte {
+	b := appendLen([]byte{rdbTypeSet}, uint64(len(members)))
+	for _, m := range members {
+		b = appendString(b, m)
 	}
 	return seal(b)
 }
@@ -65,7 +76,7 @@ func ParsePayload(p []byte, maxBulkLen int) (*Entry, error) {
 		return nil, err
 	}
 	if e == nil {
-		return nil, corrupt("an empty hash")
+		return nil, corrupt("an empty collection")
 	}
 	if _, err := r.r.ReadByte(); err == nil {
 		return nil, fmt.Errorf("%w: bytes after the value", ErrCorrupt)

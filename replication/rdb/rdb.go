@@ -59,7 +59,7 @@ const (
 // Entry's type needs no mapping on its way into the store.
 type Type = store.Type
 
-// Key types. Reader returns entries of TypeString and TypeHash only; the
+// Key types. Reader returns entries of TypeString, TypeHash and TypeSet only; the
 // others name the types reported with ErrUnsupportedType.
 const (
 	TypeString = store.TypeString

@@ -475,8 +475,9 @@ func TestReaderErrors(t *testing.T) {
 		{"module aux", rdbFile(10, []byte{opModuleAux, 0}), nil, "module"},
 		{"functions", rdbFile(10, []byte{opFunction2}, rdbStr("#!lua name=x")), nil, "functions"},
 		{"unknown type", rdbFile(10, []byte{0x42}), ErrCorrupt, "66"},
-		{"set", rdbFile(10, []byte{rdbTypeSet}, rdbStr("myset"), []byte{1}, rdbStr("a")), ErrUnsupportedType, `"myset"`},
-		{"intset", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), rdbStr("xx")), ErrUnsupportedType, "set-intset"},
+		{"short intset", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), rdbStr("xx")), ErrCorrupt, "intset"},
+		{"intset width", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{3, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3})), ErrCorrupt, "intset"},
+		{"intset count", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{2, 0, 0, 0, 2, 0, 0, 0, 1, 0})), ErrCorrupt, "intset"},
 		{"list", rdbFile(10, []byte{rdbTypeListQuicklist2}, rdbStr("l")), ErrUnsupportedType, "list"},
 		{"zset", rdbFile(10, []byte{rdbTypeZSetListpack}, rdbStr("z")), ErrUnsupportedType, "zset"},
 		{"stream", rdbFile(10, []byte{rdbTypeStreamListpack2}, rdbStr("s")), ErrUnsupportedType, "stream"},
@@ -741,10 +742,30 @@ func TestReadRedisRDB(t *testing.T) {
 		}
 	}
 
+	// Sets, as an intset and as a hash table.
+	for _, cmd := range [][]string{
+		{"SADD", "intset-key", "1", "-2", "70000", "-5000000000"},
+		{"SADD", "set-key", "a", "b", ""},
+	} {
+		do(t, c, "FLUSHALL")
+		do(t, c, cmd...)
+		es, err := readAll(NewReader(bytes.NewReader(saveAndRead(t, srv, c))))
+		if err != nil || len(es) != 1 || es[0].Type != TypeSet || string(es[0].Key) != cmd[1] {
+			t.Fatalf("%q: %v %v", cmd, es, err)
+		}
+		got := make([]string, len(es[0].Members))
+		for i, m := range es[0].Members {
+			got[i] = string(m)
+		}
+		slices.Sort(got)
+		want := slices.Sorted(slices.Values(cmd[2:]))
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: members %q, want %q", cmd[1], got, want)
+		}
+	}
+
 	// Types Shingle does not store are errors naming the key.
 	for _, cmd := range [][]string{
-		{"SADD", "intset-key", "1", "2", "3"},
-		{"SADD", "set-key", "a", "b"},
 		{"RPUSH", "list-key", "a"},
 		{"ZADD", "zset-key", "1", "a"},
 		{"XADD", "stream-key", "*", "f", "v"},
@@ -798,4 +819,27 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeIntset reads intsets of each width, negative values included,
+// as decimal members.
+func TestDecodeIntset(t *testing.T) {
+	for _, c := range []struct {
+		blob []byte
+		want []string
+	}{
+		{[]byte{2, 0, 0, 0, 2, 0, 0, 0, 0xfe, 0xff, 7, 0}, []string{"-2", "7"}},
+		{[]byte{4, 0, 0, 0, 1, 0, 0, 0, 0x70, 0x11, 0x01, 0x00}, []string{"70000"}},
+		{[]byte{8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80}, []string{"-9223372036854775808"}},
+	} {
+		got, err := decodeIntset(c.blob)
+		if err != nil || len(got) != len(c.want) {
+			t.Fatalf("%x: %q %v", c.blob, got, err)
+		}
+		for i := range got {
+			if string(got[i]) != c.want[i] {
+				t.Errorf("%x: member %d %q, want %q", c.blob, i, got[i], c.want[i])
+			}
+		}
+	}
 }

@@ -23,6 +23,7 @@ type Entry struct {
 	Key      []byte
 	Value    []byte   // TypeString: the value (integers as decimal text)
 	Fields   [][]byte // TypeHash: field, value, field, value, ...
+	Members  [][]byte // TypeSet
 	ExpireMs int64    // expiry time in Unix milliseconds, 0 for none
 }
 
@@ -245,35 +246,52 @@ func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
 		if err == nil && len(e.Fields)%2 != 0 {
 			err = corrupt("%s with an odd number of entries", enc)
 		}
+	case rdbTypeSet:
+		e.Members, err = r.readStrings(1)
+	case rdbTypeSetIntset, rdbTypeSetListpack:
+		var blob []byte
+		if blob, err = r.readString(); err != nil {
+			break
+		}
+		if typ == rdbTypeSetIntset {
+			e.Members, err = decodeIntset(blob)
+		} else {
+			e.Members, err = decodeListpack(blob)
+		}
 	default:
 		return nil, fmt.Errorf("key %q: %s (RDB type %d, %s): %w", key, t, typ, enc, ErrUnsupportedType)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", key, err)
 	}
-	if t == TypeHash && len(e.Fields) == 0 {
+	if t == TypeHash && len(e.Fields) == 0 || t == TypeSet && len(e.Members) == 0 {
 		return nil, nil
 	}
 	return e, nil
 }
 
-func (r *Reader) readHash() ([][]byte, error) {
+// readStrings reads a length, then that many groups of per strings (a
+// set's members, a hash's fields and values).
+func (r *Reader) readStrings(per int) ([][]byte, error) {
 	n, _, err := r.readLen()
 	if err != nil {
 		return nil, err
 	}
-	var fields [][]byte // grown as fields arrive: n is not trusted
+	var out [][]byte // grown as strings arrive: n is not trusted
 	for i := uint64(0); i < n; i++ {
-		for range 2 {
+		for range per {
 			s, err := r.readString()
 			if err != nil {
 				return nil, err
 			}
-			fields = append(fields, s)
+			out = append(out, s)
 		}
 	}
-	return fields, nil
+	return out, nil
 }
+
+// readHash reads a length, then as many field and value pairs.
+func (r *Reader) readHash() ([][]byte, error) { return r.readStrings(2) }
 
 func (r *Reader) readByte() (byte, error) {
 	c, err := r.r.ReadByte()

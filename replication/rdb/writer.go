@@ -88,6 +88,27 @@ func (w *Writer) Hash(key []byte, fields [][]byte, expireMs int64) error {
 	return nil
 }
 
+// Set writes a set key as RDB_TYPE_SET. members must not be empty.
+// expireMs is the expiry time in Unix milliseconds, 0 for none.
+func (w *Writer) Set(key []byte, members [][]byte, expireMs int64) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(members) == 0 {
+		return w.fail(errors.New("rdb: Set needs members"))
+	}
+	if err := w.key(rdbTypeSet, key, expireMs); err != nil {
+		return err
+	}
+	w.buf = appendLen(w.buf, uint64(len(members)))
+	for _, m := range members {
+		if err := w.value(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // End writes the EOF opcode and the checksum of everything written, and
 // flushes.
 func (w *Writer) End() error {
