@@ -29,12 +29,15 @@ const (
 	FlagNoMulti
 	FlagAllowBusy
 	FlagAsking // runs in a slot being imported without ASKING (RESTORE-ASKING)
+	// FlagNoAsyncLoading: refused (-LOADING) while a full sync loads
+	// beside the data set (repl-diskless-load swapdb).
+	FlagNoAsyncLoading
 )
 
 var flagNames = []string{
 	"write", "readonly", "denyoom", "admin", "pubsub", "noscript", "blocking",
 	"loading", "stale", "skip_monitor", "fast", "no_auth", "may_replicate",
-	"no_multi", "allow_busy", "asking",
+	"no_multi", "allow_busy", "asking", "no_async_loading",
 }
 
 // Names returns the flag names, in Redis's order.

@@ -465,15 +465,10 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		// A full sync loading into the store is Redis's loading; one
 		// loading beside the data set, which serves meanwhile, its
 		// async_loading (repl-diskless-load swapdb).
-		loading, async := s.loading(), false
-		if rs := s.replica.Load(); rs != nil && !loading {
-			async = rs.r.Status().Syncing
-		}
-		line("loading", map[bool]int{true: 1, false: 0}[loading])
-		line("async_loading", map[bool]int{true: 1, false: 0}[async])
+		line("loading", map[bool]int{true: 1, false: 0}[s.loading()])
+		line("async_loading", map[bool]int{true: 1, false: 0}[s.asyncLoading()])
 		line("rdb_changes_since_last_save", 0)
-		line("rdb_bgsave_in_progress", 0)
-		line("rdb_last_bgsave_status", "ok")
+		s.saveInfo(line)
 		line("aof_enabled", 1)
 		line("aof_rewrite_in_progress", 0)
 		line("aof_last_write_status", "ok")

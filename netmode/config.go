@@ -97,6 +97,10 @@ type Config struct {
 	// reports them in CONFIG GET and INFO, and the program opens the store
 	// with them. Defaults "." and "everysec".
 	Dir, AppendFsync string
+	// DBFilename is the file SAVE and BGSAVE write in Dir (dbfilename): an
+	// RDB of the data set that redis-server loads. Shingle never reads it.
+	// Default "dump.rdb".
+	DBFilename string
 	// AppendOnly is what appendonly says; Shingle logs every write
 	// whatever it says (Pebble's write-ahead log, synced as AppendFsync
 	// says). Default true, where Redis's is no.
@@ -227,6 +231,7 @@ func DefaultConfig() *Config {
 		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",
+		DBFilename:             "dump.rdb",
 		AppendFsync:            "everysec",
 		AppendOnly:             true,
 		Hz:                     DefaultHz,

@@ -84,7 +84,7 @@ func TestConfigGetSet(t *testing.T) {
 		{"CONFIG GET save appendonly", `["appendonly" "yes" "save" ""]`},
 		{"CONFIG GET TIMEOUT", `["TIMEOUT" "0"]`}, // as given, as Redis answers
 		{"CONFIG GET slave-read-only", `["slave-read-only" "yes"]`},
-		{"CONFIG GET dbfilename", `[]`}, // refused: unknown
+		{"CONFIG GET dbfilename", `["dbfilename" "dump.rdb"]`},
 		{"CONFIG GET nosuchthing", `[]`},
 		{"CONFIG SET maxclients 50 timeout 30", `"OK"`},
 		{"CONFIG GET maxclients timeout", `["maxclients" "50" "timeout" "30"]`},
@@ -96,7 +96,7 @@ func TestConfigGetSet(t *testing.T) {
 		{"CONFIG SET nosuch 1", `(error) ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'`},
 		{"CONFIG SET dir /elsewhere", `(error) ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config`},
 		{"CONFIG SET appendfsync always", `(error) ERR CONFIG SET failed (possibly related to argument 'appendfsync') - can't set immutable config`},
-		{"CONFIG SET dbfilename x.rdb", `(error) ERR Unknown option or number of arguments for CONFIG SET - 'dbfilename'`},
+		{"CONFIG SET dbfilename x.rdb", `(error) ERR CONFIG SET failed (possibly related to argument 'dbfilename') - can't set protected config`},
 		{"CONFIG SET maxmemory 1gb", `(error) ERR CONFIG SET failed (possibly related to argument 'maxmemory') - Shingle keeps its data on disk, in Pebble, and never evicts keys or refuses writes for memory; Shingle accepts only maxmemory "0"`},
 		{"CONFIG SET maxmemory 0mb", `"OK"`},
 		// Names are all checked before any value: immutable beats a bad value.
@@ -242,11 +242,12 @@ func TestConfigDirectivesFromFile(t *testing.T) {
 	}{
 		{[]string{"port", "x"}, false, "argument couldn't be parsed into an integer"},
 		{[]string{"nosuchdirective", "1"}, true, "Bad directive or wrong number of arguments"},
-		{[]string{"dbfilename", "dump.rdb"}, true, "Bad directive or wrong number of arguments"},
+		{[]string{"appendfilename", "appendonly.aof"}, true, "Bad directive or wrong number of arguments"},
+		{[]string{"dbfilename", "dir/dump.rdb"}, false, "dbfilename can't be a path, just a filename"},
 		{[]string{"maxclients", "-1"}, false, "argument must be between 1 and 4294967295 inclusive"},
 		{[]string{"proto-max-bulk-len", "-5"}, false, "argument must be a memory value"},
 		{[]string{"timeout", "1", "2"}, false, "wrong number of arguments"},
-		{[]string{"save", "3600", "1"}, false, `Shingle takes no RDB snapshots`},
+		{[]string{"save", "3600", "1"}, false, `Shingle saves an RDB only when asked`},
 		{[]string{"databases", "16"}, false, `Shingle accepts only databases "1"`},
 		{[]string{"user"}, true, "Bad directive or wrong number of arguments"},
 	} {

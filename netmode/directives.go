@@ -461,13 +461,21 @@ var directives = []directive{
 
 	// Snapshots.
 	fixed("save", "3600 1 300 100 60 10000", saveValue, []string{""},
-		"Shingle takes no RDB snapshots: every write is in Pebble's log under dir, durable as appendfsync says (note that Redis saves with no save directive at all, Shingle never)").multi().try("3600 1", "900 1 300 10"),
+		"Shingle saves an RDB only when asked (SAVE, BGSAVE): every write is in Pebble's log under dir, durable as appendfsync says, and the RDB is an export, never read back (note that Redis saves with no save directive at all, Shingle never)").multi().try("3600 1", "900 1 300 10"),
 	noop("stop-writes-on-bgsave-error", "yes", yesNoValue, "only a failed background save stops Redis's writes, and Shingle accepts only save \"\""),
 	fixed("rdbcompression", "yes", yesNoValue, []string{"no"},
 		"the RDB Shingle streams to replicas in a full sync (and to redis-cli --rdb) has no LZF-compressed strings, as Redis's with rdbcompression no"),
 	fixed("rdbchecksum", "yes", yesNoValue, []string{"yes"},
 		"the RDB Shingle streams to replicas ends with its CRC-64 checksum, and the one it loads from a primary is checked against it").startupOnly(),
-	unknown("dbfilename", "dump.rdb", noRDB+" (a dump.rdb in dir would not be loaded; to bring one over, load it into a redis-server and make Shingle its replica)"),
+	directive{name: "dbfilename", protected: true,
+		get: func(c *Config) string { return c.DBFilename },
+		set: func(c *Config, v string) error {
+			if v == "" || strings.ContainsRune(v, '/') {
+				return fmt.Errorf("dbfilename can't be a path, just a filename")
+			}
+			c.DBFilename = v
+			return nil
+		}}.redis("dump.rdb", "the file SAVE and BGSAVE write in dir, an RDB that redis-server 7.0 loads; Shingle never reads it (its data is in Pebble's files under dir)"),
 	noop("rdb-del-sync-files", "no", yesNoValue, "deletes the RDB files Redis writes for replication when persistence is off; Shingle writes none (repl-diskless-sync yes)"),
 	noop("rdb-save-incremental-fsync", "yes", yesNoValue, noFork),
 	directive{name: "dir", protected: true,

@@ -395,7 +395,6 @@ var debianStoppers = map[string]string{
 	"databases":                 "databases 1",
 	"set-proc-title":            "set-proc-title no",
 	"rdbcompression":            "rdbcompression no",
-	"dbfilename":                "",
 	"acllog-max-len":            "acllog-max-len 0",
 	"disable-thp":               "disable-thp no",
 	"appendfilename":            "",

@@ -87,7 +87,8 @@ func (c *client) execute(args [][]byte) {
 	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
 	case c.deniedStale(cmd):
 		c.refuse(errMasterDown)
-	case cmd.Flags&command.FlagLoading == 0 && s.loading():
+	case cmd.Flags&command.FlagLoading == 0 && s.loading(),
+		cmd.Flags&command.FlagNoAsyncLoading != 0 && s.asyncLoading():
 		c.refuse(errLoading)
 	case c.multi != nil && !multiControl[cmd.Name]:
 		if cmd.Flags&command.FlagNoMulti != 0 {

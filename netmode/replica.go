@@ -192,6 +192,15 @@ func (s *Server) loading() bool {
 	return rs != nil && rs.r.Loading() || s.db.Incomplete()
 }
 
+// asyncLoading reports whether a full sync is loading beside the data
+// set, which serves meanwhile (repl-diskless-load swapdb): Redis's
+// async_loading, during which commands flagged no_async_loading are
+// refused.
+func (s *Server) asyncLoading() bool {
+	rs := s.replica.Load()
+	return rs != nil && !s.loading() && rs.r.Status().Syncing
+}
+
 // role is the server's role as HELLO names it.
 func (s *Server) role() string {
 	if s.replica.Load() != nil {

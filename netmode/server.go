@@ -43,6 +43,7 @@ type Server struct {
 	runID string
 	start time.Time
 	stats Stats
+	saves saver
 	ops   opsMeter
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
@@ -144,7 +145,10 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 		done:    make(chan struct{}),
 	}
 	s.closing, s.cancelClose = context.WithCancel(context.Background())
+	s.saves.last.Store(s.start.Unix())
+	s.saves.ok.Store(true)
 	s.table.Add(serverCommands()...)
+	s.table.Add(saveCommands()...)
 	users, err := newUsers(cfg, s.table)
 	if err != nil {
 		return nil, err
@@ -635,6 +639,7 @@ func (s *Server) Close() error {
 	}
 	s.conns.Wait()
 	s.loops.Wait()
+	s.saves.bg.Wait()
 	return nil
 }
 

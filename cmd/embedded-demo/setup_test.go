@@ -100,14 +100,14 @@ func TestFatalBlocksMatchRedis(t *testing.T) {
 func TestFatalBlocksForShingle(t *testing.T) {
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "redis.conf")
-	if err := os.WriteFile(conf, []byte("dbfilename dump.rdb\nmaxmemory 2gb\n"), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte("appendfilename appendonly.aof\nmaxmemory 2gb\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	got := fatalText(t, conf, "--databases", "16")
 	want := `
 *** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***
 Reading the configuration file, at line 1
->>> 'dbfilename dump.rdb'
+>>> 'appendfilename appendonly.aof'
 Bad directive or wrong number of arguments
 
 *** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***
