@@ -178,7 +178,7 @@ type boundaryCase struct {
 	arg   string   // the numeric argument's name in COMMAND DOCS
 	value string   // the boundary value's label
 	state string   // of the first key: "absent", "present" (holding a value of the command's type) or "wrongtype"
-	group string   // the command's COMMAND DOCS group: "hash" and "set" keys are made as such, any other as a string
+	group string   // the command's COMMAND DOCS group: "hash", "set" and "list" keys are made as such, any other as a string
 	args  []string // the invocation
 	cmdAt int      // its index in script
 }
@@ -201,7 +201,7 @@ func (c *boundaryCase) script(redis bool) [][]string {
 	if !redis {
 		s[0] = []string{"DEL", "k", "kk", "kkk", "probe", "lock-probe"}
 	}
-	own, collection := map[string][]string{"hash": {"HSET", "k", "f", "10"}, "set": {"SADD", "k", "10"}}[c.group]
+	own, collection := map[string][]string{"hash": {"HSET", "k", "f", "10"}, "set": {"SADD", "k", "10"}, "list": {"RPUSH", "k", "10"}}[c.group]
 	switch {
 	case c.state == "present" && collection:
 		s = append(s, own)

@@ -928,6 +928,138 @@ SSCAN {k}s abc
 SADD {k}ints 1 2 3 -5 100000
 SADD {k}empty
 `,
+	"lists": `
+RPUSH {l}a a b c
+LPUSH {l}a x y
+LRANGE {l}a 0 -1
+LLEN {l}a
+LPUSHX {l}nokey v
+RPUSHX {l}nokey v
+EXISTS {l}nokey
+LPUSHX {l}a z
+RPUSHX {l}a w
+LRANGE {l}a 0 -1
+LRANGE {l}a -3 -1
+LRANGE {l}a 2 1
+LRANGE {l}a -100 100
+LRANGE {l}a 100 200
+LRANGE {l}a 0 abc
+LRANGE {l}nokey 0 -1
+LINDEX {l}a 0
+LINDEX {l}a -1
+LINDEX {l}a 100
+LINDEX {l}a -100
+LINDEX {l}a x
+LINDEX {l}nokey 0
+LSET {l}a 1 Y
+LSET {l}a -1 W
+LSET {l}a 100 v
+LSET {l}nokey 0 v
+LSET {l}a x v
+LRANGE {l}a 0 -1
+LINSERT {l}a BEFORE b B
+LINSERT {l}a AFTER b B2
+LINSERT {l}a AFTER W end
+LINSERT {l}a BEFORE z start
+LINSERT {l}a BEFORE nope v
+LINSERT {l}nokey BEFORE b v
+LINSERT {l}a MIDDLE b v
+LRANGE {l}a 0 -1
+RPUSH {l}r x a x b x c x
+LREM {l}r 2 x
+LRANGE {l}r 0 -1
+LREM {l}r -1 x
+LRANGE {l}r 0 -1
+LREM {l}r 0 x
+LRANGE {l}r 0 -1
+LREM {l}r 0 nope
+LREM {l}r x a
+LREM {l}nokey 0 a
+LREM {l}r 0 a
+LREM {l}r 0 b
+LREM {l}r 0 c
+EXISTS {l}r
+RPUSH {l}t 0 1 2 3 4 5 6 7 8 9
+LTRIM {l}t 2 -3
+LRANGE {l}t 0 -1
+LTRIM {l}t -100 100
+LRANGE {l}t 0 -1
+LTRIM {l}t 1 1
+LRANGE {l}t 0 -1
+LTRIM {l}t 5 1
+EXISTS {l}t
+LTRIM {l}nokey 0 1
+LTRIM {l}t x 1
+RPUSH {l}p a b c a b c a
+LPOS {l}p a
+LPOS {l}p a RANK 2
+LPOS {l}p a RANK -1
+LPOS {l}p a RANK -2 COUNT 2
+LPOS {l}p a COUNT 0
+LPOS {l}p a COUNT 0 MAXLEN 4
+LPOS {l}p a RANK -1 MAXLEN 2
+LPOS {l}p nope
+LPOS {l}p nope COUNT 2
+LPOS {l}p a RANK 0
+LPOS {l}p a COUNT -1
+LPOS {l}p a MAXLEN -1
+LPOS {l}p a RANK x
+LPOS {l}p a RANK -9223372036854775808
+LPOS {l}p a BOGUS 1
+LPOS {l}p a RANK
+LPOS {l}nokey a
+LPOS {l}nokey a COUNT 1
+RPUSH {l}q 1 2 3 4 5
+LPOP {l}q
+RPOP {l}q
+LPOP {l}q 2
+RPOP {l}q 0
+LPOP {l}q -1
+LPOP {l}q x
+LPOP {l}q 10
+EXISTS {l}q
+LPOP {l}nokey
+LPOP {l}nokey 2
+RPOP {l}nokey 0
+LPOP {l}q 1 2
+RPUSH {l}m1 a b c
+LMOVE {l}m1 {l}m2 LEFT RIGHT
+LMOVE {l}m1 {l}m2 RIGHT LEFT
+LRANGE {l}m2 0 -1
+LMOVE {l}m1 {l}m1 LEFT RIGHT
+LMOVE {l}m1 {l}m2 UP LEFT
+LMOVE {l}nokey {l}m2 LEFT LEFT
+RPOPLPUSH {l}m2 {l}m2
+RPOPLPUSH {l}m2 {l}m3
+LRANGE {l}m3 0 -1
+LRANGE {l}m2 0 -1
+SET {l}str v
+LMOVE {l}m2 {l}str LEFT LEFT
+LMOVE {l}str {l}m2 LEFT LEFT
+LRANGE {l}m2 0 -1
+LPUSH {l}str v
+LLEN {l}str
+LRANGE {l}str 0 1
+LPOP {l}str
+RPUSH {l}mp a b c
+LMPOP 2 {l}nokey {l}mp LEFT
+LMPOP 2 {l}nokey {l}mp RIGHT COUNT 5
+LMPOP 2 {l}nokey {l}mp RIGHT
+LMPOP 1 {l}str LEFT
+LMPOP 0 {l}mp LEFT
+LMPOP 3 {l}mp LEFT
+LMPOP 1 {l}mp MIDDLE
+LMPOP 1 {l}mp LEFT COUNT 0
+LMPOP 1 {l}mp LEFT COUNT x
+LMPOP 1 {l}mp LEFT COUNT
+LMPOP 1 {l}mp LEFT BOGUS 1
+LMPOP abc {l}mp LEFT
+RPUSH {l}one only
+RPOPLPUSH {l}one {l}one
+LRANGE {l}one 0 -1
+LMOVE {l}one {l}one LEFT RIGHT
+LRANGE {l}one 0 -1
+`,
 	"unknown and arity": `
 NOSUCHCOMMAND
 NOSUCHCOMMAND a b c
@@ -1142,9 +1274,22 @@ func randomCommand(r *rand.Rand) []string {
 		{"SINTERCARD", pick("1", "2", "3", "0", "-1", "x"), key(), key(), pick("LIMIT", "")},
 		{"SPOP", key(), pick("0", "-1", "abc", "100")}, // a random choice only when it takes all: the two sides must stay equal
 		{"SRANDMEMBER", key(), pick("0", "-1", "abc", "1", "10", "-10")},
+		{pick("LPUSH", "RPUSH", "LPUSHX", "RPUSHX"), key(), val(), val()},
+		{pick("LPOP", "RPOP"), key(), pick("0", "1", "2", "-1", "abc", "")},
+		{"LRANGE", key(), num(), num()},
+		{"LINDEX", key(), num()},
+		{"LSET", key(), pick("0", "1", "-1", "5"), val()},
+		{"LINSERT", key(), pick("BEFORE", "AFTER"), val(), val()},
+		{"LREM", key(), pick("0", "1", "-1", "2"), val()},
+		{"LTRIM", key(), num(), num()},
+		{"LPOS", key(), val(), pick("RANK", "COUNT", "MAXLEN"), pick("1", "-1", "0", "2")},
+		{"LMOVE", key(), key(), pick("LEFT", "RIGHT"), pick("LEFT", "RIGHT")},
+		{"RPOPLPUSH", key(), key()},
+		{"LMPOP", pick("1", "2"), key(), key(), pick("LEFT", "RIGHT")},
+		{"LLEN", key()},
 	}
 	c := cmds[r.IntN(len(cmds))]
-	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY" || c[0] == "BITCOUNT" || c[0] == "BITPOS" || c[0] == "LCS" || c[0] == "SINTERCARD") {
+	if c[len(c)-1] == "" && (c[0] == "EXPIRE" || c[0] == "COPY" || c[0] == "BITCOUNT" || c[0] == "BITPOS" || c[0] == "LCS" || c[0] == "SINTERCARD" || c[0] == "LPOP" || c[0] == "RPOP") {
 		c = c[:len(c)-1]
 	}
 	if r.IntN(200) == 0 {

@@ -24,6 +24,8 @@ func Payload(r *store.Record) []byte {
 		return rdb.DumpHash(r.Fields)
 	case store.TypeSet:
 		return rdb.DumpSet(r.Members)
+	case store.TypeList:
+		return rdb.DumpList(r.Members)
 	}
 	return rdb.DumpString(r.Value)
 }

@@ -42,15 +42,23 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 		{"set:ints", []string{"SADD", "set:ints", "1", "-7", "40000", "-3000000000", "9223372036854775807"}, "SMEMBERS"}, // an intset
 		{"set:text", []string{"SADD", "set:text", "a", "", "two words", "\x00\xff"}, "SMEMBERS"},
 		{"set:big", append([]string{"SADD", "set:big"}, big...), "SMEMBERS"}, // a hashtable
+		{"list:small", []string{"RPUSH", "list:small", "a", "", "7", "-30000", "two words"}, "LRANGE"},
+		{"list:big", append([]string{"RPUSH", "list:big"}, big...), "LRANGE"}, // several quicklist nodes
 	}
 	for _, v := range values {
+		read := func(k string) []string {
+			if v.read == "LRANGE" {
+				return []string{v.read, k, "0", "-1"}
+			}
+			return []string{v.read, k}
+		}
 		// Redis to Shingle.
 		do(v.cmd...)
 		payload := do("DUMP", v.key)
 		if r := command.Do(d.db, "RESTORE", v.key, "0", string(payload.Str)); r.String() != `"OK"` {
 			t.Fatalf("%s: Shingle's RESTORE of Redis's payload: %v", v.key, r)
 		}
-		if want, got := normalize(v.read, do(v.read, v.key)), normalize(v.read, command.Do(d.db, v.read, v.key)); !sameReply(v.read, want, got) {
+		if want, got := normalize(v.read, do(read(v.key)...)), normalize(v.read, command.Do(d.db, read(v.key)...)); !sameReply(v.read, want, got) {
 			t.Fatalf("%s from Redis: %v, want %v", v.key, got, want)
 		}
 		// Shingle to Redis, with a TTL.
@@ -58,7 +66,7 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 		if r := do("RESTORE", v.key+":back", "100000", string(mine.Str)); r.String() != `"OK"` {
 			t.Fatalf("%s: Redis's RESTORE of Shingle's payload: %v", v.key, r)
 		}
-		if want, got := normalize(v.read, command.Do(d.db, v.read, v.key)), normalize(v.read, do(v.read, v.key+":back")); !sameReply(v.read, want, got) {
+		if want, got := normalize(v.read, command.Do(d.db, read(v.key)...)), normalize(v.read, do(read(v.key+":back")...)); !sameReply(v.read, want, got) {
 			t.Fatalf("%s from Shingle: %v, want %v", v.key, got, want)
 		}
 		if ttl := do("PTTL", v.key+":back"); ttl.Int <= 0 || ttl.Int > 100000 {

@@ -49,7 +49,9 @@ var objectHelp = []string{
 
 // object is OBJECT. Shingle's answers, per type, are its own: a string is
 // stored as its bytes ("raw", whatever Redis would choose among int,
-// embstr and raw), a hash as a range of Pebble keys ("hashtable"); no
+// embstr and raw), a hash or a set as a range of Pebble keys
+// ("hashtable"), a list as one ("quicklist", Redis 7.0's only list
+// encoding); no
 // access clock or frequency is kept (IDLETIME 0; FREQ is refused, as by
 // Redis under a non-LFU maxmemory-policy, and Shingle has no other), and
 // no value is shared (REFCOUNT 1).
@@ -72,8 +74,11 @@ func object(c *Ctx, args [][]byte) Reply {
 		}
 		switch sub {
 		case "encoding":
-			if t == store.TypeString {
+			switch t {
+			case store.TypeString:
 				return BulkString("raw")
+			case store.TypeList:
+				return BulkString("quicklist")
 			}
 			return BulkString("hashtable")
 		case "freq":

@@ -126,6 +126,7 @@ func NewTable() *Table {
 	t.Add(hashCommands...)
 	t.Add(bitCommands...)
 	t.Add(setCommands...)
+	t.Add(listCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

@@ -317,6 +317,7 @@ const (
 	noRDB        = "Shingle reads and writes no RDB file: its data is in Pebble's files under dir"
 	noAOF        = "Shingle writes no AOF: every write goes to Pebble's log under dir, synced as appendfsync says"
 	noEncodings  = "tunes how Redis encodes %s in memory; Shingle has no %s commands yet, so no reply depends on it (to be reviewed when it has)"
+	noListNodes  = "tunes how Redis packs and compresses a list's quicklist nodes in memory; Shingle stores each element under its own position in Pebble, and no reply depends on it (Redis 7.0's lists are quicklists whatever it says)"
 	noEviction   = "read by Redis only when maxmemory is set, and Shingle accepts only maxmemory 0"
 	noDefrag     = "tunes Redis's active defragmentation of jemalloc memory, which changes no reply; Go's allocator and Pebble manage Shingle's memory"
 	lazyFree     = "chooses whether Redis frees memory in a background thread; every reply is the same either way, and Shingle's deletes are Pebble writes"
@@ -668,8 +669,8 @@ var directives = []directive{
 	fixed("hash-max-listpack-entries", "512", integerValue(0, maxInt64), []string{"0"},
 		"Shingle stores every hash alike: HSCAN pages through it by COUNT and HGETALL, HKEYS and HVALS return fields in no particular order, as Redis does for a hash table; a listpack hash would answer HSCAN in one page and keep insertion order").alias("hash-max-ziplist-entries").try("128", "512"),
 	noop("hash-max-listpack-value", "64", memoryValue(0, maxInt64), "with hash-max-listpack-entries 0, the only value Shingle accepts, Redis makes every hash a hash table whatever this says").alias("hash-max-ziplist-value"),
-	noop("list-max-listpack-size", "-2", integerValue(-1<<31, maxInt32), fmt.Sprintf(noEncodings, "lists", "list")).alias("list-max-ziplist-size"),
-	noop("list-compress-depth", "0", integerValue(0, maxInt32), fmt.Sprintf(noEncodings, "lists", "list")),
+	noop("list-max-listpack-size", "-2", integerValue(-1<<31, maxInt32), noListNodes).alias("list-max-ziplist-size"),
+	noop("list-compress-depth", "0", integerValue(0, maxInt32), noListNodes),
 	fixed("set-max-intset-entries", "512", integerValue(0, maxInt64), []string{"0"},
 		"Shingle stores every set alike: SSCAN pages through it by COUNT and SMEMBERS returns members in no particular order, as Redis does for a hash table; an intset would answer SSCAN in one page, in numeric order").try("128", "512"),
 	noop("zset-max-listpack-entries", "128", integerValue(0, maxInt64), fmt.Sprintf(noEncodings, "sorted sets", "sorted set")).alias("zset-max-ziplist-entries"),

@@ -124,6 +124,13 @@ func fixture(n int) [][]string {
 				cmds = append(cmds, []string{"PEXPIRE", sk, strconv.Itoa(3_600_000 + i)})
 			}
 		}
+		if i%13 == 0 {
+			list := []string{"RPUSH", "l:" + strconv.Itoa(i)}
+			for j := range 1 + i%7*i%300 { // up to a few quicklist nodes
+				list = append(list, strconv.Itoa(j*i), strings.Repeat("e", j%70))
+			}
+			cmds = append(cmds, list, []string{"LPUSH", "l:" + strconv.Itoa(i), "head"})
+		}
 	}
 	return append(cmds,
 		[]string{"SET", strings.Repeat("K", 1000), "a long key"},
@@ -173,8 +180,14 @@ func dumpKeys(t *testing.T, e endpoint) map[string]keyState {
 			read = "HGETALL"
 		case "set":
 			read = "SMEMBERS"
+		case "list":
+			read = "LRANGE"
 		}
-		cmds = append(cmds, []string{read, k}, []string{"PTTL", k}, []string{"PEXPIRETIME", k})
+		args := []string{read, k}
+		if read == "LRANGE" {
+			args = append(args, "0", "-1")
+		}
+		cmds = append(cmds, args, []string{"PTTL", k}, []string{"PEXPIRETIME", k})
 	}
 	replies := p.do(t, cmds)
 	m := make(map[string]keyState, len(keys))
@@ -196,12 +209,14 @@ func dumpKeys(t *testing.T, e endpoint) map[string]keyState {
 			}
 			slices.Sort(pairs)
 			s = strings.Join(pairs, " ")
-		case "set":
+		case "set", "list":
 			var members []string
 			for _, m := range v.Elems {
 				members = append(members, strconv.Quote(string(m.Str)))
 			}
-			slices.Sort(members)
+			if typ == "set" {
+				slices.Sort(members)
+			}
 			s = strings.Join(members, " ")
 		}
 		m[k] = keyState{typ: typ, value: s, pttl: pttl.Int, expire: at.Int}
@@ -526,16 +541,16 @@ func startPlainRedis(t *testing.T) (*testutil.Redis, *testutil.Client, string) {
 }
 
 // TestReplicaStopsOnUnsupportedType: a Shingle replica of a redis-server
-// that holds, or later writes, a list stops with master_link_last_error
+// that holds, or later writes, a sorted set stops with master_link_last_error
 // saying why, and never reports data it could not take as in sync.
 func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
 	p := testutil.NewPKI(t, "Interop Replication CA")
 
-	t.Run("a list in the full sync", func(t *testing.T) {
+	t.Run("a sorted set in the full sync", func(t *testing.T) {
 		r, rc, port := startPlainRedis(t)
 		dialPipe(t, redisAt(r)).mustRun(t, fixture(500))
-		mustDo(t, rc, "RPUSH", "the-list", "a", "b", "c")
+		mustDo(t, rc, "ZADD", "the-zset", "1", "a", "2", "b")
 		replica := startNode(t, p, func(cfg *Config) { cfg.ReplicaOf = "127.0.0.1 " + port })
 		eventually(t, "the full sync to fail", func() bool { return replica.info("master_link_last_error") != "" })
 		// It fails again on every retry, and never comes up.
@@ -545,7 +560,7 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 			return err == nil && n >= 2
 		})
 		msg := replica.info("master_link_last_error")
-		if !strings.Contains(msg, `"the-list"`) || !strings.Contains(msg, "unsupported type") || !strings.Contains(msg, "list") {
+		if !strings.Contains(msg, `"the-zset"`) || !strings.Contains(msg, "unsupported type") || !strings.Contains(msg, "zset") {
 			t.Errorf("master_link_last_error:%s, want the key and its type named", msg)
 		}
 		for field, want := range map[string]string{"master_link_status": "down", "master_full_syncs": "0"} {
@@ -560,26 +575,26 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		if r := mustDo(t, sc, "ROLE"); strings.Contains(r, `"connected"`) {
 			t.Errorf("ROLE after a failed full sync: %s", r)
 		}
-		// The keys loaded beside the data set before the list never
+		// The keys loaded beside the data set before the sorted set never
 		// replace it.
 		if r := mustDo(t, sc, "GET", "k:2"); r != "(nil)" {
 			t.Errorf("GET on a replica whose full sync failed: %s, want the old data set's (nil)", r)
 		}
 	})
 
-	t.Run("a list command in the stream", func(t *testing.T) {
+	t.Run("a sorted set command in the stream", func(t *testing.T) {
 		r, rc, port := startPlainRedis(t)
 		dialPipe(t, redisAt(r)).mustRun(t, fixture(500))
 		replica := startNode(t, p, func(cfg *Config) { cfg.ReplicaOf = "127.0.0.1 " + port })
 		sc := replica.client()
 		mustDo(t, rc, "SET", "before", "1")
-		eventually(t, "the sync and the write before the list", func() bool {
+		eventually(t, "the sync and the write before the sorted set", func() bool {
 			return replica.info("master_link_status") == "up" && mustDo(t, sc, "GET", "before") == `"1"`
 		})
-		sameData(t, "before the list", redisAt(r), shingleAt(replica))
-		mustDo(t, rc, "LPUSH", "the-list", "x")
-		eventually(t, "the link to stop at LPUSH", func() bool {
-			return strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "lpush")
+		sameData(t, "before the sorted set", redisAt(r), shingleAt(replica))
+		mustDo(t, rc, "ZADD", "the-zset", "1", "x")
+		eventually(t, "the link to stop at ZADD", func() bool {
+			return strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "zadd")
 		})
 		if got := replica.info("master_link_last_error"); !strings.Contains(got, "does not implement") {
 			t.Errorf("master_link_last_error:%s, want replication.ErrUnsupportedCommand's text", got)
@@ -587,34 +602,34 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		mustDo(t, rc, "SET", "after", "1")
 		mustDo(t, rc, "HSET", "k:5", "after", "1")
 		// Each retry continues from the backlog (+CONTINUE) and stops at
-		// LPUSH again; two more mean one began after the writes above.
+		// ZADD again; two more mean one began after the writes above.
 		from, _ := strconv.Atoi(replica.info("master_partial_syncs"))
 		eventually(t, "two more attempts", func() bool {
 			n, _ := strconv.Atoi(replica.info("master_partial_syncs"))
 			return n >= from+2
 		})
-		// Between +CONTINUE and LPUSH the link is up for a moment; it
-		// goes down again at LPUSH.
-		eventually(t, "the retried link to stop at LPUSH again", func() bool {
+		// Between +CONTINUE and ZADD the link is up for a moment; it
+		// goes down again at ZADD.
+		eventually(t, "the retried link to stop at ZADD again", func() bool {
 			return replica.info("master_link_status") == "down" &&
-				strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "lpush")
+				strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "zadd")
 		})
 		if r := mustDo(t, sc, "GET", "after"); r != "(nil)" {
-			t.Errorf("a write after LPUSH was applied: GET after = %s", r)
+			t.Errorf("a write after ZADD was applied: GET after = %s", r)
 		}
 		if r := mustDo(t, sc, "HGET", "k:5", "after"); r != "(nil)" {
-			t.Errorf("a write after LPUSH was applied: HGET k:5 after = %s", r)
+			t.Errorf("a write after ZADD was applied: HGET k:5 after = %s", r)
 		}
 		got, _ := strconv.ParseInt(replica.info("slave_repl_offset"), 10, 64)
 		primary, _ := strconv.ParseInt(redisInfo(t, rc, "master_repl_offset"), 10, 64)
 		if got >= primary {
-			t.Errorf("slave_repl_offset %d, the primary's is %d: the replica claims to have passed LPUSH", got, primary)
+			t.Errorf("slave_repl_offset %d, the primary's is %d: the replica claims to have passed ZADD", got, primary)
 		}
 	})
 }
 
 // TestReplicaofAfterFailedFullSync: a replica whose full sync failed half
-// way (its primary holds a list) can be pointed at another primary with
+// way (its primary holds a sorted set) can be pointed at another primary with
 // REPLICAOF. Under swapdb the failed sync left its data set and history as
 // they were, so it continues its old primary's history (+CONTINUE); a
 // replica that was loading straight into an empty store (on-empty-db) is
@@ -626,7 +641,7 @@ func TestReplicaofAfterFailedFullSync(t *testing.T) {
 	a, ac, aport := startPlainRedis(t)
 	dialPipe(t, redisAt(a)).mustRun(t, fixture(300))
 	b, _, bport := startPlainRedis(t)
-	dialPipe(t, redisAt(b)).mustRun(t, append(fixture(50), []string{"RPUSH", "b-list", "x"}))
+	dialPipe(t, redisAt(b)).mustRun(t, append(fixture(50), []string{"ZADD", "b-zset", "1", "x"}))
 	for _, tc := range []struct {
 		load          string
 		full, partial string // syncs from A after the failure
@@ -648,7 +663,7 @@ func TestReplicaofAfterFailedFullSync(t *testing.T) {
 			}
 			replica.replicaOf("127.0.0.1:" + bport)
 			eventually(t, "the full sync from B to fail", func() bool {
-				return strings.Contains(replica.info("master_link_last_error"), "b-list")
+				return strings.Contains(replica.info("master_link_last_error"), "b-zset")
 			})
 			if r := mustDo(t, replica.client(), "REPLICAOF", "127.0.0.1", aport); r != `"OK"` {
 				t.Fatalf("REPLICAOF on a replica whose full sync failed: %s; it can follow no other primary", r)

@@ -32,6 +32,8 @@ func WriteSnapshot(w io.Writer, snap *store.Snapshot, redisVersion string) error
 			return rw.Hash(r.Key, r.Fields, r.ExpireMs)
 		case store.TypeSet:
 			return rw.Set(r.Key, r.Members, r.ExpireMs)
+		case store.TypeList:
+			return rw.List(r.Key, r.Members, r.ExpireMs)
 		}
 		return fmt.Errorf("replication: key %q: type %v has no RDB encoding here", r.Key, r.Type)
 	})

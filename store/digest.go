@@ -95,6 +95,16 @@ func (v *view) digestKeys(acc *[20]byte) (int, error) {
 			if err := v.digestHash(&d, it.Key()[1:3], &m); err != nil {
 				return 0, closeIter(it, err)
 			}
+		case TypeList:
+			// Each element mixed in, in order, as Redis does.
+			e := entry{mk: it.Key(), meta: m}
+			els, err := v.listElems(&e, 0, m.count-1)
+			if err != nil {
+				return 0, closeIter(it, err)
+			}
+			for _, el := range els {
+				mixDigest(&d, el)
+			}
 		case TypeSet:
 			// Each member hashed and xor-ed in, as Redis does.
 			prefix := subPrefix(nil, binary.BigEndian.Uint16(it.Key()[1:3]), m.id, tagSetMember)

@@ -188,8 +188,9 @@
 //	'z' hash(8) member      -> score     sorted set member
 //	'Z' score(8) member     -> (empty)   sorted set order (score made sortable)
 //
-// Hashes and sets exist so far; the other tags are reserved so that lists
-// and sorted sets arrive without a format change. Ids are unique for the
+// Hashes, sets and lists exist so far (list.go: a list's head moves, its
+// elements keep their positions); the sorted set tags are reserved so that
+// sorted sets arrive without a format change. Ids are unique for the
 // life of the database and never reused, which gives three properties:
 // deleting, expiring or overwriting a collection of any size is one meta
 // deletion plus one range deletion of its id's elements; a stale element can

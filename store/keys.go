@@ -25,7 +25,7 @@ const (
 const (
 	tagHashField byte = 'h' // hash field -> value
 	tagSetMember byte = 's' // set member -> empty
-	tagListItem  byte = 'l' // list position -> element (reserved)
+	tagListItem  byte = 'l' // list position -> element
 	tagZMember   byte = 'z' // sorted set member -> score (reserved)
 	tagZScore    byte = 'Z' // sorted set score, member -> empty (reserved)
 )

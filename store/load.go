@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -163,6 +164,16 @@ func loadedMeta(b *pebble.Batch, slot uint16, r *Record, newID func() uint64) (m
 		}
 		for i := 0; i < len(r.Fields); i += 2 {
 			b.Set(hashedSubKey(nil, slot, m.id, tagHashField, r.Fields[i]), r.Fields[i+1], nil)
+		}
+		return m, nil
+	case TypeList:
+		if len(r.Members) == 0 {
+			return meta{}, fmt.Errorf("store: load: empty list %q", r.Key)
+		}
+		m := meta{typ: TypeList, id: newID(), expire: r.ExpireMs, head: listMidpoint, count: int64(len(r.Members))}
+		prefix := subPrefix(nil, slot, m.id, tagListItem)
+		for i, el := range r.Members {
+			b.Set(binary.BigEndian.AppendUint64(prefix[:len(prefix):len(prefix)], m.head+uint64(i)), el, nil)
 		}
 		return m, nil
 	case TypeSet:

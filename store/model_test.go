@@ -79,7 +79,8 @@ type modelVal struct {
 	typ    Type // TypeString, TypeHash or TypeSet; TypeNone for a missing key (see read)
 	str    string
 	hash   map[string]string // a hash's fields, or a set's members (with empty values)
-	expire int64             // unix ms; 0 = none
+	list   []string
+	expire int64 // unix ms; 0 = none
 }
 
 // modelDB is the reference: what Redis would hold. Its methods return what
@@ -100,6 +101,7 @@ func (m *modelDB) clone() *modelDB {
 func (v *modelVal) clone() *modelVal {
 	c := *v
 	c.hash = maps.Clone(v.hash)
+	c.list = slices.Clone(v.list)
 	return &c
 }
 
@@ -499,6 +501,110 @@ func (m *modelDB) SMove(src, dst, mem []byte) (bool, error) {
 	return true, err
 }
 
+func (m *modelDB) Push(k []byte, left bool, elems [][]byte) (int64, error) {
+	v, err := m.write(k, TypeList)
+	for _, el := range elems {
+		if err != nil {
+			break
+		}
+		if left {
+			v.list = append([]string{string(el)}, v.list...)
+		} else {
+			v.list = append(v.list, string(el))
+		}
+	}
+	return int64(len(v.list)), err
+}
+
+func (m *modelDB) Pop(k []byte, left bool, count int64) ([][]byte, error) {
+	v, err := m.read(k, TypeList)
+	if err != nil || v.typ == TypeNone {
+		return nil, err
+	}
+	var out [][]byte
+	for ; count > 0 && len(v.list) > 0; count-- {
+		if left {
+			out, v.list = append(out, mb(v.list[0])), v.list[1:]
+		} else {
+			out, v.list = append(out, mb(v.list[len(v.list)-1])), v.list[:len(v.list)-1]
+		}
+	}
+	if len(v.list) == 0 {
+		delete(m.keys, string(k))
+	}
+	if out == nil {
+		out = [][]byte{}
+	}
+	return out, nil
+}
+
+func (m *modelDB) LRange(k []byte, start, stop int64) ([][]byte, error) {
+	v, err := m.read(k, TypeList)
+	n := int64(len(v.list))
+	if start < 0 {
+		start += n
+	}
+	if stop < 0 {
+		stop += n
+	}
+	start = max(start, 0)
+	out := [][]byte{}
+	for i := start; i <= min(stop, n-1); i++ {
+		out = append(out, mb(v.list[i]))
+	}
+	return out, err
+}
+
+func (m *modelDB) LLen(k []byte) (int64, error) {
+	v, err := m.read(k, TypeList)
+	return int64(len(v.list)), err
+}
+
+func (m *modelDB) LRem(k []byte, count int64, val []byte) (int64, error) {
+	v, err := m.read(k, TypeList)
+	var n int64
+	keep := []string{}
+	drop := make([]bool, len(v.list))
+	for j := range v.list {
+		i := j
+		if count < 0 {
+			i = len(v.list) - 1 - j
+		}
+		if v.list[i] == string(val) && (count == 0 || n < max(count, -count)) {
+			drop[i] = true
+			n++
+		}
+	}
+	for i, el := range v.list {
+		if !drop[i] {
+			keep = append(keep, el)
+		}
+	}
+	if v.typ == TypeList {
+		v.list = keep
+		if len(keep) == 0 {
+			delete(m.keys, string(k))
+		}
+	}
+	return n, err
+}
+
+func (m *modelDB) LInsert(k []byte, before bool, pivot, val []byte) (int64, error) {
+	v, err := m.read(k, TypeList)
+	if err != nil || v.typ == TypeNone {
+		return 0, err
+	}
+	at := slices.Index(v.list, string(pivot))
+	if at < 0 {
+		return -1, nil
+	}
+	if !before {
+		at++
+	}
+	v.list = slices.Insert(v.list, at, string(val))
+	return int64(len(v.list)), nil
+}
+
 var (
 	// Six keys, three sharing a hash tag (one slot), so that RENAME and COPY
 	// run both within a slot and across slots.
@@ -811,6 +917,8 @@ type modelReader interface {
 	HLen(key []byte) (int64, error)
 	SMembers(key []byte) ([][]byte, error)
 	SCard(key []byte) (int64, error)
+	LRange(key []byte, start, stop int64) ([][]byte, error)
+	LLen(key []byte) (int64, error)
 }
 
 func modelDump(o modelReader) string {
@@ -829,6 +937,8 @@ func modelDump(o modelReader) string {
 		case TypeSet:
 			members, err := o.SMembers(k)
 			fmt.Fprintf(&b, ", members %s, card %s", mshow(err, munordered(members)), mres(o.SCard(k)))
+		case TypeList:
+			fmt.Fprintf(&b, ", elements %s, len %s", mres(o.LRange(k, 0, -1)), mres(o.LLen(k)))
 		}
 	}
 	return b.String()
@@ -854,6 +964,9 @@ func (h *modelHarness) checkDigest() {
 		v := h.m.keys[string(k)]
 		if v.typ == TypeString {
 			err = db2.Set(k, mb(v.str))
+		}
+		for _, el := range v.list {
+			_, err = db2.Push(k, false, false, mb(el))
 		}
 		fields := slices.Sorted(maps.Keys(v.hash))
 		h.r.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })
@@ -1130,6 +1243,28 @@ var modelOps = []modelOp{
 	{8, func(c *modelCall) {
 		op, dst, keys := SetOp(c.r.IntN(3)), c.key(), c.list(3, c.key, false)
 		c.check(fmt.Sprintf("SetStore(%d, %q, %q)", op, dst, keys), mres(c.o.SetStore(op, dst, keys...)), mres(c.m.SetStore(op, dst, keys)))
+	}},
+	{24, func(c *modelCall) {
+		k, left, els := c.key(), c.r.IntN(2) == 0, c.list(3, c.val, false)
+		c.check(fmt.Sprintf("Push(%q, %v, %q)", k, left, els), mres(c.o.Push(k, left, false, els...)), mres(c.m.Push(k, left, els)))
+	}},
+	{12, func(c *modelCall) {
+		k, left, n := c.key(), c.r.IntN(2) == 0, int64(c.r.IntN(3))
+		c.check(fmt.Sprintf("Pop(%q, %v, %d)", k, left, n), mres(c.o.Pop(k, left, n)), mres(c.m.Pop(k, left, n)))
+	}},
+	{12, func(c *modelCall) { // reads of one list
+		k, start, stop := c.key(), int64(c.r.IntN(7)-3), int64(c.r.IntN(7)-3)
+		c.check(fmt.Sprintf("LRange(%q, %d, %d)", k, start, stop), mres(c.o.LRange(k, start, stop)), mres(c.m.LRange(k, start, stop)))
+		c.check(fmt.Sprintf("LLen(%q)", k), mres(c.o.LLen(k)), mres(c.m.LLen(k)))
+	}},
+	{6, func(c *modelCall) {
+		k, n, val := c.key(), int64(c.r.IntN(5)-2), c.val()
+		c.check(fmt.Sprintf("LRem(%q, %d, %q)", k, n, val), mres(c.o.LRem(k, n, val)), mres(c.m.LRem(k, n, val)))
+	}},
+	{6, func(c *modelCall) {
+		k, before, pivot, val := c.key(), c.r.IntN(2) == 0, c.val(), c.val()
+		c.check(fmt.Sprintf("LInsert(%q, %v, %q, %q)", k, before, pivot, val),
+			mres(c.o.LInsert(k, before, pivot, val)), mres(c.m.LInsert(k, before, pivot, val)))
 	}},
 	{1, func(c *modelCall) {
 		got := mshow(c.o.FlushAll())

@@ -10,17 +10,17 @@ import (
 var ErrBusyKey = newError("BUSYKEY Target key name already exists.")
 
 // Restore writes r's value at key, as RESTORE does with a decoded DUMP
-// payload (r.Key is not used): a string, a hash or a set, expiring at r.ExpireMs
+// payload (r.Key is not used): a string, a hash, a set or a list, expiring at r.ExpireMs
 // (Unix milliseconds, 0 for never). An existing key is an error unless
 // replace is set, in which case the key is replaced whole. Replicas and
-// the change feed see SET, or DEL, HSET (SADD) and PEXPIREAT in one MULTI.
+// the change feed see SET, or DEL, HSET (SADD, RPUSH) and PEXPIREAT in one MULTI.
 // Errors: ErrBusyKey, ErrSyntax for a type Restore does not store or an
 // empty hash.
 func (o *Ops) Restore(key []byte, r *Record, replace bool) error {
 	switch {
 	case r.Type == TypeString:
 	case r.Type == TypeHash && len(r.Fields) > 0 && len(r.Fields)%2 == 0:
-	case r.Type == TypeSet && len(r.Members) > 0:
+	case (r.Type == TypeSet || r.Type == TypeList) && len(r.Members) > 0:
 	default:
 		return ErrSyntax
 	}
@@ -55,9 +55,12 @@ func (w *writer) restore(key []byte, r *Record, replace bool) error {
 	if existed {
 		cmds = append(cmds, [][]byte{cmdDel, key})
 	}
-	if r.Type == TypeSet {
+	switch r.Type {
+	case TypeSet:
 		cmds = append(cmds, append([][]byte{[]byte("SADD"), key}, r.Members...))
-	} else {
+	case TypeList:
+		cmds = append(cmds, append([][]byte{[]byte("RPUSH"), key}, r.Members...))
+	default:
 		cmds = append(cmds, append([][]byte{cmdHSet, key}, r.Fields...))
 	}
 	if r.ExpireMs != 0 {
@@ -92,8 +95,12 @@ func (o *Ops) Dump(key []byte) (_ *Record, err error) {
 		r.Value = bytes.Clone(e.meta.value)
 		return r, nil
 	}
-	if r.Type == TypeSet {
+	switch r.Type {
+	case TypeSet:
 		r.Members, err = v.setMembers(e.slot(), e.meta.id)
+		return r, err
+	case TypeList:
+		r.Members, err = v.listElems(&e, 0, e.meta.count-1)
 		return r, err
 	}
 	r.Fields, err = v.hashFields(e.slot(), e.meta.id)

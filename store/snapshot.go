@@ -30,7 +30,7 @@ type Record struct {
 	Type     Type
 	Value    []byte   // TypeString
 	Fields   [][]byte // TypeHash: field, value, field, value, ...
-	Members  [][]byte // TypeSet
+	Members  [][]byte // TypeSet; TypeList: the elements, head first
 	ExpireMs int64    // Unix milliseconds; 0: no expiry
 }
 
@@ -96,6 +96,11 @@ func (s *Snapshot) each(lo, hi []byte, fn func(*Record) error) error {
 			}
 		case TypeSet:
 			if r.Members, err = s.v.setMembers(binary.BigEndian.Uint16(it.Key()[1:3]), m.id); err != nil {
+				return closeIter(it, err)
+			}
+		case TypeList:
+			e := entry{mk: it.Key(), meta: m}
+			if r.Members, err = s.v.listElems(&e, 0, m.count-1); err != nil {
 				return closeIter(it, err)
 			}
 		default:

@@ -11,8 +11,8 @@ import (
 // object as an RDB holds it (type byte, then the value), the RDB version
 // (2 bytes, little endian) and the CRC-64 of everything before it (8
 // bytes, little endian). Redis 7.0 loads Shingle's payloads (version 10,
-// strings, RDB_TYPE_HASH hashes and RDB_TYPE_SET sets) and Shingle loads
-// Redis's.
+// strings, RDB_TYPE_HASH hashes, RDB_TYPE_SET sets and RDB_TYPE_LIST
+// lists) and Shingle loads Redis's.
 
 // ErrPayloadVersion is returned by ParsePayload for a payload of a newer
 // RDB version than Shingle reads, or whose checksum does not match:
@@ -36,10 +36,16 @@ func DumpHash(fields [][]byte) []byte {
 
 // DumpSet returns the payload of a set (RDB_TYPE_SET); members must not
 // be empty.
-func DumpSet(members [][]byte) []byte {
-	b := appendLen([]byte{rdbTypeSet}, uint64(len(members)))
-	for _, m := range members {
-		b = appendString(b, m)
+func DumpSet(members [][]byte) []byte { return dumpStrings(rdbTypeSet, members) }
+
+// DumpList returns the payload of a list (RDB_TYPE_LIST), elements head
+// first; they must not be empty.
+func DumpList(elems [][]byte) []byte { return dumpStrings(rdbTypeList, elems) }
+
+func dumpStrings(typ byte, ss [][]byte) []byte {
+	b := appendLen([]byte{typ}, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendString(b, s)
 	}
 	return seal(b)
 }

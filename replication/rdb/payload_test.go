@@ -31,9 +31,9 @@ func TestPayloadRoundTrip(t *testing.T) {
 	if _, err := ParsePayload(trailing, DefaultMaxBulkLen); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("bytes after the value: %v", err)
 	}
-	list := seal([]byte{rdbTypeList, 0})
-	if _, err := ParsePayload(list, DefaultMaxBulkLen); !errors.Is(err, ErrUnsupportedType) {
-		t.Errorf("a list: %v", err)
+	zset := seal([]byte{rdbTypeZSet2, 0})
+	if _, err := ParsePayload(zset, DefaultMaxBulkLen); !errors.Is(err, ErrUnsupportedType) {
+		t.Errorf("a sorted set: %v", err)
 	}
 }
 
@@ -42,6 +42,8 @@ func TestPayloadRoundTrip(t *testing.T) {
 func FuzzParsePayload(f *testing.F) {
 	f.Add(DumpString([]byte("hello")))
 	f.Add(DumpHash([][]byte{[]byte("f"), []byte("v")}))
+	f.Add(DumpSet([][]byte{[]byte("m")}))
+	f.Add(DumpList([][]byte{[]byte("a"), []byte("b")}))
 	f.Add([]byte("garbage garbage"))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		e, err := ParsePayload(p, 1<<20)
@@ -49,12 +51,18 @@ func FuzzParsePayload(f *testing.F) {
 			return
 		}
 		var again *Entry
-		if e.Type == TypeString {
+		switch e.Type {
+		case TypeString:
 			again, err = ParsePayload(DumpString(e.Value), 1<<20)
-		} else {
+		case TypeSet:
+			again, err = ParsePayload(DumpSet(e.Members), 1<<20)
+		case TypeList:
+			again, err = ParsePayload(DumpList(e.Members), 1<<20)
+		default:
 			again, err = ParsePayload(DumpHash(e.Fields), 1<<20)
 		}
-		if err != nil || again.Type != e.Type || !bytes.Equal(again.Value, e.Value) || len(again.Fields) != len(e.Fields) {
+		if err != nil || again.Type != e.Type || !bytes.Equal(again.Value, e.Value) || len(again.Fields) != len(e.Fields) ||
+			len(again.Members) != len(e.Members) {
 			t.Fatalf("round trip of %+v: %+v %v", e, again, err)
 		}
 	})

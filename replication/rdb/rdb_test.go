@@ -478,7 +478,7 @@ func TestReaderErrors(t *testing.T) {
 		{"short intset", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), rdbStr("xx")), ErrCorrupt, "intset"},
 		{"intset width", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{3, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3})), ErrCorrupt, "intset"},
 		{"intset count", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{2, 0, 0, 0, 2, 0, 0, 0, 1, 0})), ErrCorrupt, "intset"},
-		{"list", rdbFile(10, []byte{rdbTypeListQuicklist2}, rdbStr("l")), ErrUnsupportedType, "list"},
+		{"quicklist node", rdbFile(10, []byte{rdbTypeListQuicklist2}, rdbStr("l"), []byte{1, 3}, rdbStr("x")), ErrCorrupt, "container"},
 		{"zset", rdbFile(10, []byte{rdbTypeZSetListpack}, rdbStr("z")), ErrUnsupportedType, "zset"},
 		{"stream", rdbFile(10, []byte{rdbTypeStreamListpack2}, rdbStr("s")), ErrUnsupportedType, "stream"},
 		{"module", rdbFile(10, []byte{rdbTypeModule2}, rdbStr("m")), ErrUnsupportedType, "module"},
@@ -742,31 +742,43 @@ func TestReadRedisRDB(t *testing.T) {
 		}
 	}
 
-	// Sets, as an intset and as a hash table.
+	// Sets, as an intset and as a hash table; lists as quicklists of
+	// listpacks.
+	long := []string{"RPUSH", "long-list"}
+	for i := range 3000 {
+		long = append(long, strconv.Itoa(i*37)+strings.Repeat("x", i%50))
+	}
 	for _, cmd := range [][]string{
 		{"SADD", "intset-key", "1", "-2", "70000", "-5000000000"},
 		{"SADD", "set-key", "a", "b", ""},
+		{"RPUSH", "list-key", "a", "", "-12", "a"},
+		long,
 	} {
 		do(t, c, "FLUSHALL")
 		do(t, c, cmd...)
 		es, err := readAll(NewReader(bytes.NewReader(saveAndRead(t, srv, c))))
-		if err != nil || len(es) != 1 || es[0].Type != TypeSet || string(es[0].Key) != cmd[1] {
-			t.Fatalf("%q: %v %v", cmd, es, err)
+		want, typ := slices.Clone(cmd[2:]), TypeList
+		if cmd[0] == "SADD" {
+			typ = TypeSet
+		}
+		if err != nil || len(es) != 1 || es[0].Type != typ || string(es[0].Key) != cmd[1] {
+			t.Fatalf("%.100q: %v %v", cmd, es, err)
 		}
 		got := make([]string, len(es[0].Members))
 		for i, m := range es[0].Members {
 			got[i] = string(m)
 		}
-		slices.Sort(got)
-		want := slices.Sorted(slices.Values(cmd[2:]))
+		if typ == TypeSet {
+			slices.Sort(got)
+			slices.Sort(want)
+		}
 		if !slices.Equal(got, want) {
-			t.Errorf("%s: members %q, want %q", cmd[1], got, want)
+			t.Errorf("%s: members %.200q, want %.200q", cmd[1], got, want)
 		}
 	}
 
 	// Types Shingle does not store are errors naming the key.
 	for _, cmd := range [][]string{
-		{"RPUSH", "list-key", "a"},
 		{"ZADD", "zset-key", "1", "a"},
 		{"XADD", "stream-key", "*", "f", "v"},
 	} {

@@ -246,8 +246,15 @@ func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
 		if err == nil && len(e.Fields)%2 != 0 {
 			err = corrupt("%s with an odd number of entries", enc)
 		}
-	case rdbTypeSet:
+	case rdbTypeList, rdbTypeSet:
 		e.Members, err = r.readStrings(1)
+	case rdbTypeListZiplist:
+		var blob []byte
+		if blob, err = r.readString(); err == nil {
+			e.Members, err = decodeZiplist(blob)
+		}
+	case rdbTypeListQuicklist, rdbTypeListQuicklist2:
+		e.Members, err = r.readQuicklist(typ == rdbTypeListQuicklist2)
 	case rdbTypeSetIntset, rdbTypeSetListpack:
 		var blob []byte
 		if blob, err = r.readString(); err != nil {
@@ -264,10 +271,49 @@ func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", key, err)
 	}
-	if t == TypeHash && len(e.Fields) == 0 || t == TypeSet && len(e.Members) == 0 {
+	if t == TypeHash && len(e.Fields) == 0 || (t == TypeSet || t == TypeList) && len(e.Members) == 0 {
 		return nil, nil
 	}
 	return e, nil
+}
+
+// readQuicklist reads a quicklist's nodes: ziplists (RDB_TYPE_LIST_QUICKLIST)
+// or, in version 2, each a container kind (1: one plain element, 2: a
+// listpack) and its blob.
+func (r *Reader) readQuicklist(v2 bool) ([][]byte, error) {
+	n, _, err := r.readLen()
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for i := uint64(0); i < n; i++ {
+		container := uint64(2)
+		if v2 {
+			if container, _, err = r.readLen(); err != nil {
+				return nil, err
+			}
+		}
+		blob, err := r.readString()
+		if err != nil {
+			return nil, err
+		}
+		var els [][]byte
+		switch {
+		case !v2:
+			els, err = decodeZiplist(blob)
+		case container == 1:
+			els = [][]byte{blob}
+		case container == 2:
+			els, err = decodeListpack(blob)
+		default:
+			err = corrupt("quicklist node container %d", container)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, els...)
+	}
+	return out, nil
 }
 
 // readStrings reads a length, then that many groups of per strings (a

@@ -91,13 +91,26 @@ func (w *Writer) Hash(key []byte, fields [][]byte, expireMs int64) error {
 // Set writes a set key as RDB_TYPE_SET. members must not be empty.
 // expireMs is the expiry time in Unix milliseconds, 0 for none.
 func (w *Writer) Set(key []byte, members [][]byte, expireMs int64) error {
+	return w.strings(rdbTypeSet, key, members, expireMs)
+}
+
+// List writes a list key as RDB_TYPE_LIST (which Redis 7.0 loads, into a
+// quicklist), elements head first. elems must not be empty. expireMs is
+// the expiry time in Unix milliseconds, 0 for none.
+func (w *Writer) List(key []byte, elems [][]byte, expireMs int64) error {
+	return w.strings(rdbTypeList, key, elems, expireMs)
+}
+
+// strings writes a key of type typ whose value is a length and that many
+// strings.
+func (w *Writer) strings(typ byte, key []byte, members [][]byte, expireMs int64) error {
 	if w.err != nil {
 		return w.err
 	}
 	if len(members) == 0 {
-		return w.fail(errors.New("rdb: Set needs members"))
+		return w.fail(errors.New("rdb: a set or a list needs members"))
 	}
-	if err := w.key(rdbTypeSet, key, expireMs); err != nil {
+	if err := w.key(typ, key, expireMs); err != nil {
 		return err
 	}
 	w.buf = appendLen(w.buf, uint64(len(members)))
