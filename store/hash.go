@@ -139,15 +139,7 @@ func (o *Ops) HStrLen(key, field []byte) (int64, error) {
 }
 
 // HLen returns the number of fields in the hash at key. Errors: ErrWrongType.
-func (o *Ops) HLen(key []byte) (_ int64, err error) {
-	v, err := o.beginRead()
-	if err != nil {
-		return 0, err
-	}
-	defer o.endRead(&err)
-	e, err := v.lookupType(key, TypeHash)
-	return e.meta.count, err
-}
+func (o *Ops) HLen(key []byte) (int64, error) { return o.collectionLen(key, TypeHash) }
 
 // HGetAll returns every field of the hash at key with its value, in no
 // particular order. Errors: ErrWrongType.
@@ -282,11 +274,7 @@ func (w *writer) hdel(key []byte, fields [][]byte) (int64, error) {
 	}
 	m := e.meta
 	m.count -= int64(len(deleted))
-	if m.count <= 0 {
-		w.deleteKey(&e)
-	} else {
-		w.put(&e, m)
-	}
+	w.putOrDelete(&e, m)
 	w.propagate(append([][]byte{cmdHDel, key}, deleted...)...)
 	return int64(len(deleted)), nil
 }

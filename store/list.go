@@ -129,27 +129,14 @@ func (w *writer) popElems(e *entry, left bool, count int64) ([][]byte, error) {
 		}
 		m.count--
 	}
-	if n == 0 {
-		return out, nil
-	}
-	if m.count == 0 {
-		w.deleteKey(e)
-	} else {
-		w.put(e, m)
+	if n > 0 {
+		w.putOrDelete(e, m)
 	}
 	return out, nil
 }
 
 // LLen returns the length of the list at key. Errors: ErrWrongType.
-func (o *Ops) LLen(key []byte) (_ int64, err error) {
-	v, err := o.beginRead()
-	if err != nil {
-		return 0, err
-	}
-	defer o.endRead(&err)
-	e, err := v.lookupType(key, TypeList)
-	return e.meta.count, err
-}
+func (o *Ops) LLen(key []byte) (int64, error) { return o.collectionLen(key, TypeList) }
 
 // listIndex resolves index (negative from the end) in a list of n
 // elements; ok is false past either end.
@@ -351,11 +338,7 @@ func (w *writer) lrem(key []byte, count int64, value []byte) (int64, error) {
 	w.writeElems(&e, m.head+uint64(first), kept)
 	m.count -= n
 	w.b.DeleteRange(e.listItem(m.head+uint64(m.count)), e.listItem(m.head+uint64(len(old))), nil)
-	if m.count == 0 {
-		w.deleteKey(&e)
-	} else {
-		w.put(&e, m)
-	}
+	w.putOrDelete(&e, m)
 	w.propagate([]byte("LREM"), key, strconv.AppendInt(nil, count, 10), value)
 	return n, nil
 }

@@ -124,23 +124,23 @@ func (w *writer) removeMembers(e *entry, members [][]byte) ([][]byte, error) {
 	}
 	m := e.meta
 	m.count -= int64(len(removed))
-	if m.count <= 0 {
-		w.deleteKey(e)
-	} else {
-		w.put(e, m)
-	}
+	w.putOrDelete(e, m)
 	return removed, nil
 }
 
 // SCard returns the number of members of the set at key. Errors:
 // ErrWrongType.
-func (o *Ops) SCard(key []byte) (_ int64, err error) {
+func (o *Ops) SCard(key []byte) (int64, error) { return o.collectionLen(key, TypeSet) }
+
+// collectionLen returns the number of elements of the collection of type
+// t at key. Errors: ErrWrongType.
+func (o *Ops) collectionLen(key []byte, t Type) (_ int64, err error) {
 	v, err := o.beginRead()
 	if err != nil {
 		return 0, err
 	}
 	defer o.endRead(&err)
-	e, err := v.lookupType(key, TypeSet)
+	e, err := v.lookupType(key, t)
 	return e.meta.count, err
 }
 

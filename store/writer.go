@@ -149,6 +149,16 @@ func (w *writer) deleteElements(e *entry) {
 	w.b.DeleteRange(lo, hi, nil)
 }
 
+// putOrDelete writes m as the new meta of the collection e, or deletes
+// the key when m holds no element (Redis has no empty collections).
+func (w *writer) putOrDelete(e *entry, m meta) {
+	if m.count <= 0 {
+		w.deleteKey(e)
+		return
+	}
+	w.put(e, m)
+}
+
 // newCollection returns the meta of a new, empty collection of type t.
 func (w *writer) newCollection(t Type) meta {
 	return meta{typ: t, id: w.db.allocID(w)}
