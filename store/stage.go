@@ -219,7 +219,9 @@ func (db *DB) swapIn(s *stage, paths []string, replID string, offset uint64) err
 		// The old data set is whole (an ingestion is atomic): put its
 		// history back on disk.
 		undo := db.pdb.NewBatch()
-		undo.Delete(sysIncomplete, nil)
+		if !db.incomplete.Load() {
+			undo.Delete(sysIncomplete, nil)
+		}
 		undo.Set(sysReplID, []byte(db.replID), nil)
 		err = errors.Join(fmt.Errorf("store: switching to the loaded data set: %w", err), db.pdb.Apply(undo, pebble.Sync))
 		undo.Close()
