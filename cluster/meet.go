@@ -337,7 +337,7 @@ func (n *Node) removeMember(id string) error {
 	}
 	for _, s := range f.Configuration().Servers {
 		if string(s.ID) == id {
-			return m.raft.RemoveServer(s.ID, 0, n.requestTimeout()).Error()
+			return n.waitFuture(m.raft.RemoveServer(s.ID, 0, n.requestTimeout()))
 		}
 	}
 	return nil
@@ -383,7 +383,7 @@ func (n *Node) reconcile() {
 			if l := links[string(srv.ID)]; !l.Connected || l.Fail != "" {
 				continue // a voter must answer; a failed one would stall commits
 			}
-			if m.raft.AddVoter(srv.ID, srv.Address, 0, n.requestTimeout()).Error() == nil {
+			if n.waitFuture(m.raft.AddVoter(srv.ID, srv.Address, 0, n.requestTimeout())) == nil {
 				voters++
 			}
 		}

@@ -470,6 +470,21 @@ func (n *Node) submit(e *Entry) (Result, error) {
 	}
 }
 
+// waitFuture returns f's error, or ErrClosed once the node closes. Raft
+// may leave a future unanswered when it shuts down (a configuration change
+// in flight): the goroutine waiting for it must not hold Close, which
+// waits for that goroutine.
+func (n *Node) waitFuture(f raft.Future) error {
+	done := make(chan error, 1)
+	go func() { done <- f.Error() }()
+	select {
+	case err := <-done:
+		return err
+	case <-n.ctx.Done():
+		return ErrClosed
+	}
+}
+
 // applyAsLeader appends e when this node leads.
 func (n *Node) applyAsLeader(e *Entry) (Result, uint64, error) {
 	m := n.member()
@@ -481,7 +496,7 @@ func (n *Node) applyAsLeader(e *Entry) (Result, uint64, error) {
 		return Result{}, 0, err
 	}
 	f := m.raft.Apply(data, n.requestTimeout())
-	if err := f.Error(); err != nil {
+	if err := n.waitFuture(f); err != nil {
 		return Result{}, 0, err
 	}
 	r, _ := f.Response().(Result)
