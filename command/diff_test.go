@@ -1198,7 +1198,11 @@ func randomCommand(r *rand.Rand) []string {
 	}
 	val := func() string { return pick("v", "", "10", "-3", "1.25", "0.1", "abc", "9223372036854775806", "x y") }
 	float := func() string { return pick("0.1", "-0.25", "1e2", "3", "abc", "inf", "1.5e-3", "-1") }
-	ttl := func() string { return pick("100", "200", "0", "-1", "abc", "1000") }
+	// Far longer than a run, in seconds and in milliseconds alike: a key
+	// that expired in the middle of the run would expire on one side a
+	// moment before the other (each side sets its deadline when the
+	// command reaches it), and the two would drift apart.
+	ttl := func() string { return pick("100000", "200000", "0", "-1", "abc", "1000000") }
 	cmds := [][]string{
 		{"GET", key()},
 		{"SET", key(), val()},
