@@ -3,12 +3,14 @@ package netmode
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,14 +54,26 @@ func startClusterNode(t *testing.T, pki *testutil.PKI, mod func(*Config)) *clust
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	srv, err := New(db, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var srv *Server
+	// A node started again takes back its ports, which another test
+	// process may hold for a moment (testutil.FreePort probes ports by
+	// binding them): try again while a bind says so.
+	testutil.Eventually(t, 20*time.Second, "the node's ports to be free", func() bool {
+		s, err := New(db, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			s.Close()
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return false
+			}
+			t.Fatal(err)
+		}
+		srv = s
+		return true
+	})
 	t.Cleanup(func() { srv.Close() })
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
 	return &clusterNode{srv: srv, db: db, port: cfg.Port, tlsPort: cfg.TLSPort, pki: pki}
 }
 
