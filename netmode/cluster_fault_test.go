@@ -745,6 +745,15 @@ func (c *faultClient) follow(msg string) {
 	}
 }
 
+// finish stops the load, settles the cluster and reports the scenario
+// (no linearizability check: its writes WAIT).
+func (fc *faultCluster) finish(t *testing.T, l *faultLoad) {
+	t.Helper()
+	l.stop()
+	_, lost := fc.settle(t, l, false)
+	report(t, int(l.acked.Load()), len(lost), "-")
+}
+
 // TestClusterFaultKillPrimary: the shard's primary stops at once (Close,
 // its store closed) under write load; a replica takes over with every
 // write WAIT acknowledged; the old primary, started again on its
@@ -759,9 +768,7 @@ func TestClusterFaultKillPrimary(t *testing.T) {
 	fc.restart(t, 0)
 	fc.waitLinked(t, p, 2)
 	l.progress(t, 10, "with the old primary back")
-	l.stop()
-	_, lost := fc.settle(t, l, false)
-	report(t, int(l.acked.Load()), len(lost), "-")
+	fc.finish(t, l)
 }
 
 // TestClusterFaultPartitionPrimary: the shard's primary is cut off from
@@ -778,9 +785,7 @@ func TestClusterFaultPartitionPrimary(t *testing.T) {
 	fc.faults.Heal()
 	fc.waitLinked(t, p, 2)
 	l.progress(t, 10, "after the partition healed")
-	l.stop()
-	_, lost := fc.settle(t, l, false)
-	report(t, int(l.acked.Load()), len(lost), "-")
+	fc.finish(t, l)
 }
 
 // TestClusterFaultPartitionReplica: one replica is cut off from every
@@ -800,9 +805,7 @@ func TestClusterFaultPartitionReplica(t *testing.T) {
 	fc.faults.Heal()
 	fc.waitLinked(t, 0, 2)
 	l.progress(t, 10, "after the partition healed")
-	l.stop()
-	_, lost := fc.settle(t, l, false)
-	report(t, int(l.acked.Load()), len(lost), "-")
+	fc.finish(t, l)
 }
 
 // TestClusterFaultSlowBus: every link between the nodes (the bus and the
@@ -854,9 +857,7 @@ func TestClusterFaultRestartAll(t *testing.T) {
 	p := fc.waitPrimary(t, -1)
 	fc.waitLinked(t, p, 2)
 	l.progress(t, 30, "after the restart")
-	l.stop()
-	_, lost := fc.settle(t, l, false)
-	report(t, int(l.acked.Load()), len(lost), "-")
+	fc.finish(t, l)
 }
 
 // TestClusterFaultRestartedReplicaFollows: a replica that restarts, its

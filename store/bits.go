@@ -30,13 +30,7 @@ func (o *Ops) SetBit(key []byte, offset int64, on bool) (int64, error) {
 	if err := o.db.checkBitOffset(offset); err != nil {
 		return 0, err
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	old, err := w.setBit(key, offset, on)
-	return old, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.setBit(key, offset, on) })
 }
 
 func (w *writer) setBit(key []byte, offset int64, on bool) (int64, error) {
@@ -68,13 +62,7 @@ func (o *Ops) BitOp(op bitmap.Op, dest []byte, keys ...[]byte) (int64, error) {
 	if len(keys) == 0 || op == bitmap.Not && len(keys) != 1 {
 		return 0, ErrSyntax
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.bitOp(op, dest, keys)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.bitOp(op, dest, keys) })
 }
 
 func (w *writer) bitOp(op bitmap.Op, dest []byte, keys [][]byte) (int64, error) {
@@ -165,13 +153,7 @@ func (o *Ops) BitField(key []byte, ops []BitFieldOp) ([]BitFieldResult, error) {
 		}
 		return out, nil
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return nil, err
-	}
-	defer o.abandon(w.seq)
-	out, err := w.bitField(key, ops, reach)
-	return out, o.endWrite(w, err)
+	return write(o, func(w *writer) ([]BitFieldResult, error) { return w.bitField(key, ops, reach) })
 }
 
 func (w *writer) bitField(key []byte, ops []BitFieldOp, reach int64) ([]BitFieldResult, error) {

@@ -38,13 +38,7 @@ func (o *Ops) Push(key []byte, left, mustExist bool, elems ...[]byte) (int64, er
 	if len(elems) == 0 {
 		return 0, ErrSyntax
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.push(key, left, mustExist, elems)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.push(key, left, mustExist, elems) })
 }
 
 func (w *writer) push(key []byte, left, mustExist bool, elems [][]byte) (int64, error) {
@@ -86,26 +80,10 @@ func (o *Ops) Pop(key []byte, left bool, count int64) ([][]byte, error) {
 	if count < 0 {
 		return nil, ErrValueOutOfRange
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return nil, err
-	}
-	defer o.abandon(w.seq)
-	e, err := w.lookupWriteType(key, TypeList)
-	var out [][]byte
-	if err == nil && e.state == live {
-		out, err = w.popElems(&e, left, count)
-		if err == nil && len(out) > 0 {
-			name := "RPOP"
-			if left {
-				name = "LPOP"
-			}
-			w.propagate([]byte(name), key, strconv.AppendInt(nil, int64(len(out)), 10))
-		}
-	} else if err == nil {
-		out = nil
-	}
-	return out, o.endWrite(w, err)
+	return write(o, func(w *writer) ([][]byte, error) {
+		_, out, err := w.lmpop([][]byte{key}, left, count)
+		return out, err
+	})
 }
 
 // popElems removes up to count elements from one end of the live list e.
@@ -170,12 +148,8 @@ func (o *Ops) LIndex(key []byte, index int64) (_ []byte, err error) {
 // LSet sets the element at index. Errors: ErrNoSuchKey, ErrIndexRange,
 // ErrWrongType.
 func (o *Ops) LSet(key []byte, index int64, value []byte) error {
-	w, err := o.beginWrite()
-	if err != nil {
-		return err
-	}
-	defer o.abandon(w.seq)
-	return o.endWrite(w, w.lset(key, index, value))
+	_, err := write(o, func(w *writer) (struct{}, error) { return struct{}{}, w.lset(key, index, value) })
+	return err
 }
 
 func (w *writer) lset(key []byte, index int64, value []byte) error {
@@ -251,12 +225,8 @@ func (v *view) listElems(e *entry, first, last int64) ([][]byte, error) {
 // LTrim keeps the elements from start to stop (negative from the end),
 // deleting the list when none is left. Errors: ErrWrongType.
 func (o *Ops) LTrim(key []byte, start, stop int64) error {
-	w, err := o.beginWrite()
-	if err != nil {
-		return err
-	}
-	defer o.abandon(w.seq)
-	return o.endWrite(w, w.ltrim(key, start, stop))
+	_, err := write(o, func(w *writer) (struct{}, error) { return struct{}{}, w.ltrim(key, start, stop) })
+	return err
 }
 
 func (w *writer) ltrim(key []byte, start, stop int64) error {
@@ -293,13 +263,7 @@ func (w *writer) writeElems(e *entry, pos uint64, elems [][]byte) {
 // (count > 0), the last -count from the tail (count < 0), or all (0), and
 // returns how many. Errors: ErrWrongType.
 func (o *Ops) LRem(key []byte, count int64, value []byte) (int64, error) {
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.lrem(key, count, value)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.lrem(key, count, value) })
 }
 
 func (w *writer) lrem(key []byte, count int64, value []byte) (int64, error) {
@@ -347,13 +311,7 @@ func (w *writer) lrem(key []byte, count int64, value []byte) (int64, error) {
 // and returns the new length; -1 when pivot is not found, 0 when the key
 // does not exist. Errors: ErrWrongType.
 func (o *Ops) LInsert(key []byte, before bool, pivot, value []byte) (int64, error) {
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.linsert(key, before, pivot, value)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.linsert(key, before, pivot, value) })
 }
 
 func (w *writer) linsert(key []byte, before bool, pivot, value []byte) (int64, error) {
@@ -449,13 +407,7 @@ func (o *Ops) LPos(key, elem []byte, opt LPosOptions) (_ []int64, err error) {
 // RPOPLPUSH). Errors: ErrNotFound when src does not exist, ErrWrongType
 // when src, or dst if it exists, holds another type.
 func (o *Ops) LMove(src, dst []byte, fromLeft, toLeft bool) ([]byte, error) {
-	w, err := o.beginWrite()
-	if err != nil {
-		return nil, err
-	}
-	defer o.abandon(w.seq)
-	el, err := w.lmove(src, dst, fromLeft, toLeft)
-	return el, o.endWrite(w, err)
+	return write(o, func(w *writer) ([]byte, error) { return w.lmove(src, dst, fromLeft, toLeft) })
 }
 
 func (w *writer) lmove(src, dst []byte, fromLeft, toLeft bool) ([]byte, error) {
@@ -515,11 +467,13 @@ func (w *writer) lmpop(keys [][]byte, left bool, count int64) ([]byte, [][]byte,
 		if err != nil {
 			return nil, nil, err
 		}
-		name := "RPOP"
-		if left {
-			name = "LPOP"
+		if len(els) > 0 {
+			name := "RPOP"
+			if left {
+				name = "LPOP"
+			}
+			w.propagate([]byte(name), k, strconv.AppendInt(nil, int64(len(els)), 10))
 		}
-		w.propagate([]byte(name), k, strconv.AppendInt(nil, int64(len(els)), 10))
 		return k, els, nil
 	}
 	return nil, nil, nil

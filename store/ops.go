@@ -37,6 +37,19 @@ func (o *Ops) endWrite(w *writer, err error) error {
 	return o.db.endWrite(w, err, o.sess)
 }
 
+// write runs f as one command's write: beginWrite, a deferred abandon and
+// endWrite, as every write method of Ops does.
+func write[T any](o *Ops, f func(w *writer) (T, error)) (T, error) {
+	w, err := o.beginWrite()
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	defer o.abandon(w.seq)
+	v, err := f(w)
+	return v, o.endWrite(w, err)
+}
+
 // abandon is DB.abandon for a command: deferred right after beginWrite, it
 // discards the write if a panic leaves the command before endWrite. In a
 // transaction it dooms the transaction instead (the command may have

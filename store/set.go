@@ -24,13 +24,7 @@ func (o *Ops) SAdd(key []byte, members ...[]byte) (int64, error) {
 	if len(members) == 0 {
 		return 0, ErrSyntax
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.sadd(key, members)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.sadd(key, members) })
 }
 
 func (w *writer) sadd(key []byte, members [][]byte) (int64, error) {
@@ -83,20 +77,19 @@ func (w *writer) addMembers(e *entry, members [][]byte) (int64, error) {
 // SRem removes members from the set at key and returns how many were
 // there. Removing the last member deletes the key. Errors: ErrWrongType.
 func (o *Ops) SRem(key []byte, members ...[]byte) (int64, error) {
-	w, err := o.beginWrite()
-	if err != nil {
+	return write(o, func(w *writer) (int64, error) { return w.srem(key, members) })
+}
+
+func (w *writer) srem(key []byte, members [][]byte) (int64, error) {
+	e, err := w.lookupWriteType(key, TypeSet)
+	if err != nil || e.state != live {
 		return 0, err
 	}
-	defer o.abandon(w.seq)
-	e, err := w.lookupWriteType(key, TypeSet)
-	var removed [][]byte
-	if err == nil && e.state == live {
-		removed, err = w.removeMembers(&e, members)
-	}
+	removed, err := w.removeMembers(&e, members)
 	if len(removed) > 0 {
 		w.propagate(append([][]byte{[]byte("SREM"), key}, removed...)...)
 	}
-	return int64(len(removed)), o.endWrite(w, err)
+	return int64(len(removed)), err
 }
 
 // removeMembers removes members from the live set e, deleting it when it
@@ -269,13 +262,7 @@ func (o *Ops) SPop(key []byte, count int64) ([][]byte, error) {
 	if count < 0 {
 		return nil, ErrValueOutOfRange
 	}
-	w, err := o.beginWrite()
-	if err != nil {
-		return nil, err
-	}
-	defer o.abandon(w.seq)
-	popped, err := w.spop(key, count)
-	return popped, o.endWrite(w, err)
+	return write(o, func(w *writer) ([][]byte, error) { return w.spop(key, count) })
 }
 
 func (w *writer) spop(key []byte, count int64) ([][]byte, error) {
@@ -305,13 +292,7 @@ func (w *writer) spop(key []byte, count int64) ([][]byte, error) {
 // and reports whether it was in src. Errors: ErrWrongType when src, or dst
 // if it exists, holds another type.
 func (o *Ops) SMove(src, dst, member []byte) (bool, error) {
-	w, err := o.beginWrite()
-	if err != nil {
-		return false, err
-	}
-	defer o.abandon(w.seq)
-	moved, err := w.smove(src, dst, member)
-	return moved, o.endWrite(w, err)
+	return write(o, func(w *writer) (bool, error) { return w.smove(src, dst, member) })
 }
 
 func (w *writer) smove(src, dst, member []byte) (bool, error) {
@@ -424,13 +405,7 @@ func (o *Ops) SInterCard(limit int64, keys ...[]byte) (int64, error) {
 // returns its size; an empty result deletes dst. Errors: ErrWrongType if a
 // source key holds another type.
 func (o *Ops) SetStore(op SetOp, dst []byte, keys ...[]byte) (int64, error) {
-	w, err := o.beginWrite()
-	if err != nil {
-		return 0, err
-	}
-	defer o.abandon(w.seq)
-	n, err := w.setStore(op, dst, keys)
-	return n, o.endWrite(w, err)
+	return write(o, func(w *writer) (int64, error) { return w.setStore(op, dst, keys) })
 }
 
 func (w *writer) setStore(op SetOp, dst []byte, keys [][]byte) (int64, error) {
