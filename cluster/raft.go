@@ -35,9 +35,14 @@ func (f *fsm) Apply(l *raft.Log) any {
 		return Result{Err: errorf("ERR undecodable cluster log entry at index %d", l.Index)}
 	}
 	next, r := f.n.state.Load().apply(&e)
-	f.n.setState(next, l.Index)
-	if e.Op == opFailover && e.Promote == f.n.ID() && r.Err == nil {
+	// Counted before the state is published: whoever sees this node
+	// promoted sees the failover won too.
+	won := e.Op == opFailover && e.Promote == f.n.ID() && r.Err == nil
+	if won {
 		f.n.stats.won.Add(1)
+	}
+	f.n.setState(next, l.Index)
+	if won {
 		f.n.log.Warn("cluster: failover won: this node now serves the slots of its primary", "primary", e.Target, "epoch", next.CurrentEpoch)
 	}
 	return r
