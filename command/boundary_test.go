@@ -35,12 +35,12 @@ import (
 func TestBoundaryDifferential(t *testing.T) {
 	// Redis configured as Shingle behaves (docs/directives.md): every hash
 	// and every set a hash table, as hash-max-listpack-entries 0 and
-	// set-max-intset-entries 0 make them. Both sides
+	// set-max-intset-entries 0 make them, every sorted set a skiplist. Both sides
 	// take strings of at most boundaryBulkLen: under the default 512 MB a
 	// bit offset of 2^31 is valid, and each such case would write a
 	// 256 MB string (seconds under the race detector); the limit, and
 	// what happens at it, is what is under test.
-	rs := testutil.StartRedis(t, "--enable-debug-command", "yes", "--hash-max-listpack-entries", "0", "--set-max-intset-entries", "0",
+	rs := startDiffRedis(t, "--hash-max-listpack-entries", "0", "--set-max-intset-entries", "0",
 		"--proto-max-bulk-len", strconv.Itoa(boundaryBulkLen))
 	redis := rs.Dial(t)
 	requireRedis70(t, redis)

@@ -24,7 +24,7 @@ import (
 // and commands over the whole data set (DBSIZE, KEYS, SCAN, DEBUG ...) are
 // left out on both sides, so that the two data sets stay the same.
 func TestDifferentialScriptsThroughCluster(t *testing.T) {
-	redis := testutil.StartRedis(t).Dial(t)
+	redis := startDiffRedis(t).Dial(t)
 	var nodes []*netmode.Server
 	var clients []*testutil.Client
 	for i := range 3 {

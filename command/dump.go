@@ -26,6 +26,8 @@ func Payload(r *store.Record) []byte {
 		return rdb.DumpSet(r.Members)
 	case store.TypeList:
 		return rdb.DumpList(r.Members)
+	case store.TypeZSet:
+		return rdb.DumpZSet(r.Members, r.Scores)
 	}
 	return rdb.DumpString(r.Value)
 }
@@ -118,7 +120,7 @@ func restore(c *Ctx, args [][]byte) Reply {
 		}
 		return OK
 	}
-	r := &store.Record{Type: e.Type, Value: e.Value, Fields: e.Fields, Members: e.Members, ExpireMs: ttl}
+	r := &store.Record{Type: e.Type, Value: e.Value, Fields: e.Fields, Members: e.Members, Scores: e.Scores, ExpireMs: ttl}
 	if err := c.Ops.Restore(key, r, replace); err != nil {
 		return ErrReply(err)
 	}

@@ -22,9 +22,10 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 		}
 		return r
 	}
-	var big []string
+	var big, bigZ []string
 	for i := range 600 {
 		big = append(big, fmt.Sprintf("f%d", i), strconv.Itoa(i*7))
+		bigZ = append(bigZ, strconv.Itoa(i*7%101)+".5", fmt.Sprintf("m%d", i))
 	}
 	values := []struct {
 		key  string
@@ -44,11 +45,16 @@ func TestDumpRestoreWithRedis(t *testing.T) {
 		{"set:big", append([]string{"SADD", "set:big"}, big...), "SMEMBERS"}, // a hashtable
 		{"list:small", []string{"RPUSH", "list:small", "a", "", "7", "-30000", "two words"}, "LRANGE"},
 		{"list:big", append([]string{"RPUSH", "list:big"}, big...), "LRANGE"}, // several quicklist nodes
+		{"z:small", []string{"ZADD", "z:small", "1", "a", "-0", "negzero", "inf", "top", "-inf", "bottom", "0.1", "tenth", "1e300", ""}, "ZRANGE"},
+		{"z:big", append([]string{"ZADD", "z:big"}, bigZ...), "ZRANGE"},
 	}
 	for _, v := range values {
 		read := func(k string) []string {
-			if v.read == "LRANGE" {
+			switch v.read {
+			case "LRANGE":
 				return []string{v.read, k, "0", "-1"}
+			case "ZRANGE":
+				return []string{v.read, k, "0", "-1", "WITHSCORES"}
 			}
 			return []string{v.read, k}
 		}

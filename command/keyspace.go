@@ -51,7 +51,8 @@ var objectHelp = []string{
 // stored as its bytes ("raw", whatever Redis would choose among int,
 // embstr and raw), a hash or a set as a range of Pebble keys
 // ("hashtable"), a list as one ("quicklist", Redis 7.0's only list
-// encoding); no
+// encoding), a sorted set as two, by member and by score ("skiplist",
+// the ordered encoding); no
 // access clock or frequency is kept (IDLETIME 0; FREQ is refused, as by
 // Redis under a non-LFU maxmemory-policy, and Shingle has no other), and
 // no value is shared (REFCOUNT 1).
@@ -79,6 +80,8 @@ func object(c *Ctx, args [][]byte) Reply {
 				return BulkString("raw")
 			case store.TypeList:
 				return BulkString("quicklist")
+			case store.TypeZSet:
+				return BulkString("skiplist")
 			}
 			return BulkString("hashtable")
 		case "freq":

@@ -62,6 +62,10 @@ type Ctx struct {
 	// the same under both; a few commands change their reply's structure
 	// with it, as Redis does.
 	Proto int
+	// HLLSparseMaxBytes is hll-sparse-max-bytes, the size past which a
+	// HyperLogLog turns dense (0: store.DefaultHLLSparseMaxBytes; negative:
+	// 0, every HyperLogLog dense).
+	HLLSparseMaxBytes int64
 	// Client is the connection the command came on, for the connection and
 	// server commands the network server adds to the table; nil for an
 	// embedded call.
@@ -127,6 +131,8 @@ func NewTable() *Table {
 	t.Add(bitCommands...)
 	t.Add(setCommands...)
 	t.Add(listCommands...)
+	t.Add(zsetCommands...)
+	t.Add(hllCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

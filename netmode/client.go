@@ -324,6 +324,10 @@ func (c *client) firstRead() bool {
 func (c *client) limits() {
 	cfg := c.s.cfg.Load()
 	c.rd.MaxBulkLen = cfg.ProtoMaxBulkLen
+	c.ctx.HLLSparseMaxBytes = cfg.HLLSparseMaxBytes
+	if c.ctx.HLLSparseMaxBytes == 0 {
+		c.ctx.HLLSparseMaxBytes = -1 // 0 itself: the Ctx's zero value means the default
+	}
 	c.rd.MaxQueryBuffer = cfg.ClientQueryBufferLimit
 	c.rd.Unauthenticated = !c.authed // written only by this goroutine
 }

@@ -81,6 +81,10 @@ type Config struct {
 	// string APPEND and SETRANGE may build (proto-max-bulk-len). Default
 	// 512 MiB.
 	ProtoMaxBulkLen int64
+	// HLLSparseMaxBytes is the size past which a HyperLogLog turns from
+	// sparse to dense, hll-sparse-max-bytes (DefaultConfig: 3000; 0 makes
+	// every HyperLogLog dense, as in Redis).
+	HLLSparseMaxBytes int64
 	// ClientQueryBufferLimit is the most a client's pending request may
 	// buffer (client-query-buffer-limit). Default 1 GiB.
 	ClientQueryBufferLimit int64
@@ -228,6 +232,7 @@ func DefaultConfig() *Config {
 		ProtectedMode:          true,
 		MaxClients:             DefaultMaxClients,
 		ProtoMaxBulkLen:        DefaultProtoMaxBulkLen,
+		HLLSparseMaxBytes:      store.DefaultHLLSparseMaxBytes,
 		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",

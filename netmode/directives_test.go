@@ -402,6 +402,7 @@ var debianStoppers = map[string]string{
 	"slowlog-log-slower-than":   "slowlog-log-slower-than -1",
 	"hash-max-listpack-entries": "hash-max-listpack-entries 0",
 	"set-max-intset-entries":    "set-max-intset-entries 0",
+	"zset-max-listpack-entries": "zset-max-listpack-entries 0",
 }
 
 // TestDebianRedisConf loads Debian's stock redis.conf: it is refused, one

@@ -60,7 +60,8 @@ func (p *pipe) mustRun(t *testing.T, cmds [][]string) {
 // (RDB_ENC_INT8/16/32) and numbers Redis keeps as text, short strings,
 // long repetitive strings (LZF), incompressible binary ones, small hashes
 // (listpack, whose integers take 7 to 64 bits) and large ones (hashtable,
-// by field count or by value length).
+// by field count or by value length), sets, lists, and sorted sets small
+// (listpack) and large (skiplist).
 func fixture(n int) [][]string {
 	ints := []string{"0", "7", "-1", "127", "-128", "255", "256", "32767", "-32768", "65535", "65536",
 		"2147483647", "-2147483648", "4294967296", "9223372036854775807", "-9223372036854775808"}
@@ -131,6 +132,24 @@ func fixture(n int) [][]string {
 			}
 			cmds = append(cmds, list, []string{"LPUSH", "l:" + strconv.Itoa(i), "head"})
 		}
+		if i%17 == 0 {
+			zk := "z:" + strconv.Itoa(i)
+			z := []string{"ZADD", zk}
+			switch i / 17 % 3 {
+			case 0: // a listpack: scores kept as integers or as text
+				z = append(z, "0", "zero", "-1", "neg", "1.5", "frac", "inf", "top", "-inf", "bottom", strconv.Itoa(i), "m"+strconv.Itoa(i))
+			case 1: // a skiplist: more than zset-max-listpack-entries
+				for j := range 200 {
+					z = append(z, strconv.Itoa(j%37)+"."+strconv.Itoa(j), "m"+strconv.Itoa(j))
+				}
+			default: // a skiplist: a member longer than zset-max-listpack-value
+				z = append(z, "1e300", strings.Repeat("m", 65+i%50), "-0.25", "b", "1e-300", "c")
+			}
+			cmds = append(cmds, z)
+			if i%2 == 0 {
+				cmds = append(cmds, []string{"PEXPIRE", zk, strconv.Itoa(3_600_000 + i)})
+			}
+		}
 	}
 	return append(cmds,
 		[]string{"SET", strings.Repeat("K", 1000), "a long key"},
@@ -182,10 +201,15 @@ func dumpKeys(t *testing.T, e endpoint) map[string]keyState {
 			read = "SMEMBERS"
 		case "list":
 			read = "LRANGE"
+		case "zset":
+			read = "ZRANGE"
 		}
 		args := []string{read, k}
-		if read == "LRANGE" {
+		switch read {
+		case "LRANGE":
 			args = append(args, "0", "-1")
+		case "ZRANGE":
+			args = append(args, "0", "-1", "WITHSCORES")
 		}
 		cmds = append(cmds, args, []string{"PTTL", k}, []string{"PEXPIRETIME", k})
 	}
@@ -541,16 +565,16 @@ func startPlainRedis(t *testing.T) (*testutil.Redis, *testutil.Client, string) {
 }
 
 // TestReplicaStopsOnUnsupportedType: a Shingle replica of a redis-server
-// that holds, or later writes, a sorted set stops with master_link_last_error
+// that holds, or later writes, a stream stops with master_link_last_error
 // saying why, and never reports data it could not take as in sync.
 func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 	testutil.RequireTool(t, "redis-server")
 	p := testutil.NewPKI(t, "Interop Replication CA")
 
-	t.Run("a sorted set in the full sync", func(t *testing.T) {
+	t.Run("a stream in the full sync", func(t *testing.T) {
 		r, rc, port := startPlainRedis(t)
 		dialPipe(t, redisAt(r)).mustRun(t, fixture(500))
-		mustDo(t, rc, "ZADD", "the-zset", "1", "a", "2", "b")
+		mustDo(t, rc, "XADD", "the-stream", "*", "f", "v")
 		replica := startNode(t, p, func(cfg *Config) { cfg.ReplicaOf = "127.0.0.1 " + port })
 		eventually(t, "the full sync to fail", func() bool { return replica.info("master_link_last_error") != "" })
 		// It fails again on every retry, and never comes up.
@@ -560,7 +584,7 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 			return err == nil && n >= 2
 		})
 		msg := replica.info("master_link_last_error")
-		if !strings.Contains(msg, `"the-zset"`) || !strings.Contains(msg, "unsupported type") || !strings.Contains(msg, "zset") {
+		if !strings.Contains(msg, `"the-stream"`) || !strings.Contains(msg, "unsupported type") || !strings.Contains(msg, "stream") {
 			t.Errorf("master_link_last_error:%s, want the key and its type named", msg)
 		}
 		for field, want := range map[string]string{"master_link_status": "down", "master_full_syncs": "0"} {
@@ -575,26 +599,26 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		if r := mustDo(t, sc, "ROLE"); strings.Contains(r, `"connected"`) {
 			t.Errorf("ROLE after a failed full sync: %s", r)
 		}
-		// The keys loaded beside the data set before the sorted set never
+		// The keys loaded beside the data set before the stream never
 		// replace it.
 		if r := mustDo(t, sc, "GET", "k:2"); r != "(nil)" {
 			t.Errorf("GET on a replica whose full sync failed: %s, want the old data set's (nil)", r)
 		}
 	})
 
-	t.Run("a sorted set command in the stream", func(t *testing.T) {
+	t.Run("a stream command in the stream", func(t *testing.T) {
 		r, rc, port := startPlainRedis(t)
 		dialPipe(t, redisAt(r)).mustRun(t, fixture(500))
 		replica := startNode(t, p, func(cfg *Config) { cfg.ReplicaOf = "127.0.0.1 " + port })
 		sc := replica.client()
 		mustDo(t, rc, "SET", "before", "1")
-		eventually(t, "the sync and the write before the sorted set", func() bool {
+		eventually(t, "the sync and the write before the stream", func() bool {
 			return replica.info("master_link_status") == "up" && mustDo(t, sc, "GET", "before") == `"1"`
 		})
-		sameData(t, "before the sorted set", redisAt(r), shingleAt(replica))
-		mustDo(t, rc, "ZADD", "the-zset", "1", "x")
-		eventually(t, "the link to stop at ZADD", func() bool {
-			return strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "zadd")
+		sameData(t, "before the stream", redisAt(r), shingleAt(replica))
+		mustDo(t, rc, "XADD", "the-stream", "*", "f", "v")
+		eventually(t, "the link to stop at XADD", func() bool {
+			return strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "xadd")
 		})
 		if got := replica.info("master_link_last_error"); !strings.Contains(got, "does not implement") {
 			t.Errorf("master_link_last_error:%s, want replication.ErrUnsupportedCommand's text", got)
@@ -602,34 +626,34 @@ func TestReplicaStopsOnUnsupportedType(t *testing.T) {
 		mustDo(t, rc, "SET", "after", "1")
 		mustDo(t, rc, "HSET", "k:5", "after", "1")
 		// Each retry continues from the backlog (+CONTINUE) and stops at
-		// ZADD again; two more mean one began after the writes above.
+		// XADD again; two more mean one began after the writes above.
 		from, _ := strconv.Atoi(replica.info("master_partial_syncs"))
 		eventually(t, "two more attempts", func() bool {
 			n, _ := strconv.Atoi(replica.info("master_partial_syncs"))
 			return n >= from+2
 		})
-		// Between +CONTINUE and ZADD the link is up for a moment; it
-		// goes down again at ZADD.
-		eventually(t, "the retried link to stop at ZADD again", func() bool {
+		// Between +CONTINUE and XADD the link is up for a moment; it
+		// goes down again at XADD.
+		eventually(t, "the retried link to stop at XADD again", func() bool {
 			return replica.info("master_link_status") == "down" &&
-				strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "zadd")
+				strings.Contains(strings.ToLower(replica.info("master_link_last_error")), "xadd")
 		})
 		if r := mustDo(t, sc, "GET", "after"); r != "(nil)" {
-			t.Errorf("a write after ZADD was applied: GET after = %s", r)
+			t.Errorf("a write after XADD was applied: GET after = %s", r)
 		}
 		if r := mustDo(t, sc, "HGET", "k:5", "after"); r != "(nil)" {
-			t.Errorf("a write after ZADD was applied: HGET k:5 after = %s", r)
+			t.Errorf("a write after XADD was applied: HGET k:5 after = %s", r)
 		}
 		got, _ := strconv.ParseInt(replica.info("slave_repl_offset"), 10, 64)
 		primary, _ := strconv.ParseInt(redisInfo(t, rc, "master_repl_offset"), 10, 64)
 		if got >= primary {
-			t.Errorf("slave_repl_offset %d, the primary's is %d: the replica claims to have passed ZADD", got, primary)
+			t.Errorf("slave_repl_offset %d, the primary's is %d: the replica claims to have passed XADD", got, primary)
 		}
 	})
 }
 
 // TestReplicaofAfterFailedFullSync: a replica whose full sync failed half
-// way (its primary holds a sorted set) can be pointed at another primary with
+// way (its primary holds a stream) can be pointed at another primary with
 // REPLICAOF. Under swapdb the failed sync left its data set and history as
 // they were, so it continues its old primary's history (+CONTINUE); a
 // replica that was loading straight into an empty store (on-empty-db) is
@@ -641,7 +665,7 @@ func TestReplicaofAfterFailedFullSync(t *testing.T) {
 	a, ac, aport := startPlainRedis(t)
 	dialPipe(t, redisAt(a)).mustRun(t, fixture(300))
 	b, _, bport := startPlainRedis(t)
-	dialPipe(t, redisAt(b)).mustRun(t, append(fixture(50), []string{"ZADD", "b-zset", "1", "x"}))
+	dialPipe(t, redisAt(b)).mustRun(t, append(fixture(50), []string{"XADD", "b-stream", "*", "f", "v"}))
 	for _, tc := range []struct {
 		load          string
 		full, partial string // syncs from A after the failure
@@ -663,7 +687,7 @@ func TestReplicaofAfterFailedFullSync(t *testing.T) {
 			}
 			replica.replicaOf("127.0.0.1:" + bport)
 			eventually(t, "the full sync from B to fail", func() bool {
-				return strings.Contains(replica.info("master_link_last_error"), "b-zset")
+				return strings.Contains(replica.info("master_link_last_error"), "b-stream")
 			})
 			if r := mustDo(t, replica.client(), "REPLICAOF", "127.0.0.1", aport); r != `"OK"` {
 				t.Fatalf("REPLICAOF on a replica whose full sync failed: %s; it can follow no other primary", r)

@@ -34,6 +34,8 @@ func WriteSnapshot(w io.Writer, snap *store.Snapshot, redisVersion string) error
 			return rw.Set(r.Key, r.Members, r.ExpireMs)
 		case store.TypeList:
 			return rw.List(r.Key, r.Members, r.ExpireMs)
+		case store.TypeZSet:
+			return rw.ZSet(r.Key, r.Members, r.Scores, r.ExpireMs)
 		}
 		return fmt.Errorf("replication: key %q: type %v has no RDB encoding here", r.Key, r.Type)
 	})

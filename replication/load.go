@@ -52,6 +52,6 @@ func loadRDB(load loader, replID string, offset uint64, r io.Reader) error {
 			return nil, err // io.EOF after a good checksum ends the load
 		}
 		// rdb.Type is store.Type, and Next returns strings, hashes and sets only.
-		return &store.Record{Type: e.Type, Key: e.Key, Value: e.Value, Fields: e.Fields, Members: e.Members, ExpireMs: e.ExpireMs}, nil
+		return &store.Record{Type: e.Type, Key: e.Key, Value: e.Value, Fields: e.Fields, Members: e.Members, Scores: e.Scores, ExpireMs: e.ExpireMs}, nil
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/shinglekv/shingle/internal/redisnum"
 )
 
 // Digest returns a digest of the whole dataset, 40 hex characters, that
@@ -104,6 +105,18 @@ func (v *view) digestKeys(acc *[20]byte) (int, error) {
 			}
 			for _, el := range els {
 				mixDigest(&d, el)
+			}
+		case TypeZSet:
+			// Each member mixed with its score ("%.17g"), hashed and xor-ed in.
+			sms, err := v.zmembers(binary.BigEndian.Uint16(it.Key()[1:3]), m.id)
+			if err != nil {
+				return 0, closeIter(it, err)
+			}
+			for _, sm := range sms {
+				var ed [20]byte
+				mixDigest(&ed, sm.Member)
+				mixDigest(&ed, redisnum.AppendDouble(nil, sm.Score))
+				xorDigest(&d, ed[:])
 			}
 		case TypeSet:
 			// Each member hashed and xor-ed in, as Redis does.

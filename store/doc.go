@@ -185,12 +185,14 @@
 //	'h' hash(8) field       -> value     hash field (hash = xxhash64(field))
 //	's' hash(8) member      -> (empty)   set member
 //	'l' position(8)         -> element   list element
-//	'z' hash(8) member      -> score     sorted set member
-//	'Z' score(8) member     -> (empty)   sorted set order (score made sortable)
+//	'z' hash(8) member      -> score     sorted set member (float64 bits)
+//	'Z' score(8) member     -> (empty)   sorted set order (score made sortable;
+//	                                     the value 0x01 marks a score of -0)
 //
-// Hashes, sets and lists exist so far (list.go: a list's head moves, its
-// elements keep their positions); the sorted set tags are reserved so that
-// sorted sets arrive without a format change. Ids are unique for the
+// list.go: a list's head moves, its elements keep their positions;
+// zset.go: a sorted set is found by member and ordered by score, both
+// kept in one batch. HyperLogLogs are strings in Redis's own encoding
+// (hll.go). Ids are unique for the
 // life of the database and never reused, which gives three properties:
 // deleting, expiring or overwriting a collection of any size is one meta
 // deletion plus one range deletion of its id's elements; a stale element can

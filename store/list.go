@@ -426,11 +426,20 @@ func (w *writer) lmove(src, dst []byte, fromLeft, toLeft bool) ([]byte, error) {
 		}
 		d = &found
 	}
-	els, err := w.popElems(&s, fromLeft, 1)
-	if err != nil {
-		return nil, err
+	var els [][]byte
+	if d == &s && s.meta.count == 1 {
+		// Rotating a list of one changes nothing; popping would empty it,
+		// and the key would lose its TTL.
+		if els, err = w.listElems(&s, 0, 0); err != nil {
+			return nil, err
+		}
+		w.put(&s, s.meta) // a write all the same, for WATCH
+	} else {
+		if els, err = w.popElems(&s, fromLeft, 1); err != nil {
+			return nil, err
+		}
+		w.pushElems(d, toLeft, els)
 	}
-	w.pushElems(d, toLeft, els) // onto src itself, emptied: a new list
 	side := func(left bool) []byte {
 		if left {
 			return []byte("LEFT")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/cockroachdb/pebble/v2"
 )
@@ -174,6 +175,27 @@ func loadedMeta(b *pebble.Batch, slot uint16, r *Record, newID func() uint64) (m
 		prefix := subPrefix(nil, slot, m.id, tagListItem)
 		for i, el := range r.Members {
 			b.Set(binary.BigEndian.AppendUint64(prefix[:len(prefix):len(prefix)], m.head+uint64(i)), el, nil)
+		}
+		return m, nil
+	case TypeZSet:
+		if len(r.Members) == 0 || len(r.Scores) != len(r.Members) {
+			return meta{}, fmt.Errorf("store: load: sorted set %q with %d members and %d scores", r.Key, len(r.Members), len(r.Scores))
+		}
+		m := meta{typ: TypeZSet, id: newID(), expire: r.ExpireMs}
+		at := map[string]int{}
+		for i, mem := range r.Members {
+			s := r.Scores[i]
+			if math.IsNaN(s) {
+				return meta{}, fmt.Errorf("store: load: sorted set %q: member %q with a NaN score", r.Key, mem)
+			}
+			if j, ok := at[string(mem)]; ok {
+				b.Delete(zOrderKey(slot, m.id, r.Scores[j], mem), nil) // the last score wins, as ZADD
+			} else {
+				m.count++
+			}
+			at[string(mem)] = i
+			b.Set(hashedSubKey(nil, slot, m.id, tagZMember, mem), encodeScore(s), nil)
+			b.Set(zOrderKey(slot, m.id, s, mem), zOrderValue(s), nil)
 		}
 		return m, nil
 	case TypeSet:

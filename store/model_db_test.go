@@ -15,7 +15,8 @@ type modelVal struct {
 	str    string
 	hash   map[string]string // a hash's fields, or a set's members (with empty values)
 	list   []string
-	expire int64 // unix ms; 0 = none
+	zset   map[string]float64 // a sorted set's members and scores
+	expire int64              // unix ms; 0 = none
 }
 
 // modelDB is the reference: what Redis would hold. Its methods return what
@@ -37,6 +38,7 @@ func (v *modelVal) clone() *modelVal {
 	c := *v
 	c.hash = maps.Clone(v.hash)
 	c.list = slices.Clone(v.list)
+	c.zset = maps.Clone(v.zset)
 	return &c
 }
 

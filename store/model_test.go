@@ -256,12 +256,13 @@ type modelOp struct {
 }
 
 func (h *modelHarness) pick() func(c *modelCall) {
+	ops := slices.Concat(modelOps, zsetModelOps)
 	total := 0
-	for _, op := range modelOps {
+	for _, op := range ops {
 		total += op.weight
 	}
 	x := h.r.IntN(total)
-	for _, op := range modelOps {
+	for _, op := range ops {
 		if x -= op.weight; x < 0 {
 			return op.run
 		}
@@ -388,6 +389,7 @@ type modelReader interface {
 	SCard(key []byte) (int64, error)
 	LRange(key []byte, start, stop int64) ([][]byte, error)
 	LLen(key []byte) (int64, error)
+	ZRange(key []byte, r ZRange) ([]ScoredMember, error)
 }
 
 func modelDump(o modelReader) string {
@@ -408,6 +410,8 @@ func modelDump(o modelReader) string {
 			fmt.Fprintf(&b, ", members %s, card %s", mshow(err, munordered(members)), mres(o.SCard(k)))
 		case TypeList:
 			fmt.Fprintf(&b, ", elements %s, len %s", mres(o.LRange(k, 0, -1)), mres(o.LLen(k)))
+		case TypeZSet:
+			fmt.Fprintf(&b, ", members %s", mres(o.ZRange(k, ZRange{Start: 0, Stop: -1})))
 		}
 	}
 	return b.String()
@@ -436,6 +440,9 @@ func (h *modelHarness) checkDigest() {
 		}
 		for _, el := range v.list {
 			_, err = db2.Push(k, false, false, mb(el))
+		}
+		for _, sm := range v.zsorted() {
+			_, err = db2.ZAdd(k, ZAddFlags{}, sm)
 		}
 		fields := slices.Sorted(maps.Keys(v.hash))
 		h.r.Shuffle(len(fields), func(i, j int) { fields[i], fields[j] = fields[j], fields[i] })

@@ -10,10 +10,10 @@ import (
 var ErrBusyKey = newError("BUSYKEY Target key name already exists.")
 
 // Restore writes r's value at key, as RESTORE does with a decoded DUMP
-// payload (r.Key is not used): a string, a hash, a set or a list, expiring at r.ExpireMs
+// payload (r.Key is not used): a string, a hash, a set, a list or a sorted set, expiring at r.ExpireMs
 // (Unix milliseconds, 0 for never). An existing key is an error unless
 // replace is set, in which case the key is replaced whole. Replicas and
-// the change feed see SET, or DEL, HSET (SADD, RPUSH) and PEXPIREAT in one MULTI.
+// the change feed see SET, or DEL, HSET (SADD, RPUSH, ZADD) and PEXPIREAT in one MULTI.
 // Errors: ErrBusyKey, ErrSyntax for a type Restore does not store or an
 // empty hash.
 func (o *Ops) Restore(key []byte, r *Record, replace bool) error {
@@ -21,6 +21,7 @@ func (o *Ops) Restore(key []byte, r *Record, replace bool) error {
 	case r.Type == TypeString:
 	case r.Type == TypeHash && len(r.Fields) > 0 && len(r.Fields)%2 == 0:
 	case (r.Type == TypeSet || r.Type == TypeList) && len(r.Members) > 0:
+	case r.Type == TypeZSet && len(r.Members) > 0 && len(r.Scores) == len(r.Members):
 	default:
 		return ErrSyntax
 	}
@@ -60,6 +61,12 @@ func (w *writer) restore(key []byte, r *Record, replace bool) error {
 		cmds = append(cmds, append([][]byte{[]byte("SADD"), key}, r.Members...))
 	case TypeList:
 		cmds = append(cmds, append([][]byte{[]byte("RPUSH"), key}, r.Members...))
+	case TypeZSet:
+		zadd := [][]byte{[]byte("ZADD"), key}
+		for i, mem := range r.Members {
+			zadd = append(zadd, FormatScore(r.Scores[i]), mem)
+		}
+		cmds = append(cmds, zadd)
 	default:
 		cmds = append(cmds, append([][]byte{cmdHSet, key}, r.Fields...))
 	}
@@ -102,6 +109,8 @@ func (o *Ops) Dump(key []byte) (_ *Record, err error) {
 	case TypeList:
 		r.Members, err = v.listElems(&e, 0, e.meta.count-1)
 		return r, err
+	case TypeZSet:
+		return r, r.readZSet(&v, e.slot(), e.meta.id)
 	}
 	r.Fields, err = v.hashFields(e.slot(), e.meta.id)
 	return r, err

@@ -28,10 +28,11 @@ type Snapshot struct {
 type Record struct {
 	Key      []byte
 	Type     Type
-	Value    []byte   // TypeString
-	Fields   [][]byte // TypeHash: field, value, field, value, ...
-	Members  [][]byte // TypeSet; TypeList: the elements, head first
-	ExpireMs int64    // Unix milliseconds; 0: no expiry
+	Value    []byte    // TypeString
+	Fields   [][]byte  // TypeHash: field, value, field, value, ...
+	Members  [][]byte  // TypeSet; TypeList: the elements, head first; TypeZSet
+	Scores   []float64 // TypeZSet: the score of each of Members
+	ExpireMs int64     // Unix milliseconds; 0: no expiry
 }
 
 // SubscribeSnapshot takes a snapshot of the committed state and subscribes
@@ -98,6 +99,10 @@ func (s *Snapshot) each(lo, hi []byte, fn func(*Record) error) error {
 			if r.Members, err = s.v.setMembers(binary.BigEndian.Uint16(it.Key()[1:3]), m.id); err != nil {
 				return closeIter(it, err)
 			}
+		case TypeZSet:
+			if err := r.readZSet(&s.v, binary.BigEndian.Uint16(it.Key()[1:3]), m.id); err != nil {
+				return closeIter(it, err)
+			}
 		case TypeList:
 			e := entry{mk: it.Key(), meta: m}
 			if r.Members, err = s.v.listElems(&e, 0, m.count-1); err != nil {
@@ -122,6 +127,17 @@ func (v *view) hashFields(slot uint16, id uint64) ([][]byte, error) {
 		out = append(out, fv.Field, fv.Value)
 	}
 	return out, err
+}
+
+// readZSet reads the members and scores of the sorted set with collection
+// id into r, in score order.
+func (r *Record) readZSet(v *view, slot uint16, id uint64) error {
+	sms, err := v.zmembers(slot, id)
+	r.Members, r.Scores = make([][]byte, len(sms)), make([]float64, len(sms))
+	for i, sm := range sms {
+		r.Members[i], r.Scores[i] = sm.Member, sm.Score
+	}
+	return err
 }
 
 // setMembers reads the members of the set with collection id.

@@ -57,23 +57,43 @@ func lzfDecompress(in []byte, ulen int) ([]byte, error) {
 // decodeZiplist returns the entries of a ziplist (redis/src/ziplist.c),
 // integers as decimal text.
 func decodeZiplist(b []byte) ([][]byte, error) {
+	var out [][]byte
+	if err := walkZiplist(b, func(s []byte, v int64, isInt bool) {
+		out = append(out, entryBytes(s, v, isInt))
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// entryBytes is a ziplist or listpack entry as a new string: a copy of s,
+// or the decimal text of the integer v.
+func entryBytes(s []byte, v int64, isInt bool) []byte {
+	if isInt {
+		return strconv.AppendInt(nil, v, 10)
+	}
+	return append([]byte(nil), s...)
+}
+
+// walkZiplist calls fn with each entry of a ziplist in order: a string s
+// (which aliases b), or an integer v when isInt is set.
+func walkZiplist(b []byte, fn func(s []byte, v int64, isInt bool)) error {
 	if len(b) < 11 {
-		return nil, corrupt("ziplist too short")
+		return corrupt("ziplist too short")
 	}
 	if int(binary.LittleEndian.Uint32(b)) != len(b) {
-		return nil, corrupt("ziplist length mismatch")
+		return corrupt("ziplist length mismatch")
 	}
-	var out [][]byte
 	p := 10
 	for {
 		if p >= len(b) {
-			return nil, corrupt("ziplist without end marker")
+			return corrupt("ziplist without end marker")
 		}
 		if b[p] == 0xFF {
 			if p != len(b)-1 {
-				return nil, corrupt("ziplist: data after end marker")
+				return corrupt("ziplist: data after end marker")
 			}
-			return out, nil
+			return nil
 		}
 		// prevlen
 		if b[p] == 0xFE {
@@ -82,7 +102,7 @@ func decodeZiplist(b []byte) ([][]byte, error) {
 			p++
 		}
 		if p >= len(b) {
-			return nil, corrupt("ziplist entry truncated")
+			return corrupt("ziplist entry truncated")
 		}
 		c := b[p]
 		p++
@@ -92,35 +112,35 @@ func decodeZiplist(b []byte) ([][]byte, error) {
 			slen = int(c & 0x3F)
 		case c>>6 == 1:
 			if p+1 > len(b) {
-				return nil, corrupt("ziplist entry truncated")
+				return corrupt("ziplist entry truncated")
 			}
 			slen = int(c&0x3F)<<8 | int(b[p])
 			p++
 		case c == 0x80:
 			if p+4 > len(b) {
-				return nil, corrupt("ziplist entry truncated")
+				return corrupt("ziplist entry truncated")
 			}
 			slen = int(binary.BigEndian.Uint32(b[p:]))
 			p += 4
 		case c >= 0xF1 && c <= 0xFD:
-			out = append(out, strconv.AppendInt(nil, int64(c&0x0F)-1, 10))
+			fn(nil, int64(c&0x0F)-1, true)
 			continue
 		default:
 			size := ziplistIntSize(c)
 			if size == 0 {
-				return nil, corrupt("ziplist: bad encoding 0x%02x", c)
+				return corrupt("ziplist: bad encoding 0x%02x", c)
 			}
 			if p+size > len(b) {
-				return nil, corrupt("ziplist entry truncated")
+				return corrupt("ziplist entry truncated")
 			}
-			out = append(out, strconv.AppendInt(nil, leInt(b[p:p+size]), 10))
+			fn(nil, leInt(b[p:p+size]), true)
 			p += size
 			continue
 		}
 		if slen < 0 || slen > len(b)-p {
-			return nil, corrupt("ziplist string past the end")
+			return corrupt("ziplist string past the end")
 		}
-		out = append(out, append([]byte(nil), b[p:p+slen]...))
+		fn(b[p:p+slen], 0, false)
 		p += slen
 	}
 }
@@ -146,24 +166,35 @@ func ziplistIntSize(c byte) int {
 // decodeListpack returns the entries of a listpack (redis/src/listpack.c),
 // integers as decimal text.
 func decodeListpack(b []byte) ([][]byte, error) {
+	var out [][]byte
+	if err := walkListpack(b, func(s []byte, v int64, isInt bool) {
+		out = append(out, entryBytes(s, v, isInt))
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// walkListpack calls fn with each entry of a listpack in order: a string s
+// (which aliases b), or an integer v when isInt is set.
+func walkListpack(b []byte, fn func(s []byte, v int64, isInt bool)) error {
 	if len(b) < 7 {
-		return nil, corrupt("listpack too short")
+		return corrupt("listpack too short")
 	}
 	if int(binary.LittleEndian.Uint32(b)) != len(b) {
-		return nil, corrupt("listpack length mismatch")
+		return corrupt("listpack length mismatch")
 	}
-	var out [][]byte
 	p := 6
 	for {
 		if p >= len(b) {
-			return nil, corrupt("listpack without end marker")
+			return corrupt("listpack without end marker")
 		}
 		c := b[p]
 		if c == 0xFF {
 			if p != len(b)-1 {
-				return nil, corrupt("listpack: data after end marker")
+				return corrupt("listpack: data after end marker")
 			}
-			return out, nil
+			return nil
 		}
 		var hdr, slen int // string entries: header and string length
 		isInt := false
@@ -176,7 +207,7 @@ func decodeListpack(b []byte) ([][]byte, error) {
 			hdr, slen = 1, int(c&0x3F)
 		case c&0xE0 == 0xC0:
 			if p+2 > len(b) {
-				return nil, corrupt("listpack entry truncated")
+				return corrupt("listpack entry truncated")
 			}
 			u := int64(c&0x1F)<<8 | int64(b[p+1])
 			if u >= 1<<12 {
@@ -185,30 +216,30 @@ func decodeListpack(b []byte) ([][]byte, error) {
 			isInt, v, entry = true, u, 2
 		case c&0xF0 == 0xE0:
 			if p+2 > len(b) {
-				return nil, corrupt("listpack entry truncated")
+				return corrupt("listpack entry truncated")
 			}
 			hdr, slen = 2, int(c&0x0F)<<8|int(b[p+1])
 		case c == 0xF0:
 			if p+5 > len(b) {
-				return nil, corrupt("listpack entry truncated")
+				return corrupt("listpack entry truncated")
 			}
 			hdr, slen = 5, int(binary.LittleEndian.Uint32(b[p+1:]))
 		case c >= 0xF1 && c <= 0xF4:
 			size := [...]int{2, 3, 4, 8}[c-0xF1]
 			if p+1+size > len(b) {
-				return nil, corrupt("listpack entry truncated")
+				return corrupt("listpack entry truncated")
 			}
 			isInt, v, entry = true, leInt(b[p+1:p+1+size]), 1+size
 		default:
-			return nil, corrupt("listpack: bad encoding 0x%02x", c)
+			return corrupt("listpack: bad encoding 0x%02x", c)
 		}
 		if isInt {
-			out = append(out, strconv.AppendInt(nil, v, 10))
+			fn(nil, v, true)
 		} else {
 			if slen < 0 || slen > len(b)-p-hdr {
-				return nil, corrupt("listpack string past the end")
+				return corrupt("listpack string past the end")
 			}
-			out = append(out, append([]byte(nil), b[p+hdr:p+hdr+slen]...))
+			fn(b[p+hdr:p+hdr+slen], 0, false)
 			entry = hdr + slen
 		}
 		p += entry + backlenSize(entry)

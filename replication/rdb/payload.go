@@ -11,8 +11,9 @@ import (
 // object as an RDB holds it (type byte, then the value), the RDB version
 // (2 bytes, little endian) and the CRC-64 of everything before it (8
 // bytes, little endian). Redis 7.0 loads Shingle's payloads (version 10,
-// strings, RDB_TYPE_HASH hashes, RDB_TYPE_SET sets and RDB_TYPE_LIST
-// lists) and Shingle loads Redis's.
+// strings, RDB_TYPE_HASH hashes, RDB_TYPE_SET sets, RDB_TYPE_LIST lists
+// and RDB_TYPE_ZSET_2 sorted sets) and Shingle loads Redis's (a sorted
+// set's DUMP is a listpack when small, RDB_TYPE_ZSET_2 when large).
 
 // ErrPayloadVersion is returned by ParsePayload for a payload of a newer
 // RDB version than Shingle reads, or whose checksum does not match:
@@ -41,6 +42,24 @@ func DumpSet(members [][]byte) []byte { return dumpStrings(rdbTypeSet, members) 
 // DumpList returns the payload of a list (RDB_TYPE_LIST), elements head
 // first; they must not be empty.
 func DumpList(elems [][]byte) []byte { return dumpStrings(rdbTypeList, elems) }
+
+// DumpZSet returns the payload of a sorted set (RDB_TYPE_ZSET_2, written
+// as Writer.ZSet writes it, members in the order given): scores[i] is
+// members[i]'s score. members must not be empty and must be distinct, and
+// scores must hold one score, not NaN, for each. A payload that breaks
+// these rules is one that RESTORE refuses, Redis's and ParsePayload alike
+// (on a length mismatch DumpZSet writes an empty sorted set).
+func DumpZSet(members [][]byte, scores []float64) []byte {
+	if len(members) != len(scores) {
+		members, scores = nil, nil
+	}
+	b := appendLen([]byte{rdbTypeZSet2}, uint64(len(members)))
+	for i, m := range members {
+		b = appendString(b, m)
+		b = appendBinaryDouble(b, scores[i])
+	}
+	return seal(b)
+}
 
 func dumpStrings(typ byte, ss [][]byte) []byte {
 	b := appendLen([]byte{typ}, uint64(len(ss)))

@@ -3,6 +3,8 @@ package rdb
 import (
 	"bytes"
 	"errors"
+	"math"
+	"slices"
 	"testing"
 )
 
@@ -31,9 +33,14 @@ func TestPayloadRoundTrip(t *testing.T) {
 	if _, err := ParsePayload(trailing, DefaultMaxBulkLen); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("bytes after the value: %v", err)
 	}
-	zset := seal([]byte{rdbTypeZSet2, 0})
-	if _, err := ParsePayload(zset, DefaultMaxBulkLen); !errors.Is(err, ErrUnsupportedType) {
-		t.Errorf("a sorted set: %v", err)
+	stream := seal([]byte{rdbTypeStreamListpack2, 0})
+	if _, err := ParsePayload(stream, DefaultMaxBulkLen); !errors.Is(err, ErrUnsupportedType) {
+		t.Errorf("a stream: %v", err)
+	}
+	members, scores := [][]byte{[]byte("a"), []byte("12"), {}}, []float64{math.Inf(-1), negZero, 0.1}
+	e, err = ParsePayload(DumpZSet(members, scores), DefaultMaxBulkLen)
+	if err != nil || e.Type != TypeZSet || !slices.EqualFunc(e.Members, members, bytes.Equal) || !sameScores(e.Scores, scores) {
+		t.Fatalf("sorted set: %+v %v", e, err)
 	}
 }
 
@@ -44,6 +51,10 @@ func FuzzParsePayload(f *testing.F) {
 	f.Add(DumpHash([][]byte{[]byte("f"), []byte("v")}))
 	f.Add(DumpSet([][]byte{[]byte("m")}))
 	f.Add(DumpList([][]byte{[]byte("a"), []byte("b")}))
+	f.Add(DumpZSet([][]byte{[]byte("m"), []byte("7")}, []float64{1.5, math.Inf(-1)}))
+	f.Add(seal(cat([]byte{rdbTypeZSetListpack}, blob(listpack("a", int64(1), "b", "2.5")))))
+	f.Add(seal(cat([]byte{rdbTypeZSetZiplist}, blob(ziplist("a", int64(-3), int64(5), "inf")))))
+	f.Add(seal(cat([]byte{rdbTypeZSet, 2}, rdbStr("a"), textScore("0.25"), rdbStr("b"), []byte{254})))
 	f.Add([]byte("garbage garbage"))
 	f.Fuzz(func(t *testing.T, p []byte) {
 		e, err := ParsePayload(p, 1<<20)
@@ -58,11 +69,14 @@ func FuzzParsePayload(f *testing.F) {
 			again, err = ParsePayload(DumpSet(e.Members), 1<<20)
 		case TypeList:
 			again, err = ParsePayload(DumpList(e.Members), 1<<20)
+		case TypeZSet:
+			checkFuzzedEntry(t, e)
+			again, err = ParsePayload(DumpZSet(e.Members, e.Scores), 1<<20)
 		default:
 			again, err = ParsePayload(DumpHash(e.Fields), 1<<20)
 		}
 		if err != nil || again.Type != e.Type || !bytes.Equal(again.Value, e.Value) || len(again.Fields) != len(e.Fields) ||
-			len(again.Members) != len(e.Members) {
+			len(again.Members) != len(e.Members) || !sameScores(again.Scores, e.Scores) {
 			t.Fatalf("round trip of %+v: %+v %v", e, again, err)
 		}
 	})

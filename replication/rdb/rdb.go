@@ -59,8 +59,9 @@ const (
 // Entry's type needs no mapping on its way into the store.
 type Type = store.Type
 
-// Key types. Reader returns entries of TypeString, TypeHash and TypeSet only; the
-// others name the types reported with ErrUnsupportedType.
+// Key types. Reader returns entries of TypeString, TypeHash, TypeList,
+// TypeSet and TypeZSet; TypeStream and TypeModule name the types it
+// reports with ErrUnsupportedType.
 const (
 	TypeString = store.TypeString
 	TypeHash   = store.TypeHash
@@ -125,8 +126,8 @@ func typeOf(b byte) (t Type, enc string, ok bool) {
 // prefix that Next adds to every error but io.EOF).
 var (
 	// ErrUnsupportedType is returned, wrapped with the type and the key,
-	// for a key of a type Shingle does not store (list, set, zset, stream,
-	// module). The Reader cannot go on after it.
+	// for a key of a type Shingle does not store (stream, module). The
+	// Reader cannot go on after it.
 	ErrUnsupportedType = errors.New("unsupported type")
 	// ErrChecksum is returned when the CRC-64 at the end does not match.
 	ErrChecksum = errors.New("checksum mismatch")

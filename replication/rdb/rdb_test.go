@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,6 +71,7 @@ func roundTripEntries() []*Entry {
 		{Type: TypeString, Key: []byte("past"), Value: []byte("x"), ExpireMs: 1},
 		{Type: TypeString, Key: []byte("negative-expiry"), Value: []byte("x"), ExpireMs: -5},
 	}
+	es = append(es, zsetEntries()...)
 	for _, n := range []string{"0", "-1", "127", "128", "-128", "-129", "32767", "-32768", "65536",
 		"2147483647", "-2147483648", "2147483648", "-2147483649", "9223372036854775807",
 		"-9223372036854775808", "007", "-0", "+1", "1.5", " 1", "12345678901234567890"} {
@@ -92,9 +94,16 @@ func writeRDB(t testing.TB, es []*Entry) []byte {
 	}
 	for _, e := range es {
 		var err error
-		if e.Type == TypeString {
+		switch e.Type {
+		case TypeString:
 			err = w.String(e.Key, e.Value, e.ExpireMs)
-		} else {
+		case TypeSet:
+			err = w.Set(e.Key, e.Members, e.ExpireMs)
+		case TypeList:
+			err = w.List(e.Key, e.Members, e.ExpireMs)
+		case TypeZSet:
+			err = w.ZSet(e.Key, e.Members, e.Scores, e.ExpireMs)
+		default:
 			err = w.Hash(e.Key, e.Fields, e.ExpireMs)
 		}
 		if err != nil {
@@ -124,15 +133,26 @@ func readAll(r *Reader) ([]*Entry, error) {
 
 func entryString(e *Entry) string {
 	s := fmt.Sprintf("%s %q exp=%d", e.Type, e.Key, e.ExpireMs)
-	if e.Type == TypeString {
+	switch e.Type {
+	case TypeString:
 		return s + fmt.Sprintf(" %q", e.Value)
+	case TypeHash:
+		return s + fmt.Sprintf(" %q", e.Fields)
+	case TypeZSet:
+		return s + fmt.Sprintf(" %q %v", e.Members, e.Scores)
 	}
-	return s + fmt.Sprintf(" %q", e.Fields)
+	return s + fmt.Sprintf(" %q", e.Members)
 }
 
+// sameEntry compares every field, scores bit for bit (-0 is not 0).
 func sameEntry(a, b *Entry) bool {
 	return a.Type == b.Type && bytes.Equal(a.Key, b.Key) && a.ExpireMs == b.ExpireMs &&
-		bytes.Equal(a.Value, b.Value) && slices.EqualFunc(a.Fields, b.Fields, bytes.Equal)
+		bytes.Equal(a.Value, b.Value) && slices.EqualFunc(a.Fields, b.Fields, bytes.Equal) &&
+		slices.EqualFunc(a.Members, b.Members, bytes.Equal) && sameScores(a.Scores, b.Scores)
+}
+
+func sameScores(a, b []float64) bool {
+	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -286,7 +306,8 @@ func lzfString(clen, ulen int, data []byte) []byte {
 	return cat([]byte{0xC3}, appendLen(nil, uint64(clen)), appendLen(nil, uint64(ulen)), data)
 }
 
-// listpack encodes entries (string or int64) as a listpack.
+// listpack encodes entries (string or int64) as a listpack that
+// redis-server's integrity check accepts.
 func listpack(entries ...any) []byte {
 	var body []byte
 	for _, e := range entries {
@@ -320,18 +341,36 @@ func listpack(entries ...any) []byte {
 			enc = append(enc, v...)
 		}
 		body = append(body, enc...)
-		body = append(body, make([]byte, backlenSize(len(enc)))...)
+		body = appendBacklen(body, len(enc))
 	}
 	b := binary.LittleEndian.AppendUint32(nil, uint32(6+len(body)+1))
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(entries)))
 	return append(append(b, body...), 0xFF)
 }
 
-// ziplist encodes entries (string or int64) as a ziplist.
+// appendBacklen appends a listpack entry's back length, n in 7-bit
+// groups, the most significant first, each but the first with the high
+// bit set (lpEncodeBacklen): redis-server checks it when it walks a
+// listpack.
+func appendBacklen(b []byte, n int) []byte {
+	size := backlenSize(n)
+	for i := size - 1; i >= 0; i-- {
+		c := byte(n >> (7 * i) & 127)
+		if i != size-1 {
+			c |= 128
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+// ziplist encodes entries (string or int64) as a ziplist that
+// redis-server's integrity check accepts.
 func ziplist(entries ...any) []byte {
 	var body []byte
-	prev := 0
+	prev, tail := 0, 0
 	for _, e := range entries {
+		tail = len(body)
 		var enc []byte
 		if prev < 254 {
 			enc = []byte{byte(prev)}
@@ -369,7 +408,7 @@ func ziplist(entries ...any) []byte {
 		prev = len(enc)
 	}
 	b := binary.LittleEndian.AppendUint32(nil, uint32(10+len(body)+1))
-	b = binary.LittleEndian.AppendUint32(b, 0) // zltail: not used by the decoder
+	b = binary.LittleEndian.AppendUint32(b, uint32(10+tail)) // the last entry's offset; not used by the decoder
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(entries)))
 	return append(append(b, body...), 0xFF)
 }
@@ -479,7 +518,6 @@ func TestReaderErrors(t *testing.T) {
 		{"intset width", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{3, 0, 0, 0, 1, 0, 0, 0, 1, 2, 3})), ErrCorrupt, "intset"},
 		{"intset count", rdbFile(10, []byte{rdbTypeSetIntset}, rdbStr("ints"), blob([]byte{2, 0, 0, 0, 2, 0, 0, 0, 1, 0})), ErrCorrupt, "intset"},
 		{"quicklist node", rdbFile(10, []byte{rdbTypeListQuicklist2}, rdbStr("l"), []byte{1, 3}, rdbStr("x")), ErrCorrupt, "container"},
-		{"zset", rdbFile(10, []byte{rdbTypeZSetListpack}, rdbStr("z")), ErrUnsupportedType, "zset"},
 		{"stream", rdbFile(10, []byte{rdbTypeStreamListpack2}, rdbStr("s")), ErrUnsupportedType, "stream"},
 		{"module", rdbFile(10, []byte{rdbTypeModule2}, rdbStr("m")), ErrUnsupportedType, "module"},
 		{"lzf too long", rdbFile(10, []byte{rdbTypeString}, rdbStr("k"), lzfString(2, 5, []byte{0, 'a'})), ErrCorrupt, "lzf"},
@@ -509,6 +547,7 @@ func TestBoundedAllocation(t *testing.T) {
 		"hash":     cat([]byte("REDIS0010"), []byte{rdbTypeHash}, rdbStr("k"), []byte{0x80, 0xFF, 0xFF, 0xFF, 0xFF}, rdbStr("f")),
 		"aux":      cat([]byte("REDIS0010"), []byte{opAux, 0x80, 0x1F, 0xFF, 0xFF, 0xFF}),
 		"listpack": cat([]byte("REDIS0010"), []byte{rdbTypeHashListpack}, rdbStr("k"), []byte{0x80, 0x1F, 0xFF, 0xFF, 0xFF}),
+		"zset":     cat([]byte("REDIS0010"), []byte{rdbTypeZSet2}, rdbStr("k"), []byte{0x80, 0xFF, 0xFF, 0xFF, 0xFF}, rdbStr("m"), make([]byte, 8)),
 	}
 	for name, data := range cases {
 		var before, after runtime.MemStats
@@ -590,11 +629,14 @@ func TestRedisLoadsWriterOutput(t *testing.T) {
 			t.Errorf("TYPE %.40q = %s, want %s", e.Key, typ, e.Type)
 			continue
 		}
-		if e.Type == TypeString {
+		switch e.Type {
+		case TypeString:
 			if v := doBytes(t, c, []byte("GET"), e.Key); !bytes.Equal(v.Str, e.Value) {
 				t.Errorf("GET %.40q = %.60q, want %.60q", e.Key, v.Str, e.Value)
 			}
-		} else {
+		case TypeZSet:
+			checkRedisZSet(t, c, e)
+		default:
 			r := doBytes(t, c, []byte("HGETALL"), e.Key)
 			var got [][]byte
 			for _, el := range r.Elems {
@@ -619,8 +661,8 @@ func TestRedisLoadsWriterOutput(t *testing.T) {
 // testdata is deterministic.
 const redisExpire = 4102444800000
 
-// populateRedis fills a server with strings and hashes in every encoding
-// Redis 7.0 saves them with, and returns what the RDB must hold. run sends
+// populateRedis fills a server with strings, hashes and sorted sets in
+// every encoding Redis 7.0 saves them with, and returns what the RDB must hold. run sends
 // a command (a no-op for the fixture test).
 func populateRedis(run func(args ...string)) map[string]*Entry {
 	want := map[string]*Entry{}
@@ -672,6 +714,30 @@ func populateRedis(run func(args ...string)) map[string]*Entry {
 	hset("big", redisExpire+3, big...)
 	hset("long-value", 0, "f", strings.Repeat("v", 100), "g", "1") // longer than hash-max-listpack-value (64)
 	hset("lzf-hash", 0, "f", strings.Repeat("compressible ", 100))
+	// Sorted sets: ZADD stores a -0 score as 0.
+	zadd := func(k string, exp int64, sm ...string) {
+		run(append([]string{"ZADD", k}, sm...)...)
+		if exp != 0 {
+			run("PEXPIREAT", k, strconv.FormatInt(exp, 10))
+		}
+		e := &Entry{Type: TypeZSet, Key: []byte(k), ExpireMs: exp}
+		for i := 0; i+1 < len(sm); i += 2 {
+			f, _ := strconv.ParseFloat(sm[i], 64)
+			if f == 0 {
+				f = 0
+			}
+			e.Scores = append(e.Scores, f)
+			e.Members = append(e.Members, []byte(sm[i+1]))
+		}
+		want[k] = e
+	}
+	zadd("zset-small", 0, "1", "a", "-2.5", "b", "inf", "c", "-inf", "d", "0.1", "e", "9007199254740993", "f",
+		"-0", "g", "7", "7", "1e-300", "h", "300", "i", "-70000", "j", "5000000000", "")
+	var zbig []string
+	for i := range 200 { // more than zset-max-listpack-entries (128): a skiplist
+		zbig = append(zbig, strconv.FormatFloat(float64(i)*0.75-10, 'g', -1, 64), "member:"+strconv.Itoa(i))
+	}
+	zadd("zset-big", redisExpire+4, zbig...)
 	return want
 }
 
@@ -688,6 +754,12 @@ func checkRedisRDB(t *testing.T, data []byte, want map[string]*Entry) {
 	if !bytes.Contains(data, cat([]byte{rdbTypeHash}, rdbStr("big"))) {
 		t.Error("no plain hash")
 	}
+	if !bytes.Contains(data, cat([]byte{rdbTypeZSetListpack}, rdbStr("zset-small"))) {
+		t.Error("no listpack sorted set")
+	}
+	if !bytes.Contains(data, cat([]byte{rdbTypeZSet2}, rdbStr("zset-big"))) {
+		t.Error("no RDB_TYPE_ZSET_2 sorted set")
+	}
 	r := NewReader(bytes.NewReader(data))
 	got, err := readAll(r)
 	if err != nil {
@@ -702,7 +774,8 @@ func checkRedisRDB(t *testing.T, data []byte, want map[string]*Entry) {
 		case w == nil:
 			t.Errorf("unexpected entry %.200s", entryString(e))
 		case e.Type != w.Type || e.ExpireMs != w.ExpireMs || !bytes.Equal(e.Value, w.Value) ||
-			(e.Type == TypeHash && (len(e.Fields) != len(w.Fields) || fmt.Sprint(pairs(e.Fields)) != fmt.Sprint(pairs(w.Fields)))):
+			(e.Type == TypeHash && (len(e.Fields) != len(w.Fields) || fmt.Sprint(pairs(e.Fields)) != fmt.Sprint(pairs(w.Fields)))) ||
+			(e.Type == TypeZSet && (len(e.Members) != len(w.Members) || !sameZSet(zsetMap(e), zsetMap(w)))):
 			t.Errorf("entry:\n got %.300s\nwant %.300s", entryString(e), entryString(w))
 		}
 	}
@@ -779,7 +852,6 @@ func TestReadRedisRDB(t *testing.T) {
 
 	// Types Shingle does not store are errors naming the key.
 	for _, cmd := range [][]string{
-		{"ZADD", "zset-key", "1", "a"},
 		{"XADD", "stream-key", "*", "f", "v"},
 	} {
 		do(t, c, "FLUSHALL")
@@ -806,12 +878,15 @@ func TestRedisFixture(t *testing.T) {
 func FuzzReader(f *testing.F) {
 	// Small seeds keep the fuzzer fast: leave out the long values.
 	small := slices.DeleteFunc(roundTripEntries(), func(e *Entry) bool {
-		return len(e.Key)+len(e.Value) > 400 || len(e.Fields) > 10
+		return len(e.Key)+len(e.Value) > 400 || len(e.Fields) > 10 || len(e.Members) > 20
 	})
 	f.Add(writeRDB(f, small))
 	f.Add(writeRDB(f, []*Entry{{Type: TypeHash, Key: []byte("h"), Fields: [][]byte{[]byte("f"), []byte("1")}, ExpireMs: 5}}))
 	enc, _ := encodedRDB()
 	f.Add(enc)
+	v9, v10, _, _ := zsetRDBs()
+	f.Add(v9)
+	f.Add(v10)
 	if data, err := os.ReadFile(filepath.Join("testdata", "redis-7.0.rdb")); err == nil {
 		f.Add(data)
 	}
@@ -826,9 +901,7 @@ func FuzzReader(f *testing.F) {
 				}
 				return
 			}
-			if e.Type != TypeString && e.Type != TypeHash {
-				t.Fatalf("entry of type %s", e.Type)
-			}
+			checkFuzzedEntry(t, e)
 		}
 	})
 }

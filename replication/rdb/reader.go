@@ -17,17 +17,32 @@ import (
 // proto-max-bulk-len, store.DefaultProtoMaxBulkLen.
 const DefaultMaxBulkLen = store.DefaultProtoMaxBulkLen
 
-// Entry is one key read from an RDB.
+// Entry is one key read from an RDB: a string, hash, list, set or sorted
+// set. Which fields hold the value depends on Type; the others are nil.
+// Integers stored in integer encodings come out as decimal text.
 type Entry struct {
-	Type     Type
-	Key      []byte
-	Value    []byte   // TypeString: the value (integers as decimal text)
-	Fields   [][]byte // TypeHash: field, value, field, value, ...
-	Members  [][]byte // TypeSet
-	ExpireMs int64    // expiry time in Unix milliseconds, 0 for none
+	Type   Type
+	Key    []byte
+	Value  []byte   // TypeString: the value
+	Fields [][]byte // TypeHash: field, value, field, value, ...
+	// Members holds a set's members, a list's elements (head first) or a
+	// sorted set's members. A sorted set's are distinct and come in the
+	// order the RDB holds them, which need not be sorted: Redis writes a
+	// small sorted set (a listpack) from the lowest score up, a large one
+	// (RDB_TYPE_ZSET_2) from the highest down.
+	Members [][]byte
+	// Scores holds, for TypeZSet, the score of each member: Scores[i] is
+	// Members[i]'s. A score is never NaN; it may be ±Inf, and -0 when the
+	// RDB holds -0 (redis-server stores 0 for ZADD's -0; it keeps a -0 it
+	// loads or RESTOREs in a large sorted set, but not in a listpack).
+	Scores   []float64
+	ExpireMs int64 // expiry time in Unix milliseconds, 0 for none
 }
 
-// Reader decodes an RDB from an io.Reader.
+// Reader decodes an RDB from an io.Reader into Entry values: strings,
+// hashes, lists, sets and sorted sets in every encoding Redis 7.0 reads
+// (see the package doc); streams and modules are ErrUnsupportedType. It
+// is not safe for concurrent use.
 type Reader struct {
 	// MaxBulkLen bounds every string and every encoded object (ziplist,
 	// listpack, zipmap, LZF-compressed data and its decompressed form);
@@ -66,11 +81,13 @@ func (r *Reader) Aux() map[string]string { return maps.Clone(r.aux) }
 // (0 before).
 func (r *Reader) Version() int { return r.version }
 
-// Next returns the next string or hash key. At the end it returns io.EOF,
-// after checking the checksum (a zero checksum means it was not computed,
-// as Redis allows). A key of another type gives an error wrapping
-// ErrUnsupportedType; a stream that ends early gives io.ErrUnexpectedEOF.
-// Empty hashes are skipped, as Redis skips empty keys when loading. Every
+// Next returns the next string, hash, list, set or sorted set key. At the
+// end it returns io.EOF, after checking the checksum (a zero checksum
+// means it was not computed, as Redis allows). A stream or module key
+// gives an error wrapping ErrUnsupportedType; a stream that ends early
+// gives io.ErrUnexpectedEOF; a malformed value (a sorted set with a NaN
+// score or two equal members among them) gives ErrCorrupt. Empty
+// collections are skipped, as Redis skips empty keys when loading. Every
 // error is final: Next returns it again.
 func (r *Reader) Next() (*Entry, error) {
 	if r.err != nil {
@@ -255,6 +272,13 @@ func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
 		}
 	case rdbTypeListQuicklist, rdbTypeListQuicklist2:
 		e.Members, err = r.readQuicklist(typ == rdbTypeListQuicklist2)
+	case rdbTypeZSet, rdbTypeZSet2:
+		e.Members, e.Scores, err = r.readZSet(typ == rdbTypeZSet)
+	case rdbTypeZSetZiplist, rdbTypeZSetListpack:
+		var blob []byte
+		if blob, err = r.readString(); err == nil {
+			e.Members, e.Scores, err = decodeZSetPairs(blob, typ == rdbTypeZSetListpack)
+		}
 	case rdbTypeSetIntset, rdbTypeSetListpack:
 		var blob []byte
 		if blob, err = r.readString(); err != nil {
@@ -271,7 +295,7 @@ func (r *Reader) value(typ byte, key []byte, expire int64) (*Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("key %q: %w", key, err)
 	}
-	if t == TypeHash && len(e.Fields) == 0 || (t == TypeSet || t == TypeList) && len(e.Members) == 0 {
+	if t == TypeHash && len(e.Fields) == 0 || (t == TypeSet || t == TypeList || t == TypeZSet) && len(e.Members) == 0 {
 		return nil, nil
 	}
 	return e, nil

@@ -3,15 +3,18 @@ package rdb
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 )
 
-// Writer streams an RDB to an io.Writer: Header, then String and Hash for
-// each key, then End. Small pieces are buffered (at most about 32 KiB) and
-// large values are written straight through; End (or Flush) writes out the
-// buffer. After an error every method returns it again.
+// Writer streams an RDB to an io.Writer: Header, then String, Hash, List,
+// Set or ZSet for each key, then End. Small pieces are buffered (at most
+// about 32 KiB) and large values are written straight through; End (or
+// Flush) writes out the buffer. After an error every method returns it
+// again.
 type Writer struct {
 	w       io.Writer
 	buf     []byte
@@ -99,6 +102,55 @@ func (w *Writer) Set(key []byte, members [][]byte, expireMs int64) error {
 // the expiry time in Unix milliseconds, 0 for none.
 func (w *Writer) List(key []byte, elems [][]byte, expireMs int64) error {
 	return w.strings(rdbTypeList, key, elems, expireMs)
+}
+
+// ZSet writes a sorted set key as RDB_TYPE_ZSET_2, which Redis 7.0 loads
+// (converting it to a listpack when it is small): a length, then each
+// member and its score, scores[i] being members[i]'s, as a little-endian
+// binary64 that keeps every bit (-0, ±Inf, subnormals). Members are
+// written in the order given. Redis writes them from the highest score to
+// the lowest, so that loading inserts each at the head of its skiplist;
+// any order loads correctly, a descending one most cheaply. members must
+// not be empty and must be distinct (redis-server refuses an RDB with a
+// duplicate member, and this is not checked here); a length mismatch or a
+// NaN score (which redis-server also refuses) is an error. expireMs is the
+// expiry time in Unix milliseconds, 0 for none.
+func (w *Writer) ZSet(key []byte, members [][]byte, scores []float64, expireMs int64) error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := checkZSet(members, scores); err != nil {
+		return w.fail(err)
+	}
+	if err := w.key(rdbTypeZSet2, key, expireMs); err != nil {
+		return err
+	}
+	w.buf = appendLen(w.buf, uint64(len(members)))
+	for i, m := range members {
+		if err := w.value(m); err != nil {
+			return err
+		}
+		w.buf = appendBinaryDouble(w.buf, scores[i])
+	}
+	return w.maybeFlush()
+}
+
+// checkZSet checks ZSet's arguments.
+func checkZSet(members [][]byte, scores []float64) error {
+	if len(members) == 0 || len(members) != len(scores) {
+		return fmt.Errorf("rdb: a sorted set needs members, and one score for each (%d members, %d scores)", len(members), len(scores))
+	}
+	for i, f := range scores {
+		if math.IsNaN(f) {
+			return fmt.Errorf("rdb: sorted set member %.64q has a NaN score", members[i])
+		}
+	}
+	return nil
+}
+
+// appendBinaryDouble appends f as Redis's rdbSaveBinaryDoubleValue does.
+func appendBinaryDouble(b []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
 }
 
 // strings writes a key of type typ whose value is a length and that many

@@ -1,0 +1,160 @@
+package store
+
+import (
+	"errors"
+
+	"github.com/shinglekv/shingle/internal/hll"
+)
+
+// HyperLogLogs are strings in Redis 7.0's own encoding (internal/hll), so
+// that GET, DUMP, SET and replication carry them between Shingle and
+// redis-server unchanged. The functions here read the string, let package
+// hll compute the new value and write it back, keeping the key's TTL, and
+// propagate the command itself: a replica computes the same bytes.
+
+// DefaultHLLSparseMaxBytes is Redis's default hll-sparse-max-bytes: a
+// sparse HyperLogLog longer than this turns dense.
+const DefaultHLLSparseMaxBytes = hll.DefaultSparseMaxBytes
+
+// hllError turns package hll's errors, which carry Redis's reply text,
+// into the store's.
+func hllError(err error) error {
+	var he *hll.Error
+	if errors.As(err, &he) {
+		return newError(he.Error())
+	}
+	return err
+}
+
+// readHLLs returns the strings at keys for package hll (nil for a missing
+// key), checking each in turn as Redis does: WRONGTYPE for another type,
+// then Redis's error for a string that is not a HyperLogLog.
+func (v *view) readHLLs(keys [][]byte) ([][]byte, error) {
+	hs := make([][]byte, len(keys))
+	for i, k := range keys {
+		e, err := v.lookupType(k, TypeString)
+		if err != nil {
+			return nil, err
+		}
+		if hs[i] = hllValue(&e); hs[i] != nil {
+			if err := hll.Validate(hs[i]); err != nil {
+				return nil, hllError(err)
+			}
+		}
+	}
+	return hs, nil
+}
+
+// hllValue returns the string at e for package hll: nil when missing.
+func hllValue(e *entry) []byte {
+	if e.state != live {
+		return nil
+	}
+	if e.meta.value == nil {
+		return []byte{}
+	}
+	return e.meta.value
+}
+
+// putHLL writes v at the key e, keeping its TTL, and propagates cmd.
+func (w *writer) putHLL(e *entry, v []byte, cmd ...[]byte) {
+	w.put(e, meta{typ: TypeString, value: v, expire: e.meta.expire})
+	w.propagate(cmd...)
+}
+
+// PFAdd adds elems to the HyperLogLog at key, creating it, as PFADD does
+// with hll-sparse-max-bytes sparseMax, and reports whether it changed
+// (the reply 1). A key created without elements counts as a change.
+// Errors: ErrWrongType, and Redis's errors for a string that is not a
+// valid HyperLogLog (WRONGTYPE ...) or a corrupt one (INVALIDOBJ ...),
+// after which nothing is written.
+func (o *Ops) PFAdd(key []byte, sparseMax int, elems ...[]byte) (bool, error) {
+	return write(o, func(w *writer) (bool, error) {
+		e, err := w.lookupWriteType(key, TypeString)
+		if err != nil {
+			return false, err
+		}
+		v, changed, err := hll.Add(hllValue(&e), sparseMax, elems...)
+		if err != nil {
+			return false, hllError(err)
+		}
+		if v != nil {
+			w.putHLL(&e, v, append([][]byte{[]byte("PFADD"), key}, elems...)...)
+		}
+		return changed, nil
+	})
+}
+
+// PFCount returns the estimated cardinality of the union of the
+// HyperLogLogs at keys, as PFCOUNT does. With one key whose cached
+// estimate is stale it writes the estimate into the key, as Redis does,
+// propagating PFCOUNT. Errors: as PFAdd.
+func (o *Ops) PFCount(keys ...[]byte) (int64, error) {
+	return write(o, func(w *writer) (int64, error) {
+		hs, err := w.readHLLs(keys)
+		if err != nil {
+			return 0, err
+		}
+		if len(keys) > 1 {
+			n, err := hll.CountMerged(hs...)
+			return n, hllError(err)
+		}
+		n, v, err := hll.Count(hs[0])
+		if err != nil {
+			return 0, hllError(err)
+		}
+		if v != nil {
+			e, err := w.lookupWrite(keys[0])
+			if err != nil {
+				return 0, err
+			}
+			w.putHLL(&e, v, []byte("PFCOUNT"), keys[0])
+		}
+		return n, nil
+	})
+}
+
+// PFMerge merges the HyperLogLogs at srcs into the one at dst (creating
+// it, and taking part in the merge if it exists), as PFMERGE does with
+// hll-sparse-max-bytes sparseMax. Errors: as PFAdd.
+func (o *Ops) PFMerge(sparseMax int, dst []byte, srcs ...[]byte) error {
+	_, err := write(o, func(w *writer) (struct{}, error) {
+		// The destination is checked first, as Redis checks it.
+		hs, err := w.readHLLs(append([][]byte{dst}, srcs...))
+		if err != nil {
+			return struct{}{}, err
+		}
+		d, err := w.lookupWrite(dst)
+		if err != nil {
+			return struct{}{}, err
+		}
+		v, err := hll.Merge(sparseMax, hs[0], hs[1:]...)
+		if err != nil {
+			return struct{}{}, hllError(err)
+		}
+		w.putHLL(&d, v, append([][]byte{[]byte("PFMERGE"), dst}, srcs...)...)
+		return struct{}{}, nil
+	})
+	return err
+}
+
+// PFDebug runs a PFDEBUG subcommand: f gets the string at key (nil when
+// missing) and returns its reply and the value the key must hold
+// afterwards, nil for none; a new value is written and PFDEBUG sub key
+// propagated. Errors: ErrWrongType, and f's, as Redis's texts.
+func (o *Ops) PFDebug(sub, key []byte, f func(h []byte) (reply any, nv []byte, err error)) (any, error) {
+	return write(o, func(w *writer) (any, error) {
+		e, err := w.lookupWriteType(key, TypeString)
+		if err != nil {
+			return nil, err
+		}
+		r, v, err := f(hllValue(&e))
+		if err != nil {
+			return nil, hllError(err)
+		}
+		if v != nil {
+			w.putHLL(&e, v, []byte("PFDEBUG"), sub, key)
+		}
+		return r, nil
+	})
+}
