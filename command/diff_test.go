@@ -166,7 +166,7 @@ func (d *differ) checkDigest(where string) {
 
 // scripts are the differential scripts, by name: each runs on empty
 // servers, line by line, replies compared.
-var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts)
+var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts, geoScripts)
 
 func joinScripts(sets ...map[string]string) map[string]string {
 	out := map[string]string{}
@@ -302,6 +302,7 @@ func randomCommand(r *rand.Rand) []string {
 	float := func() string { return pick("0.1", "-0.25", "1e2", "3", "abc", "inf", "1.5e-3", "-1") }
 	score := func() string { return pick("0", "1", "2", "-1", "0.5", "inf", "-inf", "abc", "1e300") }
 	sbound := func() string { return pick("0", "(1", "2", "-inf", "+inf", "(0.5", "x") }
+	lonlat := func() string { return pick("13.36", "38.11", "15.08", "-0.5", "0", "85.1", "abc") }
 	lbound := func() string { return pick("-", "+", "[f1", "(f2", "[", "(f3", "x") }
 	// Far longer than a run, in seconds and in milliseconds alike: a key
 	// that expired in the middle of the run would expire on one side a
@@ -422,6 +423,12 @@ func randomCommand(r *rand.Rand) []string {
 		{"PFADD", key(), field(), field()},
 		{"PFCOUNT", key(), pick(key(), "")},
 		{"PFMERGE", key(), key(), key()},
+		{"GEOADD", key(), pick("NX", "XX", "CH", "13.36"), lonlat(), lonlat(), field()},
+		{pick("GEOPOS", "GEOHASH"), key(), field(), field()},
+		{"GEODIST", key(), field(), field(), pick("m", "km", "mi", "ft", "x")},
+		{"GEOSEARCH", key(), "FROMLONLAT", lonlat(), lonlat(), "BYRADIUS", pick("100", "1000", "-1"), "km", pick("ASC", "DESC", "WITHDIST", "WITHCOORD")},
+		{"GEOSEARCH", key(), "FROMMEMBER", field(), "BYBOX", pick("100", "5000"), pick("100", "x"), "km", "WITHHASH"},
+		{"GEOSEARCHSTORE", key(), key(), "FROMLONLAT", lonlat(), lonlat(), "BYRADIUS", "2000", "km", pick("STOREDIST", "ASC")},
 		{pick("ZREMRANGEBYSCORE", "ZREMRANGEBYLEX", "ZREMRANGEBYRANK"), key(), pick(sbound(), lbound(), num()), pick(sbound(), lbound(), num())},
 	}
 	c := cmds[r.IntN(len(cmds))]

@@ -133,6 +133,7 @@ func NewTable() *Table {
 	t.Add(listCommands...)
 	t.Add(zsetCommands...)
 	t.Add(hllCommands...)
+	t.Add(geoCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

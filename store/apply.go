@@ -143,6 +143,7 @@ func (db *DB) applyBatch(b *pebble.Batch, lw *logWait, counted bool) {
 		if db.cache != nil {
 			db.cache.clear()
 		}
+		db.zindex.clear()
 		db.log.Error("store: a committed write could not be applied", "err", err)
 		db.durable.applied(lw, nil, fmt.Errorf("store: commit: %w", err))
 	case db.opts.InMemory:

@@ -62,6 +62,7 @@ type DB struct {
 	counts     *keyCounts
 	filter     filterState
 	cache      *recordCache // nil when Options.RecordCacheSize is negative
+	zindex     zindex       // rank indexes of large sorted sets (zrank.go)
 	subs       []*subscriber
 	// watches are the Watches on each meta key (watch.go).
 	watches map[string]map[*Watch]struct{}
@@ -374,6 +375,7 @@ func (db *DB) beginWrite(sess *Session) (*writer, error) {
 		b:        db.pdb.NewBatch(),
 		cmds:     w.cmds[:0],
 		cacheOps: w.cacheOps[:0],
+		zops:     w.zops[:0],
 		touched:  w.touched[:0],
 		savedID:  db.nextID,
 		savedLim: db.idLimit,
@@ -411,6 +413,7 @@ func (db *DB) discard(w *writer, sess *Session) error {
 	db.writing.Store(0)
 	db.nextID, db.idLimit = w.savedID, w.savedLim
 	clear(w.cacheOps)
+	clear(w.zops)
 	b := w.b // w is the next writer's once the lock is released
 	seen := db.committed
 	p := db.takeSubPanic()
@@ -530,6 +533,13 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 // applyCacheOps brings the record cache in step with a write just applied.
 // Called with mu held exclusively.
 func (db *DB) applyCacheOps(w *writer) {
+	db.zindex.apply(w.zops)
+	clear(w.zops)
+	for _, op := range w.cacheOps {
+		if op.mk == nil {
+			db.zindex.clear()
+		}
+	}
 	if db.cache == nil {
 		return
 	}

@@ -55,7 +55,9 @@
 // take no lock of their own: Release it as after any call.) Lock order:
 // the store's lock, then Pebble's; the package's other locks (the record
 // cache's shards, the set of open log files, the durability watermark's)
-// are leaves, never held while taking another.
+// are leaves, never held while taking another, but for the rank index's
+// (zrank.go), held across a wait for the committer's apply, which never
+// takes it.
 //
 // Expired keys are never visible: every read checks the expiry time against
 // the store's clock (Options.Now), using Redis's rule that a key expires once

@@ -24,6 +24,10 @@ import (
 // tests.)
 func TestModel(t *testing.T) {
 	seed := testutil.Seed(t)
+	// Every sorted set of two members or more has a rank index, in blocks
+	// of one member: every query builds, splits or reads one.
+	defer func(min, size int64) { zindexMinSize, zblockSize = min, size }(zindexMinSize, zblockSize)
+	zindexMinSize, zblockSize = 2, 1
 	// Without the record cache every lookup reads Pebble, or a held run's
 	// batch: both paths are checked.
 	for _, c := range []struct {

@@ -230,6 +230,11 @@ var zsetModelOps = []modelOp{
 	{14, func(c *modelCall) { // reads of one sorted set
 		k, r := c.key(), c.zrange()
 		c.check(fmt.Sprintf("ZRange(%q, %+v)", k, r), mres(c.o.ZRange(k, r)), mres(c.m.ZRange(k, r)))
+		if r.By == ZByScore && !r.Limited {
+			n, err := c.o.ZCount(k, r)
+			res, werr := c.m.ZRange(k, r)
+			c.check(fmt.Sprintf("ZCount(%q, %+v)", k, r), mshow(err, n), mshow(werr, int64(len(res))))
+		}
 		mem, rev := c.field(), c.r.IntN(2) == 0
 		n, ok, err := c.o.ZRank(k, mem, rev)
 		wn, wok, werr := c.m.ZRank(k, mem, rev)

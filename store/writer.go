@@ -26,6 +26,7 @@ type writer struct {
 	keys, expires     int64 // changes to the key counts (since flushed, if set)
 	flushed           bool  // FLUSHALL ran: the counts start again from zero
 	cacheOps          []cacheOp
+	zops              []zop        // members added to and removed from sorted sets, for the rank index
 	touched           []touchedKey // keys changed, for WATCH (watch.go)
 	touchAll          bool         // every key may have changed (a full sync's switch)
 	savedID, savedLim uint64       // id allocator state to restore if discarded

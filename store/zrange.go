@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -144,7 +145,9 @@ func (v *view) zwalk(e *entry, r *ZRange, fn func(member []byte, score float64) 
 		if r.Rev {
 			pos = n - 1 - start
 		}
-		zseek(it, pos, n)
+		if err := v.zseekRank(it, e, pos); err != nil {
+			return closeIter(it, err)
+		}
 		left = stop - start + 1
 		started = true
 	case ZByScore:
@@ -290,6 +293,22 @@ func (o *Ops) ZCount(key []byte, r ZRange) (_ int64, err error) {
 	e, err := v.lookupType(key, TypeZSet)
 	if err != nil || e.state != live {
 		return 0, err
+	}
+	if r.By == ZByScore && !r.empty() && v.zindexed(&e) {
+		// Members below the high bound less those below the low one.
+		bound := func(s float64, after bool) []byte {
+			u := sortableScore(s)
+			if after {
+				u++ // past every member at s (+inf's sortable form is far from the top)
+			}
+			return binary.BigEndian.AppendUint64(nil, u)
+		}
+		hi, err := v.zcountBelow(&e, bound(r.Max.Value, !r.Max.Excl))
+		if err != nil {
+			return 0, err
+		}
+		lo, err := v.zcountBelow(&e, bound(r.Min.Value, r.Min.Excl))
+		return hi - lo, err
 	}
 	var n int64
 	err = v.zwalk(&e, &r, func([]byte, float64) bool { n++; return true })
@@ -506,4 +525,54 @@ func (v *view) zmembers(slot uint16, id uint64) ([]ScoredMember, error) {
 		out = append(out, ScoredMember{bytes.Clone(m), s})
 	}
 	return out, it.Close()
+}
+
+// ZSelect offers pick the members of the sorted set at key in each of
+// ranges (scores or lex) in turn, each in its order, until pick returns
+// true (stop), and reports whether the key holds a sorted set. The member
+// slice is valid only during the call. Errors: ErrWrongType.
+func (o *Ops) ZSelect(key []byte, ranges []ZRange, pick func(member []byte, score float64) (stop bool)) (_ bool, err error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return false, err
+	}
+	defer o.endRead(&err)
+	e, err := v.lookupType(key, TypeZSet)
+	if err != nil || e.state != live {
+		return false, err
+	}
+	return true, v.zselect(&e, ranges, pick)
+}
+
+func (v *view) zselect(e *entry, ranges []ZRange, pick func(member []byte, score float64) bool) error {
+	stop := false
+	for i := 0; i < len(ranges) && !stop; i++ {
+		err := v.zwalk(e, &ranges[i], func(m []byte, s float64) bool {
+			stop = pick(m, s)
+			return !stop
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ZSelectStore is ZSelect over src inside one write that then stores
+// result() in dst as a sorted set, replacing whatever dst held (its TTL
+// too), and returns its size; no member, or no src, deletes dst. Errors:
+// ErrWrongType (src).
+func (o *Ops) ZSelectStore(dst, src []byte, ranges []ZRange, pick func(member []byte, score float64) (stop bool), result func() []ScoredMember) (int64, error) {
+	return write(o, func(w *writer) (int64, error) {
+		e, err := w.lookupWriteType(src, TypeZSet)
+		if err != nil {
+			return 0, err
+		}
+		if e.state == live {
+			if err := w.zselect(&e, ranges, pick); err != nil {
+				return 0, err
+			}
+		}
+		return w.zstore(dst, result())
+	})
 }

@@ -23,9 +23,10 @@ import (
 // makes every sorted set one under zset-max-listpack-entries 0, the
 // setting Shingle takes).
 //
-// Rank (ZRANK, ZRANGE by rank, ZREMRANGEBYRANK) is a walk of the score
-// order from the nearer end: ZRANK walks from both ends at once and stops
-// at the member, O(min(rank, size-rank)) iterator steps.
+// Rank (ZRANK, ZRANGE by rank, ZCOUNT): a large sorted set has a rank
+// index in memory (zrank.go); a small one, or one read in a transaction,
+// is walked from the nearer end, ZRANK from both ends at once,
+// O(min(rank, size-rank)) iterator steps.
 
 // ScoredMember is a sorted set member with its score.
 type ScoredMember struct {
@@ -130,19 +131,25 @@ func (v *view) zscore(e *entry, member []byte) (float64, bool, error) {
 func (w *writer) zset(e *entry, m *meta, member []byte, score float64, old *float64) {
 	slot := e.slot()
 	if old != nil {
-		w.b.Delete(zOrderKey(slot, m.id, *old, member), nil)
+		k := zOrderKey(slot, m.id, *old, member)
+		w.b.Delete(k, nil)
+		w.zops = append(w.zops, zop{m.id, k[subPrefixLen:], -1})
 	} else {
 		m.count++
 	}
 	w.b.Set(hashedSubKey(nil, slot, m.id, tagZMember, member), encodeScore(score), nil)
-	w.b.Set(zOrderKey(slot, m.id, score, member), zOrderValue(score), nil)
+	k := zOrderKey(slot, m.id, score, member)
+	w.b.Set(k, zOrderValue(score), nil)
+	w.zops = append(w.zops, zop{m.id, k[subPrefixLen:], 1})
 }
 
 // zdel deletes member, at score, from the sorted set e whose meta m is
 // being built.
 func (w *writer) zdel(e *entry, m *meta, member []byte, score float64) {
 	w.b.Delete(hashedSubKey(nil, e.slot(), m.id, tagZMember, member), nil)
-	w.b.Delete(zOrderKey(e.slot(), m.id, score, member), nil)
+	k := zOrderKey(e.slot(), m.id, score, member)
+	w.b.Delete(k, nil)
+	w.zops = append(w.zops, zop{m.id, k[subPrefixLen:], -1})
 	m.count--
 }
 
@@ -326,7 +333,12 @@ func (o *Ops) ZRank(key, member []byte, rev bool) (_ int64, _ bool, err error) {
 	if err != nil || !ok {
 		return 0, false, err
 	}
-	rank, err := v.zrank(&e, zOrderKey(e.slot(), e.meta.id, score, member))
+	var rank int64
+	if k := zOrderKey(e.slot(), e.meta.id, score, member); v.zindexed(&e) {
+		rank, err = v.zcountBelow(&e, k[subPrefixLen:])
+	} else {
+		rank, err = v.zrank(&e, k)
+	}
 	if rev {
 		rank = e.meta.count - 1 - rank
 	}
