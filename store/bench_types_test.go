@@ -32,19 +32,25 @@ func BenchmarkLPush(b *testing.B) {
 
 func BenchmarkLPop(b *testing.B) {
 	db := openTypesBench(b)
-	batch := make([][]byte, 1000)
+	batch := make([][]byte, 100000)
 	for i := range batch {
 		batch[i] = benchValue
 	}
-	for i := 0; i < b.N; i += len(batch) {
+	fill := func() {
 		if _, err := db.Push([]byte("list"), true, false, batch...); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ResetTimer()
+	fill()
 	for b.Loop() {
-		if _, err := db.Pop([]byte("list"), true, 1); err != nil {
+		els, err := db.Pop([]byte("list"), true, 1)
+		if err != nil {
 			b.Fatal(err)
+		}
+		if len(els) == 0 { // emptied: fill again, untimed
+			b.StopTimer()
+			fill()
+			b.StartTimer()
 		}
 	}
 }
