@@ -166,7 +166,7 @@ func (d *differ) checkDigest(where string) {
 
 // scripts are the differential scripts, by name: each runs on empty
 // servers, line by line, replies compared.
-var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts, geoScripts)
+var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts, geoScripts, sortScripts)
 
 func joinScripts(sets ...map[string]string) map[string]string {
 	out := map[string]string{}
@@ -423,6 +423,8 @@ func randomCommand(r *rand.Rand) []string {
 		{"PFADD", key(), field(), field()},
 		{"PFCOUNT", key(), pick(key(), "")},
 		{"PFMERGE", key(), key(), key()},
+		{pick("SORT", "SORT_RO"), key(), pick("ALPHA", "DESC", "LIMIT"), pick("0", "1", "-1"), pick("2", "-1", "ALPHA")},
+		{"SORT", key(), "BY", pick("nosort", "h1*", "*->f1"), "GET", pick("#", "*", "h*->f2"), pick("STORE", "ALPHA"), key()},
 		{"GEOADD", key(), pick("NX", "XX", "CH", "13.36"), lonlat(), lonlat(), field()},
 		{pick("GEOPOS", "GEOHASH"), key(), field(), field()},
 		{"GEODIST", key(), field(), field(), pick("m", "km", "mi", "ft", "x")},

@@ -443,3 +443,75 @@ GEORADIUS s 1 1 1 km
 GEOSEARCH s FROMLONLAT 1 1 BYRADIUS 1 km
 `,
 }
+
+// sortScripts are the differential scripts of SORT and SORT_RO.
+var sortScripts = map[string]string{
+	"sort": `
+RPUSH l 3 1 2 10 -5 1.5 0
+SORT l
+SORT l DESC
+SORT l ALPHA
+SORT l ALPHA DESC
+SORT l LIMIT 1 3
+SORT l LIMIT -1 2
+SORT l LIMIT 2 -1
+SORT l LIMIT 100 2
+SORT l LIMIT 0 0
+SORT l LIMIT a 1
+SORT l LIMIT 1
+SORT l BOGUS
+SORT l BY nosort
+SORT l BY nosort DESC
+SORT l BY nosort LIMIT 1 2 DESC
+SORT_RO l DESC
+SORT_RO l STORE x
+MSET w_3 30 w_1 10 w_2 -20 w_10 5 w_-5 7 w_1.5 6 w_0 100
+SORT l BY w_*
+SORT l BY w_* DESC GET # GET w_*
+SORT l BY w_* GET nokey_* GET #
+SORT l BY w_* GET nopattern
+HSET h_3 f c HSET h_1 f a
+HSET h_3 f c
+HSET h_1 f a
+HSET h_2 f b
+SORT l BY h_*->f ALPHA GET h_*->f GET #
+SORT l BY h_*->f ALPHA LIMIT 0 3
+SORT l BY h_*-> GET h_*->
+SORT l STORE dst
+LRANGE dst 0 -1
+SORT l BY w_* GET # GET nokey_* STORE dst
+LRANGE dst 0 -1
+SORT nokey STORE dst
+EXISTS dst
+SORT nokey
+RPUSH bad 1 a 2
+SORT bad
+SORT bad ALPHA
+RPUSH empty "" 1
+SORT empty
+SADD s 5 3 9 1
+SORT s
+SORT s DESC LIMIT 0 2
+SORT s BY nosort STORE dst2
+LRANGE dst2 0 -1
+ZADD z 3 a 1 b 2 c
+SORT z ALPHA
+SORT z BY nosort
+SORT z BY nosort DESC LIMIT 0 2
+SORT z BY nosort LIMIT 1 5
+SET str v
+SORT str
+HSET hh f v
+SORT hh
+RPUSH over 1e400 1
+SORT over
+`,
+	// Redis checks errno after strtod without clearing it first, so that
+	// once a value underflows (ERANGE) every later numeric SORT of the
+	// process fails too: the underflow is left to a script of its own,
+	// and to the unit test of the store.
+	"sort-underflow": `
+RPUSH under 1e-400 1
+SORT under
+`,
+}

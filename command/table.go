@@ -62,6 +62,9 @@ type Ctx struct {
 	// the same under both; a few commands change their reply's structure
 	// with it, as Redis does.
 	Proto int
+	// Cluster is set on a cluster node, where SORT refuses BY and GET
+	// patterns, as Redis does (they name keys of any slot).
+	Cluster bool
 	// HLLSparseMaxBytes is hll-sparse-max-bytes, the size past which a
 	// HyperLogLog turns dense (0: store.DefaultHLLSparseMaxBytes; negative:
 	// 0, every HyperLogLog dense).
@@ -134,6 +137,7 @@ func NewTable() *Table {
 	t.Add(zsetCommands...)
 	t.Add(hllCommands...)
 	t.Add(geoCommands...)
+	t.Add(sortCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

@@ -27,22 +27,23 @@ func hllError(err error) error {
 }
 
 // readHLLs returns the strings at keys for package hll (nil for a missing
-// key), checking each in turn as Redis does: WRONGTYPE for another type,
-// then Redis's error for a string that is not a HyperLogLog.
-func (v *view) readHLLs(keys [][]byte) ([][]byte, error) {
-	hs := make([][]byte, len(keys))
+// key), up to the first key of another type, and that key's index (-1 if
+// none). Redis checks and merges the keys one at a time, so an error the
+// strings before that key cause (a corrupt one) comes before its
+// WRONGTYPE: the caller runs package hll on them first.
+func (v *view) readHLLs(keys [][]byte) ([][]byte, int, error) {
+	hs := make([][]byte, 0, len(keys))
 	for i, k := range keys {
 		e, err := v.lookupType(k, TypeString)
+		if errors.Is(err, ErrWrongType) {
+			return hs, i, nil
+		}
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if hs[i] = hllValue(&e); hs[i] != nil {
-			if err := hll.Validate(hs[i]); err != nil {
-				return nil, hllError(err)
-			}
-		}
+		hs = append(hs, hllValue(&e))
 	}
-	return hs, nil
+	return hs, -1, nil
 }
 
 // hllValue returns the string at e for package hll: nil when missing.
@@ -91,13 +92,19 @@ func (o *Ops) PFAdd(key []byte, sparseMax int, elems ...[]byte) (bool, error) {
 // propagating PFCOUNT. Errors: as PFAdd.
 func (o *Ops) PFCount(keys ...[]byte) (int64, error) {
 	return write(o, func(w *writer) (int64, error) {
-		hs, err := w.readHLLs(keys)
+		hs, wrong, err := w.readHLLs(keys)
 		if err != nil {
 			return 0, err
 		}
 		if len(keys) > 1 {
 			n, err := hll.CountMerged(hs...)
+			if err == nil && wrong >= 0 {
+				err = ErrWrongType
+			}
 			return n, hllError(err)
+		}
+		if wrong >= 0 {
+			return 0, ErrWrongType
 		}
 		n, v, err := hll.Count(hs[0])
 		if err != nil {
@@ -120,17 +127,23 @@ func (o *Ops) PFCount(keys ...[]byte) (int64, error) {
 func (o *Ops) PFMerge(sparseMax int, dst []byte, srcs ...[]byte) error {
 	_, err := write(o, func(w *writer) (struct{}, error) {
 		// The destination is checked first, as Redis checks it.
-		hs, err := w.readHLLs(append([][]byte{dst}, srcs...))
-		if err != nil {
+		hs, wrong, err := w.readHLLs(append([][]byte{dst}, srcs...))
+		switch {
+		case err != nil:
 			return struct{}{}, err
+		case wrong == 0:
+			return struct{}{}, ErrWrongType
+		}
+		v, err := hll.Merge(sparseMax, hs[0], hs[1:]...)
+		if err == nil && wrong > 0 {
+			err = ErrWrongType
+		}
+		if err != nil {
+			return struct{}{}, hllError(err)
 		}
 		d, err := w.lookupWrite(dst)
 		if err != nil {
 			return struct{}{}, err
-		}
-		v, err := hll.Merge(sparseMax, hs[0], hs[1:]...)
-		if err != nil {
-			return struct{}{}, hllError(err)
 		}
 		w.putHLL(&d, v, append([][]byte{[]byte("PFMERGE"), dst}, srcs...)...)
 		return struct{}{}, nil
