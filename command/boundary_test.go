@@ -201,7 +201,8 @@ func (c *boundaryCase) script(redis bool) [][]string {
 	if !redis {
 		s[0] = []string{"DEL", "k", "kk", "kkk", "probe", "lock-probe"}
 	}
-	own, collection := map[string][]string{"hash": {"HSET", "k", "f", "10"}, "set": {"SADD", "k", "10"}, "list": {"RPUSH", "k", "10"}}[c.group]
+	own, collection := map[string][]string{"hash": {"HSET", "k", "f", "10"}, "set": {"SADD", "k", "10"}, "list": {"RPUSH", "k", "10"},
+		"sorted-set": {"ZADD", "k", "10", "m"}}[c.group]
 	switch {
 	case c.state == "present" && collection:
 		s = append(s, own)

@@ -166,7 +166,7 @@ func (d *differ) checkDigest(where string) {
 
 // scripts are the differential scripts, by name: each runs on empty
 // servers, line by line, replies compared.
-var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts, geoScripts, sortScripts)
+var scripts = joinScripts(coreScripts, typeScripts, zsetScripts, hllScripts, geoScripts, sortScripts, blockingScripts)
 
 func joinScripts(sets ...map[string]string) map[string]string {
 	out := map[string]string{}

@@ -515,3 +515,42 @@ RPUSH under 1e-400 1
 SORT under
 `,
 }
+
+// blockingScripts are the differential scripts of the blocking pops where
+// they answer without waiting: data at hand, errors, and timeouts of a
+// few milliseconds (a Shingle without a server answers those at once).
+var blockingScripts = map[string]string{
+	"blocking": `
+RPUSH {t}a 1 2 3
+BLPOP {t}a 0
+BRPOP {t}nokey {t}a 0
+BLPOP {t}nokey 0.01
+BLPOP {t}a -1
+BLPOP {t}a abc
+BLPOP {t}a 1e300
+BLPOP {t}a inf
+BRPOPLPUSH {t}a {t}b 0
+BLMOVE {t}b {t}a RIGHT LEFT 0
+BLMOVE {t}b {t}a UP LEFT 0
+BLMOVE {t}b {t}a LEFT LEFT x
+BLMOVE {t}nokey {t}a LEFT LEFT 0.01
+BLMPOP 0 2 {t}nokey {t}a LEFT COUNT 5
+BLMPOP 0.01 1 {t}a RIGHT
+BLMPOP x 1 {t}a RIGHT
+BLMPOP 0 0 {t}a RIGHT
+BLMPOP 0 1 {t}a MIDDLE
+BLMPOP 0 1 {t}a LEFT COUNT 0
+ZADD {t}z 1 a 2 b 3 c
+BZPOPMIN {t}z 0
+BZPOPMAX {t}nokey {t}z 0
+BZPOPMIN {t}nokey 0.01
+BZPOPMIN {t}z x
+BZMPOP 0 1 {t}z MIN COUNT 5
+BZMPOP 0.01 1 {t}z MAX
+BZMPOP 0 1 {t}z MIDDLE
+SET {t}s v
+BLPOP {t}s 0
+BZPOPMIN {t}s 0
+BLMOVE {t}s {t}a LEFT LEFT 0
+`,
+}

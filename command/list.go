@@ -222,30 +222,14 @@ func lmove(c *Ctx, args [][]byte) Reply {
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 func lmpop(c *Ctx, args [][]byte) Reply {
-	n, ok := parseInt(args[1])
-	switch {
-	case !ok || n <= 0:
-		return ErrorReply("ERR numkeys should be greater than 0")
-	case n >= int64(len(args)-2): // no room for LEFT or RIGHT
-		return errSyntax
+	keys, left, count, e := parseMPop(args[1:], side)
+	if e != nil {
+		return *e
 	}
-	rest := args[2+n:]
-	left, ok := side(rest[0])
-	if !ok {
-		return errSyntax
-	}
-	count := int64(1)
-	switch {
-	case len(rest) == 3 && is(rest[1], "count"):
-		m, ok := parseInt(rest[2])
-		if !ok || m <= 0 {
-			return ErrorReply("ERR count should be greater than 0")
-		}
-		count = m
-	case len(rest) != 1:
-		return errSyntax
-	}
-	key, els, err := c.Ops.LMPop(args[2:2+n], left, count)
+	return lmpopReply(c.Ops.LMPop(keys, left, count))
+}
+
+func lmpopReply(key []byte, els [][]byte, err error) Reply {
 	switch {
 	case err != nil:
 		return ErrReply(err)
@@ -253,4 +237,35 @@ func lmpop(c *Ctx, args [][]byte) Reply {
 		return Reply{Kind: KindNullArray}
 	}
 	return Array(Bulk(key), BulkArray(els))
+}
+
+// parseMPop parses the arguments of LMPOP and ZMPOP from numkeys on:
+// numkeys key [key ...] WHERE [COUNT count], WHERE read by where (LEFT or
+// RIGHT, MIN or MAX), with Redis 7.0's checks in its order.
+func parseMPop(args [][]byte, where func([]byte) (bool, bool)) ([][]byte, bool, int64, *Reply) {
+	n, ok := parseInt(args[0])
+	switch {
+	case !ok || n <= 0:
+		return nil, false, 0, &errNumKeysZero
+	case n >= int64(len(args)-1): // no room for WHERE
+		return nil, false, 0, &errSyntax
+	}
+	rest := args[1+n:]
+	which, ok := where(rest[0])
+	if !ok {
+		return nil, false, 0, &errSyntax
+	}
+	count := int64(1)
+	switch {
+	case len(rest) == 3 && is(rest[1], "count"):
+		m, ok := parseInt(rest[2])
+		if !ok || m <= 0 {
+			e := ErrorReply("ERR count should be greater than 0")
+			return nil, false, 0, &e
+		}
+		count = m
+	case len(rest) != 1:
+		return nil, false, 0, &errSyntax
+	}
+	return args[1 : 1+n], which, count, nil
 }

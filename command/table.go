@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/shinglekv/shingle/store"
 )
@@ -62,6 +63,13 @@ type Ctx struct {
 	// the same under both; a few commands change their reply's structure
 	// with it, as Redis does.
 	Proto int
+	// Block, set by a server for a client that may wait, waits until one
+	// of keys changes or timeout (0: none) passes, calling try after each
+	// change: it returns try's reply once try reports done, or false when
+	// the wait ends without one (the timeout, the connection closing).
+	// Unset (an embedded call, inside EXEC, a replica's stream), blocking
+	// commands answer at once, as on a timeout, as Redis does in MULTI.
+	Block func(keys [][]byte, timeout time.Duration, try func() (Reply, bool)) (Reply, bool)
 	// Cluster is set on a cluster node, where SORT refuses BY and GET
 	// patterns, as Redis does (they name keys of any slot).
 	Cluster bool
@@ -138,6 +146,7 @@ func NewTable() *Table {
 	t.Add(hllCommands...)
 	t.Add(geoCommands...)
 	t.Add(sortCommands...)
+	t.Add(blockingCommands...)
 	t.Add(dumpCommands...)
 	return t
 }

@@ -377,34 +377,15 @@ func zpop(max bool) func(c *Ctx, args [][]byte) Reply {
 
 // ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 func zmpop(c *Ctx, args [][]byte) Reply {
-	n, ok := parseInt(args[1])
-	switch {
-	case !ok || n <= 0:
-		return errNumKeysZero
-	case n >= int64(len(args)-2): // no room for MIN or MAX
-		return errSyntax
+	keys, max, count, e := parseMPop(args[1:], minMax)
+	if e != nil {
+		return *e
 	}
-	rest := args[2+n:]
-	var max bool
-	switch {
-	case is(rest[0], "min"):
-	case is(rest[0], "max"):
-		max = true
-	default:
-		return errSyntax
-	}
-	count := int64(1)
-	switch {
-	case len(rest) == 3 && is(rest[1], "count"):
-		m, ok := parseInt(rest[2])
-		if !ok || m <= 0 {
-			return ErrorReply("ERR count should be greater than 0")
-		}
-		count = m
-	case len(rest) != 1:
-		return errSyntax
-	}
-	key, sms, err := c.Ops.ZMPop(args[2:2+n], max, count)
+	key, sms, err := c.Ops.ZMPop(keys, max, count)
+	return zmpopReply(c, key, sms, err)
+}
+
+func zmpopReply(c *Ctx, key []byte, sms []store.ScoredMember, err error) Reply {
 	switch {
 	case err != nil:
 		return ErrReply(err)
@@ -412,6 +393,17 @@ func zmpop(c *Ctx, args [][]byte) Reply {
 		return Reply{Kind: KindNullArray}
 	}
 	return Array(Bulk(key), scoredReply(c, sms, scorePairs))
+}
+
+// minMax parses MIN or MAX, reporting true for MAX.
+func minMax(arg []byte) (max, ok bool) {
+	switch {
+	case is(arg, "min"):
+		return false, true
+	case is(arg, "max"):
+		return true, true
+	}
+	return false, false
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]], as HRANDFIELD.

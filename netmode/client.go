@@ -225,6 +225,7 @@ func (s *Server) newClient(conn tlsconn.Conn, cfg *Config) *client {
 	c.authed = s.defaultAuthed()
 	c.sess = s.db.NewSession()
 	c.ctx = command.Ctx{Ops: &c.sess.Ops, DB: s.db, Proto: 2, Client: c, Cluster: s.cluster != nil}
+	c.ctx.Block = c.block
 	c.lastActive.Store(c.created.UnixNano())
 	return c
 }

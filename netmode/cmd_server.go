@@ -439,9 +439,9 @@ func (s *Server) infoSection(ctx *command.Ctx, section string, b *strings.Builde
 		line("connected_clients", s.nclients.Load())
 		line("maxclients", cfg.MaxClients)
 		line("tls_pending_handshakes", s.tlsPending.Load())
-		line("blocked_clients", 0)
+		line("blocked_clients", s.stats.BlockedClients.Load())
 		line("tracking_clients", 0)
-		line("clients_in_timeout_table", 0)
+		line("clients_in_timeout_table", s.stats.BlockedWithTimeout.Load())
 	case "memory":
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)

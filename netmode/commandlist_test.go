@@ -21,7 +21,6 @@ var laterCommands = strings.Fields(`
 // that no later issue takes: the work left. The test fails once one of
 // them is served, so that this list only shrinks.
 var missingCommands = strings.Fields(`
-	blmove blmpop blpop brpop brpoplpush bzmpop bzpopmax bzpopmin
 	shutdown slowlog monitor memory latency lolwut bgrewriteaof failover`)
 
 // TestRedisCommandList compares the top-level commands of Debian's

@@ -255,6 +255,7 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 		replies = replies[:0]
 		txCtx := *ctx
 		txCtx.Ops = &tx.Ops
+		txCtx.Block = nil // inside EXEC nothing blocks, as in Redis
 		for _, args := range m.queued {
 			cmd := c.s.table.Lookup(args[0])
 			var r command.Reply

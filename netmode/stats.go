@@ -20,6 +20,8 @@ type Stats struct {
 	NetInputBytes       atomic.Int64 // total_net_input_bytes
 	NetOutputBytes      atomic.Int64 // total_net_output_bytes
 	ErrorReplies        atomic.Int64 // total_error_replies
+	BlockedClients      atomic.Int64 // blocked_clients: waiting in BLPOP and its kin
+	BlockedWithTimeout  atomic.Int64 // clients_in_timeout_table: those of them with a timeout
 	// Panics counts the panics recovered while serving a client, and while
 	// applying a primary's stream as its replica (shingle_panics, Shingle's
 	// own): each closed only the connection or the replication link it

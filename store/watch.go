@@ -21,6 +21,10 @@ type Watch struct {
 	db    *DB
 	keys  map[string]*watchedKey // by meta key
 	dirty bool                   // guarded by db.mu
+	// notify, when set, is called each time a write marks the Watch, by
+	// the committing writer under the store's lock: it must return at
+	// once and must not call the store.
+	notify func()
 }
 
 type watchedKey struct {
@@ -29,6 +33,25 @@ type watchedKey struct {
 
 // NewWatch returns an empty Watch on db.
 func (db *DB) NewWatch() *Watch { return &Watch{db: db, keys: map[string]*watchedKey{}} }
+
+// NewNotifyWatch returns an empty Watch on db that calls notify each time
+// a write changes one of its keys (what wakes a client blocked on a list
+// or a sorted set, whoever writes). notify runs inside the write's commit,
+// under the store's lock: it must return at once and must not call the
+// store.
+func (db *DB) NewNotifyWatch(notify func()) *Watch {
+	w := db.NewWatch()
+	w.notify = notify
+	return w
+}
+
+// mark marks w dirty and notifies whoever asked. Called with mu held.
+func (w *Watch) mark() {
+	w.dirty = true
+	if w.notify != nil {
+		w.notify()
+	}
+}
 
 // Add watches keys too (WATCH). Errors: ErrClosed.
 func (w *Watch) Add(keys ...[]byte) error {
@@ -143,7 +166,7 @@ func (db *DB) markWatches(w *writer) {
 	if w.touchAll {
 		for _, ws := range db.watches {
 			for wt := range ws {
-				wt.dirty = true
+				wt.mark()
 			}
 		}
 		return
@@ -156,7 +179,7 @@ func (db *DB) markWatches(w *writer) {
 				wk.expired = false
 				continue
 			}
-			wt.dirty = true
+			wt.mark()
 		}
 	}
 }

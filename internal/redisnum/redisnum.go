@@ -193,6 +193,12 @@ func isSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
 }
 
+// Float64 returns x rounded to a float64 (±Inf past its range).
+func (x *LongDouble) Float64() float64 {
+	f, _ := x.f.Float64()
+	return f
+}
+
 // IsInf reports whether x is infinite.
 func (x *LongDouble) IsInf() bool { return x.f.IsInf() }
 
