@@ -47,6 +47,7 @@ func serverCommands() []*command.Command {
 		{Name: "slaveof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti | command.FlagLoading, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
 		{Name: "replconf", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagAllowBusy, Categories: cat("@admin @slow @dangerous"), Run: replconf},
 		migrateCommand,
+		{Name: "slowlog", Arity: -2, Categories: cat("@slow"), Run: slowlogCmd},
 		{Name: "acl", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: aclCmd},
 	}
 }

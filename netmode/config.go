@@ -85,6 +85,11 @@ type Config struct {
 	// sparse to dense, hll-sparse-max-bytes (DefaultConfig: 3000; 0 makes
 	// every HyperLogLog dense, as in Redis).
 	HLLSparseMaxBytes int64
+	// SlowlogLogSlowerThan is the time in microseconds a command must
+	// take to enter the slow log, -1 for none (slowlog-log-slower-than,
+	// DefaultConfig: 10000); SlowlogMaxLen how many entries it keeps
+	// (slowlog-max-len, DefaultConfig: 128).
+	SlowlogLogSlowerThan, SlowlogMaxLen int64
 	// ClientQueryBufferLimit is the most a client's pending request may
 	// buffer (client-query-buffer-limit). Default 1 GiB.
 	ClientQueryBufferLimit int64
@@ -233,6 +238,8 @@ func DefaultConfig() *Config {
 		MaxClients:             DefaultMaxClients,
 		ProtoMaxBulkLen:        DefaultProtoMaxBulkLen,
 		HLLSparseMaxBytes:      store.DefaultHLLSparseMaxBytes,
+		SlowlogLogSlowerThan:   10000,
+		SlowlogMaxLen:          128,
 		ClientQueryBufferLimit: DefaultClientQueryBufferLimit,
 		TCPKeepAlive:           300 * time.Second,
 		Dir:                    ".",

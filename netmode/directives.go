@@ -657,9 +657,9 @@ var directives = []directive{
 	noop("active-defrag-max-scan-fields", "1000", integerValue(1, maxInt64), noDefrag),
 
 	// Monitoring.
-	fixed("slowlog-log-slower-than", "10000", integerValue(-1, maxInt64), []string{"-1"},
-		"Shingle keeps no slow log (SLOWLOG is not implemented)").try("0", "10000"),
-	noop("slowlog-max-len", "128", integerValue(0, maxInt64), "the length of the slow log, which Shingle does not keep (slowlog-log-slower-than -1)"),
+	int64Directive("slowlog-log-slower-than", func(c *Config) *int64 { return &c.SlowlogLogSlowerThan }, -1, maxInt64, noEffect).redis("10000",
+		"a command's time runs from its start to its reply, waiting for the store's lock included; a transaction is one EXEC entry, and blocking commands are not logged"),
+	int64Directive("slowlog-max-len", func(c *Config) *int64 { return &c.SlowlogMaxLen }, 0, maxInt64, noEffect).redis("128", ""),
 	fixed("latency-monitor-threshold", "0", integerValue(0, maxInt64), []string{"0"}, "Shingle has no latency monitor (LATENCY is not implemented)").try("100"),
 	fixed("latency-tracking", "yes", yesNoValue, []string{"no"}, "Shingle tracks no per-command latency percentiles (INFO has no latencystats section)").try("yes"),
 	noop("latency-tracking-info-percentiles", "50 99 99.9", percentilesValue, "read by Redis only with latency-tracking yes, which Shingle refuses").multi(),

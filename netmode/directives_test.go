@@ -399,7 +399,6 @@ var debianStoppers = map[string]string{
 	"disable-thp":               "disable-thp no",
 	"appendfilename":            "",
 	"appenddirname":             "",
-	"slowlog-log-slower-than":   "slowlog-log-slower-than -1",
 	"hash-max-listpack-entries": "hash-max-listpack-entries 0",
 	"set-max-intset-entries":    "set-max-intset-entries 0",
 	"zset-max-listpack-entries": "zset-max-listpack-entries 0",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/store"
@@ -103,7 +104,9 @@ func (c *client) execute(args [][]byte) {
 		c.reply(command.Status("QUEUED"))
 	default:
 		c.holdFor(cmd)
+		start := time.Now()
 		r := cmd.Run(&c.ctx, args)
+		s.slowlogNote(c, cmd, args, time.Since(start))
 		if !c.replicaLink && !c.noReply {
 			c.reply(r)
 		}

@@ -45,6 +45,7 @@ type Server struct {
 	stats   Stats
 	saves   saver
 	blocked blockers // clients waiting in BLPOP and its kin (blocking.go)
+	slowlog slowlog  // SLOWLOG's entries (slowlog.go)
 	ops     opsMeter
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
