@@ -151,6 +151,7 @@ func New(db *store.DB, cfg *Config) (*Server, error) {
 	s.saves.ok.Store(true)
 	s.table.Add(serverCommands()...)
 	s.table.Add(saveCommands()...)
+	s.table.Add(introspectCommands()...)
 	users, err := newUsers(cfg, s.table)
 	if err != nil {
 		return nil, err

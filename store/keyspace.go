@@ -484,3 +484,45 @@ func (o *Ops) CountKeysInSlot(slot uint16) (int64, error) {
 	n, err := o.SlotKeys(slot, -1, nil)
 	return int64(n), err
 }
+
+// Usage estimates the bytes key takes, as MEMORY USAGE does: its name,
+// its record, and its elements as stored, of which a collection's first
+// samples are read and the rest taken to be of their average size (0:
+// read them all). ok is false for a missing key.
+func (o *Ops) Usage(key []byte, samples int64) (n int64, ok bool, err error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return 0, false, err
+	}
+	defer o.endRead(&err)
+	e, err := v.lookup(key)
+	if err != nil || e.state != live {
+		return 0, false, err
+	}
+	n = int64(len(e.mk)) + int64(len(e.meta.encode(nil)))
+	if e.meta.typ == TypeString || e.meta.count == 0 {
+		return n, true, nil
+	}
+	lo, hi := subRange(e.slot(), e.meta.id)
+	it, err := v.iter(lo, hi)
+	if err != nil {
+		return 0, false, err
+	}
+	var read, bytes int64
+	for it.First(); it.Valid() && (samples <= 0 || read < samples); it.Next() {
+		bytes += int64(len(it.Key()) + len(it.Value()))
+		read++
+	}
+	if err := it.Close(); err != nil {
+		return 0, false, err
+	}
+	// A sorted set stores each member twice: its records come in pairs.
+	elems := e.meta.count
+	if e.meta.typ == TypeZSet {
+		elems *= 2
+	}
+	if read > 0 {
+		n += bytes * elems / read
+	}
+	return n, true, nil
+}
