@@ -44,6 +44,8 @@ func saveCommands() []*command.Command {
 			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: saveCmd},
 		{Name: "bgsave", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagNoAsyncLoading,
 			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: bgsaveCmd},
+		{Name: "shutdown", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagNoMulti | command.FlagAllowBusy,
+			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: shutdownCmd},
 		{Name: "lastsave", Arity: 1, Flags: command.FlagLoading | command.FlagStale | command.FlagFast,
 			Categories: []string{"@admin", "@fast", "@dangerous"}, Run: lastsaveCmd},
 	}

@@ -285,6 +285,10 @@ func (s *Server) Start() error {
 	return nil
 }
 
+// Done is closed once the server stops: Shutdown or Close, or a client's
+// SHUTDOWN. An embedder that exits with the server waits on it.
+func (s *Server) Done() <-chan struct{} { return s.done }
+
 // ListenAndServe is Start, then waits until Shutdown or Close and returns
 // ErrServerClosed.
 func (s *Server) ListenAndServe() error {

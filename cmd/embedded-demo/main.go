@@ -85,18 +85,26 @@ func run(args []string, stdin io.Reader, out io.Writer, stop <-chan os.Signal) e
 	defer cfg.WritePidFile()()
 	greet(out, srv, cfg, dev)
 
-	// SIGHUP reloads the TLS files; any other signal stops.
-	for sig := range stop {
-		if sig != syscall.SIGHUP {
-			break
-		}
-		if err := srv.ReloadTLS(); err != nil {
-			fmt.Fprintf(out, "SIGHUP: TLS reload failed, the previous certificate stays in service: %v\n", err)
-		} else {
-			fmt.Fprintln(out, "SIGHUP: TLS certificates reloaded")
+	// SIGHUP reloads the TLS files; any other signal stops, and so does a
+	// client's SHUTDOWN.
+wait:
+	for {
+		select {
+		case sig := <-stop:
+			if sig != syscall.SIGHUP {
+				fmt.Fprintln(out, "Received a signal: shutting down")
+				break wait
+			}
+			if err := srv.ReloadTLS(); err != nil {
+				fmt.Fprintf(out, "SIGHUP: TLS reload failed, the previous certificate stays in service: %v\n", err)
+			} else {
+				fmt.Fprintln(out, "SIGHUP: TLS certificates reloaded")
+			}
+		case <-srv.Done():
+			fmt.Fprintln(out, "A client asked for SHUTDOWN: shutting down")
+			break wait
 		}
 	}
-	fmt.Fprintln(out, "Received a signal: shutting down")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {

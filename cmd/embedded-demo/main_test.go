@@ -356,3 +356,23 @@ func TestSIGHUPReloadsCertificates(t *testing.T) {
 		t.Fatalf("a broken key replaced the certificate in service: serial %s, want %s", got, after)
 	}
 }
+
+// TestShutdownCommandExits: a client's SHUTDOWN ends run, as a signal does.
+func TestShutdownCommandExits(t *testing.T) {
+	port := testutil.FreePort(t)
+	d := startDemo(t, []string{"--dir", t.TempDir(), "--port", strconv.Itoa(port), "--tls-port", "0", "--quic-port", "0"}, "tcp")
+	c := testutil.MustDial(t, "tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if _, err := c.Do("SHUTDOWN", "NOSAVE"); err == nil {
+		t.Fatal("SHUTDOWN answered; want the connection closed")
+	}
+	d.waitLine(t, "A client asked for SHUTDOWN")
+	select {
+	case err := <-d.done:
+		if err != nil {
+			t.Fatalf("run returned %v", err)
+		}
+		d.done <- nil // for the cleanup's shutdown
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not return after SHUTDOWN")
+	}
+}
