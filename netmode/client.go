@@ -35,6 +35,7 @@ type client struct {
 	held int            // commands run under the session's current Hold
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
+	monitoring  bool // MONITOR ran: the connection receives the commands run from now on
 	readonly    bool // READONLY: a replica serves its primary's slots' reads
 	asking      bool // ASKING: the next command may run in a slot being imported
 	// importing is the slot migration this connection brings data in for
@@ -267,6 +268,13 @@ func (c *client) run() {
 			if c.flush() {
 				c.release()
 				c.serveReplica()
+			}
+			return
+		}
+		if c.monitoring {
+			c.release()
+			if c.flush() {
+				c.serveMonitor()
 			}
 			return
 		}

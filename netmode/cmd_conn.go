@@ -48,6 +48,7 @@ func serverCommands() []*command.Command {
 		{Name: "replconf", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagAllowBusy, Categories: cat("@admin @slow @dangerous"), Run: replconf},
 		migrateCommand,
 		{Name: "slowlog", Arity: -2, Categories: cat("@slow"), Run: slowlogCmd},
+		{Name: "monitor", Arity: 1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: monitorCmd},
 		{Name: "acl", Arity: -2, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: aclCmd},
 	}
 }

@@ -107,6 +107,7 @@ func (c *client) execute(args [][]byte) {
 		start := time.Now()
 		r := cmd.Run(&c.ctx, args)
 		s.slowlogNote(c, cmd, args, time.Since(start))
+		s.feedMonitors(c, cmd, args)
 		if !c.replicaLink && !c.noReply {
 			c.reply(r)
 		}
@@ -266,6 +267,7 @@ func execCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
 				r = command.ErrorReply("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: " + why)
 			} else {
 				r = cmd.Run(&txCtx, args)
+				c.s.feedMonitors(c, cmd, args)
 			}
 			if r.Kind == command.KindError {
 				c.s.stats.countError(r.Str)

@@ -106,8 +106,11 @@ func memoryCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		for j := 3; j < len(args); j++ {
 			if strings.EqualFold(string(args[j]), "samples") && j+1 < len(args) {
 				n, ok := redisnum.ParseInt(args[j+1])
-				if !ok {
+				switch {
+				case !ok:
 					return command.ErrorReply("ERR value is not an integer or out of range")
+				case n < 0:
+					return command.ErrorReply("ERR syntax error")
 				}
 				samples = n
 				j++

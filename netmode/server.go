@@ -38,15 +38,16 @@ type Server struct {
 	// tls is the TLS configuration of the TLS and QUIC listeners, nil
 	// until one needs it (serverTLS); CONFIG SET and the reloads replace
 	// what it serves. tlsMu serializes putting a first one in place.
-	tls     atomic.Pointer[tlsconn.ServerTLS]
-	tlsMu   sync.Mutex
-	runID   string
-	start   time.Time
-	stats   Stats
-	saves   saver
-	blocked blockers // clients waiting in BLPOP and its kin (blocking.go)
-	slowlog slowlog  // SLOWLOG's entries (slowlog.go)
-	ops     opsMeter
+	tls      atomic.Pointer[tlsconn.ServerTLS]
+	tlsMu    sync.Mutex
+	runID    string
+	start    time.Time
+	stats    Stats
+	saves    saver
+	blocked  blockers // clients waiting in BLPOP and its kin (blocking.go)
+	slowlog  slowlog  // SLOWLOG's entries (slowlog.go)
+	monitors monitors // the MONITOR connections (monitor.go)
+	ops      opsMeter
 	// reload is the state of TLS file reloads (reload.go).
 	reload reloadState
 	users  *acl.Registry
