@@ -94,7 +94,7 @@ func ParseCommandLine(args []string) (*CommandLine, error) {
 				handled = true
 			}
 		default:
-			opts = appendRepr(opts, a)
+			opts = AppendRepr(opts, a)
 			opts = append(opts, ' ')
 			handled = true
 		}

@@ -16,7 +16,7 @@ func Quote(arg string) string {
 	if !needsQuote(arg) {
 		return arg
 	}
-	return string(appendRepr(make([]byte, 0, len(arg)+2), arg))
+	return string(AppendRepr(make([]byte, 0, len(arg)+2), arg))
 }
 
 func needsQuote(s string) bool {
@@ -31,10 +31,10 @@ func needsQuote(s string) bool {
 	return false
 }
 
-// appendRepr appends s in double quotes as Redis's sdscatrepr does; Redis
+// AppendRepr appends s in double quotes as Redis's sdscatrepr does; Redis
 // builds its command-line options string with it, so ParseCommandLine uses
-// it too.
-func appendRepr(dst []byte, s string) []byte {
+// it too, and so does MONITOR's output.
+func AppendRepr(dst []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	for i := 0; i < len(s); i++ {

@@ -2,12 +2,12 @@ package netmode
 
 import (
 	"fmt"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/config"
 	"github.com/shinglekv/shingle/tlsconn"
 )
 
@@ -52,7 +52,7 @@ func (s *Server) feedMonitors(c *client, cmd *command.Command, args [][]byte) {
 		if redacted[i] {
 			a = []byte("(redacted)")
 		}
-		line = appendRepr(append(line, ' '), a)
+		line = config.AppendRepr(append(line, ' '), string(a))
 	}
 	line = append(line, "\r\n"...)
 	m := &s.monitors
@@ -67,36 +67,6 @@ func (s *Server) feedMonitors(c *client, cmd *command.Command, args [][]byte) {
 			close(ch)
 		}
 	}
-}
-
-// appendRepr appends s quoted as Redis's sdscatrepr does.
-func appendRepr(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	for _, b := range s {
-		switch b {
-		case '\\', '"':
-			dst = append(dst, '\\', b)
-		case '\n':
-			dst = append(dst, `\n`...)
-		case '\r':
-			dst = append(dst, `\r`...)
-		case '\t':
-			dst = append(dst, `\t`...)
-		case '\a':
-			dst = append(dst, `\a`...)
-		case '\b':
-			dst = append(dst, `\b`...)
-		default:
-			if b >= 0x20 && b < 0x7f {
-				dst = append(dst, b)
-			} else {
-				dst = append(dst, `\x`...)
-				dst = strconv.AppendUint(dst, uint64(b)>>4, 16)
-				dst = strconv.AppendUint(dst, uint64(b)&15, 16)
-			}
-		}
-	}
-	return append(dst, '"')
 }
 
 // serveMonitor turns the connection into a monitor's, until it closes or

@@ -169,18 +169,24 @@ func (o *Ops) HVals(key []byte) ([][]byte, error) {
 // fields; Type is ignored). Its cursor has the same guarantees as Scan's.
 // Errors: ErrWrongType.
 func (o *Ops) HScan(key []byte, cursor uint64, opt ScanOptions) (next uint64, fields []FieldValue, err error) {
-	count := opt.Count
-	if count <= 0 {
-		count = 10
-	}
-	match := opt.Match
-	if glob.IsAll(match) {
-		match = nil
-	}
+	count, match := opt.elems()
 	next, err = o.hscan(key, cursor, count, match, func(f, v []byte) {
 		fields = append(fields, FieldValue{bytes.Clone(f), bytes.Clone(v)})
 	})
 	return next, fields, err
+}
+
+// elems returns the count and the pattern (nil for every element) of an
+// HSCAN, SSCAN or ZSCAN.
+func (opt *ScanOptions) elems() (int, []byte) {
+	count := opt.Count
+	if count <= 0 {
+		count = 10
+	}
+	if glob.IsAll(opt.Match) {
+		return count, nil
+	}
+	return count, opt.Match
 }
 
 // An element cursor is 1 + the top 63 bits of the element's hash, so that a

@@ -3,8 +3,6 @@ package store
 import (
 	"bytes"
 	"math/rand/v2"
-
-	"github.com/shinglekv/shingle/internal/glob"
 )
 
 // Sets are stored as hashes are: one meta record (type, expiry, collection
@@ -218,14 +216,7 @@ func (o *Ops) SScan(key []byte, cursor uint64, opt ScanOptions) (next uint64, me
 	if err != nil || e.state != live {
 		return 0, nil, err
 	}
-	count := opt.Count
-	if count <= 0 {
-		count = 10
-	}
-	match := opt.Match
-	if glob.IsAll(match) {
-		match = nil
-	}
+	count, match := opt.elems()
 	next, err = v.scanElems(e.setPrefix(), cursor, count, match, func(m, _ []byte) { members = append(members, bytes.Clone(m)) })
 	return next, members, err
 }
@@ -414,13 +405,9 @@ func (w *writer) setStore(op SetOp, dst []byte, keys [][]byte) (int64, error) {
 		return 0, err
 	}
 	res := setOp(op, sets)
-	d, err := w.lookupWrite(dst)
+	d, err := w.clearKey(dst)
 	if err != nil {
 		return 0, err
-	}
-	if d.state == live {
-		w.deleteKey(&d)
-		w.propagate(cmdDel, dst)
 	}
 	if len(res) == 0 {
 		return 0, nil

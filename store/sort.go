@@ -60,13 +60,9 @@ func (o *Ops) SortStore(key, dst []byte, opt SortOptions) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		d, err := w.lookupWrite(dst)
+		d, err := w.clearKey(dst)
 		if err != nil {
 			return 0, err
-		}
-		if d.state == live {
-			w.deleteKey(&d)
-			w.propagate(cmdDel, dst)
 		}
 		if len(res) == 0 {
 			return 0, nil

@@ -150,6 +150,17 @@ func (w *writer) deleteElements(e *entry) {
 	w.b.DeleteRange(lo, hi, nil)
 }
 
+// clearKey finds k for writing and deletes what it holds, propagating
+// DEL: the destination of a STORE, replaced whole, TTL included.
+func (w *writer) clearKey(k []byte) (entry, error) {
+	e, err := w.lookupWrite(k)
+	if err == nil && e.state == live {
+		w.deleteKey(&e)
+		w.propagate(cmdDel, k)
+	}
+	return e, err
+}
+
 // putOrDelete writes m as the new meta of the collection e, or deletes
 // the key when m holds no element (Redis has no empty collections).
 func (w *writer) putOrDelete(e *entry, m meta) {

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 
 	"github.com/cockroachdb/pebble/v2"
-
-	"github.com/shinglekv/shingle/internal/glob"
 )
 
 // ZRangeBy says what a ZRange's bounds are.
@@ -337,13 +335,9 @@ func (o *Ops) ZRangeStore(dst, src []byte, r ZRange) (int64, error) {
 // zstore replaces dst with a sorted set of res (distinct members), or
 // deletes it when res is empty, and returns len(res).
 func (w *writer) zstore(dst []byte, res []ScoredMember) (int64, error) {
-	d, err := w.lookupWrite(dst)
+	d, err := w.clearKey(dst)
 	if err != nil {
 		return 0, err
-	}
-	if d.state == live {
-		w.deleteKey(&d)
-		w.propagate(cmdDel, dst)
 	}
 	if len(res) == 0 {
 		return 0, nil
@@ -486,14 +480,7 @@ func (o *Ops) ZScan(key []byte, cursor uint64, opt ScanOptions) (next uint64, ou
 	if err != nil || e.state != live {
 		return 0, nil, err
 	}
-	count := opt.Count
-	if count <= 0 {
-		count = 10
-	}
-	match := opt.Match
-	if glob.IsAll(match) {
-		match = nil
-	}
+	count, match := opt.elems()
 	var derr error
 	next, err = v.scanElems(e.zMemberPrefix(), cursor, count, match, func(m, val []byte) {
 		s, err := decodeScore(val)

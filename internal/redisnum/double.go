@@ -57,13 +57,13 @@ func strtod(s string, lenient bool) (float64, bool) {
 	}
 	in := s
 	if len(body) > 1 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X') {
-		if strings.ContainsRune(body, '_') || !hexFloat(body[2:]) {
+		if strings.ContainsRune(body, '_') || !numberSyntax(body[2:], true) {
 			return 0, false
 		}
 		if !strings.ContainsAny(body, "pP") {
 			in += "p0"
 		}
-	} else if !plainDecimal(body) {
+	} else if !numberSyntax(body, false) {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(in, 64)
@@ -76,46 +76,6 @@ func strtod(s string, lenient bool) (float64, bool) {
 		return 0, false // underflow to zero
 	}
 	return f, true
-}
-
-// hexFloat reports whether s (after "0x") is hexadecimal digits with at
-// most one '.', and an optional binary exponent.
-func hexFloat(s string) bool {
-	digits, dot, i := 0, false, 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F':
-			digits++
-		case c == '.' && !dot:
-			dot = true
-		default:
-			goto exp
-		}
-	}
-exp:
-	if digits == 0 {
-		return false
-	}
-	if i == len(s) {
-		return true
-	}
-	if s[i] != 'p' && s[i] != 'P' {
-		return false
-	}
-	i++
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	if i == len(s) {
-		return false
-	}
-	for ; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // AppendDouble appends f as Redis 7.0 replies with a double: "%.17g", and

@@ -90,7 +90,7 @@ func ParseLongDouble(b []byte) (LongDouble, bool) {
 			return x, false
 		}
 	}
-	if base == 10 && !plainDecimal(body) {
+	if base == 10 && !numberSyntax(body, false) {
 		return x, false
 	}
 	if zeroMantissa(body) {
@@ -149,14 +149,22 @@ func zeroMantissa(body string) bool {
 	return strings.Trim(digits, "0.") == "" && strings.ContainsAny(digits, "0")
 }
 
-// plainDecimal reports whether s is digits with at most one '.', and an
-// optional exponent; big.Float would also take forms strtold does not.
-func plainDecimal(s string) bool {
+// numberSyntax reports whether s is digits (hexadecimal with hex) with at
+// most one '.', and an optional exponent ('e', or 'p' with hex) of decimal
+// digits: big.Float and strconv would also take forms strtod does not.
+func numberSyntax(s string, hex bool) bool {
+	isDigit := func(c byte) bool {
+		return c >= '0' && c <= '9' || hex && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')
+	}
+	exp := byte('e')
+	if hex {
+		exp = 'p'
+	}
 	digits, dot, i := 0, false, 0
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= '0' && c <= '9':
+		case isDigit(c):
 			digits++
 		case c == '.' && !dot:
 			dot = true
@@ -171,7 +179,7 @@ exp:
 	if i == len(s) {
 		return true
 	}
-	if s[i] != 'e' && s[i] != 'E' {
+	if s[i]|0x20 != exp {
 		return false
 	}
 	i++
