@@ -129,7 +129,7 @@
 // bench_test.go puts the typed API beside raw Pebble with the same options
 // and the same commit (go test -bench . -benchtime 1000000x; README.md has
 // the table). Medians of three runs on a 2-core VM, Shingle/Pebble: Set of
-// new keys 0.61x, Overwrite 0.61x, Get 19x with the record cache and 1.08x
+// new keys 0.62x, Overwrite 0.64x, Get 24x with the record cache and 1.16x
 // without it (raw Pebble's own figure moves by a fifth between runs). The
 // goal: 0.8x or better for writes, 0.95x for Get without the cache.
 //
