@@ -27,11 +27,13 @@ import (
 
 // saver is the server's state of saves.
 type saver struct {
-	mu      sync.Mutex // held by the save in progress
-	running atomic.Bool
-	last    atomic.Int64 // unix seconds of the last successful save; the start, before one
-	ok      atomic.Bool  // the last background save succeeded (or none ran)
-	bg      sync.WaitGroup
+	mu         sync.Mutex // held by the save in progress
+	running    atomic.Bool
+	rewriting  atomic.Bool  // a BGREWRITEAOF's compaction runs
+	rewriteErr atomic.Bool  // the last one failed
+	last       atomic.Int64 // unix seconds of the last successful save; the start, before one
+	ok         atomic.Bool  // the last background save succeeded (or none ran)
+	bg         sync.WaitGroup
 }
 
 var (
@@ -46,6 +48,8 @@ func saveCommands() []*command.Command {
 			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: bgsaveCmd},
 		{Name: "shutdown", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagNoMulti | command.FlagAllowBusy,
 			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: shutdownCmd},
+		{Name: "bgrewriteaof", Arity: 1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagNoAsyncLoading,
+			Categories: []string{"@admin", "@slow", "@dangerous"}, Run: bgrewriteaofCmd},
 		{Name: "lastsave", Arity: 1, Flags: command.FlagLoading | command.FlagStale | command.FlagFast,
 			Categories: []string{"@admin", "@fast", "@dangerous"}, Run: lastsaveCmd},
 	}
@@ -164,4 +168,26 @@ func (s *Server) saveInfo(line func(string, any)) {
 	line("rdb_bgsave_in_progress", map[bool]int{true: 1, false: 0}[s.saves.running.Load()])
 	line("rdb_last_save_time", strconv.FormatInt(s.saves.last.Load(), 10))
 	line("rdb_last_bgsave_status", map[bool]string{true: "ok", false: "err"}[s.saves.ok.Load()])
+}
+
+// BGREWRITEAOF: Shingle's append-only log is Pebble's, whose files a
+// compaction rewrites without what later writes made obsolete, which is
+// what rewriting Redis's AOF achieves. It runs in the background, as
+// Redis's rewrite does; INFO persistence shows aof_rewrite_in_progress.
+func bgrewriteaofCmd(ctx *command.Ctx, _ [][]byte) command.Reply {
+	s := clientOf(ctx).s
+	if !s.saves.rewriting.CompareAndSwap(false, true) {
+		return command.ErrorReply("ERR Background append only file rewriting already in progress")
+	}
+	s.saves.bg.Add(1)
+	go func() {
+		defer s.saves.bg.Done()
+		defer s.saves.rewriting.Store(false)
+		err := s.db.Compact()
+		s.saves.rewriteErr.Store(err != nil)
+		if err != nil {
+			s.cfg.Load().Logger.Warn("netmode: BGREWRITEAOF: the compaction failed", "err", err)
+		}
+	}()
+	return command.Status("Background append only file rewriting started")
 }

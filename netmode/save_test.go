@@ -74,3 +74,34 @@ func TestSaveLoadsInRedis(t *testing.T) {
 		}
 	}
 }
+
+// TestBGRewriteAOF: BGREWRITEAOF compacts the store in the background,
+// INFO shows it running and then done, and the data set is the same.
+func TestBGRewriteAOF(t *testing.T) {
+	ts := startServer(t, nil)
+	c := ts.raw(t)
+	for i := range 200 {
+		mustDo(t, c, "SET", "k:"+strconv.Itoa(i), strings.Repeat("v", 100))
+		if i%2 == 0 {
+			mustDo(t, c, "DEL", "k:"+strconv.Itoa(i))
+		}
+	}
+	before := mustDo(t, c, "DEBUG", "DIGEST")
+	if r := mustDo(t, c, "BGREWRITEAOF"); r != `"Background append only file rewriting started"` {
+		t.Fatalf("BGREWRITEAOF: %s", r)
+	}
+	info := func(field string) string {
+		r, err := c.Do("INFO", "persistence")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testutil.InfoFields(string(r.Str))[field]
+	}
+	eventually(t, "the rewrite to end", func() bool { return info("aof_rewrite_in_progress") == "0" })
+	if s := info("aof_last_bgrewrite_status"); s != "ok" {
+		t.Fatalf("aof_last_bgrewrite_status:%s", s)
+	}
+	if after := mustDo(t, c, "DEBUG", "DIGEST"); after != before {
+		t.Fatalf("DEBUG DIGEST %s after the rewrite, %s before", after, before)
+	}
+}

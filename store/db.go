@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -694,4 +695,21 @@ func (p pebbleLogger) Fatalf(format string, args ...any) {
 	msg := "pebble: " + fmt.Sprintf(format, args...)
 	p.l.Error(msg)
 	panic(msg)
+}
+
+// Compact rewrites the store's files without what later writes made
+// obsolete (overwritten values, deleted keys and collections), as a
+// manual compaction of Pebble over the whole key space, and returns when
+// it is done: BGREWRITEAOF's work, for a store whose log is Pebble's.
+// Reads and writes go on meanwhile; Close waits for it. Errors: ErrClosed.
+func (db *DB) Compact() error {
+	db.mu.RLock()
+	if db.closed {
+		db.mu.RUnlock()
+		return ErrClosed
+	}
+	db.inflight.Add(1)
+	db.mu.RUnlock()
+	defer db.inflight.Done()
+	return db.pdb.Compact(context.Background(), []byte{0}, []byte{0xff}, true)
 }
