@@ -62,11 +62,15 @@ func TestClusterMigrateSlots(t *testing.T) {
 	keys := keysInSlots(3000, lo, hi)
 	sc := src.plain(t)
 	for i, k := range keys {
-		switch i % 3 {
+		switch i % 5 {
 		case 0:
 			mustOK(t, sc, "SET", k, "v"+k)
 		case 1:
 			mustDo(t, sc, "HSET", k, "f", "h"+k, "g", "2")
+		case 2:
+			mustDo(t, sc, "ZADD", k, "1.5", "z"+k, "-2", "other")
+		case 3:
+			mustDo(t, sc, "RPUSH", k, "l"+k, "second")
 		default:
 			mustOK(t, sc, "SET", k, "t"+k, "PX", "3600000")
 		}
@@ -138,11 +142,15 @@ func TestClusterMigrateSlots(t *testing.T) {
 	dc := dst.plain(t)
 	for i, k := range keys {
 		var want, got string
-		switch i % 3 {
+		switch i % 5 {
 		case 0:
 			want, got = "v"+k, str(t, dc, "GET", k)
 		case 1:
 			want, got = "h"+k, str(t, dc, "HGET", k, "f")
+		case 2:
+			want, got = "1.5", str(t, dc, "ZSCORE", k, "z"+k)
+		case 3:
+			want, got = "l"+k, str(t, dc, "LINDEX", k, "0")
 		default:
 			want, got = "t"+k, str(t, dc, "GET", k)
 			if ttl := intReply(t, dc, "PTTL", k); ttl <= 0 || ttl > 3600000 {
