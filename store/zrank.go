@@ -22,7 +22,8 @@ import (
 // indexed set, a binary search over its blocks at commit; memory, one key
 // and one count per block (about 100 KB for a million members); a query,
 // at most one block's walk (a block that grew past twice zblockSize is
-// split, by a walk of it, by the next query that meets it).
+// split, by a walk of it, by the next query that meets it). The index's
+// lock covers finding the block; the walk inside it runs without.
 //
 // The index follows the sets' writes as the record cache does: the
 // writer notes each member added or removed (zset, zdel) and the notes
@@ -166,24 +167,19 @@ func (v *view) zsplit(z *zblocks, prefix []byte, i int) error {
 // zcountBelow returns how many members of the live, indexed sorted set e
 // sort before key (a score-order key suffix).
 func (v *view) zcountBelow(e *entry, key []byte) (int64, error) {
-	x := &v.db.zindex
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	z, err := v.zblocksOf(e)
+	prefix := e.zOrderPrefix()
+	first, n, err := v.zblockAt(e, prefix, func(z *zblocks) (int, int64) {
+		i := z.block(key)
+		var before int64
+		for _, c := range z.counts[:i] {
+			before += c
+		}
+		return i, before
+	})
 	if err != nil {
 		return 0, err
 	}
-	prefix := e.zOrderPrefix()
-	i := z.block(key)
-	if err := v.zsplit(z, prefix, i); err != nil {
-		return 0, err
-	}
-	i = z.block(key)
-	var n int64
-	for _, c := range z.counts[:i] {
-		n += c
-	}
-	it, err := v.iter(append(bytes.Clone(prefix), z.firsts[i]...), append(bytes.Clone(prefix), key...))
+	it, err := v.iter(append(bytes.Clone(prefix), first...), append(bytes.Clone(prefix), key...))
 	if err != nil {
 		return 0, err
 	}
@@ -196,41 +192,62 @@ func (v *view) zcountBelow(e *entry, key []byte) (int64, error) {
 // zkeyAt returns the score-order key suffix of the member at rank r
 // (0 <= r < count) of the live, indexed sorted set e.
 func (v *view) zkeyAt(e *entry, r int64) ([]byte, error) {
+	prefix := e.zOrderPrefix()
+	first, before, err := v.zblockAt(e, prefix, func(z *zblocks) (int, int64) {
+		var before int64
+		for i, c := range z.counts {
+			if r < before+c {
+				return i, before
+			}
+			before += c
+		}
+		return -1, 0
+	})
+	if err != nil {
+		return nil, err
+	}
+	it, err := v.iter(append(bytes.Clone(prefix), first...), prefixEnd(prefix))
+	if err != nil {
+		return nil, err
+	}
+	it.First()
+	for n := r - before; n > 0 && it.Valid(); n-- {
+		it.Next()
+	}
+	if !it.Valid() {
+		return nil, closeIter(it, errCorrupt)
+	}
+	key := bytes.Clone(it.Key()[len(prefix):])
+	return key, it.Close()
+}
+
+// zblockAt finds, under the index's lock, the block of e's index that
+// pick names (its index, and the members of the blocks before it),
+// splitting it first if it grew too large, and returns its first key and
+// that count. The walk inside the block is the caller's, without the
+// lock: the caller's view holds the store's lock, so no write changes
+// the set meanwhile, and many readers walk at once.
+func (v *view) zblockAt(e *entry, prefix []byte, pick func(z *zblocks) (int, int64)) ([]byte, int64, error) {
 	x := &v.db.zindex
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	z, err := v.zblocksOf(e)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	prefix := e.zOrderPrefix()
-	for i := 0; i < len(z.counts); i++ {
-		if r >= z.counts[i] {
-			r -= z.counts[i]
-			continue
-		}
-		if z.counts[i] > 2*zblockSize {
+	for {
+		i, before := pick(z)
+		switch {
+		case i < 0:
+			return nil, 0, errCorrupt
+		case z.counts[i] > 2*zblockSize:
 			if err := v.zsplit(z, prefix, i); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			i--
 			continue
 		}
-		it, err := v.iter(append(bytes.Clone(prefix), z.firsts[i]...), prefixEnd(prefix))
-		if err != nil {
-			return nil, err
-		}
-		it.First()
-		for ; r > 0 && it.Valid(); r-- {
-			it.Next()
-		}
-		if !it.Valid() {
-			return nil, closeIter(it, errCorrupt)
-		}
-		key := bytes.Clone(it.Key()[len(prefix):])
-		return key, it.Close()
+		return bytes.Clone(z.firsts[i]), before, nil
 	}
-	return nil, errCorrupt
 }
 
 // zseekRank positions it, over the whole score order of the live sorted

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/shinglekv/shingle/internal/testutil"
@@ -72,6 +73,29 @@ func TestZRankIndex(t *testing.T) {
 		if got, err := db.ZCount(k, rg); err != nil || got != count {
 			t.Fatalf("step %d: ZCount(%s, %+v) = %d, %v; want %d", step, k, rg, got, err, count)
 		}
+	}
+	// Readers at once: the walks inside blocks run without the index's
+	// lock, the splits under it.
+	for _, k := range keys {
+		want := sorted(k)
+		var wg sync.WaitGroup
+		for g := range 4 {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(g), 1))
+				for range 200 {
+					if len(want) == 0 {
+						return
+					}
+					i := r.IntN(len(want))
+					rank, ok, err := db.ZRank(k, want[i].Member, false)
+					if err != nil || !ok || rank != int64(i) {
+						t.Errorf("concurrent ZRank(%s, %s) = %d, %v, %v; want %d", k, want[i].Member, rank, ok, err, i)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
 	}
 	if len(db.zindex.sets) > zindexMaxSets {
 		t.Errorf("%d sets indexed, at most %d allowed", len(db.zindex.sets), zindexMaxSets)
