@@ -66,23 +66,36 @@ func block(c *Ctx, keys [][]byte, timeout time.Duration, timedOut Reply, try fun
 
 var nullArray = Reply{Kind: KindNullArray}
 
-// BLPOP/BRPOP key [key ...] timeout
+// blockingPopOne serves key [key ...] timeout, the form of BLPOP, BRPOP,
+// BZPOPMIN and BZPOPMAX: pop takes one element from the first of keys that
+// has one, and returns nil for none.
+func blockingPopOne(c *Ctx, args [][]byte, pop func(keys [][]byte) ([]byte, []Reply, error)) Reply {
+	timeout, e := parseTimeout(args[len(args)-1])
+	if e != nil {
+		return *e
+	}
+	keys := args[1 : len(args)-1]
+	return block(c, keys, timeout, nullArray, func() (Reply, bool) {
+		key, elem, err := pop(keys)
+		switch {
+		case err != nil:
+			return ErrReply(err), true
+		case key == nil:
+			return Reply{}, false
+		}
+		return Array(append([]Reply{Bulk(key)}, elem...)...), true
+	})
+}
+
+// BLPOP/BRPOP key [key ...] timeout: [key, element].
 func bpop(left bool) func(c *Ctx, args [][]byte) Reply {
 	return func(c *Ctx, args [][]byte) Reply {
-		timeout, e := parseTimeout(args[len(args)-1])
-		if e != nil {
-			return *e
-		}
-		keys := args[1 : len(args)-1]
-		return block(c, keys, timeout, nullArray, func() (Reply, bool) {
+		return blockingPopOne(c, args, func(keys [][]byte) ([]byte, []Reply, error) {
 			key, els, err := c.Ops.LMPop(keys, left, 1)
-			switch {
-			case err != nil:
-				return ErrReply(err), true
-			case key == nil:
-				return Reply{}, false
+			if key == nil || err != nil {
+				return nil, nil, err
 			}
-			return Array(Bulk(key), Bulk(els[0])), true
+			return key, []Reply{Bulk(els[0])}, nil
 		})
 	}
 }
@@ -133,20 +146,12 @@ func blmpop(c *Ctx, args [][]byte) Reply {
 // BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score], flat.
 func bzpop(max bool) func(c *Ctx, args [][]byte) Reply {
 	return func(c *Ctx, args [][]byte) Reply {
-		timeout, e := parseTimeout(args[len(args)-1])
-		if e != nil {
-			return *e
-		}
-		keys := args[1 : len(args)-1]
-		return block(c, keys, timeout, nullArray, func() (Reply, bool) {
+		return blockingPopOne(c, args, func(keys [][]byte) ([]byte, []Reply, error) {
 			key, sms, err := c.Ops.ZMPop(keys, max, 1)
-			switch {
-			case err != nil:
-				return ErrReply(err), true
-			case key == nil:
-				return Reply{}, false
+			if key == nil || err != nil {
+				return nil, nil, err
 			}
-			return Array(Bulk(key), Bulk(sms[0].Member), doubleReply(sms[0].Score)), true
+			return key, []Reply{Bulk(sms[0].Member), doubleReply(sms[0].Score)}, nil
 		})
 	}
 }

@@ -57,22 +57,7 @@ func parseLonLat(lon, lat []byte) (float64, float64, *Reply) {
 // GEOADD key [NX|XX] [CH] longitude latitude member [...]: ZADD of the
 // positions' scores.
 func geoadd(c *Ctx, args [][]byte) Reply {
-	var f store.ZAddFlags
-	i := 2
-flags:
-	for ; i < len(args); i++ {
-		switch lower(args[i]) {
-		case "nx":
-			f.NX = true
-		case "xx":
-			f.XX = true
-		case "ch":
-			f.CH = true
-		default:
-			break flags
-		}
-	}
-	rest := args[i:]
+	f, rest := zaddFlags(args, false)
 	if len(rest)%3 != 0 || f.NX && f.XX || len(rest) == 0 {
 		return errSyntax
 	}

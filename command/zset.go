@@ -97,30 +97,36 @@ func withScores(ws bool) scoreForm {
 	return membersOnly
 }
 
-// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
-func zadd(c *Ctx, args [][]byte) Reply {
+// zaddFlags reads the flags of ZADD (or, without all, those GEOADD takes:
+// NX, XX, CH) after the key, and returns them and the arguments after
+// them.
+func zaddFlags(args [][]byte, all bool) (store.ZAddFlags, [][]byte) {
 	var f store.ZAddFlags
 	i := 2
-flags:
 	for ; i < len(args); i++ {
-		switch lower(args[i]) {
-		case "nx":
+		switch a := lower(args[i]); {
+		case a == "nx":
 			f.NX = true
-		case "xx":
+		case a == "xx":
 			f.XX = true
-		case "gt":
-			f.GT = true
-		case "lt":
-			f.LT = true
-		case "ch":
+		case a == "ch":
 			f.CH = true
-		case "incr":
+		case all && a == "gt":
+			f.GT = true
+		case all && a == "lt":
+			f.LT = true
+		case all && a == "incr":
 			f.Incr = true
 		default:
-			break flags
+			return f, args[i:]
 		}
 	}
-	rest := args[i:]
+	return f, nil
+}
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+func zadd(c *Ctx, args [][]byte) Reply {
+	f, rest := zaddFlags(args, true)
 	switch {
 	case len(rest) == 0 || len(rest)%2 != 0:
 		return errSyntax
@@ -469,56 +475,67 @@ func zcombine(op store.ZSetOp, mode int) func(c *Ctx, args [][]byte) Reply {
 			return errSyntax
 		}
 		keys := args[at+1 : at+1+int(n)]
-		for _, k := range keys {
-			t, err := c.Ops.Type(k)
-			if err != nil {
-				return ErrReply(err)
-			}
-			if t != store.TypeNone && t != store.TypeZSet && t != store.TypeSet {
-				return ErrReply(store.ErrWrongType)
-			}
-		}
 		comb := store.ZCombine{Op: op}
 		ws := false
 		var limit int64
-		for j := at + 1 + int(n); j < len(args); {
-			left := len(args) - j
-			switch {
-			case mode == zCard && left >= 2 && is(args[j], "limit"):
-				l, ok := parseInt(args[j+1])
-				if !ok || l < 0 {
-					return ErrorReply("ERR LIMIT can't be negative")
-				}
-				limit = l
-				j += 2
-			case mode != zCard && op != store.ZDiff && left >= int(n)+1 && is(args[j], "weights"):
-				comb.Weights = make([]float64, n)
-				for i := range comb.Weights {
-					w, ok := redisnum.ParseDouble(args[j+1+i])
-					if !ok {
-						return ErrorReply("ERR weight value is not a float")
+		// parse reads the options. Redis reads the keys' types before
+		// them: a bad option loses to a key of another type, which the
+		// store otherwise reports itself.
+		parse := func() *Reply {
+			for j := at + 1 + int(n); j < len(args); {
+				left := len(args) - j
+				switch {
+				case mode == zCard && left >= 2 && is(args[j], "limit"):
+					l, ok := parseInt(args[j+1])
+					if !ok || l < 0 {
+						e := ErrorReply("ERR LIMIT can't be negative")
+						return &e
 					}
-					comb.Weights[i] = w
-				}
-				j += 1 + int(n)
-			case mode != zCard && op != store.ZDiff && left >= 2 && is(args[j], "aggregate"):
-				switch lower(args[j+1]) {
-				case "sum":
-					comb.Aggregate = store.ZSum
-				case "min":
-					comb.Aggregate = store.ZMin
-				case "max":
-					comb.Aggregate = store.ZMax
+					limit = l
+					j += 2
+				case mode != zCard && op != store.ZDiff && left >= int(n)+1 && is(args[j], "weights"):
+					comb.Weights = make([]float64, n)
+					for i := range comb.Weights {
+						w, ok := redisnum.ParseDouble(args[j+1+i])
+						if !ok {
+							e := ErrorReply("ERR weight value is not a float")
+							return &e
+						}
+						comb.Weights[i] = w
+					}
+					j += 1 + int(n)
+				case mode != zCard && op != store.ZDiff && left >= 2 && is(args[j], "aggregate"):
+					switch lower(args[j+1]) {
+					case "sum":
+						comb.Aggregate = store.ZSum
+					case "min":
+						comb.Aggregate = store.ZMin
+					case "max":
+						comb.Aggregate = store.ZMax
+					default:
+						return &errSyntax
+					}
+					j += 2
+				case mode == 0 && is(args[j], "withscores"):
+					ws = true
+					j++
 				default:
-					return errSyntax
+					return &errSyntax
 				}
-				j += 2
-			case mode == 0 && is(args[j], "withscores"):
-				ws = true
-				j++
-			default:
-				return errSyntax
 			}
+			return nil
+		}
+		if e := parse(); e != nil {
+			for _, k := range keys {
+				t, err := c.Ops.Type(k)
+				if err != nil {
+					return ErrReply(err)
+				}
+				if t != store.TypeNone && t != store.TypeZSet && t != store.TypeSet {
+					return ErrReply(store.ErrWrongType)
+				}
+			}
+			return *e
 		}
 		switch mode {
 		case zStore:

@@ -36,8 +36,12 @@ type client struct {
 
 	replicaLink bool // PSYNC ran: the connection serves a replica from now on
 	monitoring  bool // MONITOR ran: the connection receives the commands run from now on
-	readonly    bool // READONLY: a replica serves its primary's slots' reads
-	asking      bool // ASKING: the next command may run in a slot being imported
+	// cmdStart is when the next command's time for the slow log began:
+	// the read that brought it, or the end of the command before it
+	// (one clock read per command); zero when it is not known.
+	cmdStart time.Time
+	readonly bool // READONLY: a replica serves its primary's slots' reads
+	asking   bool // ASKING: the next command may run in a slot being imported
 	// importing is the slot migration this connection brings data in for
 	// (CLUSTER SYNCSLOTS): its commands run in the migration's slots.
 	importing *cluster.Migration
@@ -297,15 +301,22 @@ func (c *client) readCommand() ([][]byte, error) {
 		if err := c.rd.Fill(); err != nil {
 			return nil, err
 		}
-		// The client's last interaction is its last read, as in Redis:
-		// the commands of one read share it (a clock read per command
-		// cost 4% of a pipelined GET).
-		c.lastActive.Store(time.Now().UnixNano())
+		c.readAt()
 		args, err := c.rd.Next(false)
 		if args != nil || err != nil {
 			return args, err
 		}
 	}
+}
+
+// readAt notes the time of a read: the client's last interaction, as in
+// Redis the commands of one read share it (a clock read per command cost
+// 4% of a pipelined GET), and where the slow log starts timing the first
+// command the read brought.
+func (c *client) readAt() {
+	now := time.Now()
+	c.lastActive.Store(now.UnixNano())
+	c.cmdStart = now
 }
 
 // firstRead reads a plain TCP connection's first bytes, to turn away a TLS
@@ -320,7 +331,7 @@ func (c *client) firstRead() bool {
 			c.readFailed(err)
 			return false
 		}
-		c.lastActive.Store(time.Now().UnixNano())
+		c.readAt()
 	}
 	if tlsconn.LooksLikeTLS(c.rd.Buffered()) {
 		c.s.stats.TLSOnPlainPort.Add(1)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"strings"
-	"time"
 
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/store"
@@ -104,9 +103,8 @@ func (c *client) execute(args [][]byte) {
 		c.reply(command.Status("QUEUED"))
 	default:
 		c.holdFor(cmd)
-		start := time.Now()
 		r := cmd.Run(&c.ctx, args)
-		s.slowlogNote(c, cmd, args, time.Since(start))
+		s.slowlogNote(c, cmd, args)
 		s.feedMonitors(c, cmd, args)
 		if !c.replicaLink && !c.noReply {
 			c.reply(r)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/shinglekv/shingle/command"
+	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/internal/testutil"
 	"github.com/shinglekv/shingle/store"
 	"github.com/shinglekv/shingle/tlsconn"
@@ -105,6 +106,29 @@ func (ts *testServer) rawTLS(t testing.TB, tc *tls.Config) (*testutil.Client, er
 	c := testutil.NewClient(conn)
 	t.Cleanup(func() { c.Close() })
 	return c, nil
+}
+
+// sameAsRedis sends each of cmds to redis-server (rc) and to Shingle (sc)
+// and fails the test where the replies differ, once comparable makes them
+// comparable (nil: as they are).
+func sameAsRedis(t *testing.T, rc, sc *testutil.Client, cmds [][]string, comparable func(args []string, r resp.Reply) resp.Reply) {
+	t.Helper()
+	for _, args := range cmds {
+		want, err := rc.Do(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.Do(args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if comparable != nil {
+			want, got = comparable(args, want), comparable(args, got)
+		}
+		if want.String() != got.String() {
+			t.Errorf("%q:\n  redis:   %v\n  shingle: %v", args, want, got)
+		}
+	}
 }
 
 // mustDo runs a command on a raw client and returns the reply.

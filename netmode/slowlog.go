@@ -15,8 +15,9 @@ import (
 // for slowlog-log-slower-than microseconds or more (-1: none) is kept,
 // newest first, up to slowlog-max-len entries, with its arguments (at most
 // 32, each cut at 128 bytes, and passwords redacted), its client's address
-// and name. The time is the command's own, from its start to its reply:
-// it includes waiting for the store's lock. Unlike Redis, the commands of
+// and name. The time is the command's, from the end of the one before it
+// or the read that brought it to its reply: it includes parsing it and
+// waiting for the store's lock. Unlike Redis, the commands of
 // a transaction are timed together, as one EXEC entry, and the blocking
 // commands (BLPOP and its kin) are left out, as their time is mostly
 // spent waiting.
@@ -38,10 +39,18 @@ type slowlogEntry struct {
 	addr, name       string
 }
 
-// note logs a command that took d, if the configuration asks for it.
-func (s *Server) slowlogNote(c *client, cmd *command.Command, args [][]byte, d time.Duration) {
+// slowlogNote logs the command c just ran, if the configuration asks for
+// it. Its time runs from c.cmdStart, and the next command's from now.
+func (s *Server) slowlogNote(c *client, cmd *command.Command, args [][]byte) {
 	cfg := s.cfg.Load()
-	if cfg.SlowlogLogSlowerThan < 0 || d.Microseconds() < cfg.SlowlogLogSlowerThan {
+	if cfg.SlowlogLogSlowerThan < 0 {
+		c.cmdStart = time.Time{} // unknown once the log is turned on again
+		return
+	}
+	start := c.cmdStart
+	c.cmdStart = time.Now()
+	d := c.cmdStart.Sub(start)
+	if start.IsZero() || d.Microseconds() < cfg.SlowlogLogSlowerThan {
 		return
 	}
 	if cmd.Flags&command.FlagBlocking != 0 {

@@ -91,34 +91,55 @@ func (o *Ops) PFAdd(key []byte, sparseMax int, elems ...[]byte) (bool, error) {
 // estimate is stale it writes the estimate into the key, as Redis does,
 // propagating PFCOUNT. Errors: as PFAdd.
 func (o *Ops) PFCount(keys ...[]byte) (int64, error) {
+	// A read first: only a stale cache makes it a write, and most counts
+	// find the one the last count wrote.
+	n, stale, err := o.pfcountRead(keys)
+	if err != nil || !stale {
+		return n, err
+	}
 	return write(o, func(w *writer) (int64, error) {
-		hs, wrong, err := w.readHLLs(keys)
+		n, v, err := w.pfcount(keys)
+		if err != nil || v == nil {
+			return n, err
+		}
+		e, err := w.lookupWrite(keys[0])
 		if err != nil {
 			return 0, err
 		}
-		if len(keys) > 1 {
-			n, err := hll.CountMerged(hs...)
-			if err == nil && wrong >= 0 {
-				err = ErrWrongType
-			}
-			return n, hllError(err)
-		}
-		if wrong >= 0 {
-			return 0, ErrWrongType
-		}
-		n, v, err := hll.Count(hs[0])
-		if err != nil {
-			return 0, hllError(err)
-		}
-		if v != nil {
-			e, err := w.lookupWrite(keys[0])
-			if err != nil {
-				return 0, err
-			}
-			w.putHLL(&e, v, []byte("PFCOUNT"), keys[0])
-		}
+		w.putHLL(&e, v, []byte("PFCOUNT"), keys[0])
 		return n, nil
 	})
+}
+
+func (o *Ops) pfcountRead(keys [][]byte) (_ int64, stale bool, err error) {
+	v, err := o.beginRead()
+	if err != nil {
+		return 0, false, err
+	}
+	defer o.endRead(&err)
+	n, updated, err := v.pfcount(keys)
+	return n, updated != nil, err
+}
+
+// pfcount counts the HyperLogLogs at keys and returns, for one key whose
+// cached count was stale, its string with the count cached.
+func (v *view) pfcount(keys [][]byte) (int64, []byte, error) {
+	hs, wrong, err := v.readHLLs(keys)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(keys) > 1 {
+		n, err := hll.CountMerged(hs...)
+		if err == nil && wrong >= 0 {
+			err = ErrWrongType
+		}
+		return n, nil, hllError(err)
+	}
+	if wrong >= 0 {
+		return 0, nil, ErrWrongType
+	}
+	n, updated, err := hll.Count(hs[0])
+	return n, updated, hllError(err)
 }
 
 // PFMerge merges the HyperLogLogs at srcs into the one at dst (creating

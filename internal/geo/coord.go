@@ -3,7 +3,8 @@ package geo
 import (
 	"math"
 	"strconv"
-	"strings"
+
+	"github.com/shinglekv/shingle/internal/redisnum"
 )
 
 // The coordinates Redis indexes (geohash.h): the whole longitude range, and
@@ -143,16 +144,5 @@ func AppendCoord(dst []byte, x float64) []byte {
 	if math.IsInf(x, 0) {
 		return dst
 	}
-	if strings.IndexByte(string(dst[start:]), '.') >= 0 {
-		for dst[len(dst)-1] == '0' {
-			dst = dst[:len(dst)-1]
-		}
-		if dst[len(dst)-1] == '.' {
-			dst = dst[:len(dst)-1]
-		}
-	}
-	if string(dst[start:]) == "-0" {
-		dst = append(dst[:start], '0')
-	}
-	return dst
+	return redisnum.TrimFixed(dst, start)
 }

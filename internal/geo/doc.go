@@ -72,7 +72,8 @@
 // infinities included: its functions are pure and take what a client sent.
 // (Redis itself would loop forever on a negative radius, which it never
 // lets through; this package scans the coarsest cells instead.) Import any
-// package of Shingle's, read a clock, or do I/O. Carry code or tables
+// package of Shingle's but internal/redisnum (Redis's number formats),
+// read a clock, or do I/O. Carry code or tables
 // copied from another project (glibc's trigonometry included): what Go's
 // math package cannot reproduce of Redis is documented above instead.
 package geo

@@ -236,8 +236,14 @@ func (x *LongDouble) AppendHuman(dst []byte) []byte {
 		return append(dst, "-inf"...)
 	}
 	start := len(dst)
-	dst = x.f.Append(dst, 'f', 17)
-	if i := strings.IndexByte(string(dst[start:]), '.'); i >= 0 {
+	return TrimFixed(x.f.Append(dst, 'f', 17), start)
+}
+
+// TrimFixed turns the fixed-point number at dst[start:] into the form of
+// Redis's human long doubles (ld2string LD_STR_HUMAN): trailing zeros of
+// the fraction and a trailing '.' removed, "-0" as "0".
+func TrimFixed(dst []byte, start int) []byte {
+	if strings.IndexByte(string(dst[start:]), '.') >= 0 {
 		for dst[len(dst)-1] == '0' {
 			dst = dst[:len(dst)-1]
 		}
