@@ -273,19 +273,29 @@ type writePause struct {
 // pauseWrites holds writes back for at most d and returns the offset the
 // store stopped at: cluster.Config.PauseWrites.
 func (s *Server) pauseWrites(d time.Duration) uint64 {
+	s.holdWrites(d)
+	s.waitWrites()
+	return s.db.Offset()
+}
+
+// holdWrites holds clients' writes back from now on, for at most d or
+// until resumeWrites.
+func (s *Server) holdWrites(d time.Duration) {
 	p := &s.pause
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.resume == nil {
 		p.resume = make(chan struct{})
 		p.on.Store(true)
 		time.AfterFunc(d, s.resumeWrites)
 	}
 	p.until = time.Now().Add(d)
-	p.mu.Unlock()
-	// Writes that began before the pause finish under the store's lock:
-	// taking it once is waiting for them.
+}
+
+// waitWrites waits for the writes under way: they finish under the
+// store's lock, so taking it once is waiting for them.
+func (s *Server) waitWrites() {
 	s.db.Update(func(*store.Tx) error { return nil })
-	return s.db.Offset()
 }
 
 func (s *Server) resumeWrites() {

@@ -113,7 +113,6 @@ func (c *client) redirected(cmd *command.Command, args [][]byte) bool {
 		return c.redirectTo(exec, "MOVED", slot, st.Nodes[owner])
 	}
 	if queuing {
-		c.multi.write = c.multi.write || write
 		for _, k := range keys {
 			c.multi.keys = append(c.multi.keys, append([]byte(nil), k...))
 		}

@@ -45,6 +45,7 @@ func serverCommands() []*command.Command {
 		{Name: "role", Arity: 1, Flags: command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagFast, Categories: cat("@admin @fast @dangerous"), Run: roleCmd},
 		{Name: "replicaof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti | command.FlagLoading, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
 		{Name: "slaveof", Arity: 3, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale | command.FlagNoMulti | command.FlagLoading, Categories: cat("@admin @slow @dangerous"), Run: replicaofCmd},
+		{Name: "failover", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagStale, Categories: cat("@admin @slow @dangerous"), Run: failoverCmd},
 		{Name: "replconf", Arity: -1, Flags: command.FlagAdmin | command.FlagNoScript | command.FlagLoading | command.FlagStale | command.FlagAllowBusy, Categories: cat("@admin @slow @dangerous"), Run: replconf},
 		migrateCommand,
 		{Name: "slowlog", Arity: -2, Categories: cat("@slow"), Run: slowlogCmd},

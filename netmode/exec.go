@@ -14,7 +14,8 @@ type multiState struct {
 	queued [][][]byte
 	dirty  bool // a command was refused while queuing: EXEC aborts
 	// In cluster mode, the queued commands' keys (EXEC's redirection
-	// checks them together) and whether any of them writes.
+	// checks them together). write: any of the queued commands writes
+	// (EXEC waits out a write pause).
 	keys  [][]byte
 	write bool
 }
@@ -34,6 +35,12 @@ var (
 	// under replica-serve-stale-data no.
 	errMasterDown = command.ErrorReply("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 )
+
+// writes reports whether cmd writes: a write command, or EXEC of a
+// transaction that holds one.
+func (c *client) writes(cmd *command.Command) bool {
+	return cmd.Flags&command.FlagWrite != 0 || cmd.Name == "exec" && c.multi != nil && c.multi.write
+}
 
 // writeRefused refuses a write that this server may not take now (a
 // read-only replica, too few replicas for min-replicas-to-write).
@@ -82,7 +89,7 @@ func (c *client) execute(args [][]byte) {
 	case c.denied(cmd, args):
 	// In Redis's order: redirects, NOREPLICAS and READONLY, MASTERDOWN,
 	// LOADING.
-	case s.cluster != nil && cmd.Flags&command.FlagWrite != 0 && c.waitWritePause():
+	case c.writes(cmd) && c.waitWritePause():
 	case s.cluster != nil && c.redirected(cmd, args):
 	case cmd.Flags&command.FlagWrite != 0 && c.writeRefused():
 	case c.deniedStale(cmd):
@@ -95,6 +102,7 @@ func (c *client) execute(args [][]byte) {
 			c.refuse(errNoMulti)
 			return
 		}
+		c.multi.write = c.multi.write || cmd.Flags&command.FlagWrite != 0
 		q := make([][]byte, len(args))
 		for i, a := range args {
 			q[i] = bytes.Clone(a) // the reader reuses its buffer

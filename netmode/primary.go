@@ -91,6 +91,11 @@ func replconf(ctx *command.Ctx, args [][]byte) command.Reply {
 // those before it are written; the link answers it.
 func psync(ctx *command.Ctx, args [][]byte) command.Reply {
 	c := clientOf(ctx)
+	if len(args) > 3 && strings.EqualFold(string(args[3]), "failover") {
+		if r, ok := c.s.takeOver(string(args[1])); !ok {
+			return r
+		}
+	}
 	if rs := c.s.replica.Load(); rs != nil && !rs.r.Status().LinkUp {
 		return command.ErrorReply("NOMASTERLINK Can't SYNC while not connected with my master")
 	}
@@ -297,7 +302,7 @@ func (s *Server) replicationInfo(ops *store.Ops, line func(string, any)) {
 	} else {
 		line("role", "master")
 	}
-	s.primary.Info(h, line)
+	s.primary.Info(h, s.failoverState(), line)
 }
 
 // roleCmd answers ROLE.

@@ -145,6 +145,9 @@ func replicaofCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	}
 	s.roleMu.Lock()
 	defer s.roleMu.Unlock()
+	if s.failing != nil {
+		return command.ErrorReply("ERR REPLICAOF not allowed while failing over.")
+	}
 	if strings.EqualFold(string(args[1]), "no") && strings.EqualFold(string(args[2]), "one") {
 		if err := s.promote(); err != nil {
 			return command.ErrReply(err)

@@ -101,7 +101,11 @@ type Server struct {
 	// clusterChanged is signalled when its configuration changes.
 	cluster        *cluster.Node
 	clusterChanged chan struct{}
-	pause          writePause // CLUSTER FAILOVER's hold on writes
+	pause          writePause // CLUSTER FAILOVER's and FAILOVER's hold on writes
+	// failing is the FAILOVER under way (failover.go), under roleMu;
+	// failState its state, read without a lock.
+	failing   *failover
+	failState atomic.Int32
 }
 
 // replicaOf is the primary a server is configured to follow, with the

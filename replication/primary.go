@@ -312,13 +312,12 @@ func (p *Primary) MinReplicasOK() bool {
 }
 
 // Wait is WAIT's wait: it asks every replica to acknowledge at once
-// (REPLCONF GETACK * on the stream, rather than waiting for their
-// once-a-second ACK), then returns once n replicas acknowledged target,
-// or when ctx ends, with the number that did.
+// (RequestAcks), then returns once n replicas acknowledged target, or when
+// ctx ends, with the number that did.
 func (p *Primary) Wait(ctx context.Context, target uint64, n int) int {
-	p.db.Publish([]byte("REPLCONF"), []byte("GETACK"), []byte("*"))
+	p.RequestAcks()
 	for {
-		acked := p.ackWait()
+		acked := p.Acked()
 		if got := p.Good(target, 0); got >= n {
 			return got
 		}
@@ -330,8 +329,15 @@ func (p *Primary) Wait(ctx context.Context, target uint64, n int) int {
 	}
 }
 
-// ackWait returns a channel closed at the next ACK.
-func (p *Primary) ackWait() <-chan struct{} {
+// RequestAcks asks every replica to acknowledge at once (REPLCONF GETACK *
+// on the stream, which moves the offset on), rather than at its
+// once-a-second ACK.
+func (p *Primary) RequestAcks() {
+	p.db.Publish([]byte("REPLCONF"), []byte("GETACK"), []byte("*"))
+}
+
+// Acked returns a channel closed at the next ACK from any replica.
+func (p *Primary) Acked() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.acked
@@ -348,9 +354,10 @@ func (p *Primary) noteAck(l *replicaLink, offset uint64) {
 }
 
 // Info writes INFO replication's lines from connected_slaves on, as Redis
-// orders them: the replicas, then the history h (the store's) and the
-// backlog.
-func (p *Primary) Info(h store.History, line func(name string, value any)) {
+// orders them: the replicas, failover (master_failover_state: the
+// server's FAILOVER, "no-failover" when none), then the history h (the
+// store's) and the backlog.
+func (p *Primary) Info(h store.History, failover string, line func(name string, value any)) {
 	now := time.Now()
 	links := p.Replicas()
 	line("connected_slaves", len(links))
@@ -362,7 +369,7 @@ func (p *Primary) Info(h store.History, line func(name string, value any)) {
 		line(fmt.Sprintf("slave%d", i), fmt.Sprintf("ip=%s,port=%d,state=%s,offset=%d,lag=%d",
 			l.IP, l.Port, l.State, l.Ack, lag))
 	}
-	line("master_failover_state", "no-failover")
+	line("master_failover_state", failover)
 	line("master_replid", h.ReplID)
 	id2 := h.ReplID2
 	if id2 == "" {

@@ -185,7 +185,7 @@ func TestPrimaryServe(t *testing.T) {
 		t.Fatalf("Replicas = %+v", ri)
 	}
 	info := map[string]string{}
-	p.Info(h, func(k string, v any) { info[k] = fmt.Sprint(v) })
+	p.Info(h, "no-failover", func(k string, v any) { info[k] = fmt.Sprint(v) })
 	if info["connected_slaves"] != "1" || !strings.HasPrefix(info["slave0"], "ip=10.1.2.3,port=7000,state=online,offset="+strconv.FormatUint(h.Offset, 10)) ||
 		info["master_repl_offset"] != strconv.FormatUint(h.Offset, 10) {
 		t.Fatalf("Info: %v", info)

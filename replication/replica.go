@@ -73,6 +73,16 @@ type Config struct {
 	// PanicError), after it was logged; netmode counts them in INFO's
 	// shingle_panics. It runs on the link's goroutine. Default nil.
 	OnPanic func(*PanicError)
+	// Failover, when set, makes the link's first PSYNC a coordinated
+	// failover's (FAILOVER): this store was the primary of the one it now
+	// follows, which is asked with PSYNC replid offset FAILOVER to take
+	// over the same history. Failover is called once, on the link's
+	// goroutine, with the outcome of that first attempt: nil once the new
+	// primary answered +CONTINUE or +FULLRESYNC, else why the attempt
+	// failed, from the connection to the answer; the replica then goes on
+	// retrying as after any failure, and the caller decides whether to
+	// stop it. Later attempts send a plain PSYNC. Default nil.
+	Failover func(err error)
 }
 
 // EnsureDefaults gives every unset field its default (see each field) and
@@ -172,6 +182,9 @@ type Replica struct {
 	// began, for Status.SyncRead.
 	syncLink atomic.Pointer[link]
 	syncFrom atomic.Int64
+	// failover: the next PSYNC is Config.Failover's, not yet answered.
+	// Only the link's goroutine touches it.
+	failover bool
 
 	mu sync.Mutex
 	st Status
@@ -188,7 +201,7 @@ func Follow(db *store.DB, cfg Config) (*Replica, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Replica{db: db, cfg: cfg, cancel: cancel, done: make(chan struct{}),
-		st: Status{Addr: cfg.Addr, DownSince: time.Now()}}
+		st: Status{Addr: cfg.Addr, DownSince: time.Now()}, failover: cfg.Failover != nil}
 	r.SetLoad(cfg.Load)
 	db.SetFollowing(true)
 	go r.run(ctx)
@@ -350,7 +363,9 @@ func (l *link) ack(offset uint64) error {
 func (r *Replica) session(ctx context.Context) error {
 	conn, err := r.dial(ctx)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		err = fmt.Errorf("connect: %w", err)
+		r.failoverDone(err)
+		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -358,10 +373,12 @@ func (r *Replica) session(ctx context.Context) error {
 	defer conn.Close()
 	l := &link{Conn: conn, r: r, timeout: r.cfg.Timeout}
 	l.br = bufio.NewReaderSize(l, 64<<10)
-	if err := r.handshake(l); err != nil {
-		return err
+	err = r.handshake(l)
+	if err == nil {
+		err = r.sync(l)
 	}
-	if err := r.sync(l); err != nil {
+	if err != nil {
+		r.failoverDone(err)
 		return err
 	}
 	r.update(func(st *Status) { st.LinkUp, st.Syncing, st.LastError = true, false, "" })
@@ -387,6 +404,15 @@ func (r *Replica) session(ctx context.Context) error {
 	defer func() { <-acks }()
 	defer cancel()
 	return r.stream(l)
+}
+
+// failoverDone reports the first attempt's outcome to Config.Failover,
+// once: a later attempt is a plain PSYNC.
+func (r *Replica) failoverDone(err error) {
+	if r.failover {
+		r.failover = false
+		r.cfg.Failover(err)
+	}
 }
 
 // handshake runs Redis's replica handshake up to PSYNC's question.
@@ -438,14 +464,19 @@ func (r *Replica) sync(l *link) error {
 		return err
 	}
 	id := h.ReplID
-	if h.ReplID2 != "" && h.SecondOffset == int64(h.Offset)+1 {
+	psync := []string{"PSYNC", id, strconv.FormatUint(h.Offset+1, 10)}
+	if r.failover {
+		// The replica asked to take over has this store's id as its own.
+		psync = append(psync, "FAILOVER")
+	} else if h.ReplID2 != "" && h.SecondOffset == int64(h.Offset)+1 {
 		// Nothing written since this history took over from ReplID2 (a
 		// new history after a crash, a promotion): the data set is
 		// ReplID2's up to Offset, and a primary that went on from there
 		// (promoted while this store was down) knows only that one.
 		id = h.ReplID2
+		psync[1] = id
 	}
-	line, err := l.ask("PSYNC", id, strconv.FormatUint(h.Offset+1, 10))
+	line, err := l.ask(psync...)
 	if err != nil {
 		return fmt.Errorf("handshake: PSYNC: %w", err)
 	}
@@ -464,9 +495,11 @@ func (r *Replica) sync(l *link) error {
 			}
 		}
 		r.update(func(st *Status) { st.PartialSyncs++ })
+		r.failoverDone(nil)
 		r.cfg.Logger.Info("replication: partial resync", "primary", r.cfg.Addr, "offset", h.Offset)
 		return nil
 	case strings.HasPrefix(line, "+FULLRESYNC"):
+		r.failoverDone(nil)
 		r.syncFrom.Store(l.read.Load() - int64(l.br.Buffered()))
 		r.syncLink.Store(l)
 		defer r.syncLink.Store(nil)

@@ -28,7 +28,7 @@ func (p *Primary) feedAcks() {
 		if err != nil {
 			return
 		}
-		acked := p.ackWait()
+		acked := p.Acked()
 		if p.reportAcks() >= want {
 			continue
 		}
