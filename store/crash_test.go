@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,8 +36,9 @@ const (
 // TestCrash checks the promise every fsync policy makes about a crash of
 // the process (power loss is another matter): a write that has returned
 // survives the death of the process at any moment. A child process
-// (this test binary, run again) writes from several goroutines and prints
-// one line per write that returned; the parent kills it with SIGKILL after a
+// (this test binary, run again) writes strings, hashes, a counter, lists,
+// sets and sorted sets from several goroutines and prints one line per
+// write that returned; the parent kills it with SIGKILL after a
 // random number of lines, which lands the kill at an arbitrary point of
 // some writes in flight, then reopens the directory and looks for every
 // write that was acknowledged. Writes in flight may or may not be there;
@@ -130,8 +132,9 @@ func crashCycle(t *testing.T, policy FsyncPolicy, cycle, target int) {
 	case cmd.ProcessState.Exited() && runtime.GOOS != "windows":
 		t.Fatalf("cycle %d: child exited (%v) instead of being killed; stderr:\n%s", cycle, waitErr, stderr.Bytes())
 	}
-	t.Logf("cycle %d: killed after %d acks (target %d): %d strings, %d hash fields, %d increments",
-		cycle, n, target, len(acks.strings), acks.fields, acks.incrs)
+	t.Logf("cycle %d: killed after %d acks (target %d): %d strings, %d hash fields, %d increments, %d list elements, %d set members, %d sorted set members",
+		cycle, n, target, len(acks.strings), acks.fields, acks.incrs,
+		acks.colls.count(crashList), acks.colls.count(crashSet), acks.colls.count(crashZSet))
 	acks.verify(t, dir, policy)
 }
 
@@ -140,13 +143,14 @@ type crashAcks struct {
 	strings map[string]string            // key -> value
 	hashes  map[string]map[string]string // key -> field -> value
 	fields  int
-	incrs   int64  // acknowledged INCRBY counter 1
-	counter int64  // the largest value an acknowledged INCRBY returned
-	replID  string // the child's replication id
+	incrs   int64       // acknowledged INCRBY counter 1
+	counter int64       // the largest value an acknowledged INCRBY returned
+	colls   *crashColls // lists, sets and sorted sets
+	replID  string      // the child's replication id
 }
 
 func newCrashAcks() *crashAcks {
-	return &crashAcks{strings: map[string]string{}, hashes: map[string]map[string]string{}}
+	return &crashAcks{strings: map[string]string{}, hashes: map[string]map[string]string{}, colls: newCrashColls()}
 }
 
 // add records one ack line (see crashWriter for the forms).
@@ -176,6 +180,14 @@ func (a *crashAcks) add(line string) error {
 		}
 		a.incrs++
 		a.counter = max(a.counter, n)
+	case len(f) == 4:
+		k := slices.IndexFunc(crashKinds, func(k crashKind) bool { return k.ack == f[1] })
+		g, gerr := strconv.Atoi(f[2])
+		j, jerr := strconv.Atoi(f[3])
+		if k < 0 || gerr != nil || jerr != nil {
+			return fmt.Errorf("bad ack %q", line)
+		}
+		return a.colls.add(k, g, j)
 	default:
 		return fmt.Errorf("bad ack %q", line)
 	}
@@ -216,6 +228,7 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 				v, err, a.incrs, a.counter)
 		}
 	}
+	sizes := a.colls.verify(t, db)
 	// Every commit carries its offset, so the offset after the crash is
 	// exactly that of the data recovered, whichever writes in flight
 	// landed: the length of the commands that made it. A new history
@@ -230,8 +243,9 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 	}
 
 	// Collection ids handed out before the crash must not be handed out
-	// again: a new hash given the id of an old one would show the old
-	// one's fields, and writing to it would change the old hash.
+	// again: a new hash given the id of an old one in the same slot (all
+	// have crashTag) would show the old one's fields, and writing to it
+	// would change the old hash.
 	lens := map[string]int64{}
 	for k := range a.hashes {
 		if lens[k], err = db.HLen([]byte(k)); err != nil {
@@ -239,7 +253,7 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 		}
 	}
 	for i := range 50 {
-		k := fmt.Appendf(nil, "after-crash:%d", i)
+		k := fmt.Appendf(nil, "%safter-crash:%d", crashTag, i)
 		if _, err := db.HSet(k, []byte("f"), []byte("v")); err != nil {
 			t.Fatal(err)
 		}
@@ -252,11 +266,14 @@ func (a *crashAcks) verify(t *testing.T, dir string, policy FsyncPolicy) {
 			t.Errorf("HLEN %s = %d (%v) after new hashes were written, was %d", k, n, err, want)
 		}
 	}
+	checkNoAlias(t, db, sizes)
 }
 
 // recoveredOffset returns the replication offset of a crash writer's data
 // set: the RESP length of the commands that wrote it, which the change
-// feed propagates as they were called (SET, HSET, INCRBY counter 1).
+// feed propagates as they were called (SET, HSET, INCRBY counter 1, and
+// for each element RPUSH, SADD, or ZADD with the score as FormatScore
+// writes it).
 func recoveredOffset(t *testing.T, db *DB) uint64 {
 	t.Helper()
 	snap, cancel, err := db.SubscribeSnapshot(func(Change) {})
@@ -274,10 +291,24 @@ func recoveredOffset(t *testing.T, db *DB) uint64 {
 			return err
 		case r.Type == TypeString:
 			n += respLen([][]byte{cmdSet, r.Key, r.Value})
-		default:
+		case r.Type == TypeHash:
 			for i := 0; i < len(r.Fields); i += 2 {
 				n += respLen([][]byte{cmdHSet, r.Key, r.Fields[i], r.Fields[i+1]})
 			}
+		case r.Type == TypeList || r.Type == TypeSet:
+			cmd := crashKinds[crashList].cmd
+			if r.Type == TypeSet {
+				cmd = crashKinds[crashSet].cmd
+			}
+			for _, m := range r.Members {
+				n += respLen([][]byte{cmd, r.Key, m})
+			}
+		case r.Type == TypeZSet:
+			for i, m := range r.Members {
+				n += respLen([][]byte{crashKinds[crashZSet].cmd, r.Key, FormatScore(r.Scores[i]), m})
+			}
+		default:
+			return fmt.Errorf("key %s of type %s, which no crash writer writes", r.Key, r.Type)
 		}
 		return nil
 	})
@@ -299,6 +330,7 @@ func isHex(s string) bool {
 //	ack set <key> <value>
 //	ack hset <key> <field> <value>
 //	ack incr counter <value returned>
+//	ack rpush|sadd|zadd <writer> <j>  (the writer's j-th element of that kind, see crashElem)
 //
 // Any error ends the process with status 3 and the error on stderr, which
 // the parent reports.
@@ -328,11 +360,12 @@ func crashWriter(dir, policy string) {
 		}
 	}
 	errc := make(chan error)
+	ops := 3 + len(crashKinds) // set, hset, incr, then a kind of collection each
 	for g := range crashWriters {
 		go func() {
 			for i := range crashMaxPerWriter {
 				var err error
-				switch i % 3 {
+				switch i % ops {
 				case 0:
 					k, v := fmt.Sprintf("str:%d:%d", g, i), fmt.Sprintf("value-%d-%d", g, i)
 					if err = db.Set([]byte(k), []byte(v)); err == nil {
@@ -341,7 +374,7 @@ func crashWriter(dir, policy string) {
 				case 1:
 					// A new hash every few fields, so that collection ids
 					// are handed out while the kill can come.
-					k := fmt.Sprintf("hash:%d:%d", g, i/9)
+					k := fmt.Sprintf("%shash:%d:%d", crashTag, g, i/(3*ops))
 					f, v := fmt.Sprintf("field:%d", i), fmt.Sprintf("value-%d-%d", g, i)
 					if _, err = db.HSet([]byte(k), []byte(f), []byte(v)); err == nil {
 						ack("hset %s %s %s", k, f, v)
@@ -350,6 +383,16 @@ func crashWriter(dir, policy string) {
 					var n int64
 					if n, err = db.IncrBy([]byte("counter"), 1); err == nil {
 						ack("incr counter %d", n)
+					}
+				default:
+					k, j := i%ops-3, i/ops
+					key, member, score := crashElem(k, g, j)
+					var n int64
+					if n, err = crashKinds[k].add(db, key, member, score); err == nil && n != int64(j%crashPerColl+1) {
+						err = fmt.Errorf("%s %s: size %d after element %d", crashKinds[k].ack, key, n, j)
+					}
+					if err == nil {
+						ack("%s %d %d", crashKinds[k].ack, g, j)
 					}
 				}
 				if err != nil {

@@ -26,8 +26,8 @@ const (
 	tagHashField byte = 'h' // hash field -> value
 	tagSetMember byte = 's' // set member -> empty
 	tagListItem  byte = 'l' // list position -> element
-	tagZMember   byte = 'z' // sorted set member -> score (reserved)
-	tagZScore    byte = 'Z' // sorted set score, member -> empty (reserved)
+	tagZMember   byte = 'z' // sorted set member -> score
+	tagZScore    byte = 'Z' // sorted set score, member -> empty
 )
 
 // System keys.

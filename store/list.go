@@ -47,7 +47,13 @@ func (w *writer) push(key []byte, left, mustExist bool, elems [][]byte) (int64, 
 		return 0, err
 	}
 	w.pushElems(&e, left, elems)
-	name := map[[2]bool]string{{true, false}: "LPUSH", {false, false}: "RPUSH", {true, true}: "LPUSHX", {false, true}: "RPUSHX"}[[2]bool{left, mustExist}]
+	name := "RPUSH"
+	if left {
+		name = "LPUSH"
+	}
+	if mustExist {
+		name += "X"
+	}
 	w.propagate(append([][]byte{[]byte(name), key}, elems...)...)
 	return e.meta.count, nil
 }

@@ -6,8 +6,8 @@ import "strings"
 // numbers, which is also how the store writes them on disk.
 type Type byte
 
-// The Redis value types. Strings and hashes are implemented; the on-disk
-// encoding already has room for the others (see doc.go).
+// The Redis value types Shingle stores (the on-disk encoding is in
+// doc.go).
 const (
 	TypeString Type = 0
 	TypeList   Type = 1
