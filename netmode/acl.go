@@ -253,8 +253,20 @@ func aclCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		}
 		return stringsReply(names)
 	}
-	return wrongArgs
+	arity, known := aclSubArity[sub]
+	switch {
+	case !known:
+		return subcommandError("acl", args, nil)
+	case !command.ArityOK(arity, n):
+		return command.WrongArgs("acl|" + sub)
+	}
+	return wrongArgs // ACL CAT with more than one category, as Redis answers it
 }
+
+// aclSubArity is Redis's arity of each ACL subcommand Shingle serves
+// (counting ACL itself): a call outside it is refused before the
+// subcommand runs.
+var aclSubArity = map[string]int{"setuser": -3, "deluser": -3, "getuser": 3, "list": 2, "users": 2, "whoami": 2, "cat": -2}
 
 func fieldReply(v any) command.Reply {
 	switch v := v.(type) {

@@ -243,3 +243,16 @@ func TestCertificateIdentityStays(t *testing.T) {
 		t.Errorf("a warning with requirepass set:\n%s", quiet.String())
 	}
 }
+
+// TestACLSubcommandErrors: an unknown ACL subcommand, or a known one with
+// the wrong number of arguments, is answered as redis-server answers it.
+func TestACLSubcommandErrors(t *testing.T) {
+	rc := testutil.StartRedis(t).Dial(t)
+	sc := startServer(t, nil).raw(t)
+	var cmds [][]string
+	for _, line := range []string{"ACL nosuch", "ACL nosuch x", "ACL WHOAMI x", "ACL USERS x", "ACL LIST x",
+		"ACL GETUSER", "ACL GETUSER a b", "ACL CAT a b", "ACL DELUSER", "ACL SETUSER", "ACL whoami"} {
+		cmds = append(cmds, strings.Fields(line))
+	}
+	sameAsRedis(t, rc, sc, cmds, nil)
+}

@@ -76,23 +76,15 @@ func nonNil(r []command.Reply) []command.Reply {
 	return r
 }
 
-// commandDoc is COMMAND DOCS's entry: enough for redis-cli's hints.
+// commandDoc is COMMAND DOCS's entry for a command of the table: its entry
+// in command's docs table, in Redis 7.0's shape. A command an embedder
+// added, which has none, is described as Redis describes a module's
+// command without docs: by its group, "module", alone.
 func commandDoc(c *command.Command) command.Reply {
-	group := "generic"
-	for _, ct := range c.Categories {
-		switch ct {
-		case "@string", "@hash", "@connection", "@transaction", "@list", "@set", "@sortedset", "@bitmap":
-			group = strings.TrimPrefix(ct, "@")
-		}
+	if d := command.LookupDoc(c.Name); d != nil {
+		return d.Reply()
 	}
-	if group == "sortedset" {
-		group = "sorted-set"
-	}
-	return command.Map(
-		command.BulkString("summary"), command.BulkString(c.Name+" command"),
-		command.BulkString("since"), command.BulkString("1.0.0"),
-		command.BulkString("group"), command.BulkString(group),
-	)
+	return command.Map(command.BulkString("group"), command.BulkString("module"))
 }
 
 func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
@@ -128,17 +120,28 @@ func commandCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 		return command.Array(out...)
 	case "docs":
 		var out []command.Reply
-		cmds := t.Commands()
-		if len(args) > 2 {
-			cmds = nil
-			for _, name := range args[2:] {
-				if cmd := t.Lookup(name); cmd != nil {
-					cmds = append(cmds, cmd)
+		if len(args) == 2 {
+			for _, cmd := range t.Commands() {
+				out = append(out, command.BulkString(cmd.Name), commandDoc(cmd))
+			}
+			return command.Map(out...)
+		}
+		// As Redis's lookupCommandBySds: a name is a command, or a
+		// container and one of its subcommands joined by "|"; other
+		// names are skipped. A subcommand is answered under its full
+		// name in lower case.
+		for _, name := range args[2:] {
+			top, sub, isSub := strings.Cut(string(name), "|")
+			cmd := t.Lookup([]byte(top))
+			switch {
+			case cmd == nil:
+			case !isSub:
+				out = append(out, command.BulkString(cmd.Name), commandDoc(cmd))
+			case !strings.Contains(sub, "|"):
+				if d := command.LookupDoc(cmd.Name + "|" + sub); d != nil {
+					out = append(out, command.BulkString(d.Name), d.Reply())
 				}
 			}
-		}
-		for _, cmd := range cmds {
-			out = append(out, command.BulkString(cmd.Name), commandDoc(cmd))
 		}
 		return command.Map(out...)
 	}

@@ -106,8 +106,10 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 	if len(line) == 0 {
 		return Reply{}, fmt.Errorf("%w: empty line", ErrProtocol)
 	}
-	body := line[1:]
-	switch line[0] {
+	// line is the reader's buffer, which the reads below move: keep the
+	// type byte, and read body before them.
+	kind, body := line[0], line[1:]
+	switch kind {
 	case '+':
 		return Status(string(body)), nil
 	case '-':
@@ -129,7 +131,7 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 	case '$', '=', '!':
 		n, err := readLen(body)
 		if err != nil || n < 0 {
-			if n == -1 && line[0] == '$' {
+			if n == -1 && kind == '$' {
 				return Null(), nil
 			}
 			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
@@ -141,7 +143,7 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 		if buf[n] != '\r' || buf[n+1] != '\n' {
 			return Reply{}, fmt.Errorf("%w: bulk string not terminated", ErrProtocol)
 		}
-		switch line[0] {
+		switch kind {
 		case '=':
 			if n < 4 {
 				return Reply{}, fmt.Errorf("%w: short verbatim string", ErrProtocol)
@@ -156,14 +158,14 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 		if err != nil {
 			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
 		}
-		if n == -1 && line[0] == '*' {
+		if n == -1 && kind == '*' {
 			return Reply{Kind: KindNullArray}, nil
 		}
 		if n < 0 {
 			return Reply{}, fmt.Errorf("%w: bad length %q", ErrProtocol, body)
 		}
 		count := n
-		if line[0] == '%' || line[0] == '|' {
+		if kind == '%' || kind == '|' {
 			count *= 2
 		}
 		elems := make([]Reply, 0, min(count, 1024))
@@ -174,7 +176,7 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 			}
 			elems = append(elems, e)
 		}
-		switch line[0] {
+		switch kind {
 		case '%':
 			return Reply{Kind: KindMap, Elems: elems}, nil
 		case '~':
@@ -184,7 +186,7 @@ func ReadReply(r *bufio.Reader) (Reply, error) {
 		}
 		return Array(elems...), nil
 	}
-	return Reply{}, fmt.Errorf("%w: unknown type byte %q", ErrProtocol, line[0])
+	return Reply{}, fmt.Errorf("%w: unknown type byte %q", ErrProtocol, kind)
 }
 
 func readLine(r *bufio.Reader) ([]byte, error) {
