@@ -11,6 +11,7 @@ import (
 	"github.com/shinglekv/shingle/command"
 	"github.com/shinglekv/shingle/internal/resp"
 	"github.com/shinglekv/shingle/internal/testutil"
+	"github.com/shinglekv/shingle/internal/tick"
 )
 
 // TestFullSyncFromRedis asks a stock redis-server for a full sync the way
@@ -72,8 +73,15 @@ func TestFullSyncFromRedis(t *testing.T) {
 	}
 
 	// A diskless Redis primary starts the stream at the replica's first
-	// acknowledgement.
-	fmt.Fprintf(link, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n", len(fmt.Sprint(off)), off)
+	// acknowledgement once its child has reported the transfer done: one
+	// sent before then is ignored, so the replica sends one every 100 ms,
+	// as a real one does every second.
+	acked := make(chan struct{})
+	defer close(acked)
+	go tick.Every(acked, 100*time.Millisecond, func(time.Time) bool {
+		_, err := fmt.Fprintf(link, "*3\r\n$8\r\nREPLCONF\r\n$3\r\nACK\r\n$%d\r\n%d\r\n", len(fmt.Sprint(off)), off)
+		return err == nil
+	})
 	c.Do("HSET", "k:2", "c", "new")
 	rd := resp.NewRequestReader(br)
 	for {

@@ -51,6 +51,8 @@ func openBench(b *testing.B) (*DB, *pebble.DB) {
 	b.Cleanup(func() { db.Close() })
 	opts, _ := (*Options)(nil).withDefaults()
 	popts := opts.pebbleOptions()
+	popts.DisableWAL = false // Pebble's own log, fsynced once a second
+	popts.FS = newWALFS(popts.FS, true)
 	pdb, err := pebble.Open(b.TempDir(), popts)
 	popts.Cache.Unref()
 	if err != nil {

@@ -68,10 +68,13 @@ type DB struct {
 	// watches are the Watches on each meta key (watch.go).
 	watches map[string]map[*Watch]struct{}
 
-	wal   *walFS      // nil under FsyncAlways and in memory
+	oplog *oplog      // nil in memory
 	dirty atomic.Bool // a write since the last fsync
-	stop  chan struct{}
-	bg    sync.WaitGroup
+	// appliedLog is the number of the newest log record the committer has
+	// applied to Pebble (oplog.go).
+	appliedLog atomic.Uint64
+	stop       chan struct{}
+	bg         sync.WaitGroup
 	// inflight counts work that goes on after releasing mu (a writer
 	// waiting for its log write, a snapshot being read). It is added to
 	// only under mu while the DB is open, and Close waits for it.
@@ -96,8 +99,10 @@ type DB struct {
 	applyCond      sync.Cond
 	appliedCond    sync.Cond
 	barrierWaiters atomic.Int64
+	queuedBytes    atomic.Int64 // the size of the batches queued
 	queue          []queued
 	stopping, idle bool
+	applying       bool // the committer, or a reader helping it, applies a part of the queue taken
 	// writeSeq numbers the writes (guarded by mu); writing is the number
 	// of the write in progress until it commits or is discarded, 0 when
 	// there is none, so that abandon can tell whether its write ended
@@ -149,18 +154,22 @@ func Open(dir string, o *Options) (*DB, error) {
 	}
 	db := &DB{pdb: pdb, opts: opts, log: opts.Logger, stop: make(chan struct{}),
 		fs: popts.FS, dir: dir, sstOptions: popts.MakeWriterOptions(0, pdb.TableFormat())}
-	if w, ok := popts.FS.(*walFS); ok {
-		db.fs = w.FS
-	}
 	if opts.RecordCacheSize > 0 {
 		db.cache = newRecordCache(opts.RecordCacheSize)
 	}
-	db.wal, _ = popts.FS.(*walFS)
 	db.Ops = Ops{db: db}
 	db.durable.init()
 	db.applyCond.L = &db.applyMu
 	db.appliedCond.L = &db.applyMu
-	err = db.loadState(dir)
+	if !opts.InMemory {
+		db.oplog, err = openOplog(db.fs, dir, opts.AppendFsync, pdb, db.log)
+		if err == nil {
+			db.appliedLog.Store(db.oplog.written)
+		}
+	}
+	if err == nil {
+		err = db.loadState(dir)
+	}
 	if err == nil {
 		err = (&stage{db: db, dir: db.fs.PathJoin(dir, stagingDir)}).clear() // a crash's leftovers
 	}
@@ -168,6 +177,9 @@ func Open(dir string, o *Options) (*DB, error) {
 		err = dd.opened()
 	}
 	if err != nil {
+		if db.oplog != nil {
+			db.oplog.close(false)
+		}
 		pdb.Close()
 		return nil, err
 	}
@@ -177,7 +189,7 @@ func Open(dir string, o *Options) (*DB, error) {
 	db.mu.Lock()
 	db.startFilterBuild()
 	db.mu.Unlock()
-	if !opts.InMemory && opts.AppendFsync == FsyncEverySec {
+	if db.oplog != nil {
 		db.background(db.everySecond)
 	}
 	if opts.ActiveExpireInterval > 0 {
@@ -206,7 +218,7 @@ func (db *DB) loadState(dir string) error {
 		return err
 	}
 	switch {
-	case format == nil:
+	case format == nil, string(format) == formatPebbleLog:
 		b.Set(sysFormat, []byte(formatVersion), nil)
 	case string(format) != formatVersion:
 		// The stamp, when there is one, said formatVersion: the two
@@ -234,7 +246,7 @@ func (db *DB) loadState(dir string) error {
 		if err != nil {
 			return err
 		}
-		if len(v) == 8 {
+		if len(v) >= 8 { // sysOffset: and, after it, a log record's number
 			*u.dst = binary.BigEndian.Uint64(v)
 		}
 	}
@@ -283,7 +295,26 @@ func (db *DB) loadState(dir string) error {
 	if b.Empty() {
 		return nil
 	}
-	return db.pdb.Apply(b, pebble.Sync)
+	return db.applyDirect(b)
+}
+
+// applyDirect applies b to Pebble outside the commit path and the log,
+// and flushes Pebble's memtables so that it is on disk, with every batch
+// applied before it, when it returns.
+func (db *DB) applyDirect(b *pebble.Batch) error {
+	if err := db.pdb.Apply(b, pebble.NoSync); err != nil {
+		return err
+	}
+	return db.flushDirect()
+}
+
+// flushDirect puts what Pebble holds in memory in its tables (in memory
+// there is nothing to do).
+func (db *DB) flushDirect() error {
+	if db.opts.InMemory {
+		return nil
+	}
+	return db.pdb.Flush()
 }
 
 func newReplID() string {
@@ -327,21 +358,29 @@ func (db *DB) Close() error {
 	db.stopBackground()
 	db.inflight.Wait()
 	b := db.pdb.NewBatch()
-	b.Set(sysOffset, binary.BigEndian.AppendUint64(nil, db.offset), nil)
+	b.Set(sysOffset, offsetValue(db.offset, db.appliedLog.Load()), nil)
 	b.Set(sysClean, []byte("1"), nil)
-	err := db.pdb.Apply(b, pebble.Sync)
+	err := db.applyDirect(b)
+	if db.oplog != nil {
+		// Flushed: the log holds nothing Pebble's tables do not.
+		err = errors.Join(err, db.oplog.close(err == nil))
+	}
 	return errors.Join(err, b.Close(), db.pdb.Close())
 }
 
-// everySecond syncs the write-ahead log once a second, under everysec,
-// when there was a write. (The replication offset needs no saving: every
-// commit's batch carries it, see applyBatch.)
+// everySecond syncs the log once a second, under everysec, when there
+// was a write, and deletes the log's segments whose batches are all in
+// Pebble's tables. (The replication offset needs no saving: every commit's
+// batch carries it, see logCommit.)
 func (db *DB) everySecond() {
 	tick.Every(db.stop, time.Second, func(time.Time) bool {
-		if db.dirty.Swap(false) {
-			if err := db.wal.syncLogs(); err != nil {
+		if db.opts.AppendFsync == FsyncEverySec && db.dirty.Swap(false) {
+			if err := db.oplog.fsync(); err != nil {
 				db.log.Error("store: syncing the log failed", "err", err)
 			}
+		}
+		if err := db.oplog.truncate(db.appliedLog.Load(), db.pdb.Flush); err != nil {
+			db.log.Error("store: deleting the log's flushed segments failed", "err", err)
 		}
 		return true
 	})
@@ -515,7 +554,7 @@ func (db *DB) endWrite(w *writer, err error, sess *Session) error {
 	default:
 		db.committed++
 		lw = db.durable.open(db.committed, offset)
-		db.commitBatch(b, lw, sess == nil)
+		db.commitBatch(b, lw)
 	}
 	p := db.takeSubPanic()
 	db.endLocked(sess, p != nil)
@@ -580,7 +619,7 @@ func (db *DB) unlockWrite() {
 		return
 	}
 	if run, lw := db.takeRun(); run != nil {
-		db.commitBatch(run, lw, false)
+		db.commitBatch(run, lw)
 	}
 }
 

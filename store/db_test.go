@@ -306,6 +306,9 @@ func closeUncleanly(t *testing.T, db *DB) {
 	db.closed = true
 	db.mu.Unlock()
 	db.stopBackground()
+	if db.oplog != nil {
+		db.oplog.close(false) // what Pebble holds in memory is lost; the log keeps it
+	}
 	if err := db.pdb.Close(); err != nil {
 		t.Fatal(err)
 	}

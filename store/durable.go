@@ -4,8 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-
-	"github.com/cockroachdb/pebble/v2"
 )
 
 // Visibility: a committed write is revealed (to a reader, in a reply, to a
@@ -13,13 +11,13 @@ import (
 // rule. Every commit takes the next number (DB.committed, under the write
 // lock); durability's watermark is the number up to which every commit is
 // durable. A write whose log record is still on its way waits in pending,
-// in commit order, until someone waits for its batch's log record
-// (Batch.SyncWait): the write's own caller, its session's Wait, or a
-// reader that needs it, whichever comes first ("claims" it). A reader so
-// waits for the log write, or fsync, already in flight, never for one of
-// its own. Pebble writes and syncs its log in commit order, so one batch's
-// record synced means every earlier one is too: the watermark moves to the
-// claimed write's number at once.
+// in commit order, until someone waits for its log record (oplog.sync):
+// the write's own caller, its session's Wait, or a reader that needs it,
+// whichever comes first ("claims" it). A reader so waits for the log
+// write, or fsync, already in flight, never for one of its own. The log
+// is written and synced in commit order, so one record written means
+// every earlier one is too: the watermark moves to the claimed write's
+// number at once.
 //
 // The second condition, replica acknowledgements (SetAckGate): while the
 // gate is on, a commit is revealed only once its offset is also at or
@@ -61,15 +59,15 @@ type logWait struct {
 	// is one commit of several writes, from first to offset. Guarded by
 	// durability.mu, as are offset, b and open while the run is open.
 	first   uint64
-	b       *pebble.Batch // nil: nothing to wait for once earlier ones are durable
-	open    bool          // its batch not yet applied (apply.go): nothing to wait for yet, but not durable either
-	claimed atomic.Bool   // someone took b: it waits, closes it and counts it done
-	err     error         // SyncWait's error, set before the watermark passes seq
+	logSeq  uint64      // its log record's number; 0: nothing to wait for once earlier ones are durable
+	open    bool        // its batch not yet logged (a held run): nothing to wait for yet, but not durable either
+	claimed atomic.Bool // someone took the record: it waits for it and counts it done
+	err     error       // the log's error, set before the watermark passes seq
 }
 
 // blocks reports whether lw stops the watermark until it is finished.
 // Called with durability.mu held.
-func (lw *logWait) blocks() bool { return lw.b != nil || lw.open }
+func (lw *logWait) blocks() bool { return lw.logSeq != 0 || lw.open }
 
 func (d *durability) init() { d.cond.L = &d.mu }
 
@@ -92,8 +90,8 @@ func (d *durability) committed(seq, offset uint64) *logWait {
 }
 
 // open records commit seq, whose batch (a write's, or a held run's whose
-// first write is at offset) is still to be applied, as pending until
-// applied says where its log record is. Called under the store's write
+// first write is at offset) is still to be logged, as pending until
+// logged says which log record it is. Called under the store's write
 // lock, in commit order.
 func (d *durability) open(seq, offset uint64) *logWait {
 	d.mu.Lock()
@@ -112,14 +110,14 @@ func (d *durability) extend(lw *logWait, offset uint64) {
 	d.mu.Unlock()
 }
 
-// applied closes the open lw once its batch b is on its way to the log:
-// it is then waited for, and claimed, as any commit's. A nil b (in memory,
-// or err set: the batch was refused) leaves nothing to wait for.
-func (d *durability) applied(lw *logWait, b *pebble.Batch, err error) {
+// logged closes the open lw once its batch is in the log as record seq:
+// it is then waited for, and claimed, as any commit's. Seq 0 (in memory)
+// leaves nothing to wait for.
+func (d *durability) logged(lw *logWait, seq uint64) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	lw.open, lw.b, lw.err = false, b, err
-	if b == nil {
+	lw.open, lw.logSeq = false, seq
+	if seq == 0 {
 		lw.claimed.Store(true)
 	}
 	d.advanceLocked(0, 0)
@@ -150,11 +148,9 @@ func (d *durability) advanceLocked(seq, offset uint64) {
 	d.cond.Broadcast()
 }
 
-// finish waits for lw's log record, closes its batch and moves the
-// watermark past it. Only the caller that claimed lw calls it.
+// finish waits for lw's log record and moves the watermark past it. Only the caller that claimed lw calls it.
 func (db *DB) finish(lw *logWait) {
-	err := lw.b.SyncWait()
-	lw.b.Close()
+	err := db.oplog.sync(lw.logSeq)
 	db.dirty.Store(true)
 	d := &db.durable
 	d.mu.Lock()
@@ -231,7 +227,7 @@ func (db *DB) waitDurableCtx(ctx context.Context, seq uint64) error {
 			if lw.seq > seq {
 				break
 			}
-			if lw.b != nil {
+			if lw.logSeq != 0 {
 				newest = lw
 			}
 		}

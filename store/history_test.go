@@ -221,8 +221,8 @@ func TestHistoryAfterCrash(t *testing.T) {
 		continues bool
 	}{
 		{"exact", func(*DB) {}, true},
-		{"from an older build", func(db *DB) { db.pdb.Delete(sysExactOffsets, pebble.Sync) }, false},
-		{"incomplete", func(db *DB) { db.pdb.Set(sysIncomplete, []byte("1"), pebble.Sync) }, false},
+		{"from an older build", func(db *DB) { db.pdb.Delete(sysExactOffsets, pebble.NoSync); db.pdb.Flush() }, false},
+		{"incomplete", func(db *DB) { db.pdb.Set(sysIncomplete, []byte("1"), pebble.NoSync); db.pdb.Flush() }, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -48,8 +48,16 @@ var (
 	sysExactOffsets = []byte("\x00exactoffsets")
 )
 
-// formatVersion is the on-disk format this code writes and reads.
-const formatVersion = "1"
+// formatVersion is the on-disk format this code writes and reads;
+// formatPebbleLog, the one before it, it reads and migrates. Format 2
+// keeps its log in the oplog subdirectory (oplog.go) and Pebble's off:
+// format 1's builds would not replay it. A format 1 directory needs
+// nothing but its new number: Pebble replays its own log at Open, which
+// flushes what it replayed before the new log starts.
+const (
+	formatVersion   = "2"
+	formatPebbleLog = "1"
+)
 
 const (
 	metaPrefixLen = 1 + 2 + 8     // ns, slot, key hash

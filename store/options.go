@@ -116,9 +116,9 @@ type Options struct {
 	// Logger receives the store's and Pebble's log messages. Default: none.
 	Logger *slog.Logger
 
-	// FS is the file system Pebble keeps its files on. Default: the
-	// operating system's (ignored with InMemory). Tests hold back, count or
-	// fail what Pebble does to files through it.
+	// FS is the file system the store keeps its files on, Pebble's and its
+	// log's. Default: the operating system's (ignored with InMemory). Tests
+	// hold back, count or fail what is done to files through it.
 	FS vfs.FS
 }
 
@@ -213,8 +213,7 @@ func (o *Options) pebbleOptions() *pebble.Options {
 	default:
 		popts.FS = vfs.Default
 	}
-	if !o.InMemory && o.AppendFsync != FsyncAlways {
-		popts.FS = newWALFS(popts.FS, o.AppendFsync == FsyncEverySec)
-	}
+	// Shingle keeps its own log (oplog.go).
+	popts.DisableWAL = true
 	return popts
 }

@@ -73,6 +73,7 @@ func (db *DB) takeRun() (*pebble.Batch, *logWait) {
 // (applyNow): for a session that goes on holding, or reads Pebble itself.
 func (db *DB) applyRunNow() {
 	if run, lw := db.takeRun(); run != nil {
+		db.logCommit(run, lw)
 		db.applyNow(run, lw)
 	}
 }

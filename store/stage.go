@@ -206,14 +206,19 @@ func (db *DB) swapIn(s *stage, paths []string, replID string, offset uint64) err
 	mark := db.pdb.NewBatch()
 	mark.Set(sysIncomplete, []byte("1"), nil)
 	mark.Set(sysReplID, []byte(newReplID()), nil)
-	err = db.pdb.Apply(mark, pebble.Sync)
+	err = db.applyDirect(mark)
 	mark.Close()
 	if err == nil {
 		if len(paths) == 0 {
-			err = db.pdb.DeleteRange(dataSpan.Start, dataSpan.End, pebble.Sync)
+			err = db.pdb.DeleteRange(dataSpan.Start, dataSpan.End, pebble.NoSync)
 		} else {
 			_, err = db.pdb.IngestAndExcise(context.Background(), paths, nil, nil, dataSpan)
 		}
+	}
+	if err == nil {
+		// On disk before the new history's commit, which the log may
+		// replay after a crash.
+		err = db.flushDirect()
 	}
 	if err != nil {
 		// The old data set is whole (an ingestion is atomic): put its
@@ -223,7 +228,7 @@ func (db *DB) swapIn(s *stage, paths []string, replID string, offset uint64) err
 			undo.Delete(sysIncomplete, nil)
 		}
 		undo.Set(sysReplID, []byte(db.replID), nil)
-		err = errors.Join(fmt.Errorf("store: switching to the loaded data set: %w", err), db.pdb.Apply(undo, pebble.Sync))
+		err = errors.Join(fmt.Errorf("store: switching to the loaded data set: %w", err), db.applyDirect(undo))
 		undo.Close()
 		return db.endWrite(w, err, nil)
 	}

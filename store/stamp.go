@@ -130,7 +130,7 @@ func (d *dataDir) readStamp() (*dataDir, error) {
 		return nil, fmt.Errorf("%w: data directory %s has a %s stamp this build (Shingle %s) cannot read (%v); it reads format %s",
 			ErrFormat, d.dir, stampName, Version, err, formatVersion)
 	}
-	if s.format != formatVersion {
+	if s.format != formatVersion && s.format != formatPebbleLog {
 		by := "Shingle " + s.shingle
 		if s.shingle == "" {
 			by = "an unknown Shingle version"
@@ -157,7 +157,7 @@ func (d *dataDir) create() (*dataDir, error) {
 // directory from before stamps gets one, and one last opened by another
 // Shingle version gets this one's.
 func (d *dataDir) opened() error {
-	if d.stamped && d.stamp.shingle == Version {
+	if d.stamped && d.stamp.shingle == Version && d.stamp.format == formatVersion {
 		return nil
 	}
 	return d.write()

@@ -131,8 +131,8 @@ func TestStampRefusesUnknownFormat(t *testing.T) {
 		name, stamp string
 		says        []string // in the error
 	}{
-		{"later format", "format 999\nshingle 0.9.0\n", []string{"has on-disk format 999", "written by Shingle 0.9.0", "this build (Shingle " + Version + ") reads format 1"}},
-		{"later format, no version", "format 2\n", []string{"has on-disk format 2", "written by an unknown Shingle version"}},
+		{"later format", "format 999\nshingle 0.9.0\n", []string{"has on-disk format 999", "written by Shingle 0.9.0", "this build (Shingle " + Version + ") reads format " + formatVersion}},
+		{"later format, no version", "format 3\n", []string{"has on-disk format 3", "written by an unknown Shingle version"}},
 		{"garbage", "\x00\xff\xfe not a stamp at all", []string{"cannot read"}},
 		{"empty", "", []string{"cannot read"}},
 		{"format not a number", "format one\nshingle 0.1.0\n", []string{"cannot read", "not a number"}},
@@ -278,4 +278,40 @@ func FuzzParseStamp(f *testing.F) {
 			t.Fatalf("%+v encodes to %q, which reads back as %+v, %v", s, s.encode(), back, err)
 		}
 	})
+}
+
+// TestMigrateFromPebbleLog: a directory in format 1, whose writes are in
+// Pebble's own log (here, the format key itself, never flushed), opens:
+// Pebble replays its log, and the directory is format 2 afterwards, in
+// its stamp and its format key, with its data.
+func TestMigrateFromPebbleLog(t *testing.T) {
+	dir := t.TempDir()
+	openClose(t, dir, "k")
+	pdb, err := pebble.Open(dir, &pebble.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pdb.Set(sysFormat, []byte(formatPebbleLog), pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+	pdb.Close()
+	writeStampFile(t, dir, "format "+formatPebbleLog+"\nshingle 0.1.0\n")
+	for range 2 {
+		db, err := Open(dir, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, err := db.Get([]byte("k")); err != nil || v == nil {
+			t.Fatalf("GET k after the migration: %q %v", v, err)
+		}
+		v, c, err := db.pdb.Get(sysFormat)
+		if err != nil || string(v) != formatVersion {
+			t.Fatalf("format key %q (%v), want %s", v, err, formatVersion)
+		}
+		c.Close()
+		db.Close()
+		if b, _ := os.ReadFile(filepath.Join(dir, stampName)); string(b) != thisStamp {
+			t.Fatalf("stamp %q, want %q", b, thisStamp)
+		}
+	}
 }

@@ -7,8 +7,9 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
 
-// walFS gives Pebble the write-ahead log behaviour of Redis's everysec and
-// no policies. Every commit is a Pebble sync commit, so that its log record
+// walFS gives raw Pebble, the benchmarks' baseline, the write-ahead log
+// behaviour of Redis's everysec and no policies (Shingle keeps a log of
+// its own, oplog.go, and has Pebble's off). Every commit is a Pebble sync commit, so that its log record
 // is written to the file (handed to the operating system) before the commit
 // returns: a crash of the process then loses nothing acknowledged. Pebble's
 // no-sync commits would not do that; they leave the record in an in-memory
