@@ -295,6 +295,11 @@ func (db *DB) loadState(dir string) error {
 	if b.Empty() {
 		return nil
 	}
+	if db.oplog != nil {
+		// The log's numbering goes on from the last record, which Pebble
+		// holds now: the next replay starts after it.
+		b.Set(sysOffset, offsetValue(db.offset, db.oplog.written), nil)
+	}
 	return db.applyDirect(b)
 }
 

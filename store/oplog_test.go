@@ -80,3 +80,30 @@ func TestOplogSegments(t *testing.T) {
 		t.Errorf("after the replay the log has %d segments, want one new one", len(got))
 	}
 }
+
+// TestOplogCrashTwice: a crash, an Open that recovers from it (and writes
+// the new replication history outside the log), more writes and a second
+// crash: the second Open replays the log from where the first left it.
+func TestOplogCrashTwice(t *testing.T) {
+	dir := t.TempDir()
+	for round := range 3 {
+		db, err := Open(dir, nil)
+		if err != nil {
+			t.Fatalf("open %d: %v", round, err)
+		}
+		for r := range round {
+			for i := range 100 {
+				k, want := fmt.Sprintf("k:%d:%d", r, i), fmt.Sprint(i)
+				if got, err := db.Get([]byte(k)); err != nil || string(got) != want {
+					t.Fatalf("open %d: GET %s = %q (%v), want %q", round, k, got, err, want)
+				}
+			}
+		}
+		for i := range 100 {
+			if err := db.Set(fmt.Appendf(nil, "k:%d:%d", round, i), fmt.Append(nil, i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		closeUncleanly(t, db)
+	}
+}
