@@ -111,7 +111,7 @@ type Config struct {
 	// Default "dump.rdb".
 	DBFilename string
 	// AppendOnly is what appendonly says; Shingle logs every write
-	// whatever it says (Pebble's write-ahead log, synced as AppendFsync
+	// whatever it says (the store's write-ahead log, synced as AppendFsync
 	// says). Default true, where Redis's is no.
 	AppendOnly bool
 	// Hz is how many times a second expired keys are looked for (hz). The

@@ -315,7 +315,7 @@ var logLevels = []string{"debug", "verbose", "notice", "warning"}
 // Reasons shared by several directives.
 const (
 	noRDB        = "Shingle reads and writes no RDB file: its data is in Pebble's files under dir"
-	noAOF        = "Shingle writes no AOF: every write goes to Pebble's log under dir, synced as appendfsync says"
+	noAOF        = "Shingle writes no AOF: every write goes to Shingle's own log under dir (oplog), synced as appendfsync says"
 	noEncodings  = "tunes how Redis encodes %s in memory; Shingle has no %s commands yet, so no reply depends on it (to be reviewed when it has)"
 	noListNodes  = "tunes how Redis packs and compresses a list's quicklist nodes in memory; Shingle stores each element under its own position in Pebble, and no reply depends on it (Redis 7.0's lists are quicklists whatever it says)"
 	noEviction   = "read by Redis only when maxmemory is set, and Shingle accepts only maxmemory 0"
@@ -462,7 +462,7 @@ var directives = []directive{
 
 	// Snapshots.
 	fixed("save", "3600 1 300 100 60 10000", saveValue, []string{""},
-		"Shingle saves an RDB only when asked (SAVE, BGSAVE): every write is in Pebble's log under dir, durable as appendfsync says, and the RDB is an export, never read back (note that Redis saves with no save directive at all, Shingle never)").multi().try("3600 1", "900 1 300 10"),
+		"Shingle saves an RDB only when asked (SAVE, BGSAVE): every write is in Shingle's own log under dir (oplog), durable as appendfsync says, and the RDB is an export, never read back (note that Redis saves with no save directive at all, Shingle never)").multi().try("3600 1", "900 1 300 10"),
 	noop("stop-writes-on-bgsave-error", "yes", yesNoValue, "only a failed background save stops Redis's writes, and Shingle accepts only save \"\""),
 	fixed("rdbcompression", "yes", yesNoValue, []string{"no"},
 		"the RDB Shingle streams to replicas in a full sync (and to redis-cli --rdb) has no LZF-compressed strings, as Redis's with rdbcompression no"),
@@ -484,7 +484,7 @@ var directives = []directive{
 		set: func(c *Config, v string) error { c.Dir = v; return nil }}.redis("",
 		"where Pebble keeps Shingle's data ("+programOwned+": it opens the store there, creating the directory, where Redis would refuse a missing one); Shingle's default is \".\", Redis's the working directory"),
 	boolDirective("appendonly", func(c *Config) *bool { return &c.AppendOnly }, noEffect).redis("no",
-		"Shingle logs every write (Pebble's write-ahead log) whatever this says, synced as appendfsync says: yes and no are both accepted and shown; Shingle's default shows yes"),
+		"Shingle logs every write (its own write-ahead log, under dir/oplog) whatever this says, synced as appendfsync says: yes and no are both accepted and shown; Shingle's default shows yes"),
 	unknown("appendfilename", "appendonly.aof", noAOF),
 	unknown("appenddirname", "appendonlydir", noAOF),
 	directive{name: "appendfsync", immutable: true,
