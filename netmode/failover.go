@@ -127,7 +127,8 @@ func failoverCmd(ctx *command.Ctx, args [][]byte) command.Reply {
 	} else {
 		log.Info("netmode: FAILOVER requested to any replica")
 	}
-	if timeout > 0 {
+	if timeout > 0 && timeout < int64(forever/time.Millisecond) {
+		// (A longer one, past any time.Time, is no deadline at all.)
 		f.deadline = time.Now().Add(time.Duration(timeout) * time.Millisecond)
 	}
 	s.failing = f

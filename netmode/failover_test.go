@@ -151,6 +151,13 @@ func TestFailoverAbort(t *testing.T) {
 		t.Errorf("FAILOVER ABORT with none: %s", got)
 	}
 
+	// A timeout past any clock is none, rather than one already over.
+	mustOK(t, c, "FAILOVER", "TIMEOUT", "9223372036854775807")
+	if got := a.info("master_failover_state"); got != "waiting-for-sync" {
+		t.Errorf("master_failover_state under the longest TIMEOUT = %s, want waiting-for-sync", got)
+	}
+	mustOK(t, c, "FAILOVER", "ABORT")
+
 	mustOK(t, c, "FAILOVER", "TIMEOUT", "50")
 	eventually(t, "the failover to time out", func() bool { return a.info("master_failover_state") == "no-failover" })
 	if got := a.info("role"); got != "master" {
