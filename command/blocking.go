@@ -129,7 +129,17 @@ func blmove(c *Ctx, args [][]byte) Reply {
 
 // BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]
 func blmpop(c *Ctx, args [][]byte) Reply {
-	keys, left, count, e := parseMPop(args[2:], side)
+	return blockingMPop(c, args, side, func(keys [][]byte, left bool, count int64) (Reply, bool) {
+		key, els, err := c.Ops.LMPop(keys, left, count)
+		return lmpopReply(key, els, err), err != nil || key != nil
+	})
+}
+
+// blockingMPop is BLMPOP's and BZMPOP's: the timeout, then LMPOP's or
+// ZMPOP's arguments, where names the end to pop from; pop pops, and
+// reports whether it found something (or failed).
+func blockingMPop(c *Ctx, args [][]byte, where func([]byte) (bool, bool), pop func(keys [][]byte, end bool, count int64) (Reply, bool)) Reply {
+	keys, end, count, e := parseMPop(args[2:], where)
 	if e != nil {
 		return *e
 	}
@@ -137,10 +147,7 @@ func blmpop(c *Ctx, args [][]byte) Reply {
 	if e != nil {
 		return *e
 	}
-	return block(c, keys, timeout, nullArray, func() (Reply, bool) {
-		key, els, err := c.Ops.LMPop(keys, left, count)
-		return lmpopReply(key, els, err), err != nil || key != nil
-	})
+	return block(c, keys, timeout, nullArray, func() (Reply, bool) { return pop(keys, end, count) })
 }
 
 // BZPOPMIN/BZPOPMAX key [key ...] timeout: [key, member, score], flat.
@@ -158,15 +165,7 @@ func bzpop(max bool) func(c *Ctx, args [][]byte) Reply {
 
 // BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]
 func bzmpop(c *Ctx, args [][]byte) Reply {
-	keys, max, count, e := parseMPop(args[2:], minMax)
-	if e != nil {
-		return *e
-	}
-	timeout, e := parseTimeout(args[1])
-	if e != nil {
-		return *e
-	}
-	return block(c, keys, timeout, nullArray, func() (Reply, bool) {
+	return blockingMPop(c, args, minMax, func(keys [][]byte, max bool, count int64) (Reply, bool) {
 		key, sms, err := c.Ops.ZMPop(keys, max, count)
 		return zmpopReply(c, key, sms, err), err != nil || key != nil
 	})

@@ -176,9 +176,10 @@ func (w *writer) lset(key []byte, index int64, value []byte) error {
 	return nil
 }
 
-// listRange resolves LRANGE's and LTRIM's start and stop in a list of n
+// rankRange resolves a start and stop index (LRANGE, LTRIM, ZRANGE by
+// rank), negative ones counting from the end, in a collection of n
 // elements: the first and last index, ok false for an empty range.
-func listRange(start, stop, n int64) (int64, int64, bool) {
+func rankRange(start, stop, n int64) (int64, int64, bool) {
 	if start < 0 {
 		start += n
 	}
@@ -204,7 +205,7 @@ func (o *Ops) LRange(key []byte, start, stop int64) (_ [][]byte, err error) {
 	if err != nil || e.state != live {
 		return [][]byte{}, err
 	}
-	first, last, ok := listRange(start, stop, e.meta.count)
+	first, last, ok := rankRange(start, stop, e.meta.count)
 	if !ok {
 		return [][]byte{}, nil
 	}
@@ -240,7 +241,7 @@ func (w *writer) ltrim(key []byte, start, stop int64) error {
 	if err != nil || e.state != live {
 		return err
 	}
-	first, last, ok := listRange(start, stop, e.meta.count)
+	first, last, ok := rankRange(start, stop, e.meta.count)
 	defer w.propagate([]byte("LTRIM"), key, strconv.AppendInt(nil, start, 10), strconv.AppendInt(nil, stop, 10))
 	if !ok {
 		w.deleteKey(&e)

@@ -124,18 +124,10 @@ func (v *view) zwalk(e *entry, r *ZRange, fn func(member []byte, score float64) 
 	started := false
 	switch r.By {
 	case ZByRank:
-		start, stop := r.Start, r.Stop
-		if start < 0 {
-			start += n
-		}
-		if stop < 0 {
-			stop += n
-		}
-		start = max(start, 0)
-		if start > stop || start >= n {
+		start, stop, ok := rankRange(r.Start, r.Stop, n)
+		if !ok {
 			return nil
 		}
-		stop = min(stop, n-1)
 		if it, err = v.iter(e.zOrderPrefix(), prefixEnd(e.zOrderPrefix())); err != nil {
 			return err
 		}

@@ -180,34 +180,25 @@ type neighbors struct {
 }
 
 // moveX is geohash_move_x: one cell east (d > 0) or west.
-func moveX(h hashBits, d int) hashBits {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0x5555555555555555) >> (64 - h.step*2)
-	if d > 0 {
-		x += zz + 1
-	} else {
-		x |= zz
-		x -= zz + 1
-	}
-	x &= 0xaaaaaaaaaaaaaaaa >> (64 - h.step*2)
-	h.bits = x | y
-	return h
-}
+func moveX(h hashBits, d int) hashBits { return move(h, d, 0xaaaaaaaaaaaaaaaa) }
 
 // moveY is geohash_move_y: one cell north (d > 0) or south.
-func moveY(h hashBits, d int) hashBits {
-	x := h.bits & 0xaaaaaaaaaaaaaaaa
-	y := h.bits & 0x5555555555555555
-	zz := uint64(0xaaaaaaaaaaaaaaaa) >> (64 - h.step*2)
+func moveY(h hashBits, d int) hashBits { return move(h, d, 0x5555555555555555) }
+
+// move steps the interleaved coordinate whose bits axis selects by one
+// cell, up (d > 0) or down, leaving the other one as it is.
+func move(h hashBits, d int, axis uint64) hashBits {
+	a := h.bits & axis
+	other := h.bits &^ axis
+	zz := ^axis >> (64 - h.step*2)
 	if d > 0 {
-		y += zz + 1
+		a += zz + 1
 	} else {
-		y |= zz
-		y -= zz + 1
+		a |= zz
+		a -= zz + 1
 	}
-	y &= 0x5555555555555555 >> (64 - h.step*2)
-	h.bits = x | y
+	a &= axis >> (64 - h.step*2)
+	h.bits = a | other
 	return h
 }
 
